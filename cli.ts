@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+/**
+ * The `kdmarl` command: a thin dispatcher. Each subcommand lives beside what it drives and is
+ * imported only when called, so `kdmarl agent` does not load the server or tfjs.
+ */
+type Command = { summary: string; load: () => Promise<{ main: (argv: string[]) => Promise<number | void> }> };
+
+const COMMANDS: Record<string, Command> = {
+  scenarios: { summary: 'list scenarios, their agents, observation and action sizes', load: () => import('./server/cli/scenarios-command.ts') },
+  rollout: { summary: 'play given or random actions and print every step as JSON', load: () => import('./server/cli/rollout-command.ts') },
+};
+
+function usage(): string {
+  const all = COMMANDS;
+  const width = Math.max(...Object.keys(all).map((k) => k.length));
+  const lines = Object.entries(all).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return `usage: kdmarl <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun 'kdmarl <command> --help' for a command's options.`;
+}
+
+async function run(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    console.error(`kdmarl: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  const module = await command.load();
+  const code = await module.main(rest);
+  return typeof code === 'number' ? code : 0;
+}
+
+run(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(`kdmarl: ${error instanceof Error ? error.message : String(error)}`);
+    if (process.env.KDMARL_DEBUG) console.error(error);
+    process.exitCode = 1;
+  },
+);

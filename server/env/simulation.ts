@@ -1,0 +1,96 @@
+import type { Rng } from '../../shared/rng.ts';
+import type { ObservationLayout, RawObservation } from './layout.ts';
+
+/** What the viewer and `kdmarl rollout` need to know about each entity, fixed for an episode. */
+export type EntityInfo = {
+  readonly name: string;
+  /** 'agent' | 'landmark' | 'obstacle' | 'unit' */
+  readonly kind: string;
+  /** Team index: 0 = the learning side, 1 = the enemy / scripted side, -1 = neutral. */
+  readonly team: number;
+  /** Unit type or role ('marine', 'stalker', 'speaker', 'adversary', ...). */
+  readonly type: string;
+  readonly radius: number;
+  /** Index into the agent list when this entity is a controllable agent, else -1. */
+  readonly agent: number;
+  /** RGB in [0, 1] where the reference gives entities a colour (MPE landmarks), else null. */
+  readonly color: readonly [number, number, number] | null;
+};
+
+/**
+ * Per-step events worth drawing or counting: attacks (source shoots target), heals.
+ * Filled by the simulation during `step`, cleared at the start of each step.
+ */
+export type StepEvents = {
+  /** Pairs of entity indices [source0, target0, source1, target1, ...]. */
+  attacks: number[];
+  heals: number[];
+};
+
+/**
+ * The contract a scenario family implements. Indexed and allocation-free on the hot path: the
+ * PettingZoo-style `ParallelEnv`, the vectorised env, the network server and the viewer all sit on
+ * top of it. Every array here is owned by the simulation and rewritten in place.
+ */
+export interface Simulation {
+  /** Agent names in PettingZoo order ('agent_0', 'speaker_0', ...). */
+  readonly agentNames: readonly string[];
+  /** Number of discrete actions per agent. */
+  readonly actionCounts: readonly number[];
+  /** The full (teacher) observation layout per agent; `layouts[i].size` is agent i's obs size. */
+  readonly layouts: readonly ObservationLayout[];
+  readonly stateSize: number;
+  /** Episode length in env steps; reaching it truncates the episode. */
+  readonly maxSteps: number;
+  /** Seconds of simulated time per env step. */
+  readonly dt: number;
+  /** The action used for a late, missing or invalid action of a live agent (MPE no-op, SMAC stop). */
+  readonly defaultAction: readonly number[];
+  /** The only action a dead agent may take (0). */
+  readonly deadAction: number;
+  /** Entities in a fixed order; positions and velocities below are indexed the same way. */
+  readonly entities: readonly EntityInfo[];
+  /** World bounds for viewers: [minX, minY, maxX, maxY]. */
+  readonly bounds: readonly [number, number, number, number];
+
+  // --- dynamic state, valid after reset / step ---
+  /** 1 while the agent is alive. MPE agents never die. */
+  readonly alive: Uint8Array;
+  /** x0, y0, x1, y1, ... per entity. */
+  readonly positions: Float32Array;
+  readonly velocities: Float32Array;
+  /** Health and shield as fractions of their maximum per entity (1 for entities without health). */
+  readonly health: Float32Array;
+  readonly shield: Float32Array;
+  readonly events: StepEvents;
+  /** Env steps taken in this episode. */
+  readonly t: number;
+  /** True once the episode ended by its own rules (all enemies or all allies dead). */
+  readonly terminated: boolean;
+  /** Team outcome when terminated: 1 win, 0 loss or draw. */
+  readonly won: boolean;
+
+  /** Start a new episode. The simulation draws every random number from `rng`. */
+  reset(rng: Rng): void;
+  /**
+   * Advance one env step. `actions[i]` is already valid for agent i (the env wrapper checks masks
+   * and ranges). Writes each agent's reward into `rewards[i]`.
+   */
+  step(actions: Int32Array, rewards: Float32Array): void;
+  /** Fill agent i's raw observation table (its full view). A dead agent's table may be left stale: views zero it. */
+  observe(agent: number, out: RawObservation): void;
+  /** Write agent i's action mask (1 = allowed) at `out[offset ..]`. A dead agent allows only `deadAction`. */
+  writeMask(agent: number, out: Uint8Array, offset: number): void;
+  /** Write the global state for the centralized critic at `out[offset ..]`. */
+  writeState(out: Float32Array, offset: number): void;
+  /**
+   * Place entities at given positions and velocities (rollout `--init`), and optionally fix each
+   * agent's goal landmark. Names not known throw.
+   */
+  setInitialState(init: InitialState): void;
+}
+
+export type InitialState = {
+  entities?: Record<string, { pos?: readonly [number, number]; vel?: readonly [number, number] }>;
+  goals?: Record<string, string>;
+};

@@ -1,0 +1,35 @@
+/**
+ * Anything that turns one agent's observation and action mask into an action: a deployed
+ * typed-array policy, a scripted heuristic or the uniform-random baseline. Agent processes,
+ * evaluation and `kdmarl up` all take this one shape.
+ */
+export type DecisionPolicy = {
+  /** Shown in status lines and reports: 'student', 'teacher', 'scripted', 'random'. */
+  readonly label: string;
+  /** FLOPs per decision (0 for scripted and random baselines). */
+  readonly flops: number;
+  /** Size of the observation this policy expects (its view's size). */
+  readonly observationSize: number;
+  /** Pick an action. `u` is a uniform number in [0, 1) for stochastic policies. */
+  decide(observation: Float32Array, mask: Uint8Array, u: number): number;
+};
+
+/** Uniform over the allowed actions. */
+export function randomPolicy(observationSize: number): DecisionPolicy {
+  return {
+    label: 'random',
+    flops: 0,
+    observationSize,
+    decide(_observation, mask, u) {
+      let allowed = 0;
+      for (let a = 0; a < mask.length; a++) allowed += mask[a];
+      if (allowed === 0) return 0;
+      let k = Math.min(allowed - 1, Math.floor(u * allowed));
+      for (let a = 0; a < mask.length; a++) {
+        if (mask[a] !== 1) continue;
+        if (k-- === 0) return a;
+      }
+      return 0;
+    },
+  };
+}

@@ -52,6 +52,10 @@ export interface Simulation {
   readonly entities: readonly EntityInfo[];
   /** World bounds for viewers: [minX, minY, maxX, maxY]. */
   readonly bounds: readonly [number, number, number, number];
+  /** Human-readable action names per agent (viewer, logs). Optional: indices are shown otherwise. */
+  readonly actionNames?: readonly (readonly string[])[];
+  /** Sight and attack ranges per agent where the scenario has them (SMAC); optional. */
+  readonly ranges?: readonly { readonly sight: number; readonly attack: number }[];
 
   // --- dynamic state, valid after reset / step ---
   /** 1 while the agent is alive. MPE agents never die. */

@@ -1,0 +1,122 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { intArg, parseCommand } from '../../shared/cli-args.ts';
+import { Rng, deriveSeed } from '../../shared/rng.ts';
+import { describeZodError } from '../../shared/zod-error.ts';
+import { randomPolicy } from '../../agents/baselines/decision-policy.ts';
+import { ParallelEnv } from '../env/parallel-env.ts';
+import { createSimulation, resolveScenario } from '../scenarios/registry.ts';
+import type { Simulation } from '../env/simulation.ts';
+
+const pair = z.tuple([z.number(), z.number()]);
+const initSchema = z.strictObject({
+  entities: z.record(z.string(), z.strictObject({ pos: pair.optional(), vel: pair.optional() })).optional(),
+  goals: z.record(z.string(), z.string()).optional(),
+});
+const actionsSchema = z.array(z.record(z.string(), z.number().int()));
+
+const options = {
+  scenario: { type: 'string', help: 'scenario name or path to a scenario .json file' },
+  physics: { type: 'string', help: "physics mode: 'mpe' or 'matter' (MPE scenarios), default: the scenario's" },
+  seed: { type: 'string', help: 'reset seed (default 0)' },
+  init: { type: 'string', help: 'JSON file {"entities": {name: {"pos": [x, y], "vel": [vx, vy]}}, "goals": {agent: landmark}}' },
+  actions: { type: 'string', help: 'JSON file [{agent: action index}, ...], one object per step; random actions when absent' },
+  steps: { type: 'string', help: 'number of steps (default: all given actions, else the episode length)' },
+  json: { type: 'boolean', help: 'print one JSON object {"steps": [...]} (the only output format)' },
+} as const;
+
+const argsSchema = z.object({
+  scenario: z.string({ error: 'required' }),
+  physics: z.string().optional(),
+  seed: intArg().min(0).default(0),
+  init: z.string().optional(),
+  actions: z.string().optional(),
+  steps: intArg().positive().optional(),
+  json: z.boolean().default(false),
+});
+
+function readJson<T>(path: string, schema: z.ZodType<T>, what: string): T {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new Error(`${what} ${path}: ${(error as Error).message}`);
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw new Error(`${what} ${path}: ${describeZodError(parsed.error)}`);
+  return parsed.data;
+}
+
+function entityVectors(sim: Simulation, values: Float32Array): Record<string, [number, number]> {
+  const out: Record<string, [number, number]> = {};
+  sim.entities.forEach((e, i) => {
+    out[e.name] = [values[2 * i], values[2 * i + 1]];
+  });
+  return out;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const args = parseCommand('rollout', argv, options, argsSchema);
+  if (args === 'help') return 0;
+  const loaded = resolveScenario(args.scenario);
+  const sim = createSimulation(loaded, { physics: args.physics });
+  const env = new ParallelEnv(sim, { actions: 'strict' });
+  const init = args.init ? readJson(args.init, initSchema, 'init file') : undefined;
+  const actions = args.actions ? readJson(args.actions, actionsSchema, 'actions file') : undefined;
+
+  let { observations } = env.reset({ seed: args.seed });
+  if (init) {
+    sim.setInitialState(init);
+    env.io.refreshMasks();
+    observations = Object.fromEntries(
+      env.possibleAgents.map((name, i) => {
+        const observation = new Float32Array(env.io.views[i].size);
+        env.io.writeObservation(i, observation, 0);
+        return [name, { observation, actionMask: observations[name].actionMask }];
+      }),
+    );
+  }
+  const total = args.steps ?? actions?.length ?? sim.maxSteps;
+  if (actions && total > actions.length) throw new Error(`--steps ${total} but the actions file has only ${actions.length} steps`);
+  const random = env.possibleAgents.map((name) => randomPolicy(env.observationSpace(name).shape[0]));
+  const rng = new Rng(deriveSeed(args.seed, 0x51ab));
+  const toLists = (obs: typeof observations) => Object.fromEntries(Object.entries(obs).map(([k, v]) => [k, Array.from(v.observation)]));
+  const result = {
+    scenario: loaded.file.name,
+    physics: args.physics ?? loaded.file.physics,
+    seed: args.seed,
+    initial: { observations: toLists(observations), positions: entityVectors(sim, sim.positions), velocities: entityVectors(sim, sim.velocities) },
+    steps: [] as unknown[],
+  };
+  for (let t = 0; t < total; t++) {
+    let stepActions: Record<string, number>;
+    if (actions) {
+      stepActions = actions[t];
+      for (const name of Object.keys(stepActions)) {
+        if (!env.possibleAgents.includes(name)) throw new Error(`actions file step ${t}: unknown agent '${name}' (agents: ${env.possibleAgents.join(', ')})`);
+      }
+    } else {
+      stepActions = Object.fromEntries(
+        env.possibleAgents.map((name, i) => [name, random[i].decide(observations[name].observation, observations[name].actionMask, rng.uniform())]),
+      );
+    }
+    let step;
+    try {
+      step = env.step(stepActions);
+    } catch (error) {
+      throw new Error(`step ${t}: ${(error as Error).message}`);
+    }
+    observations = step.observations;
+    result.steps.push({
+      observations: toLists(step.observations),
+      rewards: step.rewards,
+      terminations: step.terminations,
+      truncations: step.truncations,
+      positions: entityVectors(sim, sim.positions),
+      velocities: entityVectors(sim, sim.velocities),
+    });
+    if (env.agents.length === 0) break;
+  }
+  process.stdout.write(JSON.stringify(result) + '\n');
+  return 0;
+}

@@ -1,0 +1,70 @@
+/**
+ * A growing metrics.jsonl held as columns: one x (`step`) and one column per numeric key, with
+ * null where a line did not report that key (uPlot draws gaps there). Text arrives in chunks
+ * (a tail of a file being written), so a trailing partial line waits for its end.
+ */
+export class MetricsLog {
+  readonly steps: number[] = [];
+  readonly columns = new Map<string, (number | null)[]>();
+  /** Lines that were not JSON objects with a numeric step, with why (first few kept). */
+  readonly rejected: string[] = [];
+  rejectedCount = 0;
+  private pending = '';
+  private lineNumber = 0;
+  readonly xKey: string;
+
+  constructor(xKey = 'step') {
+    this.xKey = xKey;
+  }
+
+  /** Feed the next chunk of text; returns how many rows it added. */
+  append(text: string): number {
+    const data = this.pending + text;
+    const lines = data.split('\n');
+    this.pending = lines.pop() ?? '';
+    let added = 0;
+    for (const line of lines) {
+      this.lineNumber++;
+      if (line.trim() === '') continue;
+      if (this.addLine(line)) added++;
+    }
+    return added;
+  }
+
+  private reject(why: string): false {
+    this.rejectedCount++;
+    if (this.rejected.length < 5) this.rejected.push(`line ${this.lineNumber}: ${why}`);
+    return false;
+  }
+
+  private addLine(line: string): boolean {
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      return this.reject('not JSON');
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return this.reject('not a JSON object');
+    const record = value as Record<string, unknown>;
+    const x = record[this.xKey];
+    if (typeof x !== 'number' || !Number.isFinite(x)) return this.reject(`no numeric '${this.xKey}'`);
+    const row = this.steps.length;
+    this.steps.push(x);
+    for (const [key, v] of Object.entries(record)) {
+      if (key === this.xKey || typeof v !== 'number' || !Number.isFinite(v)) continue;
+      let column = this.columns.get(key);
+      if (!column) {
+        column = new Array<number | null>(row).fill(null);
+        this.columns.set(key, column);
+      }
+      column.push(v);
+    }
+    for (const column of this.columns.values()) if (column.length === row) column.push(null);
+    return true;
+  }
+
+  /** Keys in a stable order: by namespace (`charts/`, `losses/`, ...) then name. */
+  keys(): string[] {
+    return [...this.columns.keys()].sort((a, b) => a.localeCompare(b));
+  }
+}

@@ -1,0 +1,15 @@
+/**
+ * Messages the viewer sends besides its hello: run controls (authorised by the launcher's control
+ * token) and inspection requests. Kept in one place so the shapes follow `shared/protocol.ts`.
+ */
+export type ControlAction = 'pause' | 'resume' | 'step' | 'reset' | 'speed' | 'scenario';
+
+export function controlMessage(token: string, action: ControlAction, value?: number | string): Record<string, unknown> {
+  const message: Record<string, unknown> = { kind: 'control', token, action };
+  if (value !== undefined) message['value'] = value;
+  return message;
+}
+
+export function inspectMessage(agent: number): Record<string, unknown> {
+  return { kind: 'inspect', agent };
+}

@@ -1,0 +1,85 @@
+import type { ViewerApp } from './app.ts';
+
+/**
+ * `window.__viewer`: read-only views of the viewer's state for the Playwright tests (and for
+ * anyone debugging in a console). Tests wait on these with `page.waitForFunction`.
+ */
+export type ViewerTestHook = {
+  state(): {
+    mode: ViewerApp['mode'];
+    connection: ViewerApp['connection'];
+    scenario: string | null;
+    agentsInScene: number;
+    entitiesInScene: number;
+    snapshots: number;
+    tick: number;
+    episode: number;
+    hudTick: string;
+    drawn: { agents: number; units: number; entities: number };
+    beams: number;
+    selected: number;
+    inspectOpen: boolean;
+    following: number;
+    banner: { text: string; level: string };
+    notes: string[];
+    badFrames: number;
+    replay: { index: number; length: number; playing: boolean } | null;
+  };
+  pixelStats(): ReturnType<ViewerApp['world']['pixelStats']>;
+  /** Where an entity is drawn, in page CSS pixels (null if behind the camera or no scene). */
+  screenPositionOf(entity: number): { x: number; y: number } | null;
+  frameStats(): ReturnType<ViewerApp['frames']['summary']>;
+  resetFrameStats(): void;
+  framesRendered(): number;
+  select(entity: number): void;
+  setOverlay(name: 'graph' | 'roles' | 'ranges' | 'beams', on: boolean): void;
+};
+
+declare global {
+  interface Window {
+    __viewer?: ViewerTestHook;
+  }
+}
+
+export function installTestHook(app: ViewerApp): void {
+  window.__viewer = {
+    state: () => {
+      const snap = app.buffer?.latest ?? null;
+      const player = app.player;
+      return {
+        mode: app.mode,
+        connection: app.connection,
+        scenario: app.scene?.scenario ?? null,
+        agentsInScene: app.scene?.agents.length ?? 0,
+        entitiesInScene: app.scene?.entities.length ?? 0,
+        snapshots: app.buffer?.received ?? 0,
+        tick: snap?.tick ?? -1,
+        episode: snap?.episode ?? -1,
+        hudTick: document.getElementById('hud-tick')?.textContent ?? '',
+        drawn: app.world.drawnCounts(),
+        beams: app.world.beamCount,
+        selected: app.world.selected,
+        inspectOpen: app.inspect.open,
+        following: app.world.following,
+        banner: { text: app.banner.text, level: app.banner.level },
+        notes: [...app.notes],
+        badFrames: app.badFrames,
+        replay: player ? { index: player.index, length: player.length, playing: player.playing } : null,
+      };
+    },
+    pixelStats: () => app.world.pixelStats(),
+    screenPositionOf: (entity) => {
+      const positions = app.buffer?.latest ? app.buffer.sample(performance.now()) : null;
+      return positions ? app.world.screenPositionOf(entity, positions) : null;
+    },
+    frameStats: () => app.frames.summary(),
+    resetFrameStats: () => app.frames.reset(),
+    framesRendered: () => app.frames.total,
+    select: (entity) => app.select(entity),
+    setOverlay: (name, on) => {
+      app.world.overlays[name] = on;
+      const input = document.getElementById(`tg-${name}`) as HTMLInputElement | null;
+      if (input) input.checked = on;
+    },
+  };
+}

@@ -1,0 +1,171 @@
+import {
+  Color,
+  DynamicDrawUsage,
+  InstancedMesh,
+  Matrix4,
+  MeshLambertMaterial,
+  Quaternion,
+  Vector3,
+  type Group,
+  type Intersection,
+  type Raycaster,
+} from 'three';
+import type { SceneMessage } from '../../../shared/protocol.ts';
+import type { Snapshot } from '../stream/wire.ts';
+import { createShape, shapeFor, type ShapeName } from './shapes.ts';
+
+export const TEAM_COLORS: readonly string[] = ['#3b82f6', '#ef4444'];
+export const NEUTRAL_COLOR = '#9ca3af';
+/** How long a dying unit takes to fade into the ground (ms). */
+const FADE_MS = 1200;
+
+type Slot = { mesh: InstancedMesh; index: number };
+
+/**
+ * Every entity (agents, enemy units, landmarks, obstacles) as one instance of an InstancedMesh per
+ * silhouette: a few draw calls for hundreds of bodies. Matrices and colours are rewritten each
+ * frame (DynamicDrawUsage) and flagged with needsUpdate.
+ *
+ * Culling: off (`frustumCulled = false`). Instances spread over the whole map while the mesh's
+ * bounding sphere is computed once from the first layout, so three.js would cull a whole group as
+ * soon as its stale sphere left the view; the map normally fits the screen anyway, so per-frame
+ * bounds recomputation would cost more than drawing the few off-screen instances.
+ */
+export class UnitLayer {
+  readonly meshes: InstancedMesh[] = [];
+  private readonly slots: Slot[] = [];
+  private readonly baseColors: Color[] = [];
+  private readonly radii: Float32Array;
+  private readonly heights: Float32Array;
+  private readonly headings: Float32Array;
+  /** Local time a unit was first seen dead (ms), or -1 while alive. */
+  private readonly deathAt: Float64Array;
+  /** 1 while the entity is drawn at all (alive, or still fading), for the test hook. */
+  readonly visible: Uint8Array;
+  private readonly groundColor: Color;
+  private readonly matrix = new Matrix4();
+  private readonly position = new Vector3();
+  private readonly quaternion = new Quaternion();
+  private readonly scale = new Vector3();
+  private readonly up = new Vector3(0, 1, 0);
+  private readonly color = new Color();
+  private readonly highlight = new Color('#fde047');
+  selected = -1;
+
+  constructor(scene: SceneMessage, parent: Group, groundColor: Color, radiusScale: number) {
+    const count = scene.entities.length;
+    this.radii = new Float32Array(count);
+    this.heights = new Float32Array(count);
+    this.headings = new Float32Array(count);
+    this.deathAt = new Float64Array(count).fill(-1);
+    this.visible = new Uint8Array(count);
+    this.groundColor = groundColor;
+    const byShape = new Map<ShapeName, number[]>();
+    scene.entities.forEach((entity, i) => {
+      const shape = shapeFor(entity);
+      const list = byShape.get(shape) ?? [];
+      list.push(i);
+      byShape.set(shape, list);
+      // Landmarks in MPE are points with a tiny radius; keep every body visible at map scale.
+      this.radii[i] = Math.max(entity.radius, radiusScale) ;
+      const colour = entity.color && (entity.kind === 'landmark' || entity.kind === 'obstacle' || entity.team < 0)
+        ? new Color(entity.color[0], entity.color[1], entity.color[2])
+        : new Color(entity.team >= 0 ? (TEAM_COLORS[entity.team] ?? NEUTRAL_COLOR) : NEUTRAL_COLOR);
+      if (entity.kind === 'obstacle' && !entity.color) colour.set('#475569');
+      this.baseColors[i] = colour;
+    });
+    for (const [shape, entities] of byShape) {
+      const geometry = createShape(shape);
+      const height = geometry.boundingBox!.max.y;
+      const material = new MeshLambertMaterial({ color: 0xffffff });
+      const mesh = new InstancedMesh(geometry, material, entities.length);
+      mesh.instanceMatrix.setUsage(DynamicDrawUsage);
+      mesh.frustumCulled = false;
+      mesh.name = `units:${shape}`;
+      mesh.userData['entities'] = entities;
+      entities.forEach((entity, index) => {
+        this.slots[entity] = { mesh, index };
+        this.heights[entity] = height;
+        mesh.setColorAt(index, this.baseColors[entity]!);
+      });
+      mesh.instanceColor!.setUsage(DynamicDrawUsage);
+      this.meshes.push(mesh);
+      parent.add(mesh);
+    }
+  }
+
+  /** World-space top of an entity (for bars and beams). */
+  topOf(entity: number): number {
+    return this.heights[entity]! * this.radii[entity]!;
+  }
+
+  radiusOf(entity: number): number {
+    return this.radii[entity]!;
+  }
+
+  update(positions: Float32Array, snapshot: Snapshot, now: number): void {
+    const alive = snapshot.alive;
+    const velocities = snapshot.velocities;
+    for (let i = 0; i < this.slots.length; i++) {
+      const slot = this.slots[i]!;
+      let fade = 0;
+      if (alive[i]) {
+        this.deathAt[i] = -1;
+      } else {
+        if (this.deathAt[i]! < 0) this.deathAt[i] = now;
+        fade = Math.min(1, (now - this.deathAt[i]!) / FADE_MS);
+      }
+      const vx = velocities[2 * i]!;
+      const vy = velocities[2 * i + 1]!;
+      if (vx * vx + vy * vy > 1e-8) this.headings[i] = Math.atan2(vx, vy);
+      const r = this.radii[i]!;
+      this.visible[i] = fade < 1 ? 1 : 0;
+      if (fade >= 1) {
+        this.scale.set(0, 0, 0);
+      } else {
+        // Sink and flatten while fading, so a dead unit reads as gone before it vanishes.
+        this.scale.set(r, r * (1 - 0.85 * fade), r);
+      }
+      this.position.set(positions[2 * i]!, 0, -positions[2 * i + 1]!);
+      this.quaternion.setFromAxisAngle(this.up, this.headings[i]!);
+      this.matrix.compose(this.position, this.quaternion, this.scale);
+      slot.mesh.setMatrixAt(slot.index, this.matrix);
+      const base = this.baseColors[i]!;
+      if (i === this.selected && fade === 0) this.color.copy(base).lerp(this.highlight, 0.45);
+      else this.color.copy(base).lerp(this.groundColor, fade * 0.9);
+      slot.mesh.setColorAt(slot.index, this.color);
+    }
+    for (const mesh of this.meshes) {
+      mesh.instanceMatrix.needsUpdate = true;
+      mesh.instanceColor!.needsUpdate = true;
+    }
+  }
+
+  /** The entity under the ray, or -1. Bounds are refreshed first: they were computed for old positions. */
+  pick(raycaster: Raycaster): number {
+    const hits: Intersection[] = [];
+    for (const mesh of this.meshes) {
+      mesh.computeBoundingSphere();
+      mesh.computeBoundingBox();
+      raycaster.intersectObject(mesh, false, hits);
+    }
+    hits.sort((a, b) => a.distance - b.distance);
+    for (const hit of hits) {
+      const entities = hit.object.userData['entities'] as number[] | undefined;
+      if (entities && hit.instanceId !== undefined) {
+        const entity = entities[hit.instanceId]!;
+        if (this.visible[entity]) return entity;
+      }
+    }
+    return -1;
+  }
+
+  dispose(): void {
+    for (const mesh of this.meshes) {
+      mesh.geometry.dispose();
+      (mesh.material as MeshLambertMaterial).dispose();
+      mesh.dispose();
+      mesh.removeFromParent();
+    }
+  }
+}

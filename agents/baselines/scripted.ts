@@ -7,7 +7,7 @@ import { listenerHeuristic, referenceHeuristic, speakerHeuristic, spreadHeuristi
  * Scenarios are recognised by their agents' types and layouts, so user-made variants (8-agent
  * spread, bigger tag) get a heuristic too.
  */
-export async function scriptedPolicy(sim: Simulation, agent: number): Promise<DecisionPolicy> {
+export function scriptedPolicy(sim: Simulation, agent: number): DecisionPolicy {
   const name = sim.agentNames[agent];
   const type = sim.entities.find((e) => e.name === name)?.type ?? 'agent';
   const blocks = sim.layouts[agent].blocks;
@@ -24,4 +24,9 @@ export async function scriptedPolicy(sim: Simulation, agent: number): Promise<De
   if (blocks.some((b) => b.name === 'goal')) return referenceHeuristic();
   if (blocks.some((b) => b.name === 'landmarks') && blocks.some((b) => b.name === 'agents')) return spreadHeuristic(rows('landmarks'));
   throw new Error(`no scripted policy for agent ${name} (type ${type}); use a model or 'random'`);
+}
+
+/** Scripted policies for every agent of a scenario (the shape `kdmarl eval --policy scripted` loads). */
+export function scriptedPolicies(_scenario: string, sim: Simulation): DecisionPolicy[] {
+  return sim.agentNames.map((_, i) => scriptedPolicy(sim, i));
 }

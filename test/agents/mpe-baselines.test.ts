@@ -10,7 +10,7 @@ async function meanReturn(scenario: string, kind: 'scripted' | 'random', episode
   const env = new ParallelEnv(createSimulation(scenario));
   const policies: DecisionPolicy[] = [];
   for (let i = 0; i < env.possibleAgents.length; i++) {
-    policies.push(kind === 'scripted' ? await scriptedPolicy(env.sim, i) : randomPolicy(env.io.views[i].size));
+    policies.push(kind === 'scripted' ? scriptedPolicy(env.sim, i) : randomPolicy(env.io.views[i].size));
   }
   const rng = new Rng(5);
   let total = 0;

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { intArg, parseCommand } from '../../shared/cli-args.ts';
+import { createSimulation, resolveScenario } from '../../server/scenarios/registry.ts';
+import { evaluate } from './evaluate.ts';
+import { loadEvalPolicy } from './load-eval-policy.ts';
+
+const OPTIONS = {
+  scenario: { type: 'string', help: 'scenario name or path to a scenario .json (required)' },
+  policy: { type: 'string', help: "checkpoint, run dir, policy file, 'random' or 'scripted' (required)" },
+  episodes: { type: 'string', help: 'episodes (default 100)' },
+  seed: { type: 'string', help: 'seed of the episode list: episode i uses deriveSeed(seed, i) (default 12345)' },
+  physics: { type: 'string', help: 'physics mode override (scenario default otherwise)' },
+  json: { type: 'boolean', help: 'print one JSON object' },
+} as const;
+
+const schema = z.object({
+  scenario: z.string({ error: 'required' }),
+  policy: z.string({ error: 'required' }),
+  episodes: intArg().positive().default(100),
+  seed: intArg().nonnegative().default(12345),
+  physics: z.string().optional(),
+  json: z.boolean().default(false),
+});
+
+export async function main(argv: string[]): Promise<number> {
+  const args = parseCommand('eval', argv, OPTIONS, schema);
+  if (args === 'help') return 0;
+  const scenario = resolveScenario(args.scenario);
+  const sim = createSimulation(scenario, args.physics ? { physics: args.physics } : {});
+  const policy = await loadEvalPolicy(args.policy, scenario.file.name, sim);
+  const started = performance.now();
+  const result = evaluate(scenario, policy.agents, { episodes: args.episodes, seed: args.seed, physics: args.physics });
+  const seconds = (performance.now() - started) / 1000;
+  const out = {
+    scenario: scenario.file.name,
+    policy: args.policy,
+    label: policy.label,
+    episodes: result.episodes,
+    seed: args.seed,
+    winRate: result.winRate,
+    meanReturn: result.meanReturn,
+    returnStd: result.returnStd,
+    returnCi95: result.returnCi95,
+    meanLength: result.meanLength,
+    flopsPerDecision: policy.flopsPerDecision,
+    flopsPerAgent: Object.fromEntries(sim.agentNames.map((a, i) => [a, policy.flopsPerAgent[i]])),
+    params: policy.params,
+    returnScale: 'team return = mean over agents of per-agent undiscounted returns (scenario reward scale; PettingZoo/MPE2 for MPE)',
+    seconds: Number(seconds.toFixed(3)),
+  };
+  if (args.json) {
+    console.log(JSON.stringify(out));
+  } else {
+    console.log(`${out.scenario} / ${out.label} (${args.policy}): ${out.episodes} episodes, seed ${out.seed}`);
+    console.log(`  win rate     ${(100 * out.winRate).toFixed(1)}%`);
+    console.log(`  mean return  ${out.meanReturn.toFixed(3)} ± ${out.returnCi95.toFixed(3)} (95% CI), std ${out.returnStd.toFixed(3)}`);
+    console.log(`  mean length  ${out.meanLength.toFixed(1)} steps`);
+    console.log(`  FLOPs/decision ${out.flopsPerDecision.toFixed(0)} per agent (actor only), params ${out.params}`);
+  }
+  return 0;
+}

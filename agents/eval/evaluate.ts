@@ -1,0 +1,70 @@
+import { Rng, deriveSeed } from '../../shared/rng.ts';
+import type { ViewSpec } from '../../shared/view-spec.ts';
+import type { DecisionPolicy } from '../baselines/decision-policy.ts';
+import { AgentIO } from '../../server/env/agent-io.ts';
+import { createSimulation, type LoadedScenario } from '../../server/scenarios/registry.ts';
+import { summarizeEpisodes, type EpisodeOutcome, type EvalSummary } from './metrics.ts';
+
+/** What plays one agent in an evaluation: a decision policy and the view it observes through. */
+export type EvalAgent = { policy: DecisionPolicy; view?: ViewSpec };
+
+export type EvaluateOptions = {
+  episodes: number;
+  seed: number;
+  /** Pick the argmax of stochastic policies (they ignore `u`): callers build greedy policies. */
+  physics?: string;
+  /** Called after each episode (progress output). */
+  onEpisode?: (index: number, outcome: EpisodeOutcome) => void;
+};
+
+export type EvaluationResult = EvalSummary & { outcomes: EpisodeOutcome[] };
+
+/**
+ * The one evaluation routine: episode i is reset from `deriveSeed(seed, i)`, so every policy
+ * meets the same list of starts. Each agent acts through its own view; dead agents are given their
+ * mask's only action by the policy itself. Episodes run to termination or the step limit
+ * (timeout = loss).
+ */
+export function evaluate(scenario: string | LoadedScenario, agents: readonly EvalAgent[], options: EvaluateOptions): EvaluationResult {
+  const sim = createSimulation(scenario, options.physics ? { physics: options.physics } : {});
+  const n = sim.agentNames.length;
+  if (agents.length !== n) throw new Error(`evaluate: ${agents.length} policies for ${n} agents (${sim.agentNames.join(', ')})`);
+  const io = new AgentIO(sim, agents.map((a) => a.view));
+  agents.forEach((a, i) => {
+    if (a.policy.observationSize !== io.views[i].size) {
+      throw new Error(`evaluate: ${sim.agentNames[i]}'s policy expects ${a.policy.observationSize} observation values, its view gives ${io.views[i].size}`);
+    }
+  });
+  const observations = io.views.map((v) => new Float32Array(v.size));
+  const actions = new Int32Array(n);
+  const rewards = new Float32Array(n);
+  const returns = new Float64Array(n);
+  const outcomes: EpisodeOutcome[] = [];
+  for (let episode = 0; episode < options.episodes; episode++) {
+    const episodeSeed = deriveSeed(options.seed, episode);
+    const envRng = new Rng(episodeSeed);
+    // A separate stream for stochastic baselines, so the env's draws do not depend on the policy.
+    const decisionRng = new Rng(deriveSeed(episodeSeed, 0x5eed));
+    sim.reset(envRng);
+    io.refreshMasks();
+    returns.fill(0);
+    while (!sim.terminated && sim.t < sim.maxSteps) {
+      for (let a = 0; a < n; a++) {
+        io.writeObservation(a, observations[a], 0);
+        const count = sim.actionCounts[a];
+        const mask = io.masks.subarray(io.maskOffsets[a], io.maskOffsets[a] + count);
+        const action = agents[a].policy.decide(observations[a], mask, decisionRng.uniform());
+        actions[a] = io.isAllowed(a, action) ? action : io.fallbackAction(a);
+      }
+      sim.step(actions, rewards);
+      for (let a = 0; a < n; a++) returns[a] += rewards[a];
+      io.refreshMasks();
+    }
+    let sum = 0;
+    for (let a = 0; a < n; a++) sum += returns[a];
+    const outcome = { teamReturn: sum / n, length: sim.t, won: sim.terminated && sim.won };
+    outcomes.push(outcome);
+    options.onEpisode?.(episode, outcome);
+  }
+  return { ...summarizeEpisodes(outcomes), outcomes };
+}

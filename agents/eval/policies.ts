@@ -1,0 +1,91 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { decode } from '../../shared/codec.ts';
+import type { PolicyFile } from '../../shared/model-format.ts';
+import { netParams } from '../../shared/flops.ts';
+import { randomPolicy, type DecisionPolicy } from '../baselines/decision-policy.ts';
+import { AgentPolicyRuntime, parsePolicyBytes } from '../runtime/policy-runtime.ts';
+import type { Simulation } from '../../server/env/simulation.ts';
+import { AgentIO } from '../../server/env/agent-io.ts';
+import { CHECKPOINT_FILE, CHECKPOINT_FORMAT, POLICY_FILE, checkpointToPolicyFile, parseCheckpoint } from '../learn/checkpoint.ts';
+import type { EvalAgent } from './evaluate.ts';
+
+/** The agents of an evaluation plus the figures a report prints about the policy. */
+export type LoadedEvalPolicy = {
+  label: string;
+  agents: EvalAgent[];
+  /** FLOPs per decision per agent (actor only); 0 for baselines. */
+  flopsPerAgent: number[];
+  /** Mean over agents of FLOPs per decision. */
+  flopsPerDecision: number;
+  /** Parameters of every distinct net in the deployed file (0 for baselines). */
+  params: number;
+  policyFile: PolicyFile | null;
+};
+
+/** Greedy (argmax over allowed actions) decisions on the typed-array runtime. */
+export function greedyAgentPolicy(file: PolicyFile, agent: string): DecisionPolicy {
+  const runtime = new AgentPolicyRuntime(file, agent);
+  return {
+    label: file.role,
+    flops: runtime.flops,
+    observationSize: runtime.observationSize,
+    decide: (observation, mask) => runtime.actGreedy(observation, mask),
+  };
+}
+
+/** Build eval agents for every agent of `sim` from a deployed policy file. */
+export function policyFileAgents(file: PolicyFile, sim: Simulation, scenarioName: string, where: string): LoadedEvalPolicy {
+  if (file.scenario !== scenarioName) {
+    throw new Error(`${where}: policy was made for scenario '${file.scenario}', not '${scenarioName}'`);
+  }
+  const missing = sim.agentNames.filter((a) => !file.agents[a]);
+  if (missing.length) throw new Error(`${where}: policy has no entry for agent(s) ${missing.join(', ')} of '${scenarioName}'`);
+  const io = new AgentIO(sim, sim.agentNames.map((a) => file.agents[a].view));
+  const agents: EvalAgent[] = sim.agentNames.map((name, i) => {
+    const policy = greedyAgentPolicy(file, name);
+    if (policy.observationSize !== io.views[i].size) {
+      throw new Error(`${where}: ${name}'s net expects ${policy.observationSize} observation values but its view of '${scenarioName}' gives ${io.views[i].size}`);
+    }
+    return { policy, view: file.agents[name].view };
+  });
+  const flopsPerAgent = agents.map((a) => a.policy.flops);
+  const params = Object.values(file.nets).reduce((n, net) => n + netParams(net), 0);
+  return { label: file.role, agents, flopsPerAgent, flopsPerDecision: flopsPerAgent.reduce((a, b) => a + b, 0) / flopsPerAgent.length, params, policyFile: file };
+}
+
+export function randomAgents(sim: Simulation): LoadedEvalPolicy {
+  const io = new AgentIO(sim);
+  const agents = sim.agentNames.map((_, i) => ({ policy: randomPolicy(io.views[i].size) }));
+  return { label: 'random', agents, flopsPerAgent: agents.map(() => 0), flopsPerDecision: 0, params: 0, policyFile: null };
+}
+
+/**
+ * Read a policy given on the command line: a run dir or models/<scenario> dir (its checkpoint),
+ * a checkpoint file, or a deployed policy file (teacher or student). The format is recognised
+ * from the content, not the extension.
+ */
+export function readPolicyPath(path: string): PolicyFile {
+  let file = path;
+  if (existsSync(path) && statSync(path).isDirectory()) {
+    if (existsSync(join(path, CHECKPOINT_FILE))) file = join(path, CHECKPOINT_FILE);
+    else if (existsSync(join(path, POLICY_FILE))) file = join(path, POLICY_FILE);
+    else throw new Error(`${path}: directory holds neither ${CHECKPOINT_FILE} nor ${POLICY_FILE}`);
+  }
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (error) {
+    throw new Error(`${file}: cannot read policy (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  let raw: unknown;
+  try {
+    raw = decode(bytes);
+  } catch (error) {
+    throw new Error(`${file}: neither a kdmarl checkpoint nor a policy file (msgpack decode failed: ${(error as Error).message})`);
+  }
+  if (typeof raw === 'object' && raw !== null && (raw as { format?: unknown }).format === CHECKPOINT_FORMAT) {
+    return checkpointToPolicyFile(parseCheckpoint(bytes, file), file);
+  }
+  return parsePolicyBytes(bytes, file);
+}

@@ -1,0 +1,85 @@
+import * as tf from '@tensorflow/tfjs';
+
+export type AdamState = { step: number; m: Float32Array[]; v: Float32Array[] };
+
+/**
+ * Adam over an explicit list of variables, with global-norm gradient clipping. Written out (not
+ * tf.train.adam) so its state is plain arrays in the variables' order: checkpoints save and
+ * restore it exactly, independent of tfjs' global variable names.
+ */
+export class Adam {
+  readonly vars: tf.Variable[];
+  readonly lr: number;
+  readonly eps: number;
+  readonly beta1 = 0.9;
+  readonly beta2 = 0.999;
+  private step = 0;
+  private readonly m: tf.Variable[];
+  private readonly v: tf.Variable[];
+
+  constructor(vars: tf.Variable[], lr: number, eps: number) {
+    this.vars = vars;
+    this.lr = lr;
+    this.eps = eps;
+    this.m = vars.map((x) => tf.variable(tf.zerosLike(x), false));
+    this.v = vars.map((x) => tf.variable(tf.zerosLike(x), false));
+  }
+
+  /**
+   * Compute gradients of `loss` (a scalar function of the variables), clip their global norm to
+   * `maxNorm`, apply. Returns the loss value and the pre-clip gradient norm. Disposes everything
+   * it creates.
+   */
+  minimize(loss: () => tf.Scalar, maxNorm: number): { loss: number; gradNorm: number } {
+    const { value, grads } = tf.variableGrads(loss, this.vars);
+    const names = this.vars.map((x) => x.name);
+    const list = names.map((n) => grads[n]);
+    const normTensor = tf.tidy(() => tf.sqrt(tf.addN(list.map((g) => tf.sum(tf.square(g))))));
+    const gradNorm = normTensor.dataSync()[0];
+    normTensor.dispose();
+    const scale = Number.isFinite(gradNorm) && gradNorm > maxNorm ? maxNorm / (gradNorm + 1e-6) : 1;
+    this.step++;
+    const correction1 = 1 - Math.pow(this.beta1, this.step);
+    const correction2 = 1 - Math.pow(this.beta2, this.step);
+    const stepSize = (this.lr * Math.sqrt(correction2)) / correction1;
+    tf.tidy(() => {
+      list.forEach((g0, i) => {
+        const g = scale === 1 ? g0 : tf.mul(g0, scale);
+        const m = tf.add(tf.mul(this.m[i], this.beta1), tf.mul(g, 1 - this.beta1));
+        const v = tf.add(tf.mul(this.v[i], this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
+        this.m[i].assign(m);
+        this.v[i].assign(v);
+        const eps = this.eps * Math.sqrt(correction2);
+        this.vars[i].assign(tf.sub(this.vars[i], tf.mul(tf.div(m, tf.add(tf.sqrt(v), eps)), stepSize)));
+      });
+    });
+    const lossValue = value.dataSync()[0];
+    value.dispose();
+    tf.dispose(list);
+    return { loss: lossValue, gradNorm };
+  }
+
+  getState(): AdamState {
+    return {
+      step: this.step,
+      m: this.m.map((x) => Float32Array.from(x.dataSync())),
+      v: this.v.map((x) => Float32Array.from(x.dataSync())),
+    };
+  }
+
+  setState(state: AdamState, where: string): void {
+    if (state.m.length !== this.m.length || state.v.length !== this.v.length) {
+      throw new Error(`${where}: optimizer state has ${state.m.length} moment arrays, the net has ${this.m.length}`);
+    }
+    state.m.forEach((a, i) => {
+      if (a.length !== this.m[i].size || state.v[i].length !== this.v[i].size) throw new Error(`${where}: optimizer moment ${i} has the wrong size`);
+      this.m[i].assign(tf.tensor(a, this.m[i].shape));
+      this.v[i].assign(tf.tensor(state.v[i], this.v[i].shape));
+    });
+    this.step = state.step;
+  }
+
+  dispose(): void {
+    tf.dispose([...this.m, ...this.v]);
+  }
+}

@@ -1,0 +1,131 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { describeZodError } from '../../shared/zod-error.ts';
+
+/**
+ * The one MAPPO training config (CleanRL style: every field documented where it is declared).
+ * Resolution order: these defaults, then the scenario's defaults below, then `--config FILE`,
+ * then command-line flags. The resolved config is written to `config.json` in the run dir.
+ */
+export const trainConfigSchema = z.strictObject({
+  scenario: z.string().min(1).describe('Scenario name (server/scenarios/data) or path to a scenario .json file.'),
+  seed: z.number().int().nonnegative().describe('Seed for network init, env resets and action sampling.'),
+  totalSteps: z.number().int().positive().describe('Env steps to train for, summed over all parallel envs.'),
+  numEnvs: z.number().int().positive().describe('Parallel envs stepped in-process by the VecEnv (MAPPO: rollout threads).'),
+  rolloutLength: z.number().int().positive().describe('Env steps per env per update (MAPPO: episode_length / buffer length).'),
+  actorHidden: z.array(z.number().int().positive()).min(1).describe('Actor hidden layer widths (ReLU). METHOD.md default 2 x 256.'),
+  criticHidden: z.array(z.number().int().positive()).min(1).describe('Centralized critic hidden layer widths (ReLU).'),
+  layerNorm: z.boolean().describe('LayerNorm on the network inputs (MAPPO use_feature_normalization).'),
+  lr: z.number().positive().describe('Actor Adam learning rate (MAPPO 5e-4, MPE scripts 7e-4).'),
+  criticLr: z.number().positive().describe('Critic Adam learning rate.'),
+  adamEps: z.number().positive().describe('Adam epsilon (MAPPO opti_eps 1e-5).'),
+  epochs: z.number().int().positive().describe('PPO epochs per update (MAPPO ppo_epoch, 5-15).'),
+  minibatches: z.number().int().positive().describe('Minibatches per epoch (MAPPO num_mini_batch, default 1).'),
+  gamma: z.number().min(0).max(1).describe('Discount factor.'),
+  gaeLambda: z.number().min(0).max(1).describe('GAE lambda.'),
+  clip: z.number().positive().describe('PPO ratio clip epsilon (also the value clip range, in normalised units).'),
+  entropyCoef: z.number().min(0).describe('Entropy bonus weight.'),
+  valueCoef: z.number().min(0).describe('Value loss weight.'),
+  huberDelta: z.number().positive().describe('Huber delta of the value loss (MAPPO 10).'),
+  valueClip: z.boolean().describe('Clipped value loss (max of clipped and unclipped Huber errors).'),
+  valueNorm: z.boolean().describe('Normalise value targets with running mean/std (MAPPO ValueNorm).'),
+  maxGradNorm: z.number().positive().describe('Global gradient-norm clip per network.'),
+  normalizeAdvantages: z.boolean().describe('Normalise advantages over the live samples of each update.'),
+  shareActor: z.boolean().describe('Agents with the same observation size and action count share one actor (with an agent-id one-hot).'),
+  denseMode: z.enum(['auto', 'custom', 'stock']).describe("Dense gradient: 'custom' (explicit transposes, fast on wasm), 'stock' (tfjs matMul gradient), 'auto' = custom."),
+  backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).describe("tfjs backend: 'auto' tries tfjs-node, then wasm, then cpu."),
+  checkpointEvery: z.number().int().positive().describe('Write the checkpoint (atomically) every N updates, and at the end.'),
+  evalEvery: z.number().int().nonnegative().describe('Greedy evaluation every N updates (0 = only at the end).'),
+  evalEpisodes: z.number().int().positive().describe('Episodes per periodic greedy evaluation (fixed seed list).'),
+  logEvery: z.number().int().positive().describe('Write a metrics line every N updates.'),
+});
+
+export type TrainConfig = z.infer<typeof trainConfigSchema>;
+
+export const DEFAULT_CONFIG: Omit<TrainConfig, 'scenario'> = {
+  seed: 1,
+  totalSteps: 2_000_000,
+  numEnvs: 32,
+  rolloutLength: 100,
+  actorHidden: [256, 256],
+  criticHidden: [256, 256],
+  layerNorm: true,
+  lr: 5e-4,
+  criticLr: 5e-4,
+  adamEps: 1e-5,
+  epochs: 10,
+  minibatches: 1,
+  gamma: 0.99,
+  gaeLambda: 0.95,
+  clip: 0.2,
+  entropyCoef: 0.01,
+  valueCoef: 1,
+  huberDelta: 10,
+  valueClip: true,
+  valueNorm: true,
+  maxGradNorm: 10,
+  normalizeAdvantages: true,
+  shareActor: true,
+  denseMode: 'auto',
+  backend: 'auto',
+  checkpointEvery: 10,
+  evalEvery: 20,
+  evalEpisodes: 32,
+  logEvery: 1,
+};
+
+/**
+ * Per-scenario defaults. 2 x 256 is METHOD.md's teacher, but on one wasm core it trains 5-13x
+ * slower than 2 x 64-128 (measured: see notes/training-section.md), so the MPE teachers default
+ * to 2 x 128 and SMAC to 2 x 128 actors; raise them with --config where time allows.
+ */
+export const SCENARIO_DEFAULTS: Record<string, Partial<TrainConfig>> = {
+  spread: { lr: 7e-4, criticLr: 7e-4, rolloutLength: 25, numEnvs: 64, epochs: 10, actorHidden: [128, 128], criticHidden: [128, 128], totalSteps: 3_000_000 },
+  speaker_listener: { lr: 7e-4, criticLr: 7e-4, rolloutLength: 25, numEnvs: 64, epochs: 15, actorHidden: [128, 128], criticHidden: [128, 128], totalSteps: 1_000_000 },
+  reference: { lr: 7e-4, criticLr: 7e-4, rolloutLength: 25, numEnvs: 64, epochs: 15, actorHidden: [128, 128], criticHidden: [128, 128], totalSteps: 2_000_000 },
+  tag: { lr: 7e-4, criticLr: 7e-4, rolloutLength: 25, numEnvs: 64, epochs: 10, actorHidden: [128, 128], criticHidden: [128, 128], totalSteps: 2_000_000 },
+  '3m': { rolloutLength: 100, numEnvs: 16, epochs: 15, actorHidden: [128, 128], criticHidden: [128, 128], totalSteps: 1_000_000 },
+  '8m': { rolloutLength: 100, numEnvs: 16, epochs: 15, actorHidden: [128, 128], criticHidden: [128, 128], totalSteps: 1_000_000 },
+  '2s3z': { rolloutLength: 100, numEnvs: 16, epochs: 10, actorHidden: [128, 128], criticHidden: [128, 128], totalSteps: 2_000_000 },
+  '3s5z': { rolloutLength: 100, numEnvs: 16, epochs: 5, actorHidden: [128, 128], criticHidden: [128, 128], totalSteps: 2_000_000 },
+  MMM: { rolloutLength: 100, numEnvs: 16, epochs: 15, actorHidden: [128, 128], criticHidden: [128, 128], totalSteps: 2_000_000 },
+};
+
+/** Read and validate a JSON config file: a partial config; unknown fields are errors. */
+export function readConfigFile(path: string): Partial<TrainConfig> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new Error(`${path}: cannot read config (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${path}: not valid JSON (${(error as Error).message})`);
+  }
+  return parsePartialConfig(json, path);
+}
+
+export function parsePartialConfig(json: unknown, where: string): Partial<TrainConfig> {
+  const parsed = trainConfigSchema.partial().safeParse(json);
+  if (!parsed.success) throw new Error(`${where}: ${describeZodError(parsed.error)}`);
+  return parsed.data;
+}
+
+/** defaults <- scenario defaults <- file <- flags; the result is validated whole. */
+export function resolveConfig(scenario: string, file: Partial<TrainConfig> = {}, flags: Partial<TrainConfig> = {}): TrainConfig {
+  const scenarioName = scenario.replace(/^.*\//, '').replace(/\.json$/, '');
+  const merged = { ...DEFAULT_CONFIG, ...(SCENARIO_DEFAULTS[scenarioName] ?? {}), ...file, ...flags, scenario };
+  const parsed = trainConfigSchema.safeParse(merged);
+  if (!parsed.success) throw new Error(`config: ${describeZodError(parsed.error)}`);
+  return parsed.data;
+}
+
+/** One line per field: name, type and doc (for `kdmarl train --help-config`). */
+export function describeConfig(): string {
+  return Object.entries(trainConfigSchema.shape)
+    .map(([key, schema]) => `  ${key.padEnd(20)} ${(schema as z.ZodType).description ?? ''}`)
+    .join('\n');
+}

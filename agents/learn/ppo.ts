@@ -1,0 +1,223 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Rng } from '../../shared/rng.ts';
+import type { ActorCritic } from './actor-critic.ts';
+import type { Adam } from './adam.ts';
+import type { RolloutBuffer } from './rollout.ts';
+import { MASKED_LOGIT } from './sampling.ts';
+import type { ValueNorm } from './value-norm.ts';
+
+export type PpoSettings = {
+  epochs: number;
+  minibatches: number;
+  clip: number;
+  entropyCoef: number;
+  valueCoef: number;
+  huberDelta: number;
+  valueClip: boolean;
+  maxGradNorm: number;
+  normalizeAdvantages: boolean;
+};
+
+export type PpoStats = {
+  policyLoss: number;
+  valueLoss: number;
+  entropy: number;
+  approxKl: number;
+  clipFraction: number;
+  actorGradNorm: number;
+  criticGradNorm: number;
+};
+
+/** Huber of each element: 0.5 e^2 inside delta, linear outside (MAPPO's value loss). */
+export function huber(error: tf.Tensor, delta: number): tf.Tensor {
+  const abs = tf.abs(error);
+  const quadratic = tf.minimum(abs, delta);
+  return tf.add(tf.mul(0.5, tf.square(quadratic)), tf.mul(delta, tf.sub(abs, quadratic)));
+}
+
+/**
+ * Masked categorical terms for a batch: log-probabilities of `actions` (one-hot) and entropies,
+ * with masked-out actions given MASKED_LOGIT so they carry zero probability and zero gradient.
+ */
+export function maskedLogProbAndEntropy(logits: tf.Tensor2D, maskAdd: tf.Tensor2D, actionsOneHot: tf.Tensor2D): { logp: tf.Tensor1D; entropy: tf.Tensor1D } {
+  const logProbs = tf.logSoftmax(tf.add(logits, maskAdd));
+  const logp = tf.sum(tf.mul(logProbs, actionsOneHot), 1) as tf.Tensor1D;
+  const entropy = tf.neg(tf.sum(tf.mul(tf.exp(logProbs), logProbs), 1)) as tf.Tensor1D;
+  return { logp, entropy };
+}
+
+function maskedMean(x: tf.Tensor, mask: tf.Tensor, count: number): tf.Scalar {
+  return tf.div(tf.sum(tf.mul(x, mask)), Math.max(count, 1)) as tf.Scalar;
+}
+
+type GroupTensors = { input: tf.Tensor2D; maskAdd: tf.Tensor2D; actions: tf.Tensor2D; oldLogp: tf.Tensor1D; adv: tf.Tensor1D; active: tf.Tensor1D; rows: number; activeCount: number };
+
+/**
+ * MAPPO's update on one rollout: value targets normalised with the running stats (updated first),
+ * advantages normalised over live samples, then `epochs` passes of clipped-ratio policy loss with
+ * entropy bonus per actor group, and a clipped Huber value loss for the critic, each network with
+ * its own Adam and gradient-norm clip. Dead agents (active = 0) count in neither loss.
+ */
+export function ppoUpdate(net: ActorCritic, buffer: RolloutBuffer, valueNorm: ValueNorm, actorOpts: Adam[], criticOpt: Adam, settings: PpoSettings, rng: Rng): PpoStats {
+  const T = buffer.steps;
+  const E = buffer.numEnvs;
+  const N = buffer.numAgents;
+  const C = buffer.columns;
+  const size = T * C;
+
+  valueNorm.update(buffer.returns, buffer.active);
+  const targets = valueNorm.normalize(buffer.returns, new Float32Array(size));
+
+  const adv = Float32Array.from(buffer.advantages);
+  if (settings.normalizeAdvantages) {
+    let sum = 0;
+    let count = 0;
+    for (let i = 0; i < size; i++) if (buffer.active[i]) { sum += adv[i]; count++; }
+    const mean = sum / Math.max(count, 1);
+    let sq = 0;
+    for (let i = 0; i < size; i++) if (buffer.active[i]) sq += (adv[i] - mean) ** 2;
+    const std = Math.sqrt(sq / Math.max(count, 1));
+    for (let i = 0; i < size; i++) adv[i] = (adv[i] - mean) / (std + 1e-5);
+  }
+
+  // Training tensors, built once per update and reused by every epoch.
+  const groups: GroupTensors[] = net.groups.map((g, gi) => {
+    const k = g.agents.length;
+    const rows = T * E * k;
+    const maskAdd = new Float32Array(rows * g.actionCount);
+    const masks = buffer.groupMasks[gi];
+    for (let j = 0; j < maskAdd.length; j++) maskAdd[j] = masks[j] === 1 ? 0 : MASKED_LOGIT;
+    const oneHot = new Float32Array(rows * g.actionCount);
+    const oldLogp = new Float32Array(rows);
+    const gAdv = new Float32Array(rows);
+    const active = new Float32Array(rows);
+    let activeCount = 0;
+    for (let t = 0; t < T; t++) {
+      for (let e = 0; e < E; e++) {
+        for (let slot = 0; slot < k; slot++) {
+          const row = (t * E + e) * k + slot;
+          const i = t * C + e * N + g.agents[slot];
+          oneHot[row * g.actionCount + buffer.actions[i]] = 1;
+          oldLogp[row] = buffer.logp[i];
+          gAdv[row] = adv[i];
+          active[row] = buffer.active[i];
+          activeCount += buffer.active[i];
+        }
+      }
+    }
+    return {
+      input: tf.tensor2d(buffer.groupInputs[gi], [rows, g.inputSize]),
+      maskAdd: tf.tensor2d(maskAdd, [rows, g.actionCount]),
+      actions: tf.tensor2d(oneHot, [rows, g.actionCount]),
+      oldLogp: tf.tensor1d(oldLogp),
+      adv: tf.tensor1d(gAdv),
+      active: tf.tensor1d(active),
+      rows,
+      activeCount,
+    };
+  });
+  const criticRows = new Float32Array(size * net.criticInputSize);
+  const S = net.shape.stateSize;
+  for (let t = 0; t < T; t++) for (let e = 0; e < E; e++) for (let a = 0; a < N; a++) net.writeCriticInput(a, buffer.states, (t * E + e) * S, criticRows, t * C + e * N + a);
+  let activeTotal = 0;
+  const activeF = new Float32Array(size);
+  for (let i = 0; i < size; i++) {
+    activeF[i] = buffer.active[i];
+    activeTotal += buffer.active[i];
+  }
+  const critic = {
+    input: tf.tensor2d(criticRows, [size, net.criticInputSize]),
+    targets: tf.tensor1d(targets),
+    oldValues: tf.tensor1d(buffer.valuesNorm),
+    active: tf.tensor1d(activeF),
+  };
+
+  const stats: PpoStats = { policyLoss: 0, valueLoss: 0, entropy: 0, approxKl: 0, clipFraction: 0, actorGradNorm: 0, criticGradNorm: 0 };
+  let policySteps = 0;
+  let valueSteps = 0;
+  const mb = settings.minibatches;
+  for (let epoch = 0; epoch < settings.epochs; epoch++) {
+    for (let gi = 0; gi < groups.length; gi++) {
+      const gt = groups[gi];
+      for (const idx of minibatchIndices(gt.rows, mb, rng)) {
+        const pick = <R extends tf.Rank>(x: tf.Tensor<R>): tf.Tensor<R> => (idx ? tf.gather(x, idx) : x);
+        const batch = tf.tidy(() => ({ input: pick(gt.input), maskAdd: pick(gt.maskAdd), actions: pick(gt.actions), oldLogp: pick(gt.oldLogp), adv: pick(gt.adv), active: pick(gt.active) }));
+        const count = idx ? (tf.tidy(() => tf.sum(batch.active).dataSync()[0])) : gt.activeCount;
+        let entropyValue = 0;
+        let klValue = 0;
+        let clipValue = 0;
+        const { loss, gradNorm } = actorOpts[gi].minimize(() => {
+          const logits = net.actors[gi].apply(batch.input);
+          const { logp, entropy } = maskedLogProbAndEntropy(logits, batch.maskAdd, batch.actions);
+          const logRatio = tf.sub(logp, batch.oldLogp);
+          const ratio = tf.exp(logRatio);
+          const surr1 = tf.mul(ratio, batch.adv);
+          const surr2 = tf.mul(tf.clipByValue(ratio, 1 - settings.clip, 1 + settings.clip), batch.adv);
+          const policyLoss = tf.neg(maskedMean(tf.minimum(surr1, surr2), batch.active, count));
+          const entropyMean = maskedMean(entropy, batch.active, count);
+          // Diagnostics read inside the tape: cheap scalars, not part of the gradient.
+          entropyValue = entropyMean.dataSync()[0];
+          klValue = maskedMean(tf.sub(tf.sub(ratio, 1), logRatio), batch.active, count).dataSync()[0];
+          clipValue = maskedMean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), settings.clip), 'float32'), batch.active, count).dataSync()[0];
+          return tf.sub(policyLoss, tf.mul(settings.entropyCoef, entropyMean)) as tf.Scalar;
+        }, settings.maxGradNorm);
+        if (idx) tf.dispose([batch.input, batch.maskAdd, batch.actions, batch.oldLogp, batch.adv, batch.active, idx]);
+        stats.policyLoss += loss + settings.entropyCoef * entropyValue;
+        stats.entropy += entropyValue;
+        stats.approxKl += klValue;
+        stats.clipFraction += clipValue;
+        stats.actorGradNorm += gradNorm;
+        policySteps++;
+      }
+    }
+    for (const idx of minibatchIndices(size, mb, rng)) {
+      const pick = <R extends tf.Rank>(x: tf.Tensor<R>): tf.Tensor<R> => (idx ? tf.gather(x, idx) : x);
+      const batch = tf.tidy(() => ({ input: pick(critic.input), targets: pick(critic.targets), oldValues: pick(critic.oldValues), active: pick(critic.active) }));
+      const count = idx ? tf.tidy(() => tf.sum(batch.active).dataSync()[0]) : activeTotal;
+      const { loss, gradNorm } = criticOpt.minimize(() => {
+        const values = tf.reshape(net.critic.apply(batch.input), [-1]);
+        const errorOriginal = huber(tf.sub(batch.targets, values), settings.huberDelta);
+        let perSample = errorOriginal;
+        if (settings.valueClip) {
+          const clipped = tf.add(batch.oldValues, tf.clipByValue(tf.sub(values, batch.oldValues), -settings.clip, settings.clip));
+          perSample = tf.maximum(errorOriginal, huber(tf.sub(batch.targets, clipped), settings.huberDelta));
+        }
+        return tf.mul(settings.valueCoef, maskedMean(perSample, batch.active, count)) as tf.Scalar;
+      }, settings.maxGradNorm);
+      if (idx) tf.dispose([batch.input, batch.targets, batch.oldValues, batch.active, idx]);
+      stats.valueLoss += loss / Math.max(settings.valueCoef, 1e-12);
+      stats.criticGradNorm += gradNorm;
+      valueSteps++;
+    }
+  }
+  for (const gt of groups) tf.dispose([gt.input, gt.maskAdd, gt.actions, gt.oldLogp, gt.adv, gt.active]);
+  tf.dispose([critic.input, critic.targets, critic.oldValues, critic.active]);
+  stats.policyLoss /= policySteps;
+  stats.entropy /= policySteps;
+  stats.approxKl /= policySteps;
+  stats.clipFraction /= policySteps;
+  stats.actorGradNorm /= policySteps;
+  stats.valueLoss /= valueSteps;
+  stats.criticGradNorm /= valueSteps;
+  return stats;
+}
+
+/** Shuffled index tensors for `count` minibatches, or [null] (use the whole batch) for one. */
+function minibatchIndices(rows: number, count: number, rng: Rng): (tf.Tensor1D | null)[] {
+  if (count <= 1) return [null];
+  const order = new Int32Array(rows);
+  for (let i = 0; i < rows; i++) order[i] = i;
+  for (let i = rows - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const tmp = order[i];
+    order[i] = order[j];
+    order[j] = tmp;
+  }
+  const size = Math.ceil(rows / count);
+  const out: tf.Tensor1D[] = [];
+  for (let k = 0; k < count; k++) {
+    const part = order.subarray(k * size, Math.min(rows, (k + 1) * size));
+    if (part.length) out.push(tf.tensor1d(part, 'int32'));
+  }
+  return out;
+}

@@ -1,0 +1,201 @@
+import type { VecEnv, EpisodeSummary } from '../../server/env/vec-env.ts';
+import type { Rng } from '../../shared/rng.ts';
+import type { ActorCritic } from './actor-critic.ts';
+import { computeGae } from './gae.ts';
+import { sampleMasked } from './sampling.ts';
+import type { ValueNorm } from './value-norm.ts';
+
+/**
+ * One update's worth of experience. Per-agent arrays are time-major over columns
+ * (column = env * numAgents + agent): index t * columns + column. Actor inputs and masks are kept
+ * per group, row = (t * numEnvs + env) * groupSize + slot, ready to become training tensors.
+ */
+export class RolloutBuffer {
+  readonly steps: number;
+  readonly numEnvs: number;
+  readonly numAgents: number;
+  readonly columns: number;
+  readonly groupInputs: Float32Array[];
+  readonly groupMasks: Uint8Array[];
+  readonly actions: Int32Array;
+  readonly logp: Float32Array;
+  readonly rewards: Float32Array;
+  /** 1 where the agent was alive when it acted (MAPPO active masks). */
+  readonly active: Uint8Array;
+  readonly terminated: Uint8Array;
+  readonly episodeEnd: Uint8Array;
+  /** Critic values, denormalised (returns scale) and normalised (the critic's own scale). */
+  readonly values: Float32Array;
+  readonly valuesNorm: Float32Array;
+  readonly nextValues: Float32Array;
+  readonly advantages: Float32Array;
+  readonly returns: Float32Array;
+  /** Global states per (t, env) and the state seen at truncation per (t, env). */
+  readonly states: Float32Array;
+  readonly finalStates: Float32Array;
+  readonly truncated: Uint8Array;
+  readonly bootstrapStates: Float32Array;
+
+  constructor(net: ActorCritic, steps: number, numEnvs: number) {
+    const n = net.shape.agentNames.length;
+    this.steps = steps;
+    this.numEnvs = numEnvs;
+    this.numAgents = n;
+    this.columns = numEnvs * n;
+    const size = steps * this.columns;
+    this.groupInputs = net.groups.map((g) => new Float32Array(steps * numEnvs * g.agents.length * g.inputSize));
+    this.groupMasks = net.groups.map((g) => new Uint8Array(steps * numEnvs * g.agents.length * g.actionCount));
+    this.actions = new Int32Array(size);
+    this.logp = new Float32Array(size);
+    this.rewards = new Float32Array(size);
+    this.active = new Uint8Array(size);
+    this.terminated = new Uint8Array(size);
+    this.episodeEnd = new Uint8Array(size);
+    this.values = new Float32Array(size);
+    this.valuesNorm = new Float32Array(size);
+    this.nextValues = new Float32Array(size);
+    this.advantages = new Float32Array(size);
+    this.returns = new Float32Array(size);
+    const s = net.shape.stateSize;
+    this.states = new Float32Array(steps * numEnvs * s);
+    this.finalStates = new Float32Array(steps * numEnvs * s);
+    this.truncated = new Uint8Array(steps * numEnvs);
+    this.bootstrapStates = new Float32Array(numEnvs * s);
+  }
+}
+
+/** Scratch arrays for collection, allocated once per trainer. */
+export class Collector {
+  readonly net: ActorCritic;
+  readonly vec: VecEnv;
+  readonly buffer: RolloutBuffer;
+  private readonly stepInputs: Float32Array[];
+  private readonly stepMasks: Uint8Array[];
+  private readonly stepLogp: Float32Array[];
+  private readonly actions: Int32Array;
+  private readonly criticInput: Float32Array;
+
+  constructor(net: ActorCritic, vec: VecEnv, steps: number) {
+    this.net = net;
+    this.vec = vec;
+    this.buffer = new RolloutBuffer(net, steps, vec.numEnvs);
+    const e = vec.numEnvs;
+    this.stepInputs = net.groups.map((g) => new Float32Array(e * g.agents.length * g.inputSize));
+    this.stepMasks = net.groups.map((g) => new Uint8Array(e * g.agents.length * g.actionCount));
+    this.stepLogp = net.groups.map((g) => new Float32Array(e * g.agents.length));
+    this.actions = new Int32Array(e * vec.numAgents);
+    this.criticInput = new Float32Array(steps * this.buffer.columns * net.criticInputSize);
+  }
+
+  /**
+   * Step the envs `steps` times sampling from the actors, then compute values, bootstrap targets
+   * and GAE. Finished episodes are appended to `episodes`.
+   */
+  collect(rng: Rng, valueNorm: ValueNorm, gamma: number, lambda: number, episodes: EpisodeSummary[]): void {
+    const { net, vec, buffer } = this;
+    const E = vec.numEnvs;
+    const N = vec.numAgents;
+    const C = buffer.columns;
+    const S = net.shape.stateSize;
+    const obs = vec.obs[vec.viewSetNames[0]];
+    for (let t = 0; t < buffer.steps; t++) {
+      buffer.states.set(vec.states, t * E * S);
+      for (let gi = 0; gi < net.groups.length; gi++) {
+        const g = net.groups[gi];
+        const k = g.agents.length;
+        const input = this.stepInputs[gi];
+        const masks = this.stepMasks[gi];
+        for (let e = 0; e < E; e++) {
+          for (let slot = 0; slot < k; slot++) {
+            const a = g.agents[slot];
+            const row = e * k + slot;
+            net.writeActorInput(a, obs[a], e * g.observationSize, input, row);
+            masks.set(vec.masks[a].subarray(e * g.actionCount, (e + 1) * g.actionCount), row * g.actionCount);
+          }
+        }
+        const logits = net.actorForward(gi, input, E * k);
+        const logp = this.stepLogp[gi];
+        for (let e = 0; e < E; e++) {
+          for (let slot = 0; slot < k; slot++) {
+            const a = g.agents[slot];
+            const row = e * k + slot;
+            const action = sampleMasked(logits, masks, row, g.actionCount, rng.uniform(), logp, row);
+            this.actions[e * N + a] = action;
+            const i = t * C + e * N + a;
+            buffer.actions[i] = action;
+            buffer.logp[i] = logp[row];
+            buffer.active[i] = vec.alive[e * N + a];
+          }
+        }
+        buffer.groupInputs[gi].set(input, t * E * k * g.inputSize);
+        buffer.groupMasks[gi].set(masks, t * E * k * g.actionCount);
+      }
+      vec.step(this.actions);
+      for (let e = 0; e < E; e++) {
+        const ended = vec.terminated[e] === 1 || vec.truncated[e] === 1 ? 1 : 0;
+        buffer.truncated[t * E + e] = vec.truncated[e];
+        if (vec.truncated[e] === 1) buffer.finalStates.set(vec.finalStates.subarray(e * S, (e + 1) * S), (t * E + e) * S);
+        for (let a = 0; a < N; a++) {
+          const i = t * C + e * N + a;
+          buffer.rewards[i] = vec.rewards[e * N + a];
+          buffer.terminated[i] = vec.terminated[e];
+          buffer.episodeEnd[i] = ended;
+        }
+      }
+      for (const ep of vec.finished) episodes.push(ep);
+    }
+    buffer.bootstrapStates.set(vec.states);
+    this.computeTargets(valueNorm, gamma, lambda);
+  }
+
+  /** Values of every (t, env, agent), of the bootstrap and truncation states, then GAE. */
+  private computeTargets(valueNorm: ValueNorm, gamma: number, lambda: number): void {
+    const { net, buffer } = this;
+    const T = buffer.steps;
+    const E = buffer.numEnvs;
+    const N = buffer.numAgents;
+    const C = buffer.columns;
+    const S = net.shape.stateSize;
+    const input = this.criticInput;
+    for (let t = 0; t < T; t++) {
+      for (let e = 0; e < E; e++) {
+        for (let a = 0; a < N; a++) net.writeCriticInput(a, buffer.states, (t * E + e) * S, input, t * C + e * N + a);
+      }
+    }
+    const valuesNorm = net.criticForward(input, T * C);
+    buffer.valuesNorm.set(valuesNorm);
+    valueNorm.denormalize(valuesNorm, buffer.values);
+
+    // Bootstrap rows: the states after the last step, then every truncation state.
+    const truncations: number[] = [];
+    for (let k = 0; k < T * E; k++) if (buffer.truncated[k] === 1) truncations.push(k);
+    const extraRows = (1 + truncations.length) * E * N;
+    const extraStates = E + truncations.length;
+    const extra = new Float32Array(extraRows * net.criticInputSize);
+    let row = 0;
+    for (let e = 0; e < E; e++) for (let a = 0; a < N; a++) net.writeCriticInput(a, buffer.bootstrapStates, e * S, extra, row++);
+    for (const k of truncations) for (let a = 0; a < N; a++) net.writeCriticInput(a, buffer.finalStates, k * S, extra, row++);
+    const extraValues = valueNorm.denormalize(net.criticForward(extra.subarray(0, extraStates * N * net.criticInputSize), extraStates * N));
+    const finalValueRow = new Map<number, number>();
+    truncations.forEach((k, j) => finalValueRow.set(k, (E + j) * N));
+
+    for (let t = 0; t < T; t++) {
+      for (let e = 0; e < E; e++) {
+        const k = t * E + e;
+        for (let a = 0; a < N; a++) {
+          const i = t * C + e * N + a;
+          let next: number;
+          if (buffer.truncated[k] === 1) next = extraValues[finalValueRow.get(k)! + a];
+          else if (buffer.episodeEnd[i] === 1) next = 0;
+          else next = t + 1 < T ? buffer.values[i + C] : extraValues[e * N + a];
+          buffer.nextValues[i] = next;
+        }
+      }
+    }
+    computeGae(
+      { steps: T, columns: C, rewards: buffer.rewards, values: buffer.values, nextValues: buffer.nextValues, terminated: buffer.terminated, episodeEnd: buffer.episodeEnd, gamma, lambda },
+      buffer.advantages,
+      buffer.returns,
+    );
+  }
+}

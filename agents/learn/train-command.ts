@@ -1,0 +1,70 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { intArg, parseCommand } from '../../shared/cli-args.ts';
+import { fromRoot } from '../../shared/paths.ts';
+import { describeConfig, readConfigFile, resolveConfig, type TrainConfig } from './config.ts';
+import { train } from './trainer.ts';
+
+const OPTIONS = {
+  scenario: { type: 'string', help: 'scenario name or path to a scenario .json (required)' },
+  steps: { type: 'string', help: 'total env steps (summed over envs)' },
+  envs: { type: 'string', help: 'parallel envs' },
+  seed: { type: 'string', help: 'seed (default 1)' },
+  config: { type: 'string', help: 'JSON file with config fields (see --help-config)' },
+  out: { type: 'string', help: 'run dir (default runs/<scenario>__mappo__<seed>__<time>)' },
+  resume: { type: 'boolean', help: 'continue the run in --out (or the newest run of this scenario and seed)' },
+  'help-config': { type: 'boolean', help: 'list every config field with its doc' },
+} as const;
+
+const schema = z.object({
+  scenario: z.string().optional(),
+  steps: intArg().positive().optional(),
+  envs: intArg().positive().optional(),
+  seed: intArg().nonnegative().optional(),
+  config: z.string().optional(),
+  out: z.string().optional(),
+  resume: z.boolean().optional(),
+  helpConfig: z.boolean().optional(),
+});
+
+export async function main(argv: string[]): Promise<number> {
+  const args = parseCommand('train', argv, OPTIONS, schema);
+  if (args === 'help') return 0;
+  if (args.helpConfig) {
+    console.log(`config fields (JSON file for --config; any subset):\n${describeConfig()}`);
+    return 0;
+  }
+  if (!args.scenario) throw new Error('--scenario: required (e.g. --scenario spread)');
+  const fromFile = args.config ? readConfigFile(args.config) : {};
+  const flags: Partial<TrainConfig> = {};
+  if (args.steps !== undefined) flags.totalSteps = args.steps;
+  if (args.envs !== undefined) flags.numEnvs = args.envs;
+  if (args.seed !== undefined) flags.seed = args.seed;
+  let config = resolveConfig(args.scenario, fromFile, flags);
+  const scenarioLabel = args.scenario.replace(/^.*\//, '').replace(/\.json$/, '');
+  let runDir = args.out;
+  if (args.resume) {
+    runDir ??= newestRun(scenarioLabel, config.seed);
+    // The resumed run keeps its own config; flags given now (e.g. more --steps) override it.
+    const saved = join(runDir, 'config.json');
+    if (existsSync(saved)) config = resolveConfig(args.scenario, { ...readConfigFile(saved), ...fromFile }, flags);
+  }
+  runDir ??= fromRoot('runs', `${scenarioLabel}__mappo__${config.seed}__${timestamp()}`);
+  const producedBy = `kdmarl train ${argv.join(' ')}`;
+  const result = await train({ config, runDir, resume: Boolean(args.resume), producedBy });
+  console.log(JSON.stringify({ runDir: result.runDir, backend: result.backend, envSteps: result.envSteps, updates: result.updates, wallSeconds: Math.round(result.wallSeconds), agentSamplesPerSecond: Math.round(result.agentSamplesPerSecond), lastEval: result.lastEval }));
+  return 0;
+}
+
+function timestamp(): string {
+  return new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
+}
+
+function newestRun(scenario: string, seed: number): string {
+  const root = fromRoot('runs');
+  const prefix = `${scenario}__mappo__${seed}__`;
+  const dirs = existsSync(root) ? readdirSync(root).filter((d) => d.startsWith(prefix) && statSync(join(root, d)).isDirectory()).sort() : [];
+  if (!dirs.length) throw new Error(`--resume: no run of '${scenario}' with seed ${seed} under ${root}; pass --out DIR`);
+  return join(root, dirs[dirs.length - 1]);
+}

@@ -1,0 +1,229 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Rng, deriveSeed } from '../../shared/rng.ts';
+import { writeFileAtomic } from '../../shared/atomic-write.ts';
+import { VecEnv, type EpisodeSummary } from '../../server/env/vec-env.ts';
+import { createSimulation, resolveScenario, type LoadedScenario } from '../../server/scenarios/registry.ts';
+import type { Simulation } from '../../server/env/simulation.ts';
+import { initBackend, type BackendName } from './backend.ts';
+import type { TrainConfig } from './config.ts';
+import { ActorCritic, type ScenarioShape } from './actor-critic.ts';
+import { Adam } from './adam.ts';
+import { ValueNorm, IdentityValueNorm } from './value-norm.ts';
+import { Collector } from './rollout.ts';
+import { ppoUpdate, type PpoStats } from './ppo.ts';
+import { CHECKPOINT_FILE, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, POLICY_FILE, checkShapeMatches, readCheckpoint, saveCheckpoint, writePolicyFile, type Checkpoint } from './checkpoint.ts';
+import { METRIC, MetricsLog, type MetricLine } from './metrics-log.ts';
+import { TrainProgress, formatSeconds } from './progress.ts';
+import { writeCurve } from './plot.ts';
+import { evaluate } from '../eval/evaluate.ts';
+import { policyFileAgents } from '../eval/policies.ts';
+import { mean } from '../eval/metrics.ts';
+
+export type TrainOptions = {
+  config: TrainConfig;
+  runDir: string;
+  /** Continue from `runDir/checkpoint.ckpt` (weights, optimizer, value norm, rng, step counter). */
+  resume: boolean;
+  /** The command line, recorded in checkpoints and exported policies. */
+  producedBy: string;
+  /** Progress output: bar/lines on stderr unless false. */
+  progress?: boolean;
+  /** Stop after this many updates in this process (tests, benchmarks). */
+  maxUpdates?: number;
+  log?: (message: string) => void;
+};
+
+export type TrainResult = {
+  runDir: string;
+  backend: BackendName;
+  envSteps: number;
+  updates: number;
+  wallSeconds: number;
+  /** Agent-samples (env steps x agents) per second over this process's updates, end to end. */
+  agentSamplesPerSecond: number;
+  lastEval: { meanReturn: number; winRate: number } | null;
+  lastStats: PpoStats | null;
+};
+
+export function scenarioShape(sim: Simulation): ScenarioShape {
+  return { agentNames: [...sim.agentNames], observationSizes: sim.layouts.map((l) => l.size), actionCounts: [...sim.actionCounts], stateSize: sim.stateSize };
+}
+
+/** Seed list of the periodic greedy evaluation (fixed per run, distinct from training seeds). */
+export const EVAL_SEED_OFFSET = 1_000_003;
+
+/**
+ * MAPPO training, top to bottom: build envs and nets (or restore them), then
+ * collect -> compute targets -> PPO update -> log / checkpoint / evaluate, until `totalSteps`.
+ */
+export async function train(options: TrainOptions): Promise<TrainResult> {
+  const { config, runDir } = options;
+  const log = options.log ?? ((m: string) => process.stderr.write(m + '\n'));
+  const backend = await initBackend(config.backend === 'auto' ? undefined : config.backend);
+  const denseMode = config.denseMode === 'stock' ? 'stock' : 'custom';
+  log(`tfjs backend: ${backend} (dense gradient: ${denseMode})`);
+
+  const scenario: LoadedScenario = resolveScenario(config.scenario);
+  const scenarioName = scenario.file.name;
+  const probe = createSimulation(scenario);
+  const shape = scenarioShape(probe);
+  const net = new ActorCritic(shape, { actorHidden: config.actorHidden, criticHidden: config.criticHidden, layerNorm: config.layerNorm, shareActor: config.shareActor, denseMode, seed: config.seed });
+  const actorOpts = net.actors.map((a) => new Adam(a.variables(), config.lr, config.adamEps));
+  const criticOpt = new Adam(net.critic.variables(), config.criticLr, config.adamEps);
+  const valueNorm = config.valueNorm ? new ValueNorm() : new IdentityValueNorm();
+  const rng = new Rng(deriveSeed(config.seed, 0xac7));
+  let envSteps = 0;
+  let updates = 0;
+  let wallBefore = 0;
+
+  mkdirSync(runDir, { recursive: true });
+  const checkpointPath = join(runDir, CHECKPOINT_FILE);
+  const metrics = new MetricsLog(join(runDir, 'metrics.jsonl'));
+  if (options.resume) {
+    if (!existsSync(checkpointPath)) throw new Error(`--resume: no checkpoint at ${checkpointPath}`);
+    const ckpt = readCheckpoint(checkpointPath);
+    checkShapeMatches(ckpt, shape, checkpointPath);
+    net.setWeights(ckpt.weights, checkpointPath);
+    if (!ckpt.optimizer) throw new Error(`${checkpointPath}: saved without optimizer state; cannot resume training from it`);
+    net.groups.forEach((g, gi) => actorOpts[gi].setState(ckpt.optimizer![`actor/${g.name}`], `${checkpointPath}: optimizer actor/${g.name}`));
+    criticOpt.setState(ckpt.optimizer.critic, `${checkpointPath}: optimizer critic`);
+    valueNorm.setState(ckpt.valueNorm);
+    rng.setState(ckpt.progress.rng);
+    envSteps = ckpt.progress.envSteps;
+    updates = ckpt.progress.updates;
+    wallBefore = ckpt.progress.wallSeconds;
+    metrics.truncateAfter(updates);
+    log(`resumed ${checkpointPath} at update ${updates}, ${envSteps} env steps`);
+  }
+  writeFileAtomic(join(runDir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
+
+  // Env seeds move on with the update counter so a resumed run does not replay the same episodes.
+  const vec = new VecEnv(() => createSimulation(scenario), { numEnvs: config.numEnvs, seed: deriveSeed(config.seed, updates + 1) });
+  vec.reset();
+  const collector = new Collector(net, vec, config.rolloutLength);
+  const stepsPerUpdate = config.rolloutLength * config.numEnvs;
+  const progress = options.progress === false ? null : new TrainProgress(config.totalSteps, envSteps);
+  const say = (m: string) => (progress ? progress.log(m) : log(m));
+
+  let stopRequested = false;
+  const onSignal = () => {
+    stopRequested = true;
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  const started = performance.now();
+  const startSteps = envSteps;
+  const recent: EpisodeSummary[] = [];
+  let lastEval: TrainResult['lastEval'] = null;
+  let lastStats: PpoStats | null = null;
+  let updatesThisRun = 0;
+
+  const snapshot = (): Checkpoint => ({
+    format: CHECKPOINT_FORMAT,
+    version: CHECKPOINT_VERSION,
+    scenario: scenarioName,
+    shape: { agentNames: [...shape.agentNames], observationSizes: [...shape.observationSizes], actionCounts: [...shape.actionCounts], stateSize: shape.stateSize },
+    config,
+    weights: net.getWeights(),
+    optimizer: Object.fromEntries([...net.groups.map((g, gi) => [`actor/${g.name}`, actorOpts[gi].getState()] as const), ['critic', criticOpt.getState()] as const]),
+    valueNorm: valueNorm.getState(),
+    progress: { envSteps, updates, wallSeconds: wallBefore + (performance.now() - started) / 1000, rng: rng.getState() },
+    producedBy: options.producedBy,
+    savedAt: new Date().toISOString(),
+  });
+  const save = () => {
+    saveCheckpoint(checkpointPath, snapshot(), { includeOptimizer: true });
+    writePolicyFile(join(runDir, POLICY_FILE), net.toPolicyFile(scenarioName, options.producedBy));
+  };
+  const runEval = (): { meanReturn: number; winRate: number; returnCi95: number; meanLength: number } => {
+    const file = net.toPolicyFile(scenarioName, options.producedBy);
+    const agents = policyFileAgents(file, probe, scenarioName, 'training policy');
+    return evaluate(scenario, agents.agents, { episodes: config.evalEpisodes, seed: deriveSeed(config.seed, EVAL_SEED_OFFSET) });
+  };
+
+  try {
+    while (envSteps < config.totalSteps && !stopRequested && (options.maxUpdates === undefined || updatesThisRun < options.maxUpdates)) {
+      const t0 = performance.now();
+      const finished: EpisodeSummary[] = [];
+      collector.collect(rng, valueNorm, config.gamma, config.gaeLambda, finished);
+      const t1 = performance.now();
+      lastStats = ppoUpdate(net, collector.buffer, valueNorm, actorOpts, criticOpt, config, rng);
+      const t2 = performance.now();
+      envSteps += stepsPerUpdate;
+      updates++;
+      updatesThisRun++;
+      recent.push(...finished);
+      if (recent.length > 200) recent.splice(0, recent.length - 200);
+      const elapsed = (performance.now() - started) / 1000;
+      const sps = (envSteps - startSteps) / elapsed;
+      const line: MetricLine = {
+        global_step: envSteps,
+        update: updates,
+        wall_seconds: wallBefore + elapsed,
+        [METRIC.sps]: sps,
+        [METRIC.agentSps]: sps * shape.agentNames.length,
+        [METRIC.policyLoss]: lastStats.policyLoss,
+        [METRIC.valueLoss]: lastStats.valueLoss,
+        [METRIC.entropy]: lastStats.entropy,
+        [METRIC.approxKl]: lastStats.approxKl,
+        [METRIC.clipFraction]: lastStats.clipFraction,
+        [METRIC.actorGradNorm]: lastStats.actorGradNorm,
+        [METRIC.criticGradNorm]: lastStats.criticGradNorm,
+        collect_seconds: (t1 - t0) / 1000,
+        update_seconds: (t2 - t1) / 1000,
+      };
+      if (finished.length) {
+        line[METRIC.episodeReturn] = mean(finished.map((e) => e.teamReturn));
+        line[METRIC.episodeLength] = mean(finished.map((e) => e.length));
+        line[METRIC.winRate] = finished.filter((e) => e.won).length / finished.length;
+      }
+      const evalDue = config.evalEvery > 0 && updates % config.evalEvery === 0;
+      const done = envSteps >= config.totalSteps;
+      if (evalDue || done) {
+        const result = runEval();
+        lastEval = { meanReturn: result.meanReturn, winRate: result.winRate };
+        line[METRIC.evalReturn] = result.meanReturn;
+        line[METRIC.evalReturnCi95] = result.returnCi95;
+        line[METRIC.evalWinRate] = result.winRate;
+        line[METRIC.evalLength] = result.meanLength;
+        say(`eval @ ${envSteps} steps: return ${result.meanReturn.toFixed(3)} ± ${result.returnCi95.toFixed(3)}, win rate ${(100 * result.winRate).toFixed(1)}%, length ${result.meanLength.toFixed(1)}`);
+      }
+      if (updates % config.logEvery === 0 || evalDue || done) metrics.write(line);
+      if (updates % config.checkpointEvery === 0) save();
+      progress?.update({
+        steps: envSteps,
+        sps,
+        episodeReturn: recent.length ? mean(recent.map((e) => e.teamReturn)) : Number.NaN,
+        winRate: recent.length ? recent.filter((e) => e.won).length / recent.length : Number.NaN,
+      });
+    }
+    save();
+    try {
+      await writeCurve(metrics.path, join(runDir, 'curve.svg'), `MAPPO on ${scenarioName} (seed ${config.seed})`);
+    } catch (error) {
+      say(`curve.svg not written: ${(error as Error).message}`);
+    }
+  } finally {
+    progress?.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    for (const o of actorOpts) o.dispose();
+    criticOpt.dispose();
+    net.dispose();
+  }
+  const wallSeconds = (performance.now() - started) / 1000;
+  if (stopRequested) log(`stopped by signal at ${envSteps} env steps; checkpoint saved (resume with --resume --out ${runDir})`);
+  log(`trained ${envSteps - startSteps} env steps in ${formatSeconds(wallSeconds)} (${((envSteps - startSteps) / wallSeconds).toFixed(0)} env steps/s); run dir ${runDir}`);
+  return {
+    runDir,
+    backend,
+    envSteps,
+    updates,
+    wallSeconds: wallBefore + wallSeconds,
+    agentSamplesPerSecond: ((envSteps - startSteps) * shape.agentNames.length) / wallSeconds,
+    lastEval,
+    lastStats,
+  };
+}

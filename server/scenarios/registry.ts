@@ -6,10 +6,11 @@ import type { Simulation } from '../env/simulation.ts';
 import { describeZodError } from '../../shared/zod-error.ts';
 import type { ScenarioFamily } from './family.ts';
 import { mpeFamily } from '../mpe/family.ts';
+import { smacFamily } from '../smac/family.ts';
 
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-const FAMILIES: readonly ScenarioFamily<any>[] = [mpeFamily];
+const FAMILIES: readonly ScenarioFamily<any>[] = [mpeFamily, smacFamily];
 
 /** A validated scenario file plus where it came from. */
 export type ScenarioFile = { name: string; family: string; physics: string; maxSteps: number; [key: string]: unknown };

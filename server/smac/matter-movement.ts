@@ -1,0 +1,130 @@
+import Matter from 'matter-js';
+import { TICK_SECONDS, type Battle, type Movement } from './battle.ts';
+
+/** 4 substeps of 1/64 s per 1/16 s game tick: at most 1/60 s each, as crowded circles need. */
+export const MATTER_SUBSTEPS_PER_TICK = 4;
+const SUBSTEP_SECONDS = TICK_SECONDS / MATTER_SUBSTEPS_PER_TICK;
+const SUBSTEP_MS = SUBSTEP_SECONDS * 1000;
+/** SMAC units have radii of 0.375-0.75; matter-js' slop and tolerances assume pixel-sized bodies. */
+const SCALE = 20;
+/** matter-js velocities are per base delta (1000/60 ms). */
+const VELOCITY_UNIT = SCALE / 60;
+const GROUND = 0x0001;
+/** Solver state matter-js keeps on a body but @types/matter-js does not declare. */
+type BodyInternals = Matter.Body & {
+  positionImpulse: { x: number; y: number };
+  constraintImpulse: { x: number; y: number; angle: number };
+  totalContacts: number;
+};
+const AIR = 0x0002;
+
+/**
+ * Units as matter-js circles: no gravity, no friction, no rotation; each substep a unit's
+ * velocity is set from its movement goal (full speed, slowing so it stops on the goal) and
+ * matter-js resolves the contacts, so units push each other. Ground and air units live on
+ * separate collision layers. Walls at the map bounds clamp positions after every substep.
+ */
+export class MatterMovement implements Movement {
+  private readonly battle: Battle;
+  private readonly engine: Matter.Engine;
+  private readonly bodies: Matter.Body[];
+  private readonly inWorld: Uint8Array;
+  private readonly vector = { x: 0, y: 0 };
+
+  constructor(battle: Battle) {
+    this.battle = battle;
+    this.engine = Matter.Engine.create({ gravity: { x: 0, y: 0, scale: 0 }, enableSleeping: false });
+    this.bodies = battle.specs.map((_, u) => {
+      const layer = battle.air[u] === 1 ? AIR : GROUND;
+      const body = Matter.Bodies.circle(0, 0, battle.radius[u] * SCALE, {
+        frictionAir: 0,
+        friction: 0,
+        frictionStatic: 0,
+        restitution: 0,
+        inertia: Infinity,
+        collisionFilter: { group: 0, category: layer, mask: layer },
+      });
+      return body;
+    });
+    this.inWorld = new Uint8Array(battle.n);
+  }
+
+  reset(): void {
+    const { battle, bodies } = this;
+    Matter.Engine.clear(this.engine);
+    for (let u = 0; u < battle.n; u++) {
+      const body = bodies[u];
+      if (battle.alive[u] === 1 && this.inWorld[u] === 0) {
+        Matter.Composite.add(this.engine.world, body);
+        this.inWorld[u] = 1;
+      } else if (battle.alive[u] === 0 && this.inWorld[u] === 1) {
+        this.remove(u);
+      }
+      this.vector.x = battle.x[u] * SCALE;
+      this.vector.y = battle.y[u] * SCALE;
+      Matter.Body.setPosition(body, this.vector);
+      this.vector.x = 0;
+      this.vector.y = 0;
+      Matter.Body.setVelocity(body, this.vector);
+      // Contact warm-starting state carried over from the last episode would break determinism.
+      const internal = body as BodyInternals;
+      internal.positionImpulse.x = 0;
+      internal.positionImpulse.y = 0;
+      internal.constraintImpulse.x = 0;
+      internal.constraintImpulse.y = 0;
+      internal.constraintImpulse.angle = 0;
+      internal.totalContacts = 0;
+    }
+  }
+
+  remove(u: number): void {
+    if (this.inWorld[u] === 0) return;
+    Matter.Composite.remove(this.engine.world, this.bodies[u]);
+    this.inWorld[u] = 0;
+  }
+
+  advanceTick(): void {
+    const { battle, bodies, vector } = this;
+    const n = battle.n;
+    const { x, y, vx, vy, goalX, goalY, goalSpeed, radius, alive } = battle;
+    for (let s = 0; s < MATTER_SUBSTEPS_PER_TICK; s++) {
+      for (let u = 0; u < n; u++) {
+        if (alive[u] === 0) continue;
+        let ux = 0;
+        let uy = 0;
+        if (goalSpeed[u] > 0) {
+          const dx = goalX[u] - x[u];
+          const dy = goalY[u] - y[u];
+          const d = Math.sqrt(dx * dx + dy * dy);
+          if (d > 1e-9) {
+            const speed = Math.min(goalSpeed[u], d / SUBSTEP_SECONDS);
+            ux = (dx / d) * speed;
+            uy = (dy / d) * speed;
+          }
+        }
+        vector.x = ux * VELOCITY_UNIT;
+        vector.y = uy * VELOCITY_UNIT;
+        Matter.Body.setVelocity(bodies[u], vector);
+      }
+      Matter.Engine.update(this.engine, SUBSTEP_MS);
+      for (let u = 0; u < n; u++) {
+        if (alive[u] === 0) continue;
+        const body = bodies[u];
+        const px = body.position.x / SCALE;
+        const py = body.position.y / SCALE;
+        const r = radius[u];
+        const cx = px < r ? r : px > battle.width - r ? battle.width - r : px;
+        const cy = py < r ? r : py > battle.height - r ? battle.height - r : py;
+        if (cx !== px || cy !== py) {
+          vector.x = cx * SCALE;
+          vector.y = cy * SCALE;
+          Matter.Body.setPosition(body, vector);
+        }
+        vx[u] = (cx - x[u]) / SUBSTEP_SECONDS;
+        vy[u] = (cy - y[u]) / SUBSTEP_SECONDS;
+        x[u] = cx;
+        y[u] = cy;
+      }
+    }
+  }
+}

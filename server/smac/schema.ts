@@ -1,0 +1,116 @@
+import { z } from 'zod';
+import { scenarioBaseShape } from '../scenarios/schema.ts';
+import { UNIT_TYPES, unitStatsSchema } from './unit-types.ts';
+
+export const SMAC_PHYSICS_MODES = ['matter', 'kinematic'] as const;
+export type SmacPhysics = (typeof SMAC_PHYSICS_MODES)[number];
+
+const point = z.tuple([z.number().finite(), z.number().finite()]);
+
+const armySchema = z.strictObject({
+  /**
+   * Unit types and counts, in agent / enemy index order (SMAC sorts its agents by unit type id,
+   * so list types in that order: MMM is marauder, marine, medivac).
+   */
+  units: z.array(z.strictObject({ type: z.string().min(1), count: z.number().int().min(1).max(64) })).min(1),
+  /** Centre of the army's spawn grid. */
+  spawn: point,
+  /** Each unit's spawn is moved by up to this much on each axis (uniform, from the env's Rng); 0 = SMAC's fixed spawns. */
+  jitter: z.number().finite().nonnegative().default(0),
+});
+
+/** A unit type override or a new type: `base` names the type to start from (the type itself when it is built in). */
+const unitOverrideSchema = unitStatsSchema.partial().extend({ base: z.string().optional() });
+
+const rewardSchema = z.strictObject({
+  /** SMAC reward_death_value: per enemy killed (and, when onlyPositive is false, per ally lost times negativeScale). */
+  deathValue: z.number().finite().nonnegative().default(10),
+  win: z.number().finite().nonnegative().default(200),
+  defeat: z.number().finite().nonpositive().default(0),
+  /** SMAC reward_only_positive: the step reward is |enemy damage + kills| (allied losses ignored). */
+  onlyPositive: z.boolean().default(true),
+  negativeScale: z.number().finite().nonnegative().default(0.5),
+  /** SMAC reward_scale: divide by max_reward / scaleRate so a perfect win totals about scaleRate. */
+  scale: z.boolean().default(true),
+  scaleRate: z.number().finite().positive().default(20),
+  /** SMAC reward_sparse: +1 for a win, -1 for a loss, 0 otherwise. */
+  sparse: z.boolean().default(false),
+});
+
+const rangesSchema = z.strictObject({
+  /** SMAC unit_sight_range: observation rows farther than this are zero; distances are divided by it. */
+  sight: z.number().finite().positive().default(9),
+  /** SMAC unit_shoot_range: attack actions are available up to this centre distance. */
+  shoot: z.number().finite().positive().default(6),
+  /** SMAC move_amount: a move order targets this far away; the mask checks half of it. */
+  moveAmount: z.number().finite().positive().default(2),
+});
+
+export const smacScenarioSchema = z
+  .strictObject({
+    ...scenarioBaseShape,
+    family: z.literal('smac'),
+    /** 'matter': units are matter-js circles that push each other; 'kinematic': our own push-apart. */
+    physics: z.enum(SMAC_PHYSICS_MODES).default('matter'),
+    map: z
+      .strictObject({ width: z.number().finite().positive().default(32), height: z.number().finite().positive().default(32) })
+      .prefault({}),
+    allies: armySchema,
+    enemies: armySchema,
+    /** Where the enemy army attack-moves to; default: the allies' spawn (SMAC's built-in AI). */
+    attackPoint: point.optional(),
+    /**
+     * SMAC's unit_type_bits as two ordered lists of type names (one-hot order for allied and for
+     * enemy units; SMAC orders them differently on the stalker/zealot maps). Absent: no type bits.
+     */
+    unitTypeBits: z.strictObject({ allies: z.array(z.string()).min(1), enemies: z.array(z.string()).min(1) }).optional(),
+    /** Stat overrides per unit type, or new types with a `base`. */
+    units: z.record(z.string().regex(/^[A-Za-z0-9_]+$/, 'letters, digits and _ only'), unitOverrideSchema).default({}),
+    ranges: rangesSchema.prefault({}),
+    reward: rewardSchema.prefault({}),
+  })
+  .superRefine((file, ctx) => {
+    const known = new Set([...Object.keys(UNIT_TYPES), ...Object.keys(file.units)]);
+    for (const [name, override] of Object.entries(file.units)) {
+      const base = override.base ?? name;
+      if (!(base in UNIT_TYPES)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['units', name, 'base'],
+          message: `unknown base unit type '${base}' (built in: ${Object.keys(UNIT_TYPES).join(', ')})`,
+        });
+      }
+    }
+    for (const side of ['allies', 'enemies'] as const) {
+      file[side].units.forEach((group, g) => {
+        if (!known.has(group.type)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [side, 'units', g, 'type'],
+            message: `unknown unit type '${group.type}' (known: ${[...known].join(', ')})`,
+          });
+        }
+      });
+      const [x, y] = file[side].spawn;
+      if (x < 0 || x > file.map.width || y < 0 || y > file.map.height) {
+        ctx.addIssue({ code: 'custom', path: [side, 'spawn'], message: `spawn (${x}, ${y}) is outside the ${file.map.width}x${file.map.height} map` });
+      }
+    }
+    if (file.unitTypeBits) {
+      const { allies, enemies } = file.unitTypeBits;
+      if (allies.length !== enemies.length) {
+        ctx.addIssue({ code: 'custom', path: ['unitTypeBits'], message: `allies and enemies must list the same number of types (SMAC has one unit_type_bits), got ${allies.length} and ${enemies.length}` });
+      }
+      for (const side of ['allies', 'enemies'] as const) {
+        const list = file.unitTypeBits[side];
+        if (new Set(list).size !== list.length) ctx.addIssue({ code: 'custom', path: ['unitTypeBits', side], message: 'duplicate type' });
+        file[side].units.forEach((group) => {
+          if (!list.includes(group.type)) {
+            ctx.addIssue({ code: 'custom', path: ['unitTypeBits', side], message: `type '${group.type}' of the ${side} is missing (listed: ${list.join(', ')})` });
+          }
+        });
+      }
+    }
+  });
+
+export type SmacScenarioFile = z.infer<typeof smacScenarioSchema>;

@@ -1,0 +1,78 @@
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { ActorCritic, type ScenarioShape } from '../learn/actor-critic.ts';
+import { CHECKPOINT_FILE, checkShapeMatches, readCheckpoint, type Checkpoint } from '../learn/checkpoint.ts';
+import { ValueNorm, IdentityValueNorm } from '../learn/value-norm.ts';
+
+/**
+ * The stage-1 teacher, frozen: its actors give logits and hidden activations on full (teacher)
+ * views, its centralized critic gives values (denormalised to returns) for teacher-guided GAE.
+ * Nothing here has an optimizer: the teacher's variables never change during distillation.
+ */
+export class FrozenTeacher {
+  readonly checkpoint: Checkpoint;
+  readonly net: ActorCritic;
+  readonly valueNorm: ValueNorm;
+  readonly path: string;
+  /** Width of the teacher's last hidden layer (the embedding of L_SR and the roles). */
+  readonly hiddenSize: number;
+
+  constructor(checkpoint: Checkpoint, path: string) {
+    this.checkpoint = checkpoint;
+    this.path = path;
+    const c = checkpoint.config;
+    this.net = new ActorCritic(checkpoint.shape, {
+      actorHidden: c.actorHidden,
+      criticHidden: c.criticHidden,
+      layerNorm: c.layerNorm,
+      shareActor: c.shareActor,
+      denseMode: c.denseMode === 'stock' ? 'stock' : 'custom',
+      seed: c.seed,
+    });
+    this.net.setWeights(checkpoint.weights, path);
+    this.valueNorm = c.valueNorm ? new ValueNorm() : new IdentityValueNorm();
+    this.valueNorm.setState(checkpoint.valueNorm);
+    this.hiddenSize = c.actorHidden[c.actorHidden.length - 1];
+  }
+
+  /** Logits of agent `agent` for `rows` full-view observations laid out row-major. */
+  logits(agent: number, observations: Float32Array, rows: number): Float32Array {
+    return this.forward(agent, observations, rows, false);
+  }
+
+  /** Last hidden activations of agent `agent` (rows x hiddenSize). */
+  hidden(agent: number, observations: Float32Array, rows: number): Float32Array {
+    return this.forward(agent, observations, rows, true);
+  }
+
+  /** V_T(s, agent) as returns (denormalised) for `rows` states. */
+  values(agent: number, states: Float32Array, rows: number): Float32Array {
+    const net = this.net;
+    const input = new Float32Array(rows * net.criticInputSize);
+    for (let r = 0; r < rows; r++) net.writeCriticInput(agent, states, r * net.shape.stateSize, input, r);
+    return this.valueNorm.denormalize(Float32Array.from(net.criticForward(input, rows)));
+  }
+
+  dispose(): void {
+    this.net.dispose();
+  }
+
+  private forward(agent: number, observations: Float32Array, rows: number, hidden: boolean): Float32Array {
+    const net = this.net;
+    const g = net.groups[net.agentGroup[agent]];
+    const input = new Float32Array(rows * g.inputSize);
+    for (let r = 0; r < rows; r++) net.writeActorInput(agent, observations, r * g.observationSize, input, r);
+    return Float32Array.from(net.actorForward(net.agentGroup[agent], input, rows, hidden));
+  }
+}
+
+/** `--teacher PATH`: a checkpoint file, or a run / model directory holding checkpoint.ckpt. */
+export function loadFrozenTeacher(path: string, shape: ScenarioShape, scenario: string): FrozenTeacher {
+  if (!existsSync(path)) throw new Error(`--teacher: '${path}' does not exist (a checkpoint file or a directory with ${CHECKPOINT_FILE})`);
+  const file = statSync(path).isDirectory() ? join(path, CHECKPOINT_FILE) : path;
+  if (!existsSync(file)) throw new Error(`--teacher: no ${CHECKPOINT_FILE} in ${path}`);
+  const checkpoint = readCheckpoint(file);
+  if (checkpoint.scenario !== scenario) throw new Error(`--teacher ${file}: teacher was trained on scenario '${checkpoint.scenario}', not '${scenario}'`);
+  checkShapeMatches(checkpoint, shape, file);
+  return new FrozenTeacher(checkpoint, file);
+}

@@ -1,0 +1,50 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { evaluate } from '../../agents/eval/evaluate.ts';
+import { loadEvalPolicy } from '../../agents/eval/load-eval-policy.ts';
+import { policyFileAgents } from '../../agents/eval/policies.ts';
+import { main as evalMain } from '../../agents/eval/eval-command.ts';
+import { createSimulation } from '../../server/scenarios/registry.ts';
+import { POLICY_FORMAT, POLICY_FORMAT_VERSION, type PolicyFile } from '../../shared/model-format.ts';
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('the evaluation routine', () => {
+  it('is reproducible on its seed list and differs across seed lists', async () => {
+    const sim = createSimulation('spread');
+    const random = await loadEvalPolicy('random', 'spread', sim);
+    const a = evaluate('spread', random.agents, { episodes: 5, seed: 7 });
+    const b = evaluate('spread', random.agents, { episodes: 5, seed: 7 });
+    const c = evaluate('spread', random.agents, { episodes: 5, seed: 8 });
+    expect(a.outcomes).toEqual(b.outcomes);
+    expect(a.outcomes).not.toEqual(c.outcomes);
+    expect(a.meanLength).toBe(25);
+    expect(a.winRate).toBe(0);
+  });
+
+  it('puts the scripted baseline clearly above random on spread', async () => {
+    const sim = createSimulation('spread');
+    const random = evaluate('spread', (await loadEvalPolicy('random', 'spread', sim)).agents, { episodes: 30, seed: 1 });
+    const scripted = evaluate('spread', (await loadEvalPolicy('scripted', 'spread', sim)).agents, { episodes: 30, seed: 1 });
+    expect(scripted.meanReturn).toBeGreaterThan(random.meanReturn + 5);
+  });
+
+  it('refuses a policy made for another scenario or missing agents, and an unknown --policy', async () => {
+    const sim = createSimulation('spread');
+    const file: PolicyFile = { format: POLICY_FORMAT, version: POLICY_FORMAT_VERSION, scenario: 'speaker_listener', role: 'teacher', producedBy: 'test', agents: {}, nets: {} };
+    expect(() => policyFileAgents(file, sim, 'spread', 'p.policy')).toThrow(/p\.policy: policy was made for scenario 'speaker_listener', not 'spread'/);
+    expect(() => policyFileAgents({ ...file, scenario: 'spread' }, sim, 'spread', 'p.policy')).toThrow(/no entry for agent\(s\) agent_0, agent_1, agent_2/);
+    await expect(loadEvalPolicy('nope.policy', 'spread', sim)).rejects.toThrow(/--policy: 'nope\.policy' is not 'random', 'scripted' or an existing file/);
+  });
+
+  it('kdmarl eval --json prints one object with the figures reports need', async () => {
+    const printed: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((line: string) => void printed.push(line));
+    await evalMain(['--scenario', 'spread', '--policy', 'random', '--episodes', '4', '--seed', '3', '--json']);
+    expect(printed).toHaveLength(1);
+    const out = JSON.parse(printed[0]);
+    for (const key of ['winRate', 'meanReturn', 'returnCi95', 'episodes', 'meanLength', 'flopsPerDecision', 'params']) expect(out, key).toHaveProperty(key);
+    expect(out.episodes).toBe(4);
+  });
+});

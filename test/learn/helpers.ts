@@ -1,0 +1,17 @@
+import { resolveConfig, type TrainConfig } from '../../agents/learn/config.ts';
+
+/** A tiny, fast training config on spread for tests. */
+export function tinyConfig(overrides: Partial<TrainConfig> = {}): TrainConfig {
+  return resolveConfig('spread', {}, {
+    actorHidden: [16, 16],
+    criticHidden: [16, 16],
+    numEnvs: 4,
+    rolloutLength: 10,
+    epochs: 2,
+    totalSteps: 200,
+    evalEvery: 0,
+    evalEpisodes: 2,
+    checkpointEvery: 2,
+    ...overrides,
+  });
+}

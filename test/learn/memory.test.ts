@@ -1,0 +1,48 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../agents/learn/backend.ts';
+import { ActorCritic } from '../../agents/learn/actor-critic.ts';
+import { Adam } from '../../agents/learn/adam.ts';
+import { Collector } from '../../agents/learn/rollout.ts';
+import { ppoUpdate } from '../../agents/learn/ppo.ts';
+import { ValueNorm } from '../../agents/learn/value-norm.ts';
+import { scenarioShape } from '../../agents/learn/trainer.ts';
+import { VecEnv, type EpisodeSummary } from '../../server/env/vec-env.ts';
+import { createSimulation } from '../../server/scenarios/registry.ts';
+import { Rng } from '../../shared/rng.ts';
+import { tinyConfig } from './helpers.ts';
+
+beforeAll(async () => {
+  await initBackend();
+});
+
+describe('tensor memory', () => {
+  it('keeps tf.memory().numTensors flat across collect + update cycles (1 and several minibatches)', () => {
+    for (const minibatches of [1, 3]) {
+      const config = tinyConfig({ minibatches });
+      const vec = new VecEnv(() => createSimulation('spread'), { numEnvs: config.numEnvs, seed: 1 });
+      vec.reset();
+      const net = new ActorCritic(scenarioShape(vec.sims[0]), { ...config, denseMode: 'custom' });
+      const actorOpts = net.actors.map((a) => new Adam(a.variables(), config.lr, config.adamEps));
+      const criticOpt = new Adam(net.critic.variables(), config.criticLr, config.adamEps);
+      const collector = new Collector(net, vec, config.rolloutLength);
+      const norm = new ValueNorm();
+      const rng = new Rng(2);
+      const cycle = () => {
+        const episodes: EpisodeSummary[] = [];
+        collector.collect(rng, norm, config.gamma, config.gaeLambda, episodes);
+        return ppoUpdate(net, collector.buffer, norm, actorOpts, criticOpt, config, rng);
+      };
+      cycle();
+      const before = tf.memory().numTensors;
+      for (let i = 0; i < 4; i++) {
+        const stats = cycle();
+        expect(Number.isFinite(stats.policyLoss) && Number.isFinite(stats.valueLoss)).toBe(true);
+      }
+      expect(tf.memory().numTensors).toBe(before);
+      for (const o of actorOpts) o.dispose();
+      criticOpt.dispose();
+      net.dispose();
+    }
+  });
+});

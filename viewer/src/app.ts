@@ -15,6 +15,8 @@ export type ViewerOptions = {
   serverUrl: string | null;
   token: string | null;
   replayUrl: string | null;
+  /** 'low' drops MSAA and high-DPI rendering (software GL, slow machines). */
+  quality: 'high' | 'low';
 };
 
 const HUD_INTERVAL_MS = 100;
@@ -51,7 +53,7 @@ export class ViewerApp {
   constructor(options: ViewerOptions) {
     this.options = options;
     const canvas = byId<HTMLCanvasElement>('world');
-    this.world = new WorldView(canvas);
+    this.world = new WorldView(canvas, options.quality);
     const resize = (): void => this.world.resize(canvas.clientWidth, canvas.clientHeight);
     new ResizeObserver(resize).observe(canvas);
     resize();
@@ -225,7 +227,7 @@ export class ViewerApp {
     const scene = this.scene!;
     const times = this.snapshotTimes;
     const rate = times.length > 1 ? ((times.length - 1) * 1000) / Math.max(1, times[times.length - 1]! - times[0]!) : 0;
-    this.hud.update(scene, snap, this.mode === 'replay' ? 0 : rate, this.frames.meanCpuMs());
+    this.hud.update(scene, snap, this.mode === 'replay' ? 0 : rate, this.frames.recentCpuMs());
     if (this.mode === 'live') {
       this.hud.setMode(snap.paused ? 'live · paused' : 'live', snap.paused);
       byId('btn-pause').textContent = snap.paused ? 'Resume' : 'Pause';

@@ -26,11 +26,12 @@ export class FrameStats {
     this.lastFrameAt = -1;
   }
 
-  meanCpuMs(): number {
-    const n = Math.min(this.count, WINDOW);
+  /** Mean CPU ms over the most recent `frames` frames (the HUD's figure). */
+  recentCpuMs(frames = 60): number {
+    const n = Math.min(this.count, WINDOW, frames);
     if (n === 0) return 0;
     let sum = 0;
-    for (let i = 0; i < n; i++) sum += this.cpu[i]!;
+    for (let k = 1; k <= n; k++) sum += this.cpu[(this.count - k) % WINDOW]!;
     return sum / n;
   }
 

@@ -10,7 +10,18 @@ function defaultServerUrl(): string | null {
   return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/`;
 }
 
+/** Software rasterisers (SwiftShader, llvmpipe) pay for every MSAA sample on the CPU. */
+function softwareRenderer(): boolean {
+  const gl = document.createElement('canvas').getContext('webgl2');
+  if (!gl) return false;
+  const info = gl.getExtension('WEBGL_debug_renderer_info');
+  const name = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+  gl.getExtension('WEBGL_lose_context')?.loseContext();
+  return /swiftshader|llvmpipe|software/i.test(name);
+}
+
 const params = new URLSearchParams(location.search);
+const qualityParam = params.get('quality');
 const server = params.get('server');
 const app = (() => {
   try {
@@ -18,6 +29,7 @@ const app = (() => {
       serverUrl: server === 'none' ? null : (server ?? defaultServerUrl()),
       token: params.get('token'),
       replayUrl: params.get('replay'),
+      quality: qualityParam === 'high' || qualityParam === 'low' ? qualityParam : softwareRenderer() ? 'low' : 'high',
     });
   } catch (error) {
     // Most likely no WebGL: say so instead of leaving a blank page.

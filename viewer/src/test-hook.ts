@@ -12,6 +12,8 @@ export type ViewerTestHook = {
     agentsInScene: number;
     entitiesInScene: number;
     snapshots: number;
+    /** Interpolation position between the last two snapshots (1: showing the newest). */
+    alpha: number;
     tick: number;
     episode: number;
     hudTick: string;
@@ -53,6 +55,7 @@ export function installTestHook(app: ViewerApp): void {
         agentsInScene: app.scene?.agents.length ?? 0,
         entitiesInScene: app.scene?.entities.length ?? 0,
         snapshots: app.buffer?.received ?? 0,
+        alpha: app.buffer ? app.buffer.alpha(performance.now()) : 1,
         tick: snap?.tick ?? -1,
         episode: snap?.episode ?? -1,
         hudTick: document.getElementById('hud-tick')?.textContent ?? '',

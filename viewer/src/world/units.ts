@@ -67,11 +67,16 @@ export class UnitLayer {
       list.push(i);
       byShape.set(shape, list);
       // Landmarks in MPE are points with a tiny radius; keep every body visible at map scale.
-      this.radii[i] = Math.max(entity.radius, radiusScale) ;
+      this.radii[i] = Math.max(entity.radius, radiusScale);
       const colour = entity.color && (entity.kind === 'landmark' || entity.kind === 'obstacle' || entity.team < 0)
         ? new Color(entity.color[0], entity.color[1], entity.color[2])
         : new Color(entity.team >= 0 ? (TEAM_COLORS[entity.team] ?? NEUTRAL_COLOR) : NEUTRAL_COLOR);
       if (entity.kind === 'obstacle' && !entity.color) colour.set('#475569');
+      // Reference colours are for a white background (MPE landmarks are dark grey); lift them
+      // off our dark ground so they stay visible.
+      const hsl = { h: 0, s: 0, l: 0 };
+      colour.getHSL(hsl);
+      if (hsl.l < 0.45 && entity.kind !== 'obstacle') colour.setHSL(hsl.h, hsl.s, 0.45 + hsl.l * 0.3);
       this.baseColors[i] = colour;
     });
     for (const [shape, entities] of byShape) {

@@ -69,9 +69,10 @@ export class WorldView {
   readonly overlays: Overlays = { graph: false, roles: false, ranges: true, beams: true, bars: true };
   selected = -1;
 
-  constructor(canvas: HTMLCanvasElement) {
-    this.renderer = new WebGLRenderer({ canvas, antialias: true, powerPreference: 'high-performance' });
-    this.renderer.setPixelRatio(Math.min(2, window.devicePixelRatio || 1));
+  constructor(canvas: HTMLCanvasElement, quality: 'high' | 'low') {
+    // Low quality (software rasterisers such as SwiftShader): no MSAA, one sample per CSS pixel.
+    this.renderer = new WebGLRenderer({ canvas, antialias: quality === 'high', powerPreference: 'high-performance' });
+    this.renderer.setPixelRatio(quality === 'high' ? Math.min(2, window.devicePixelRatio || 1) : 1);
     this.scene3d.background = new Color(BACKGROUND);
     this.camera = new PerspectiveCamera(50, 1, 0.01, 1000);
     this.controls = new OrbitControls(this.camera, canvas);
@@ -124,7 +125,7 @@ export class WorldView {
     this.units = new UnitLayer(scene, world, this.groundColor, this.mapSize * 0.006);
     const damageable = scene.entities
       .map((e, i) => ({ e, i }))
-      .filter(({ e }) => scene.family === 'smac' || e.kind === 'unit')
+      .filter(({ e }) => (e.kind === 'unit' || e.kind === 'agent') && (scene.family === 'smac' || e.kind === 'unit'))
       .map(({ i }) => i);
     this.bars = new BarLayer(damageable, this.units, world, this.mapSize * 0.006);
     this.beams = new SegmentBatch(world, 'beams');
@@ -156,7 +157,7 @@ export class WorldView {
 
     this.camera.near = this.mapSize * 0.005;
     this.camera.far = this.mapSize * 50;
-    this.camera.position.set(cx, this.mapSize * 0.95, -cy + this.mapSize * 0.75);
+    this.camera.position.set(cx, this.mapSize * 1.05, -cy + this.mapSize * 0.95);
     this.camera.updateProjectionMatrix();
     this.controls.target.set(cx, 0, -cy);
     this.controls.minDistance = this.mapSize * 0.05;

@@ -1,0 +1,69 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { createStaticHandler, type StaticHandlerOptions } from '../../server/http/static-handler.ts';
+import { fromRoot } from '../../shared/paths.ts';
+
+/** Debian's chromium; headless WebGL through SwiftShader (a WebGL failure would be silent). */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--use-angle=swiftshader',
+  '--enable-unsafe-swiftshader',
+  '--ignore-gpu-blocklist',
+  '--disable-renderer-backgrounding',
+  '--disable-background-timer-throttling',
+];
+
+export function chromiumPath(): string {
+  for (const candidate of [process.env['CHROMIUM_PATH'], '/usr/bin/chromium', '/usr/bin/chromium-browser']) {
+    if (candidate && existsSync(candidate)) return candidate;
+  }
+  throw new Error('no chromium found: apt-get install -y chromium, or set CHROMIUM_PATH');
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS, headless: true });
+}
+
+/** Build the viewer into a temporary folder (not viewer/dist, which a running server may be serving). */
+export async function buildViewer(): Promise<{ dir: string; cleanup(): void }> {
+  const dir = mkdtempSync(join(tmpdir(), 'kdmarl-viewer-'));
+  await build({ configFile: fromRoot('viewer', 'vite.config.ts'), logLevel: 'error', build: { outDir: dir, emptyOutDir: true } });
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** The static handler on an ephemeral 127.0.0.1 port. */
+export async function serveStatic(options: StaticHandlerOptions): Promise<{ server: Server; url: string; close(): Promise<void> }> {
+  const handler = createStaticHandler(options);
+  const server = createServer((req, res) => handler(req, res));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    server,
+    url: `http://127.0.0.1:${port}/`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export function screenshotPath(name: string): string {
+  return fromRoot('docs', 'screenshots', name);
+}
+
+/** Collect page errors so a test can fail on an uncaught exception in the viewer. */
+export function trackPageErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  return errors;
+}

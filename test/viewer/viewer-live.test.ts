@@ -1,0 +1,161 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROTOCOL_VERSION } from '../../shared/protocol.ts';
+import { syntheticScene, syntheticSnapshot } from './fixtures/synthetic.ts';
+import { simulationStream } from './fixtures/from-simulation.ts';
+import { buildViewer, launchBrowser, screenshotPath, serveStatic, trackPageErrors } from './harness.ts';
+import { mockSpectatorServer } from './mock-server.ts';
+
+/**
+ * The viewer against a spectator stream replayed by Playwright's routeWebSocket: the scene is
+ * drawn (pixels, not just DOM), every agent is instanced, the HUD follows ticks, picking opens
+ * the inspector, controls carry the token, and a dropped connection is announced and retried.
+ */
+let browser: Browser;
+let site: Awaited<ReturnType<typeof serveStatic>>;
+let built: Awaited<ReturnType<typeof buildViewer>>;
+let emptyDir: string;
+
+beforeAll(async () => {
+  built = await buildViewer();
+  emptyDir = mkdtempSync(join(tmpdir(), 'kdmarl-viewer-empty-'));
+  site = await serveStatic({ viewerDir: built.dir, runsDir: emptyDir, replaysDir: emptyDir });
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await site?.close();
+  built?.cleanup();
+  if (emptyDir) rmSync(emptyDir, { recursive: true, force: true });
+});
+
+async function openPage(): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+  const errors = trackPageErrors(page);
+  return { page, errors };
+}
+
+const wsUrl = (): string => site.url.replace('http://', 'ws://');
+
+describe('viewer, live stream', () => {
+  it('draws a battle: non-blank WebGL canvas, every agent instanced, HUD ticks, inspector on click', async () => {
+    const scene = syntheticScene(10, 8, '3m-like');
+    const { page, errors } = await openPage();
+    const mock = await mockSpectatorServer(page, wsUrl(), scene, (tick) => syntheticSnapshot(scene, tick + 20));
+    await page.goto(site.url + '?token=secret');
+
+    const hello = await mock.waitForMessage((m) => m['kind'] === 'hello');
+    expect(hello).toMatchObject({ version: PROTOCOL_VERSION, role: 'spectator', token: 'secret' });
+    await page.waitForFunction(() => (window.__viewer?.state().snapshots ?? 0) >= 3);
+
+    const state = await page.evaluate(() => window.__viewer!.state());
+    expect(state.scenario).toBe('3m-like');
+    expect(state.agentsInScene).toBe(10);
+    expect(state.drawn.agents).toBe(10);
+    expect(state.connection).toBe('open');
+    expect(state.beams).toBeGreaterThan(0);
+
+    // A WebGL failure leaves a blank (background) canvas without any error: count real pixels.
+    const pixels = await page.evaluate(() => window.__viewer!.pixelStats());
+    expect(pixels.nonBackground / pixels.total).toBeGreaterThan(0.2);
+    expect(pixels.blue).toBeGreaterThan(200);
+    expect(pixels.red).toBeGreaterThan(200);
+
+    const firstTick = Number(await page.locator('#hud-tick').textContent());
+    await page.waitForFunction((t) => Number(document.getElementById('hud-tick')!.textContent) > t, firstTick);
+
+    const agent = scene.agents[2]!;
+    const at = await page.evaluate((e) => window.__viewer!.screenPositionOf(e), agent.entity);
+    expect(at).not.toBeNull();
+    // Freeze the stream so the agent is where we click.
+    mock.stop();
+    await page.waitForFunction(() => window.__viewer!.state().alpha === 1);
+    const still = await page.evaluate((e) => window.__viewer!.screenPositionOf(e), agent.entity);
+    await page.mouse.click(still!.x, still!.y);
+    await page.waitForFunction((e) => window.__viewer!.state().selected === e && window.__viewer!.state().inspectOpen, agent.entity);
+    await expect(page.locator('#inspect-title').textContent()).resolves.toContain(agent.name);
+    expect(await page.locator('#teacher-view tr').count()).toBe(agent.teacherLabels.length);
+    expect(await page.locator('#student-view tr').count()).toBe(agent.studentLabels.length);
+
+    // The panel asks the server about the agent and shows the values it sends back.
+    const request = await mock.waitForMessage((m) => m['kind'] === 'inspect');
+    expect(request['agent']).toBe(2);
+    mock.send({
+      kind: 'inspect',
+      agent: 2,
+      teacher: Float32Array.from(agent.teacherLabels, (_, i) => i + 0.5),
+      student: Float32Array.from(agent.studentLabels, (_, i) => i + 0.25),
+      probs: Float32Array.from({ length: agent.actionCount }, (_, i) => (i === 1 ? 0.7 : 0.3 / (agent.actionCount - 1))),
+      flopsCap: 50_000,
+    });
+    await page.waitForFunction(() => document.querySelector('#teacher-view tr td.v')?.textContent === '0.500');
+    await page.waitForFunction(() => document.getElementById('inspect-stats')!.textContent!.includes('50.0 kFLOP'));
+
+    // Controls carry the token.
+    await page.click('#btn-step');
+    const step = await mock.waitForMessage((m) => m['kind'] === 'control' && m['action'] === 'step');
+    expect(step['token']).toBe('secret');
+    await page.selectOption('#sel-speed', '2');
+    const speed = await mock.waitForMessage((m) => m['kind'] === 'control' && m['action'] === 'speed');
+    expect(speed['value']).toBe(2);
+
+    await page.evaluate(() => {
+      window.__viewer!.setOverlay('graph', true);
+      window.__viewer!.setOverlay('roles', true);
+    });
+    await page.waitForFunction((n) => window.__viewer!.framesRendered() > n, await page.evaluate(() => window.__viewer!.framesRendered()));
+    await page.screenshot({ path: screenshotPath('viewer-inspect.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('draws the real spread simulator and saves a screenshot', async () => {
+    const stream = simulationStream('spread', 3);
+    const { page, errors } = await openPage();
+    await mockSpectatorServer(page, wsUrl(), stream.scene, () => stream.next());
+    await page.goto(site.url);
+    await page.waitForFunction(() => (window.__viewer?.state().tick ?? -1) >= 5);
+    const state = await page.evaluate(() => window.__viewer!.state());
+    expect(state.drawn.agents).toBe(stream.scene.agents.length);
+    expect(state.drawn.entities).toBe(stream.scene.entities.length);
+    const pixels = await page.evaluate(() => window.__viewer!.pixelStats());
+    expect(pixels.nonBackground / pixels.total).toBeGreaterThan(0.2);
+    expect(pixels.blue).toBeGreaterThan(50);
+    await page.screenshot({ path: screenshotPath('viewer-spread.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('shows a banner when the server goes away, reconnects with backoff, and survives bad frames', async () => {
+    const scene = syntheticScene(6, 6, 'restartable');
+    const { page, errors } = await openPage();
+    const mock = await mockSpectatorServer(page, wsUrl(), scene, (tick) => syntheticSnapshot(scene, tick));
+    await page.goto(site.url);
+    await page.waitForFunction(() => (window.__viewer?.state().snapshots ?? 0) >= 2);
+
+    // Garbage and inconsistent frames are counted and ignored; drawing continues.
+    mock.sendRaw(Uint8Array.from([0xc1, 0xff, 0x00]));
+    mock.send({ ...syntheticSnapshot(scene, 5), positions: new Float32Array(3) });
+    await page.waitForFunction(() => window.__viewer!.state().badFrames >= 2);
+    const notes = await page.evaluate(() => window.__viewer!.state().notes.join('\n'));
+    expect(notes).toContain(`positions: expected length ${2 * scene.entities.length}, got 3`);
+    expect(notes).toContain('not msgpack');
+
+    mock.current!.close({ code: 1012, reason: 'server restarting' });
+    await page.waitForFunction(() => window.__viewer!.state().banner.level === 'warning');
+    const banner = await page.locator('#banner').textContent();
+    expect(banner).toMatch(/server restarting.*Reconnecting/);
+    await page.screenshot({ path: screenshotPath('viewer-reconnecting.png') });
+    await page.waitForFunction(() => window.__viewer!.state().connection === 'open' && window.__viewer!.state().banner.level === 'none');
+    expect(mock.connections).toBe(2);
+    const before = await page.evaluate(() => window.__viewer!.state().snapshots);
+    await page.waitForFunction((n) => window.__viewer!.state().snapshots > n, before);
+    expect(errors).toEqual([]);
+    mock.stop();
+    await page.close();
+  });
+});

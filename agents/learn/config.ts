@@ -84,11 +84,11 @@ export const SCENARIO_DEFAULTS: Record<string, Partial<TrainConfig>> = {
   speaker_listener: { lr: 7e-4, criticLr: 7e-4, rolloutLength: 25, numEnvs: 64, epochs: 15, actorHidden: [128, 128], criticHidden: [128, 128], totalSteps: 1_000_000 },
   reference: { lr: 7e-4, criticLr: 7e-4, rolloutLength: 25, numEnvs: 64, epochs: 15, actorHidden: [128, 128], criticHidden: [128, 128], totalSteps: 2_000_000 },
   tag: { lr: 7e-4, criticLr: 7e-4, rolloutLength: 25, numEnvs: 64, epochs: 10, actorHidden: [128, 128], criticHidden: [128, 128], totalSteps: 2_000_000 },
-  '3m': { rolloutLength: 100, numEnvs: 16, epochs: 15, actorHidden: [128, 128], criticHidden: [128, 128], totalSteps: 1_000_000 },
-  '8m': { rolloutLength: 100, numEnvs: 16, epochs: 15, actorHidden: [128, 128], criticHidden: [128, 128], totalSteps: 1_000_000 },
-  '2s3z': { rolloutLength: 100, numEnvs: 16, epochs: 10, actorHidden: [128, 128], criticHidden: [128, 128], totalSteps: 2_000_000 },
+  '3m': { rolloutLength: 100, numEnvs: 16, epochs: 10, actorHidden: [128, 128], criticHidden: [128, 128], totalSteps: 600_000, evalEvery: 10 },
+  '8m': { rolloutLength: 100, numEnvs: 16, epochs: 10, actorHidden: [128, 128], criticHidden: [128, 128], totalSteps: 400_000, evalEvery: 10 },
+  '2s3z': { rolloutLength: 100, numEnvs: 16, epochs: 10, actorHidden: [128, 128], criticHidden: [128, 128], totalSteps: 600_000, evalEvery: 10 },
   '3s5z': { rolloutLength: 100, numEnvs: 16, epochs: 5, actorHidden: [128, 128], criticHidden: [128, 128], totalSteps: 2_000_000 },
-  MMM: { rolloutLength: 100, numEnvs: 16, epochs: 15, actorHidden: [128, 128], criticHidden: [128, 128], totalSteps: 2_000_000 },
+  MMM: { rolloutLength: 100, numEnvs: 16, epochs: 10, actorHidden: [128, 128], criticHidden: [128, 128], totalSteps: 600_000, evalEvery: 10 },
 };
 
 /** Read and validate a JSON config file: a partial config; unknown fields are errors. */

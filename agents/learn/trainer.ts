@@ -145,6 +145,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
   try {
     while (envSteps < config.totalSteps && !stopRequested && (options.maxUpdates === undefined || updatesThisRun < options.maxUpdates)) {
+      // Yield once per update: the loop is otherwise synchronous and signal handlers would never run.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (stopRequested) break;
       const t0 = performance.now();
       const finished: EpisodeSummary[] = [];
       collector.collect(rng, valueNorm, config.gamma, config.gaeLambda, finished);

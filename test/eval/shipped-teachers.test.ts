@@ -1,0 +1,38 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fromRoot } from '../../shared/paths.ts';
+import { createSimulation } from '../../server/scenarios/registry.ts';
+import { evaluate } from '../../agents/eval/evaluate.ts';
+import { loadEvalPolicy } from '../../agents/eval/load-eval-policy.ts';
+import { loadTeacher } from '../../agents/learn/teacher.ts';
+import { scenarioShape } from '../../agents/learn/trainer.ts';
+
+const modelsDir = fromRoot('models');
+const shipped = existsSync(modelsDir) ? readdirSync(modelsDir).filter((d) => existsSync(join(modelsDir, d, 'checkpoint.ckpt'))).sort() : [];
+
+describe('shipped teachers (models/<scenario>)', () => {
+  it('exist for spread and 3m at least', () => {
+    expect(shipped).toEqual(expect.arrayContaining(['spread', '3m']));
+  });
+
+  for (const scenario of shipped) {
+    it(`${scenario}: checkpoint and teacher.policy load, evaluate a few episodes, and TRAINED.md records how`, async () => {
+      const dir = join(modelsDir, scenario);
+      for (const f of ['checkpoint.ckpt', 'teacher.policy']) expect(statSync(join(dir, f)).size).toBeLessThan(5 * 1024 * 1024);
+      const trained = readFileSync(join(dir, 'TRAINED.md'), 'utf8');
+      expect(trained).toMatch(/kdmarl train --scenario \S+/);
+      expect(trained).toMatch(/kdmarl eval --scenario \S+ --policy \S+ --episodes 200/);
+      const sim = createSimulation(scenario);
+      for (const path of [dir, join(dir, 'teacher.policy')]) {
+        const policy = await loadEvalPolicy(path, scenario, sim);
+        const result = evaluate(scenario, policy.agents, { episodes: 3, seed: 99 });
+        expect(result.episodes).toBe(3);
+        expect(Number.isFinite(result.meanReturn)).toBe(true);
+      }
+      const teacher = await loadTeacher(join(dir, 'checkpoint.ckpt'), scenarioShape(sim));
+      expect(teacher.value(new Float32Array(teacher.shape.stateSize), [0]).length).toBe(1);
+      teacher.dispose();
+    });
+  }
+});

@@ -83,7 +83,8 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
     throw new Error(`config: roles 'type' needs numRoles >= ${types.length} (types: ${types.join(', ')})`);
   }
   const team = new StudentTeam(plans, { layerNorm: config.layerNorm, projectionWidth: config.projectionWidth, numRoles: config.numRoles, seed: config.seed });
-  const adam = new Adam(team.variables(), config.lr, config.adamEps);
+  const heads = { projections: config.wSr > 0 && config.srEmbedding === 'projection' && N >= 3, roles: config.wRa > 0 };
+  const adam = new Adam(team.variables(heads), config.lr, config.adamEps);
   const rng = new Rng(deriveSeed(config.seed, 0xd157));
   let centroids: Float32Array | null = null;
   let envSteps = 0;

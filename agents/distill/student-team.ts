@@ -30,9 +30,12 @@ export class StudentTeam {
     );
   }
 
-  /** Every trainable variable: actors first, then heads (a fixed order for the optimizer state). */
-  variables(): tf.Variable[] {
-    return [...this.actors, ...this.projections, ...this.roleHeads].flatMap((m) => m.variables());
+  /**
+   * Trainable variables in a fixed order (the optimizer state's): actors, then the heads the loss
+   * actually uses (a head with no gradient would be an error for the optimizer).
+   */
+  variables(heads: { projections: boolean; roles: boolean } = { projections: true, roles: true }): tf.Variable[] {
+    return [...this.actors, ...(heads.projections ? this.projections : []), ...(heads.roles ? this.roleHeads : [])].flatMap((m) => m.variables());
   }
 
   /** Last hidden activations and logits of agent a's actor (inside a tidy). */

@@ -1,0 +1,104 @@
+import * as tf from '@tensorflow/tfjs';
+import { quantileSorted } from 'simple-statistics';
+import { Rng } from '../../shared/rng.ts';
+import type { PolicyFile, PolicyNet } from '../../shared/model-format.ts';
+import { AgentPolicyRuntime } from '../runtime/policy-runtime.ts';
+
+/** Decision latency of one policy on one runtime: median and p99 of single decisions, microseconds. */
+export type Latency = { runtime: 'typed-array' | 'tfjs'; medianUs: number; p99Us: number; decisions: number };
+
+/**
+ * A decision = build the input, forward pass, masked argmax, as an agent process does it. Timed
+ * one at a time after a warm-up (METHOD.md: at least 1000 single decisions); inputs are drawn
+ * once up front so the timing holds only the decision.
+ */
+export function measureTypedArray(file: PolicyFile, agent: string, decisions = 2000, warmup = 300): Latency {
+  const runtime = new AgentPolicyRuntime(file, agent);
+  const inputs = randomInputs(runtime.observationSize, 64, 11);
+  const mask = new Uint8Array(runtime.actionCount).fill(1);
+  let sink = 0;
+  for (let i = 0; i < warmup; i++) sink += runtime.actGreedy(inputs[i % inputs.length], mask);
+  const times = new Float64Array(decisions);
+  for (let i = 0; i < decisions; i++) {
+    const start = process.hrtime.bigint();
+    sink += runtime.actGreedy(inputs[i % inputs.length], mask);
+    times[i] = Number(process.hrtime.bigint() - start) / 1000;
+  }
+  if (sink < 0) throw new Error('unreachable');
+  return summarize('typed-array', times);
+}
+
+/** The same net on tfjs (batch of one, as a per-agent decision), through the chosen backend. */
+export function measureTfjs(file: PolicyFile, agent: string, decisions = 1000, warmup = 100): Latency {
+  const spec = file.agents[agent];
+  const net = file.nets[spec.net];
+  const forward = tfjsForward(net);
+  const observationSize = net.inputSize - (spec.agentId?.size ?? 0);
+  const inputs = randomInputs(observationSize, 64, 12).map((obs) => {
+    const x = new Float32Array(net.inputSize);
+    x.set(obs);
+    if (spec.agentId) x[observationSize + spec.agentId.index] = 1;
+    return x;
+  });
+  const decide = (x: Float32Array) => {
+    const logits = tf.tidy(() => forward(tf.tensor2d(x, [1, net.inputSize])));
+    const z = logits.dataSync();
+    logits.dispose();
+    let best = 0;
+    for (let k = 1; k < z.length; k++) if (z[k] > z[best]) best = k;
+    return best;
+  };
+  let sink = 0;
+  for (let i = 0; i < warmup; i++) sink += decide(inputs[i % inputs.length]);
+  const times = new Float64Array(decisions);
+  for (let i = 0; i < decisions; i++) {
+    const start = process.hrtime.bigint();
+    sink += decide(inputs[i % inputs.length]);
+    times[i] = Number(process.hrtime.bigint() - start) / 1000;
+  }
+  forward.dispose();
+  if (sink < 0) throw new Error('unreachable');
+  return summarize('tfjs', times);
+}
+
+type TfForward = ((x: tf.Tensor2D) => tf.Tensor2D) & { dispose: () => void };
+
+/** A deployed net as tfjs ops (constants, no variables): the tfjs runtime of a policy file. */
+export function tfjsForward(net: PolicyNet): TfForward {
+  const tensors: tf.Tensor[] = [];
+  const keep = <T extends tf.Tensor>(t: T): T => {
+    tensors.push(t);
+    return t;
+  };
+  const layers = net.layers.map((layer) =>
+    layer.kind === 'dense'
+      ? { kind: 'dense' as const, w: keep(tf.tensor2d(layer.weight, [layer.inputSize, layer.outputSize])), b: keep(tf.tensor1d(layer.bias)), activation: layer.activation }
+      : { kind: 'layernorm' as const, gamma: keep(tf.tensor1d(layer.gamma)), beta: keep(tf.tensor1d(layer.beta)), epsilon: layer.epsilon },
+  );
+  const forward = ((x: tf.Tensor2D) => {
+    let h: tf.Tensor2D = x;
+    for (const layer of layers) {
+      if (layer.kind === 'dense') {
+        h = tf.add(tf.matMul(h, layer.w), layer.b);
+        if (layer.activation === 'relu') h = tf.relu(h);
+        else if (layer.activation === 'tanh') h = tf.tanh(h);
+      } else {
+        const { mean, variance } = tf.moments(h, -1, true);
+        h = tf.add(tf.mul(tf.div(tf.sub(h, mean), tf.sqrt(tf.add(variance, layer.epsilon))), layer.gamma), layer.beta);
+      }
+    }
+    return h;
+  }) as TfForward;
+  forward.dispose = () => tf.dispose(tensors);
+  return forward;
+}
+
+function randomInputs(size: number, count: number, seed: number): Float32Array[] {
+  const rng = new Rng(seed);
+  return Array.from({ length: count }, () => Float32Array.from({ length: size }, () => rng.normal()));
+}
+
+function summarize(runtime: Latency['runtime'], times: Float64Array): Latency {
+  const sorted = Array.from(times).sort((a, b) => a - b);
+  return { runtime, medianUs: quantileSorted(sorted, 0.5), p99Us: quantileSorted(sorted, 0.99), decisions: times.length };
+}

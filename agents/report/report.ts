@@ -1,0 +1,238 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import { writeFileAtomic } from '../../shared/atomic-write.ts';
+import { netParams } from '../../shared/flops.ts';
+import type { PolicyFile } from '../../shared/model-format.ts';
+import { createSimulation, resolveScenario } from '../../server/scenarios/registry.ts';
+import { initBackend } from '../learn/backend.ts';
+import { evaluate, type EvaluationResult } from '../eval/evaluate.ts';
+import { ci95HalfWidth, mean, returnRetention, winRateRetention } from '../eval/metrics.ts';
+import { policyFileAgents, randomAgents, readPolicyPath } from '../eval/policies.ts';
+import { DISTILL_VARIANTS, resolveDistillConfig, type DistillConfig, type DistillVariant } from '../distill/config.ts';
+import { distill, STUDENT_POLICY } from '../distill/distiller.ts';
+import { loadPolicyFile } from '../runtime/policy-runtime.ts';
+import { measureTfjs, measureTypedArray, type Latency } from './latency.ts';
+
+/** What one row of the results table holds: a policy kind over seeds. */
+export type ReportRow = {
+  name: string;
+  description: string;
+  seeds: number[];
+  winRate: { mean: number; ci95: number; perSeed: number[] };
+  meanReturn: { mean: number; ci95: number; perSeed: number[] };
+  retention: { mean: number; ci95: number };
+  flopsPerDecision: number;
+  flopsRatio: number;
+  params: number;
+  latency: Latency[];
+};
+
+export type Report = {
+  scenario: string;
+  teacher: string;
+  students: string;
+  stepsPerRun: number;
+  evalEpisodes: number;
+  evalSeed: number;
+  /** 'winRate' for SMAC-style scenarios, 'return' for MPE-style ones. */
+  retentionOn: 'winRate' | 'return';
+  random: { meanReturn: number; winRate: number };
+  rows: ReportRow[];
+  command: string;
+  wallSeconds: number;
+};
+
+export type ReportOptions = {
+  scenario: string;
+  teacher: string;
+  students: string;
+  seeds: number;
+  steps: number;
+  evalEpisodes: number;
+  evalSeed: number;
+  variants: DistillVariant[];
+  outDir: string;
+  config: Partial<DistillConfig>;
+  command: string;
+  log: (message: string) => void;
+};
+
+const DESCRIPTIONS: Record<DistillVariant, string> = {
+  full: 'full loss: teacher-guided PG + KL + CE + SR + RA',
+  kl: 'action-only distillation (KL)',
+  kl_ce: 'KL + CE',
+  no_sr: 'full loss without SR',
+  no_ra: 'full loss without RA',
+  no_tgae: 'full loss without teacher-guided GAE (no PG term)',
+};
+
+/**
+ * `kdmarl report`: the baselines and ablations of METHOD.md on one scenario, each over `seeds`
+ * training seeds, evaluated greedily on one fixed seed list, in one run. A finished run directory
+ * is reused, so an interrupted report continues where it stopped.
+ */
+export async function runReport(o: ReportOptions): Promise<Report> {
+  const started = performance.now();
+  const scenario = resolveScenario(o.scenario);
+  const name = scenario.file.name;
+  await initBackend(o.config.backend && o.config.backend !== 'auto' ? o.config.backend : undefined);
+  mkdirSync(o.outDir, { recursive: true });
+  const sim = createSimulation(scenario);
+  const evalOn = (file: PolicyFile | null): EvaluationResult => {
+    const agents = file ? policyFileAgents(file, sim, name, file.role).agents : randomAgents(sim).agents;
+    return evaluate(scenario, agents, { episodes: o.evalEpisodes, seed: o.evalSeed });
+  };
+
+  o.log(`report ${name}: evaluating random and teacher on ${o.evalEpisodes} episodes (seed ${o.evalSeed})`);
+  const random = evalOn(null);
+  const teacherFile = readPolicyPath(o.teacher);
+  const teacherEval = evalOn(teacherFile);
+  const hasWins = teacherEval.winRate > 0 || scenario.file.family === 'smac';
+  const retentionOf = (e: { winRate: number; meanReturn: number }) =>
+    hasWins ? winRateRetention(e.winRate, teacherEval.winRate) : returnRetention(e.meanReturn, teacherEval.meanReturn, random.meanReturn);
+  const flopsOf = (file: PolicyFile) => {
+    const figures = sim.agentNames.map((agent) => policyFileAgents(file, sim, name, 'flops').flopsPerAgent[sim.agentNames.indexOf(agent)]);
+    return mean(figures);
+  };
+  const paramsOf = (file: PolicyFile) => Object.values(file.nets).reduce((n, net) => n + netParams(net), 0);
+  const latencyOf = (file: PolicyFile) => [measureTypedArray(file, sim.agentNames[0]), measureTfjs(file, sim.agentNames[0])];
+  const teacherFlops = flopsOf(teacherFile);
+
+  const rows: ReportRow[] = [
+    {
+      name: 'teacher',
+      description: `MAPPO teacher (${o.teacher})`,
+      seeds: [],
+      winRate: { mean: teacherEval.winRate, ci95: 0, perSeed: [teacherEval.winRate] },
+      meanReturn: { mean: teacherEval.meanReturn, ci95: teacherEval.returnCi95, perSeed: [teacherEval.meanReturn] },
+      retention: { mean: 1, ci95: 0 },
+      flopsPerDecision: teacherFlops,
+      flopsRatio: 1,
+      params: paramsOf(teacherFile),
+      latency: latencyOf(teacherFile),
+    },
+  ];
+
+  for (const variant of o.variants) {
+    const evals: EvaluationResult[] = [];
+    const seeds: number[] = [];
+    let studentFile: PolicyFile | null = null;
+    for (let s = 1; s <= o.seeds; s++) {
+      const runDir = join(o.outDir, 'runs', `${variant}__seed${s}`);
+      const done = join(runDir, 'done.json');
+      if (!existsSync(done)) {
+        o.log(`report ${name}: distilling '${variant}' seed ${s} (${o.steps} env steps)`);
+        const config = resolveDistillConfig(o.scenario, DISTILL_VARIANTS[variant], o.config, { seed: s, totalSteps: o.steps, evalEvery: 0 });
+        const result = await distill({ config, teacher: o.teacher, students: o.students, runDir, resume: existsSync(join(runDir, 'distill.ckpt')), producedBy: o.command, progress: false, log: () => {} });
+        if (result.stopped) throw new Error('report interrupted: run it again to continue');
+        writeFileAtomic(done, JSON.stringify({ envSteps: result.envSteps }) + '\n');
+      }
+      studentFile = loadPolicyFile(join(runDir, STUDENT_POLICY));
+      const e = evalOn(studentFile);
+      o.log(`report ${name}: '${variant}' seed ${s}: return ${e.meanReturn.toFixed(3)}, win rate ${(100 * e.winRate).toFixed(1)}%`);
+      evals.push(e);
+      seeds.push(s);
+    }
+    if (!studentFile) continue;
+    const wins = evals.map((e) => e.winRate);
+    const returns = evals.map((e) => e.meanReturn);
+    const retention = evals.map(retentionOf);
+    const flops = flopsOf(studentFile);
+    rows.push({
+      name: variant,
+      description: DESCRIPTIONS[variant],
+      seeds,
+      winRate: { mean: mean(wins), ci95: ci95HalfWidth(wins), perSeed: wins },
+      meanReturn: { mean: mean(returns), ci95: ci95HalfWidth(returns), perSeed: returns },
+      retention: { mean: mean(retention), ci95: ci95HalfWidth(retention) },
+      flopsPerDecision: flops,
+      flopsRatio: teacherFlops / flops,
+      params: paramsOf(studentFile),
+      latency: latencyOf(studentFile),
+    });
+  }
+
+  const report: Report = {
+    scenario: name,
+    teacher: o.teacher,
+    students: o.students,
+    stepsPerRun: o.steps,
+    evalEpisodes: o.evalEpisodes,
+    evalSeed: o.evalSeed,
+    retentionOn: hasWins ? 'winRate' : 'return',
+    random: { meanReturn: random.meanReturn, winRate: random.winRate },
+    rows,
+    command: o.command,
+    wallSeconds: (performance.now() - started) / 1000,
+  };
+  writeFileAtomic(join(o.outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+  writeFileAtomic(join(o.outDir, 'report.md'), renderMarkdown(report));
+  writeFileAtomic(join(o.outDir, 'retention.svg'), await renderRetentionSvg(report));
+  return report;
+}
+
+const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : 'n/a');
+const num = (x: number, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
+
+export function renderMarkdown(r: Report): string {
+  const teacher = r.rows[0];
+  const lat = (row: ReportRow, runtime: Latency['runtime']) => {
+    const l = row.latency.find((x) => x.runtime === runtime);
+    return l ? `${num(l.medianUs, 1)} / ${num(l.p99Us, 1)}` : 'n/a';
+  };
+  const lines = [
+    `# ${r.scenario}: distillation report`,
+    '',
+    `Teacher \`${r.teacher}\`, students \`${r.students}\`, ${r.stepsPerRun.toLocaleString('en-US')} env steps per student run, ` +
+      `${r.rows[1]?.seeds.length ?? 0} seeds, greedy evaluation on ${r.evalEpisodes} episodes (seed list ${r.evalSeed}). ` +
+      `Retention on ${r.retentionOn === 'winRate' ? 'win rate (student / teacher)' : `return, (R_S - R_rand) / (R_T - R_rand), R_rand = ${num(r.random.meanReturn, 3)}`}. ` +
+      `Mean ± 95% interval over seeds. Latency: median / p99 of single decisions in microseconds, agent ${'0'}, on the typed-array runtime and on tfjs.`,
+    '',
+    '| policy | win rate | return | retention | FLOPs/decision | teacher/student FLOPs | params | latency typed-array (us) | latency tfjs (us) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...r.rows.map(
+      (row) =>
+        `| ${row.name === 'teacher' ? 'teacher' : `${row.name}: ${row.description}`} | ${pct(row.winRate.mean)}${row.winRate.ci95 ? ` ± ${pct(row.winRate.ci95)}` : ''} | ${num(row.meanReturn.mean, 3)} ± ${num(row.meanReturn.ci95, 3)} | ${pct(row.retention.mean)}${row.retention.ci95 ? ` ± ${pct(row.retention.ci95)}` : ''} | ${Math.round(row.flopsPerDecision).toLocaleString('en-US')} | ${num(row.flopsRatio, 1)}x | ${row.params.toLocaleString('en-US')} | ${lat(row, 'typed-array')} | ${lat(row, 'tfjs')} |`,
+    ),
+    '',
+    `Teacher on tfjs vs students on the typed-array runtime: ${r.rows
+      .slice(1)
+      .map((row) => {
+        const t = teacher.latency.find((x) => x.runtime === 'tfjs');
+        const s = row.latency.find((x) => x.runtime === 'typed-array');
+        return t && s ? `${row.name} ${num(t.medianUs / s.medianUs, 1)}x faster` : '';
+      })
+      .filter(Boolean)
+      .join(', ')}.`,
+    '',
+    `Produced by \`${r.command}\` in ${num(r.wallSeconds / 60, 1)} min.`,
+    '',
+  ];
+  return lines.join('\n');
+}
+
+async function renderRetentionSvg(r: Report): Promise<string> {
+  const values = r.rows.slice(1).map((row) => ({ variant: row.name, retention: row.retention.mean, low: row.retention.mean - row.retention.ci95, high: row.retention.mean + row.retention.ci95 }));
+  const spec: TopLevelSpec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: `${r.scenario}: retention of the teacher's ${r.retentionOn === 'winRate' ? 'win rate' : 'return'}`,
+    data: { values },
+    width: 420,
+    height: 200,
+    layer: [
+      { mark: 'bar', encoding: { x: { field: 'variant', type: 'nominal', sort: null, title: null }, y: { field: 'retention', type: 'quantitative', axis: { format: '%' }, title: 'retention' } } },
+      { mark: 'rule', encoding: { x: { field: 'variant', type: 'nominal', sort: null }, y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' } } },
+      { data: { values: [{ y: 0.9 }] }, mark: { type: 'rule', strokeDash: [4, 4], color: 'firebrick' }, encoding: { y: { field: 'y', type: 'quantitative' } } },
+    ],
+  } as TopLevelSpec;
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
+  const svg = await view.toSVG();
+  view.finalize();
+  return svg;
+}
+
+export function readReport(path: string): Report {
+  return JSON.parse(readFileSync(path, 'utf8')) as Report;
+}

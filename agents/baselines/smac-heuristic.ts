@@ -11,6 +11,8 @@ const FIRST_TARGET = 6;
 const DIRECTIONS = { north: NORTH, south: SOUTH, east: EAST, west: WEST } as const;
 /** Unit types whose target slots heal allies instead of attacking enemies. */
 const HEALER_TYPES = ['medivac'];
+/** Normalised distance (x sight 9 = 7.5 units) inside which the nearest, not yet attackable, enemy is awaited. */
+const HOLD_DISTANCE = 7.5 / 9;
 /** A healer with nobody to heal stays within this normalised distance (x sight 9 = 3 units) of the nearest ally. */
 const HEALER_FOLLOW_DISTANCE = 1 / 3;
 
@@ -36,8 +38,9 @@ type Parsed = {
 
 /**
  * A scripted SMAC agent that needs only its own full observation and action mask: attack the
- * attackable enemy with the least health (+ shield), else walk toward the nearest visible enemy,
- * else walk toward the enemy's side of the map. A medivac (recognised by its own type bit, so only
+ * attackable enemy with the least health (+ shield), else wait for the nearest visible enemy if
+ * it is close (so the enemy walks into range rather than the agent into the enemy's volley), else
+ * walk toward it, else walk toward the enemy's side of the map. A medivac (recognised by its own type bit, so only
  * with `blocks` given) heals the first healable ally, else follows the nearest ally. It is the
  * labelled stand-in before trained models exist and an evaluation baseline, not a strong player.
  */
@@ -83,6 +86,8 @@ export function smacHeuristic(observationSize: number, info: SmacHeuristicInfo =
       const nearest = nearestRow(observation, p.enemyOffset, p.enemyStride, p.enemyRows);
       if (nearest >= 0) {
         const base = p.enemyOffset + nearest * p.enemyStride;
+        // Walking into the enemy's reach hands it the first volley: wait just outside shooting range.
+        if (observation[base + 1] <= HOLD_DISTANCE) return STOP;
         return moveToward(observation[base + 2], observation[base + 3], mask);
       }
       return mask[enemySide] === 1 ? enemySide : STOP;

@@ -1,0 +1,19 @@
+import { readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { fromRoot } from '../../shared/paths.ts';
+import { loadStudentProfile, planStudents } from '../../agents/distill/student-plan.ts';
+import { createSimulation, resolveScenario } from '../../server/scenarios/registry.ts';
+
+const names = readdirSync(fromRoot('agents', 'distill', 'profiles')).map((f) => f.replace(/\.json$/, ''));
+
+describe('shipped student profiles', () => {
+  it.each(names)('%s: resolves against its scenario, and every student fits its FLOPs cap', (name) => {
+    const loaded = resolveScenario(name);
+    const { profile } = loadStudentProfile('default', name);
+    const plans = planStudents(profile, loaded, createSimulation(loaded), true);
+    for (const plan of plans) {
+      expect(plan.caps.flops).toBeDefined();
+      expect(plan.flops).toBeLessThanOrEqual(plan.caps.flops!);
+    }
+  });
+});

@@ -7,6 +7,9 @@
  * messages); the spectator part below is what the viewer renders and what replay files hold.
  */
 import type { EntityInfo } from '../server/env/simulation.ts';
+import { z } from 'zod';
+import { capsSchema } from './student-profile.ts';
+import { viewSpecSchema, type ViewSpec } from './view-spec.ts';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -78,3 +81,293 @@ export type SnapshotMessage = {
 /** Replay files: concatenated msgpack values, a header then snapshot messages (see `kdmarl serve --record`). */
 export const REPLAY_FORMAT = 'kdmarl-replay';
 export type ReplayHeader = { kind: 'replay'; format: typeof REPLAY_FORMAT; version: number; scene: SceneMessage };
+
+// ---------------------------------------------------------------------------------------------
+// Network protocol (kdmarl serve / agent / up): handshakes, per-tick frames, control.
+// ---------------------------------------------------------------------------------------------
+
+/** Supervisors (teachers) connect here: the only path whose frames may carry a policy file. */
+export const SUPERVISOR_PATH = '/supervisor';
+
+/** Application close codes (4000-4999). A client closed with one of these gets a reason string too. */
+export const CLOSE_CODES = {
+  /** The server is shutting down. */
+  serverShutdown: 4000,
+  /** The hello's protocol version is not ours. */
+  protocolVersion: 4001,
+  /** A frame that is not msgpack. */
+  badFrame: 4002,
+  /** A msgpack value that is not a valid message for this role. */
+  badMessage: 4003,
+  /** Slot or control token does not match. */
+  badToken: 4004,
+  /** An action for a slot this client did not claim, or a slot that does not exist. */
+  wrongSlot: 4005,
+  /** Another connection claimed this slot with the right token (a reconnect took over). */
+  slotReplaced: 4006,
+  /** Too many messages per second. */
+  rateLimit: 4007,
+  /** A frame over this role's size limit. */
+  tooLarge: 4008,
+  /** No hello within the handshake timeout. */
+  handshakeTimeout: 4009,
+  /** The role may not send this (a spectator acting, an agent sending weights). */
+  notAllowed: 4010,
+  /** The scenario was switched: the slots and spaces changed, the launcher restarts agents. */
+  scenarioChanged: 4011,
+  /** An agent process refuses to run (its policy breaks a cap or does not fit the slot). */
+  agentRefused: 4012,
+  /** A role connected on a path that is not for it (a supervisor must use SUPERVISOR_PATH). */
+  wrongPath: 4013,
+} as const;
+export type CloseCode = (typeof CLOSE_CODES)[keyof typeof CLOSE_CODES];
+
+/** Close codes after which an agent must not reconnect: the same hello would fail again. */
+export const FATAL_AGENT_CLOSE_CODES: readonly number[] = [
+  CLOSE_CODES.protocolVersion,
+  CLOSE_CODES.badMessage,
+  CLOSE_CODES.badToken,
+  CLOSE_CODES.wrongSlot,
+  CLOSE_CODES.slotReplaced,
+  CLOSE_CODES.notAllowed,
+  CLOSE_CODES.scenarioChanged,
+  CLOSE_CODES.agentRefused,
+  CLOSE_CODES.serverShutdown,
+];
+
+export function closeCodeName(code: number): string {
+  for (const [name, value] of Object.entries(CLOSE_CODES)) if (value === code) return name;
+  return String(code);
+}
+
+/** Size and rate limits. `maxPayload` is the ws hard limit per path; role limits close with `tooLarge`. */
+export const LIMITS = {
+  /** ws maxPayload on the main path (agents, spectators). */
+  maxPayload: 256 * 1024,
+  /** ws maxPayload on the supervisor path (policy files). */
+  supervisorMaxPayload: 16 * 1024 * 1024,
+  /** Largest frame before the role is known (an agent host's hello lists many slots). */
+  helloFrameBytes: 64 * 1024,
+  /** Largest frame a spectator may send after its hello (control, inspect). */
+  spectatorFrameBytes: 4 * 1024,
+  /** Largest frame an agent connection may send, per slot it holds (plus a fixed hello allowance). */
+  agentFrameBytesPerSlot: 1024,
+  agentFrameBytesBase: 16 * 1024,
+  /** Token buckets: burst size and refill per second, per role. */
+  spectatorRate: { burst: 200, perSecond: 100 },
+  supervisorRate: { burst: 2000, perSecond: 2000 },
+  /** Agents answer once per tick (plus reports): enough for ~50k ticks/s, not for a flood. */
+  agentRate: { burst: 5000, perSecond: 50_000 },
+  handshakeTimeoutMs: 5000,
+  heartbeatMs: 10_000,
+  /** Spectators: snapshot rate bounds (Hz) and the bufferedAmount above which a snapshot is skipped. */
+  spectatorMaxHz: 60,
+  spectatorDefaultHz: 20,
+  spectatorBufferedBytes: 256 * 1024,
+  /** Supervisors get every tick; above this backlog ticks are dropped and counted. */
+  supervisorBufferedBytes: 64 * 1024 * 1024,
+  maxSlotsPerConnection: 1024,
+} as const;
+
+/** Hot per-tick frames are msgpack arrays whose first element is one of these tags. */
+export const FRAME = {
+  /** server -> agent: [FRAME.obs, tick, episode, t, observations Float32Array, masks Uint8Array] */
+  obs: 1,
+  /** agent -> server: [FRAME.act, tick, actions Int16Array | number[]]; -1 = no answer for that slot yet */
+  act: 2,
+  /** server -> supervisor: see SupervisorStepFrame */
+  step: 3,
+} as const;
+
+/** Observations and masks of every slot the connection holds, concatenated in hello order. */
+export type ObservationFrame = [typeof FRAME.obs, number, number, number, Float32Array, Uint8Array];
+export type ActionFrame = [typeof FRAME.act, number, Int16Array | number[]];
+
+/**
+ * One env step for the supervisor: s_t, every agent's teacher and student observation o_t, masks,
+ * the actions applied a_t (after fallbacks), rewards r_t, per-agent miss flags, and whether the
+ * step ended the episode. Teacher views concatenated in agent order, student views likewise.
+ */
+export type SupervisorStepFrame = [
+  typeof FRAME.step,
+  /** tick */ number,
+  /** episode */ number,
+  /** t within the episode, before the step */ number,
+  /** state */ Float32Array,
+  /** teacher observations */ Float32Array,
+  /** student observations */ Float32Array,
+  /** masks */ Uint8Array,
+  /** actions */ Int16Array,
+  /** rewards */ Float32Array,
+  /** 1 where the action was a fallback (late, missing, invalid) */ Uint8Array,
+  /** 0 running, 1 terminated, 2 truncated */ number,
+  /** won (terminated episodes) */ boolean,
+];
+
+const slotClaimSchema = z.strictObject({
+  slot: z.number().int().min(0).max(65_535),
+  token: z.string().min(1).max(256),
+  caps: capsSchema.default({}),
+  /** The view this slot's policy was trained on; absent: the scenario's default student view. */
+  view: viewSpecSchema.optional(),
+  /** Views by agent name (a policy file's table); the server picks the slot's agent. */
+  viewByAgent: z.record(z.string(), viewSpecSchema).optional(),
+  /** What runs the slot ('student', 'scripted', 'random'), for status lines. */
+  policy: z.string().max(64).default('unknown'),
+});
+export type SlotClaim = z.infer<typeof slotClaimSchema>;
+
+export const helloSchema = z.discriminatedUnion('role', [
+  z.strictObject({
+    kind: z.literal('hello'),
+    version: z.number(),
+    role: z.literal(ROLES.agent),
+    slots: z.array(slotClaimSchema).min(1).max(LIMITS.maxSlotsPerConnection),
+    pid: z.number().int().optional(),
+  }),
+  z.strictObject({
+    kind: z.literal('hello'),
+    version: z.number(),
+    role: z.literal(ROLES.spectator),
+    /** The control token; without it the spectator is read-only. */
+    token: z.string().max(256).optional(),
+    /** Snapshot rate in Hz. */
+    rate: z.number().optional(),
+  }),
+  z.strictObject({
+    kind: z.literal('hello'),
+    version: z.number(),
+    role: z.literal(ROLES.supervisor),
+    token: z.string().min(1).max(256),
+    /** Send teacher (full) observations in step frames (default true). */
+    teacherObservations: z.boolean().default(true),
+  }),
+]);
+export type Hello = z.infer<typeof helloSchema>;
+
+/** What a slot looks like to its agent: the answer to its claim. */
+export type SlotInfo = {
+  slot: number;
+  agent: string;
+  type: string;
+  observationSize: number;
+  actionCount: number;
+  actionNames: string[];
+  /** The effective deadline for this slot (its caps or the server default). */
+  deadlineMs: number;
+  view: ViewSpec;
+  labels: string[];
+  /** The agent's full observation layout (block names, rows, features) for scripted policies. */
+  layout: { name: string; rows: number; features: string[]; spatial: boolean }[];
+};
+
+export type WelcomeMessage = {
+  kind: 'welcome';
+  version: number;
+  role: Role;
+  scenario: string;
+  family: string;
+  mode: TickMode;
+  /** Realtime tick rate (Hz); 0 in lockstep. */
+  hz: number;
+  /** The server's default deadline (ms). */
+  deadlineMs: number;
+  maxSteps: number;
+  dt: number;
+  tick: number;
+  episode: number;
+  agentNames: string[];
+  entities: EntityInfo[];
+  stateSize: number;
+  /** Agents only: one entry per claimed slot, in hello order. */
+  slots: SlotInfo[];
+  /** Supervisors: every agent's teacher and student observation sizes, in agent order. */
+  teacherSizes: number[];
+  studentSizes: number[];
+  actionCounts: number[];
+  /** Spectators: whether control messages will be accepted. */
+  control: boolean;
+};
+
+export const TICK_MODES = { lockstep: 'lockstep', realtime: 'realtime' } as const;
+export type TickMode = (typeof TICK_MODES)[keyof typeof TICK_MODES];
+
+/** The action used when an agent's answer is late, missing or invalid. */
+export const FALLBACKS = { hold: 'hold', stop: 'stop' } as const;
+export type Fallback = (typeof FALLBACKS)[keyof typeof FALLBACKS];
+
+/** agent -> server, about once a second: what the agent measured itself. */
+export const agentReportSchema = z.strictObject({
+  kind: z.literal('report'),
+  slots: z
+    .array(
+      z.strictObject({
+        slot: z.number().int().min(0),
+        /** Median decision time over the last window (ms), compute only. */
+        decideMs: z.number().min(0).max(1e6),
+        /** Median reply delay including the cpu-share emulation (ms). */
+        replyMs: z.number().min(0).max(1e6),
+        flops: z.number().min(0),
+        decisions: z.number().int().min(0),
+      }),
+    )
+    .max(LIMITS.maxSlotsPerConnection),
+  rssMb: z.number().min(0),
+  heapMb: z.number().min(0),
+  /** Weights generation in use (0 = as started). */
+  generation: z.number().int().min(0).default(0),
+});
+export type AgentReport = z.infer<typeof agentReportSchema>;
+
+/** Spectator control (authorised by the control token) and inspection requests. */
+export const controlSchema = z.strictObject({
+  kind: z.literal('control'),
+  token: z.string().max(256),
+  action: z.enum(['pause', 'resume', 'step', 'reset', 'speed', 'scenario']),
+  value: z.union([z.number(), z.string().max(256)]).optional(),
+});
+export type ControlMessage = z.infer<typeof controlSchema>;
+
+export const inspectSchema = z.strictObject({ kind: z.literal('inspect'), agent: z.number().int().min(0) });
+
+/** supervisor -> server: new weights (a policy file's bytes) for some slots (default all), swapped in at the next episode. */
+export const weightsSchema = z.strictObject({
+  kind: z.literal('weights'),
+  policy: z.instanceof(Uint8Array),
+  slots: z.array(z.number().int().min(0)).optional(),
+});
+/** server -> agent: [weights message] with an id the agent echoes in its ack. */
+export type WeightsPush = { kind: 'weights'; id: number; policy: Uint8Array };
+export const weightsAckSchema = z.strictObject({
+  kind: z.literal('weights-ack'),
+  id: z.number().int(),
+  ok: z.boolean(),
+  error: z.string().max(2000).optional(),
+  /** Generation the weights will have once swapped in. */
+  generation: z.number().int().min(0),
+});
+export type WeightsAck = z.infer<typeof weightsAckSchema> & { slots?: number[] };
+
+/** Server errors sent before a close, and control replies, so clients can show why. */
+export type ErrorMessage = { kind: 'error'; code: number; message: string };
+export type ControlReply = { kind: 'control'; action: string; ok: boolean; error?: string };
+
+/**
+ * The per-tick action frame guard (no zod on the hot path): returns the tick, or -1 when the
+ * value is not an action frame for `slotCount` slots. Actions are read by the caller.
+ */
+export function actionFrameTick(value: unknown, slotCount: number): number {
+  if (!Array.isArray(value) || value.length !== 3 || value[0] !== FRAME.act) return -1;
+  const tick = value[1];
+  if (typeof tick !== 'number' || !Number.isInteger(tick) || tick < 0) return -1;
+  const actions = value[2] as unknown;
+  if (actions instanceof Int16Array || actions instanceof Int32Array) return actions.length === slotCount ? tick : -1;
+  if (!Array.isArray(actions) || actions.length !== slotCount) return -1;
+  for (let i = 0; i < actions.length; i++) if (typeof actions[i] !== 'number') return -1;
+  return tick;
+}
+
+/** Clamp a wire number into an action index or -1 (no answer): NaN, fractions and out-of-range become -1. */
+export function wireAction(value: number, actionCount: number): number {
+  return Number.isInteger(value) && value >= 0 && value < actionCount ? value : -1;
+}

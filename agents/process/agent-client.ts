@@ -1,0 +1,377 @@
+import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import WebSocket from 'ws';
+import { createPackr } from '../../shared/codec.ts';
+import {
+  CLOSE_CODES,
+  FATAL_AGENT_CLOSE_CODES,
+  FRAME,
+  LIMITS,
+  PROTOCOL_VERSION,
+  ROLES,
+  closeCodeName,
+  type AgentReport,
+  type SlotInfo,
+  type WelcomeMessage,
+} from '../../shared/protocol.ts';
+import type { Caps } from '../../shared/student-profile.ts';
+import { Rng } from '../../shared/rng.ts';
+import type { DecisionPolicy } from '../baselines/decision-policy.ts';
+import { CapError, policyBytesSource, type PolicySource } from '../policy-source.ts';
+import { SlotRunner } from './slot-runner.ts';
+
+export type FaultOptions = {
+  /** Added delay on every reply (ms), plus uniform jitter in [0, jitterMs). */
+  latencyMs: number;
+  jitterMs: number;
+  /** Probability that a reply is lost. */
+  drop: number;
+};
+
+export type AgentClientOptions = {
+  url: string;
+  slots: { slot: number; token: string }[];
+  source: PolicySource;
+  /** The same caps for every slot of this process (each slot keeps its own accounting). */
+  caps: Caps;
+  log: Logger;
+  faults?: FaultOptions;
+  /** Extra delay before every reply (ms): makes an agent deliberately slower than its deadline. */
+  extraDelayMs?: number;
+  seed?: number;
+  /** Reconnect backoff: first delay, ceiling, and how long to keep trying without a welcome. */
+  backoffMs?: number;
+  maxBackoffMs?: number;
+  giveUpAfterMs?: number;
+  reportEveryMs?: number;
+};
+
+/** Why the client stopped: 0 clean (server shutdown, scenario switch, stop()), 1 refused or fatal. */
+export type AgentExit = { code: number; reason: string; closeCode?: number };
+
+type Events = {
+  welcome: [welcome: WelcomeMessage];
+  firstAction: [ms: number];
+  weights: [ok: boolean, generation: number];
+  disconnected: [code: number, reason: string];
+};
+
+/**
+ * An agent process's link to the server, for one slot or many (host mode): one connection, one
+ * observation frame and one action frame per tick for all of its slots. Reconnects to the same
+ * slots with exponential backoff after a dropped link; stops on a fatal close code.
+ */
+export class AgentClient extends EventEmitter<Events> {
+  readonly options: AgentClientOptions;
+  readonly runners: SlotRunner[] = [];
+  private readonly packr = createPackr();
+  private readonly log: Logger;
+  private readonly rng: Rng;
+  private ws: WebSocket | null = null;
+  private stopped = false;
+  private attempt = 0;
+  private lastWelcomeAt = performance.now();
+  private reportTimer: NodeJS.Timeout | null = null;
+  private watchdog: NodeJS.Timeout | null = null;
+  private lastHeard = 0;
+  private finish!: (exit: AgentExit) => void;
+  private readonly done: Promise<AgentExit>;
+  private readonly reply: [number, number, Int16Array];
+  private readonly partial: [number, number, Int16Array];
+  private welcomed = false;
+  private generation = 0;
+  private startedAt = performance.now();
+  private acted = false;
+  reconnects = 0;
+  private welcomeMessage: WelcomeMessage | null = null;
+  /** An observation that arrived while the policies were still loading; answered once they are. */
+  private earlyFrame: unknown[] | null = null;
+
+  constructor(options: AgentClientOptions) {
+    super();
+    this.options = options;
+    this.log = options.log;
+    this.rng = new Rng(options.seed ?? process.pid);
+    const n = options.slots.length;
+    this.reply = [FRAME.act, 0, new Int16Array(n)];
+    this.partial = [FRAME.act, 0, new Int16Array(n)];
+    this.done = new Promise((resolve) => {
+      this.finish = resolve;
+    });
+  }
+
+  /** Connect and run until a fatal close, a give-up, or `stop()`. */
+  run(): Promise<AgentExit> {
+    this.startedAt = performance.now();
+    this.connect();
+    return this.done;
+  }
+
+  stop(reason = 'stopped'): void {
+    if (this.stopped) return;
+    this.end({ code: 0, reason });
+  }
+
+  private end(exit: AgentExit): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.reportTimer) clearInterval(this.reportTimer);
+    if (this.watchdog) clearInterval(this.watchdog);
+    const ws = this.ws;
+    if (ws && ws.readyState === WebSocket.OPEN) ws.close(exit.code === 0 ? 1000 : CLOSE_CODES.agentRefused, exit.reason.slice(0, 120));
+    this.finish(exit);
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    this.attempt++;
+    const ws = new WebSocket(this.options.url, { maxPayload: LIMITS.supervisorMaxPayload, perMessageDeflate: false });
+    this.ws = ws;
+    ws.on('error', (error) => this.log.debug({ err: error.message }, 'socket error'));
+    ws.on('open', () => {
+      this.lastHeard = performance.now();
+      const hello = {
+        kind: 'hello',
+        version: PROTOCOL_VERSION,
+        role: ROLES.agent,
+        pid: process.pid,
+        slots: this.options.slots.map((s) => ({
+          slot: s.slot,
+          token: s.token,
+          caps: this.options.caps,
+          policy: this.options.source.label,
+          ...(this.options.source.view ? { view: this.options.source.view } : {}),
+          ...(this.options.source.viewByAgent ? { viewByAgent: this.options.source.viewByAgent } : {}),
+        })),
+      };
+      ws.send(this.packr.pack(hello));
+    });
+    ws.on('ping', () => {
+      this.lastHeard = performance.now();
+    });
+    ws.on('message', (data: Buffer) => {
+      this.lastHeard = performance.now();
+      let value: unknown;
+      try {
+        value = this.packr.unpack(data);
+      } catch (error) {
+        this.log.warn({ err: (error as Error).message }, 'server sent a frame that is not msgpack; ignored');
+        return;
+      }
+      if (Array.isArray(value)) this.onObservation(value);
+      else void this.onMessage(value as Record<string, unknown>);
+    });
+    ws.on('close', (code, reasonBytes) => {
+      if (this.ws !== ws) return;
+      this.ws = null;
+      const reason = reasonBytes.toString();
+      this.emit('disconnected', code, reason);
+      if (this.stopped) return;
+      if (FATAL_AGENT_CLOSE_CODES.includes(code)) {
+        const clean = code === CLOSE_CODES.serverShutdown || code === CLOSE_CODES.scenarioChanged;
+        this.log[clean ? 'info' : 'error']({ code: closeCodeName(code), reason }, 'server closed the connection');
+        this.end({ code: clean ? 0 : 1, reason: `${closeCodeName(code)}: ${reason}`, closeCode: code });
+        return;
+      }
+      this.scheduleReconnect(code, reason);
+    });
+  }
+
+  private scheduleReconnect(code: number, reason: string): void {
+    const giveUp = this.options.giveUpAfterMs ?? 30_000;
+    if (performance.now() - this.lastWelcomeAt > giveUp) {
+      this.end({ code: 1, reason: `server unreachable for ${Math.round(giveUp / 1000)} s (last close ${code} ${reason})` });
+      return;
+    }
+    const base = this.options.backoffMs ?? 50;
+    const ceiling = this.options.maxBackoffMs ?? 2000;
+    const delay = Math.min(ceiling, base * 2 ** Math.min(10, this.attempt - 1)) * (0.5 + 0.5 * this.rng.uniform());
+    this.log.info({ code, reason, retryInMs: Math.round(delay), attempt: this.attempt }, 'link dropped; reconnecting');
+    setTimeout(() => this.connect(), delay);
+  }
+
+  private async onMessage(message: Record<string, unknown>): Promise<void> {
+    switch (message.kind) {
+      case 'welcome':
+        return this.onWelcome(message as unknown as WelcomeMessage);
+      case 'weights':
+        return this.onWeights(message.id as number, message.policy as Uint8Array);
+      case 'error':
+        this.log.error({ code: message.code, message: message.message }, 'server error');
+        return;
+      default:
+        this.log.debug({ kind: message.kind }, 'ignored message');
+    }
+  }
+
+  private async onWelcome(welcome: WelcomeMessage): Promise<void> {
+    const infos = welcome.slots;
+    if (infos.length !== this.options.slots.length) {
+      this.end({ code: 1, reason: `welcome lists ${infos.length} slots, we claimed ${this.options.slots.length}` });
+      return;
+    }
+    if (this.welcomed) {
+      // A reconnect: same slots, same spaces, same policies.
+      for (let k = 0; k < infos.length; k++) {
+        if (infos[k].observationSize !== this.runners[k].info.observationSize) {
+          this.end({ code: 1, reason: `slot ${infos[k].slot} changed its observation size across a reconnect` });
+          return;
+        }
+      }
+      this.reconnects++;
+      this.attempt = 0;
+      this.lastWelcomeAt = performance.now();
+      this.log.info({ reconnects: this.reconnects }, 'reconnected');
+      this.emit('welcome', welcome);
+      return;
+    }
+    try {
+      for (const info of infos) {
+        const policy = await this.options.source.forSlot(info, welcome);
+        this.runners.push(new SlotRunner(info, policy, this.options.caps));
+      }
+    } catch (error) {
+      const refused = error instanceof CapError ? 'refused: over a cap' : 'refused';
+      this.log.error({ err: (error as Error).message }, refused);
+      this.end({ code: 1, reason: (error as Error).message });
+      return;
+    }
+    this.welcomed = true;
+    this.welcomeMessage = welcome;
+    this.attempt = 0;
+    this.lastWelcomeAt = performance.now();
+    this.log.info(
+      { scenario: welcome.scenario, slots: infos.map((i) => `${i.slot}:${i.agent}`).join(' '), policy: this.options.source.label, flops: this.runners.map((r) => r.policy.flops) },
+      'welcome',
+    );
+    this.reportTimer = setInterval(() => this.report(), this.options.reportEveryMs ?? 1000);
+    this.reportTimer.unref();
+    // The server pings every heartbeat; a server silent for 3 of them is gone.
+    this.watchdog = setInterval(() => {
+      if (this.ws && performance.now() - this.lastHeard > 3 * LIMITS.heartbeatMs) {
+        this.log.warn('server silent; dropping the link');
+        this.ws.terminate();
+      }
+    }, LIMITS.heartbeatMs);
+    this.watchdog.unref();
+    this.emit('welcome', welcome);
+    const early = this.earlyFrame;
+    this.earlyFrame = null;
+    if (early) this.onObservation(early);
+  }
+
+  private onObservation(frame: unknown[]): void {
+    if (frame.length !== 6 || frame[0] !== FRAME.obs) return;
+    if (!this.welcomed) {
+      this.earlyFrame = frame;
+      return;
+    }
+    const request = frame[1] as number;
+    const t = frame[3] as number;
+    const observations = frame[4];
+    const masks = frame[5];
+    if (!(observations instanceof Float32Array) || !(masks instanceof Uint8Array)) return;
+    const runners = this.runners;
+    const actions = this.reply[2];
+    let obsOffset = 0;
+    let maskOffset = 0;
+    let delayed = 0;
+    for (let k = 0; k < runners.length; k++) {
+      const runner = runners[k];
+      if (t === 0) runner.swapPending();
+      const action = runner.decide(observations, obsOffset, masks, maskOffset, this.rng.uniform());
+      obsOffset += runner.info.observationSize;
+      maskOffset += runner.info.actionCount;
+      const hold = runner.replyDelayMs + (this.options.extraDelayMs ?? 0);
+      if (hold > 0) {
+        actions[k] = -1;
+        delayed++;
+        this.later(request, k, action, hold);
+      } else {
+        actions[k] = action;
+      }
+    }
+    if (delayed < runners.length) this.sendActions(this.reply, request);
+    if (!this.acted) {
+      this.acted = true;
+      this.emit('firstAction', performance.now() - this.startedAt);
+    }
+  }
+
+  /** One slot's answer after its cpu-share (or test) delay, alone in its frame. */
+  private later(request: number, k: number, action: number, delayMs: number): void {
+    const send = (): void => {
+      const frame = this.partial;
+      frame[2].fill(-1);
+      frame[2][k] = action;
+      this.sendActions(frame, request);
+    };
+    if (delayMs < 1) {
+      // Below timer resolution: hold the core for that long, as a slower device would.
+      const until = performance.now() + delayMs;
+      while (performance.now() < until);
+      send();
+    } else {
+      setTimeout(send, delayMs);
+    }
+  }
+
+  private sendActions(frame: [number, number, Int16Array], request: number): void {
+    frame[1] = request;
+    const faults = this.options.faults;
+    const ws = this.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN) return;
+    if (!faults) {
+      ws.send(this.packr.pack(frame));
+      return;
+    }
+    if (faults.drop > 0 && this.rng.uniform() < faults.drop) return;
+    const bytes = this.packr.pack(frame);
+    const delay = faults.latencyMs + faults.jitterMs * this.rng.uniform();
+    if (delay <= 0) ws.send(bytes);
+    else setTimeout(() => ws.readyState === WebSocket.OPEN && ws.send(bytes), delay);
+  }
+
+  private async onWeights(id: number, policyBytes: Uint8Array): Promise<void> {
+    const ack = (ok: boolean, error?: string): void => {
+      this.ws?.send(this.packr.pack({ kind: 'weights-ack', id, ok, generation: this.generation + (ok ? 1 : 0), ...(error ? { error: error.slice(0, 2000) } : {}) }));
+    };
+    if (!(policyBytes instanceof Uint8Array)) return ack(false, 'weights message without policy bytes');
+    let policies: DecisionPolicy[];
+    try {
+      const source = policyBytesSource(policyBytes, { flopsCap: this.options.caps.flops });
+      const welcome = this.welcomeMessage;
+      policies = [];
+      for (const runner of this.runners) policies.push(await source.forSlot(runner.info, welcome!));
+    } catch (error) {
+      this.log.warn({ err: (error as Error).message }, 'pushed weights refused');
+      this.emit('weights', false, this.generation);
+      return ack(false, (error as Error).message);
+    }
+    this.generation++;
+    this.runners.forEach((runner, k) => runner.queue(policies[k], this.generation));
+    this.log.info({ generation: this.generation }, 'new weights queued for the next episode');
+    this.emit('weights', true, this.generation);
+    ack(true);
+  }
+
+
+  private report(): void {
+    const ws = this.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN) return;
+    const memory = process.memoryUsage();
+    const report: AgentReport = {
+      kind: 'report',
+      slots: this.runners.map((r) => r.report()),
+      rssMb: memory.rss / 2 ** 20,
+      heapMb: memory.heapUsed / 2 ** 20,
+      generation: this.runners[0]?.generation ?? 0,
+    };
+    ws.send(this.packr.pack(report));
+  }
+
+  slotInfos(): SlotInfo[] {
+    return this.runners.map((r) => r.info);
+  }
+}

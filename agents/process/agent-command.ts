@@ -1,0 +1,178 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { pino } from 'pino';
+import { z } from 'zod';
+import { intArg, numArg, parseCommand, UsageError } from '../../shared/cli-args.ts';
+import type { Caps } from '../../shared/student-profile.ts';
+import { loadPolicySource } from '../policy-source.ts';
+import { AgentClient } from './agent-client.ts';
+
+/**
+ * `kdmarl agent`: one agent process (or a host of many slots) that connects to `kdmarl serve`,
+ * runs its policy on the typed-array runtime and answers every tick. Nothing on this path imports
+ * tfjs or the simulator.
+ */
+const options = {
+  server: { type: 'string', help: 'server URL (ws://127.0.0.1:PORT/)' },
+  slot: { type: 'string', help: 'slot index to claim' },
+  token: { type: 'string', help: 'slot token (or env KDMARL_AGENT_TOKEN, or --tokens-file)' },
+  'tokens-file': { type: 'string', help: 'tokens file written by kdmarl serve --json (host mode reads every slot from it)' },
+  'host-slots': { type: 'string', help: 'host mode: run several slots in this process, e.g. 0-63 or 0,2,5' },
+  model: { type: 'string', help: "policy file, 'scripted' or 'random' (default random)" },
+  flops: { type: 'string', help: 'FLOPs cap per decision: a bigger model is refused' },
+  deadline: { type: 'string', help: 'deadline (ms) the server should hold each tick for this agent' },
+  cpu: { type: 'string', help: 'cpu share in (0, 1]: each reply leaves after compute / cpu' },
+  memory: { type: 'string', help: 'memory cap (MB): heap cap (--max-old-space-size) plus an RSS watchdog' },
+  sample: { type: 'boolean', help: 'sample actions from the policy instead of acting greedily' },
+  seed: { type: 'string', help: 'seed for sampling, random policies and fault injection' },
+  latency: { type: 'string', help: 'fault injection: added delay on every reply (ms)' },
+  jitter: { type: 'string', help: 'fault injection: uniform extra delay in [0, jitter) ms' },
+  drop: { type: 'string', help: 'fault injection: probability that a reply is lost' },
+  'extra-delay': { type: 'string', help: 'fault injection: hold every reply this long (ms), e.g. to be slower than the deadline' },
+  'give-up-after': { type: 'string', help: 'stop after this many seconds without reaching the server (default 30)' },
+  'log-level': { type: 'string', help: 'pino level (default info)' },
+} as const;
+
+const schema = z.object({
+  server: z.string().url('expected a ws:// URL'),
+  slot: intArg().min(0).optional(),
+  token: z.string().min(1).optional(),
+  tokensFile: z.string().optional(),
+  hostSlots: z.string().optional(),
+  model: z.string().default('random'),
+  flops: intArg().positive().optional(),
+  deadline: numArg().positive().max(60_000).optional(),
+  cpu: numArg().positive().max(1).optional(),
+  memory: intArg().min(16).max(65_536).optional(),
+  sample: z.boolean().default(false),
+  seed: intArg().optional(),
+  latency: numArg().min(0).default(0),
+  jitter: numArg().min(0).default(0),
+  drop: numArg().min(0).max(1).default(0),
+  extraDelay: numArg().min(0).default(0),
+  giveUpAfter: numArg().positive().default(30),
+  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+});
+
+/** Exit codes: 0 clean, 1 refused or failed, 3 over the memory cap. */
+export const EXIT_MEMORY = 3;
+
+export async function main(argv: string[]): Promise<number> {
+  const args = parseCommand('agent', argv, options, schema);
+  if (args === 'help') return 0;
+  if (args.memory !== undefined && !heapCapped()) return reexecWithHeapCap(args.memory);
+  const slots = resolveSlots(args);
+  const caps: Caps = {
+    ...(args.flops !== undefined ? { flops: args.flops } : {}),
+    ...(args.deadline !== undefined ? { deadlineMs: args.deadline } : {}),
+    ...(args.cpu !== undefined ? { cpu: args.cpu } : {}),
+    ...(args.memory !== undefined ? { memoryMb: args.memory } : {}),
+  };
+  const slotLabel = slots.length === 1 ? String(slots[0].slot) : `${slots[0].slot}..${slots[slots.length - 1].slot}`;
+  const log = pino({ name: 'kdmarl-agent', level: args.logLevel, base: { pid: process.pid, slot: slotLabel } }, pino.destination(2));
+  // Refused at load: a bad file or a model over the FLOPs cap never connects.
+  const source = await loadPolicySource(args.model, { flopsCap: args.flops, sample: args.sample });
+  const client = new AgentClient({
+    url: args.server,
+    slots,
+    source,
+    caps,
+    log,
+    seed: args.seed,
+    extraDelayMs: args.extraDelay,
+    giveUpAfterMs: args.giveUpAfter * 1000,
+    ...(args.latency > 0 || args.jitter > 0 || args.drop > 0 ? { faults: { latencyMs: args.latency, jitterMs: args.jitter, drop: args.drop } } : {}),
+  });
+  client.on('firstAction', (ms) => log.info({ msSinceConnect: Math.round(ms * 10) / 10, msSinceStart: Math.round(performance.now()) }, 'first action'));
+  let watchdog: NodeJS.Timeout | null = null;
+  let overMemory = false;
+  if (args.memory !== undefined) {
+    const limit = args.memory * 2 ** 20;
+    // Tensors and buffers live outside the V8 heap, so the heap cap alone does not bound the process.
+    watchdog = setInterval(() => {
+      const rss = process.memoryUsage.rss();
+      if (rss > limit) {
+        overMemory = true;
+        log.error({ rssMb: Math.round(rss / 2 ** 20), capMb: args.memory }, 'RSS over the memory cap: stopping');
+        client.stop('memory cap exceeded');
+      }
+    }, 500);
+    watchdog.unref();
+  }
+  const onSignal = (signal: string): void => {
+    log.info({ signal }, 'stopping');
+    client.stop(signal);
+  };
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+  process.once('SIGINT', () => onSignal('SIGINT'));
+  const exit = await client.run();
+  if (watchdog) clearInterval(watchdog);
+  if (overMemory) return EXIT_MEMORY;
+  if (exit.code !== 0) console.error(`kdmarl agent: ${exit.reason}`);
+  return exit.code;
+}
+
+function resolveSlots(args: z.infer<typeof schema>): { slot: number; token: string }[] {
+  const fromFile = args.tokensFile ? readTokens(args.tokensFile) : null;
+  if (args.hostSlots !== undefined) {
+    if (args.slot !== undefined) throw new UsageError('--slot and --host-slots: give one of them');
+    if (!fromFile) throw new UsageError('--host-slots needs --tokens-file (the tokens of every slot)');
+    return parseSlotList(args.hostSlots).map((slot) => {
+      const token = fromFile.get(slot);
+      if (!token) throw new UsageError(`--host-slots: slot ${slot} is not in ${args.tokensFile}`);
+      return { slot, token };
+    });
+  }
+  if (args.slot === undefined) throw new UsageError('--slot: required (or --host-slots for host mode)');
+  const token = args.token ?? process.env.KDMARL_AGENT_TOKEN ?? fromFile?.get(args.slot);
+  if (!token) throw new UsageError(`--token: required for slot ${args.slot} (or env KDMARL_AGENT_TOKEN, or --tokens-file)`);
+  return [{ slot: args.slot, token }];
+}
+
+/** '0-63', '0,2,5', '0-3,8' */
+export function parseSlotList(text: string): number[] {
+  const slots: number[] = [];
+  for (const part of text.split(',')) {
+    const match = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
+    if (!match) throw new UsageError(`--host-slots: '${part}' is not a slot or a range like 0-63`);
+    const from = Number(match[1]);
+    const to = match[2] === undefined ? from : Number(match[2]);
+    if (to < from) throw new UsageError(`--host-slots: empty range ${part}`);
+    for (let s = from; s <= to; s++) slots.push(s);
+  }
+  if (new Set(slots).size !== slots.length) throw new UsageError('--host-slots: a slot is listed twice');
+  return slots;
+}
+
+function readTokens(path: string): Map<number, string> {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`--tokens-file: cannot read ${path} (${(error as Error).message})`);
+  }
+  const parsed = z.object({ slots: z.array(z.object({ slot: z.number().int(), token: z.string() })) }).safeParse(json);
+  if (!parsed.success) throw new UsageError(`--tokens-file: ${path} is not a kdmarl tokens file`);
+  return new Map(parsed.data.slots.map((s) => [s.slot, s.token]));
+}
+
+function heapCapped(): boolean {
+  return process.execArgv.some((a) => a.startsWith('--max-old-space-size')) || /--max-old-space-size/.test(process.env.NODE_OPTIONS ?? '');
+}
+
+/** The heap cap is a V8 start-up flag: run this same command again in a child that has it. */
+function reexecWithHeapCap(memoryMb: number): Promise<number> {
+  const child = spawn(process.execPath, [`--max-old-space-size=${memoryMb}`, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit' });
+  const forward = (signal: NodeJS.Signals): void => {
+    child.kill(signal);
+  };
+  process.on('SIGTERM', forward);
+  process.on('SIGINT', forward);
+  return new Promise((resolve) => {
+    child.on('exit', (code, signal) => {
+      process.off('SIGTERM', forward);
+      process.off('SIGINT', forward);
+      resolve(code ?? (signal ? 128 : 1));
+    });
+  });
+}

@@ -1,0 +1,88 @@
+import { performance } from 'node:perf_hooks';
+import type { SlotInfo } from '../../shared/protocol.ts';
+import type { Caps } from '../../shared/student-profile.ts';
+import type { DecisionPolicy } from '../baselines/decision-policy.ts';
+
+const WINDOW = 64;
+
+/**
+ * One slot inside an agent process: its policy, its observation and mask buffers, its caps and
+ * its own accounting (decision times, reply delays), so a host running many slots reports each
+ * one as if it were its own process.
+ */
+export class SlotRunner {
+  readonly info: SlotInfo;
+  policy: DecisionPolicy;
+  generation = 0;
+  /** Delay the last reply was held for by the cpu-share emulation (ms). */
+  replyDelayMs = 0;
+  decisions = 0;
+  private readonly cpu: number;
+  private readonly observation: Float32Array;
+  private readonly mask: Uint8Array;
+  private pending: { policy: DecisionPolicy; generation: number } | null = null;
+  private readonly decideTimes = new Float32Array(WINDOW);
+  private readonly replyTimes = new Float32Array(WINDOW);
+  private readonly scratch = new Float32Array(WINDOW);
+  private next = 0;
+  private filled = 0;
+
+  constructor(info: SlotInfo, policy: DecisionPolicy, caps: Caps) {
+    this.info = info;
+    this.policy = policy;
+    this.cpu = caps.cpu ?? 1;
+    this.observation = new Float32Array(info.observationSize);
+    this.mask = new Uint8Array(info.actionCount);
+  }
+
+  /** New weights wait for the start of the next episode, so one episode never mixes two policies. */
+  queue(policy: DecisionPolicy, generation: number): void {
+    this.pending = { policy, generation };
+  }
+
+  swapPending(): void {
+    if (!this.pending) return;
+    this.policy = this.pending.policy;
+    this.generation = this.pending.generation;
+    this.pending = null;
+  }
+
+  /**
+   * Decide from this slot's part of the frame. Sets `replyDelayMs` so the reply leaves after
+   * measured_compute / cpu in total (METHOD.md's cpu cap).
+   */
+  decide(observations: Float32Array, obsOffset: number, masks: Uint8Array, maskOffset: number, u: number): number {
+    const obs = this.observation;
+    for (let i = 0; i < obs.length; i++) obs[i] = observations[obsOffset + i];
+    const mask = this.mask;
+    for (let i = 0; i < mask.length; i++) mask[i] = masks[maskOffset + i];
+    const start = performance.now();
+    const action = this.policy.decide(obs, mask, u);
+    const computeMs = performance.now() - start;
+    this.replyDelayMs = this.cpu < 1 ? computeMs * (1 / this.cpu - 1) : 0;
+    this.decideTimes[this.next] = computeMs;
+    this.replyTimes[this.next] = computeMs + this.replyDelayMs;
+    this.next = (this.next + 1) % WINDOW;
+    if (this.filled < WINDOW) this.filled++;
+    this.decisions++;
+    return action;
+  }
+
+  report(): { slot: number; decideMs: number; replyMs: number; flops: number; decisions: number } {
+    return {
+      slot: this.info.slot,
+      decideMs: this.median(this.decideTimes),
+      replyMs: this.median(this.replyTimes),
+      flops: this.policy.flops,
+      decisions: this.decisions,
+    };
+  }
+
+  private median(values: Float32Array): number {
+    if (this.filled === 0) return 0;
+    const s = this.scratch.subarray(0, this.filled);
+    s.set(values.subarray(0, this.filled));
+    s.sort();
+    return s[Math.floor((this.filled - 1) / 2)];
+  }
+}

@@ -1,0 +1,185 @@
+import { AgentIO } from '../env/agent-io.ts';
+import type { Simulation } from '../env/simulation.ts';
+import { createSimulation, parseScenario, resolveScenario, type LoadedScenario } from '../scenarios/registry.ts';
+import { defaultStudentViews } from '../scenarios/student-views.ts';
+import { ObservationView } from '../views/view.ts';
+import { Rng } from '../../shared/rng.ts';
+import type { ViewSpec } from '../../shared/view-spec.ts';
+import type { Fallback, SceneMessage } from '../../shared/protocol.ts';
+
+export type SessionOptions = {
+  scenario: string;
+  /** Override `params.numAgents` (scenarios that take it, e.g. spread): `--agents N` for stress runs. */
+  agents?: number;
+  seed?: number;
+  fallback?: Fallback;
+};
+
+/** How the episode that just ended went. */
+export type EpisodeEnd = { terminated: boolean; won: boolean; return: number; steps: number };
+
+/**
+ * One running scenario without any networking: the simulation, its per-agent I/O (masks, lenient
+ * action checking), the per-slot student views the agents asked for, the teacher views, and the
+ * episode bookkeeping (episodes, wins, returns). The network server drives it tick by tick.
+ */
+export class WorldSession {
+  readonly loaded: LoadedScenario;
+  readonly name: string;
+  readonly family: string;
+  readonly sim: Simulation;
+  readonly io: AgentIO;
+  readonly agentCount: number;
+  /** Teacher (full) views, for supervisors and inspection. */
+  readonly teacherViews: readonly ObservationView[];
+  /** The scenario's default student views. */
+  readonly defaultViews: readonly ViewSpec[];
+  /** The view each slot's agent currently sees (its claim's view or the default). */
+  readonly studentViews: ObservationView[];
+  readonly agentTypes: readonly string[];
+  readonly fallback: Fallback;
+  /** The actions applied last step (for hold-last fallbacks and snapshots). */
+  readonly lastActions: Int32Array;
+  readonly actions: Int32Array;
+  readonly rewards: Float32Array;
+  readonly state: Float32Array;
+  tick = 0;
+  episode = 0;
+  episodes = 0;
+  wins = 0;
+  losses = 0;
+  lastReturn = 0;
+  private returnSum = 0;
+  private episodeReturn = 0;
+  private readonly rng: Rng;
+
+  constructor(options: SessionOptions) {
+    this.loaded = loadVariant(options.scenario, options.agents);
+    this.name = this.loaded.file.name;
+    this.family = this.loaded.file.family;
+    this.sim = createSimulation(this.loaded);
+    this.agentCount = this.sim.agentNames.length;
+    this.defaultViews = defaultStudentViews(this.loaded, this.sim);
+    this.io = new AgentIO(this.sim);
+    this.teacherViews = this.sim.layouts.map((layout, i) => new ObservationView(layout, {}, `teacher view of ${this.sim.agentNames[i]}`));
+    this.studentViews = this.sim.layouts.map((layout, i) => new ObservationView(layout, this.defaultViews[i], `student view of ${this.sim.agentNames[i]}`));
+    this.agentTypes = this.sim.agentNames.map((name) => this.sim.entities.find((e) => e.name === name)?.type ?? 'agent');
+    this.fallback = options.fallback ?? 'stop';
+    this.lastActions = new Int32Array(this.agentCount);
+    this.actions = new Int32Array(this.agentCount);
+    this.rewards = new Float32Array(this.agentCount);
+    this.state = new Float32Array(this.sim.stateSize);
+    this.rng = new Rng(options.seed ?? 0);
+    this.resetEpisode();
+  }
+
+  /** Compile the view an agent asked for; throws a message naming the bad field. */
+  setStudentView(agent: number, spec: ViewSpec | undefined): ObservationView {
+    const view = new ObservationView(this.sim.layouts[agent], spec ?? this.defaultViews[agent], `view of ${this.sim.agentNames[agent]}`);
+    this.studentViews[agent] = view;
+    return view;
+  }
+
+  /** Start a new episode (auto-reset and the `reset` control). Does not count the abandoned one. */
+  resetEpisode(): void {
+    this.sim.reset(this.rng);
+    this.io.refreshMasks();
+    for (let i = 0; i < this.agentCount; i++) this.lastActions[i] = this.io.fallbackAction(i);
+    this.episodeReturn = 0;
+    this.episode++;
+  }
+
+  /** Agent i's student observation at `out[offset ..]` (the sim fills the raw table first). */
+  writeStudent(i: number, out: Float32Array, offset: number): void {
+    const alive = this.sim.alive[i] === 1;
+    if (alive) this.sim.observe(i, this.io.raws[i]);
+    this.studentViews[i].write(this.io.raws[i], alive, out, offset);
+  }
+
+  /** Agent i's teacher observation; call after `writeStudent` for the same tick (the raw table is filled). */
+  writeTeacherFromRaw(i: number, out: Float32Array, offset: number): void {
+    this.teacherViews[i].write(this.io.raws[i], this.sim.alive[i] === 1, out, offset);
+  }
+
+  /** The action a missing or late answer becomes: the declared default, or the last action while it is still allowed. */
+  fallbackAction(i: number): number {
+    if (this.fallback === 'hold') {
+      const last = this.lastActions[i];
+      if (this.io.isAllowed(i, last)) return last;
+    }
+    return this.io.fallbackAction(i);
+  }
+
+  /**
+   * Advance one step with `this.actions` (already valid). Returns how the episode ended, or null
+   * while it runs; on an end the next episode has already started.
+   */
+  step(): EpisodeEnd | null {
+    const sim = this.sim;
+    sim.step(this.actions, this.rewards);
+    this.lastActions.set(this.actions);
+    this.tick++;
+    let sum = 0;
+    for (let i = 0; i < this.agentCount; i++) sum += this.rewards[i];
+    this.episodeReturn += sum / this.agentCount;
+    const terminated = sim.terminated;
+    if (!terminated && sim.t < sim.maxSteps) {
+      this.io.refreshMasks();
+      return null;
+    }
+    const end: EpisodeEnd = { terminated, won: terminated && sim.won, return: this.episodeReturn, steps: sim.t };
+    this.episodes++;
+    if (end.won) this.wins++;
+    else if (this.family !== 'mpe') this.losses++;
+    this.lastReturn = end.return;
+    this.returnSum += end.return;
+    this.resetEpisode();
+    return end;
+  }
+
+  get meanReturn(): number {
+    return this.episodes === 0 ? 0 : this.returnSum / this.episodes;
+  }
+
+  /** Win rate where the scenario has winners (SMAC-style), else null. */
+  get winRate(): number | null {
+    if (this.family === 'mpe') return null;
+    return this.episodes === 0 ? 0 : this.wins / this.episodes;
+  }
+
+  scene(): SceneMessage {
+    const sim = this.sim;
+    return {
+      kind: 'scene',
+      scenario: this.name,
+      family: this.family,
+      bounds: [...sim.bounds] as [number, number, number, number],
+      dt: sim.dt,
+      maxSteps: sim.maxSteps,
+      entities: sim.entities.map((e) => ({ ...e })),
+      agents: sim.agentNames.map((name, i) => ({
+        name,
+        entity: sim.entities.findIndex((e) => e.name === name),
+        actionCount: sim.actionCounts[i],
+        actionNames: [...(sim.actionNames?.[i] ?? [])],
+        teacherLabels: [...this.teacherViews[i].labels],
+        studentLabels: [...this.studentViews[i].labels],
+        sightRange: sim.ranges?.[i]?.sight ?? 0,
+        attackRange: sim.ranges?.[i]?.attack ?? 0,
+      })),
+    };
+  }
+}
+
+/** A built-in scenario or file, with `params.numAgents` overridden when asked (and supported). */
+export function loadVariant(scenario: string, agents: number | undefined): LoadedScenario {
+  const loaded = resolveScenario(scenario);
+  if (agents === undefined) return loaded;
+  const params = (loaded.file as { params?: Record<string, unknown> }).params;
+  if (!params || typeof params.numAgents !== 'number') {
+    throw new Error(`scenario '${loaded.file.name}' has a fixed number of agents; --agents needs a scenario with params.numAgents (e.g. spread)`);
+  }
+  if (params.numAgents === agents) return loaded;
+  const file = { ...loaded.file, name: `${loaded.file.name}_${agents}`, params: { ...params, numAgents: agents } };
+  return parseScenario(file, `${loaded.path} (numAgents ${agents})`);
+}

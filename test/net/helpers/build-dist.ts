@@ -1,0 +1,63 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import ts from 'typescript';
+import { projectRoot } from '../../../shared/paths.ts';
+
+/**
+ * Spawned agent processes run compiled JS (`node dist/cli.js agent ...`). A full `tsc` build takes
+ * ~10 s on these machines, so the tests transpile just the modules the agent command reaches
+ * (file by file: the project is isolatedModules) into dist/, and only those older than their source.
+ * The result is what `npm run build` writes for the same files.
+ */
+const ENTRY = 'agents/process/agent-command.ts';
+
+/** Every source file the agent command can load (static and literal dynamic imports). */
+export function agentClosure(): string[] {
+  const root = projectRoot();
+  const seen = new Set<string>();
+  const queue = [join(root, ENTRY)];
+  while (queue.length > 0) {
+    const file = queue.pop()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    for (const spec of relativeImports(readFileSync(file, 'utf8'))) {
+      const target = resolve(dirname(file), spec);
+      if (existsSync(target)) queue.push(target);
+    }
+  }
+  return [...seen];
+}
+
+export function ensureAgentDist(): string {
+  const root = projectRoot();
+  // cli.ts itself only: its subcommands are imported lazily and the agent needs none but its own.
+  for (const file of [join(root, 'cli.ts'), ...agentClosure()]) {
+    const source = readFileSync(file, 'utf8');
+    const out = join(root, 'dist', relative(root, file)).replace(/\.ts$/, '.js');
+    if (existsSync(out) && statSync(out).mtimeMs >= statSync(file).mtimeMs) continue;
+    const js = ts.transpileModule(source, {
+      fileName: file,
+      compilerOptions: {
+        target: ts.ScriptTarget.ES2022,
+        module: ts.ModuleKind.NodeNext,
+        moduleResolution: ts.ModuleResolutionKind.NodeNext,
+        verbatimModuleSyntax: true,
+        rewriteRelativeImportExtensions: true,
+        esModuleInterop: true,
+      },
+    }).outputText;
+    mkdirSync(dirname(out), { recursive: true });
+    const tmp = `${out}.${process.pid}.tmp`;
+    writeFileSync(tmp, js);
+    renameSync(tmp, out);
+  }
+  return join(root, 'dist', 'cli.js');
+}
+
+/** Relative specifiers of static imports, re-exports and literal dynamic imports. */
+export function relativeImports(source: string): string[] {
+  const found: string[] = [];
+  const pattern = /(?:import|export)\s[^'"]*?from\s*['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g;
+  for (const match of source.matchAll(pattern)) found.push(match[1] ?? match[2]);
+  return found;
+}

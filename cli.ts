@@ -14,6 +14,7 @@ const COMMANDS: Record<string, Command> = {
   eval: { summary: 'greedy evaluation of a teacher, student or baseline on a fixed seed list', load: () => import('./agents/eval/eval-command.ts') },
   serve: { summary: 'run a scenario behind a WebSocket server for agent processes, a supervisor and the viewer', load: () => import('./server/net/serve-command.ts') },
   agent: { summary: 'one agent process (or a host of many slots) answering a server under compute caps', load: () => import('./agents/process/agent-command.ts') },
+  up: { summary: 'start the server, one agent process per agent and the viewer; live status line', load: () => import('./server/net/up-command.ts') },
 };
 
 function usage(): string {

@@ -1,0 +1,162 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { fromRoot } from '../../shared/paths.ts';
+import type { Caps } from '../../shared/student-profile.ts';
+
+export type AgentSpec = {
+  slot: number;
+  token: string;
+  model: string;
+  caps: Caps;
+  /** More `kdmarl agent` flags (fault injection, host mode). */
+  args?: string[];
+};
+
+type Managed = {
+  spec: AgentSpec;
+  child: ChildProcess | null;
+  restarts: number;
+  stopping: boolean;
+  stderrTail: string;
+  startedAt: number;
+};
+
+type Events = {
+  spawned: [slot: number, pid: number];
+  exited: [slot: number, code: number | null, signal: string | null, expected: boolean];
+};
+
+/** Built CLI the agents run from: agent processes are compiled JS (fast start, no TypeScript loader). */
+export function builtCli(): string {
+  const cli = fromRoot('dist', 'cli.js');
+  if (!existsSync(cli)) throw new Error(`agent processes run from ${cli}, which does not exist: run npm run build`);
+  return cli;
+}
+
+/**
+ * Starts one `kdmarl agent` process per spec, restarts crashed ones (with a growing delay), and
+ * stops them all cleanly: SIGTERM, then SIGKILL after a timeout. Tokens travel in the environment,
+ * never on the command line (other users can read argv).
+ */
+export class AgentLauncher extends EventEmitter<Events> {
+  private readonly managed = new Map<number, Managed>();
+  private readonly url: string;
+  private readonly log: Logger;
+  private readonly restart: boolean;
+  private readonly cli: string;
+  private readonly quiet: boolean;
+
+  constructor(options: { url: string; log: Logger; restart?: boolean; quietChildren?: boolean }) {
+    super();
+    this.url = options.url;
+    this.log = options.log;
+    this.restart = options.restart ?? true;
+    this.quiet = options.quietChildren ?? true;
+    this.cli = builtCli();
+  }
+
+  start(spec: AgentSpec): void {
+    const existing = this.managed.get(spec.slot);
+    if (existing?.child) throw new Error(`slot ${spec.slot} already has an agent process`);
+    const managed: Managed = existing ?? { spec, child: null, restarts: 0, stopping: false, stderrTail: '', startedAt: 0 };
+    managed.spec = spec;
+    managed.stopping = false;
+    this.managed.set(spec.slot, managed);
+    this.spawnManaged(managed);
+  }
+
+  private spawnManaged(managed: Managed): void {
+    const { spec } = managed;
+    const execArgv = spec.caps.memoryMb !== undefined ? [`--max-old-space-size=${spec.caps.memoryMb}`] : [];
+    const args = [this.cli, 'agent', '--server', this.url, '--slot', String(spec.slot), '--model', spec.model, ...capArgs(spec.caps), ...(spec.args ?? [])];
+    if (this.quiet) args.push('--log-level', 'warn');
+    const child = spawn(process.execPath, [...execArgv, ...args], {
+      env: { ...process.env, KDMARL_AGENT_TOKEN: spec.token },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    managed.child = child;
+    managed.startedAt = Date.now();
+    managed.stderrTail = '';
+    child.on('error', (error) => this.log.error({ slot: spec.slot, err: error.message }, 'agent process failed to start'));
+    child.stderr!.on('data', (chunk: Buffer) => {
+      managed.stderrTail = (managed.stderrTail + chunk.toString()).slice(-2000);
+    });
+    child.on('exit', (code, signal) => {
+      if (managed.child === child) managed.child = null;
+      const expected = managed.stopping;
+      this.emit('exited', spec.slot, code, signal, expected);
+      if (expected) return;
+      const lastLine = managed.stderrTail.trim().split('\n').pop() ?? '';
+      this.log.warn({ slot: spec.slot, code, signal, lastLine }, 'agent process exited');
+      if (!this.restart || code === 0) return;
+      // Quick crash loops back off; a process that ran a while restarts at once.
+      const ranMs = Date.now() - managed.startedAt;
+      const delay = ranMs > 10_000 ? 100 : Math.min(10_000, 250 * 2 ** managed.restarts);
+      managed.restarts++;
+      setTimeout(() => {
+        if (!managed.stopping && !managed.child) this.spawnManaged(managed);
+      }, delay).unref();
+    });
+    if (child.pid !== undefined) this.emit('spawned', spec.slot, child.pid);
+  }
+
+  /** Kill one agent without telling the launcher it was meant (it is restarted): fault injection. */
+  crash(slot: number): boolean {
+    const child = this.managed.get(slot)?.child;
+    if (!child) return false;
+    child.kill('SIGKILL');
+    return true;
+  }
+
+  restarts(slot: number): number {
+    return this.managed.get(slot)?.restarts ?? 0;
+  }
+
+  running(): number {
+    let count = 0;
+    for (const m of this.managed.values()) if (m.child) count++;
+    return count;
+  }
+
+  pids(): number[] {
+    const pids: number[] = [];
+    for (const m of this.managed.values()) if (m.child?.pid !== undefined) pids.push(m.child.pid);
+    return pids;
+  }
+
+  /** SIGTERM every agent, SIGKILL whatever is left after `timeoutMs`. */
+  async stopAll(timeoutMs = 3000): Promise<void> {
+    const waits: Promise<void>[] = [];
+    for (const managed of this.managed.values()) {
+      managed.stopping = true;
+      const child = managed.child;
+      if (!child || child.exitCode !== null) continue;
+      waits.push(
+        new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            this.log.warn({ slot: managed.spec.slot, pid: child.pid }, 'agent ignored SIGTERM; killing');
+            child.kill('SIGKILL');
+          }, timeoutMs);
+          child.once('exit', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          child.kill('SIGTERM');
+        }),
+      );
+    }
+    await Promise.all(waits);
+    this.managed.clear();
+  }
+}
+
+export function capArgs(caps: Caps): string[] {
+  const args: string[] = [];
+  if (caps.flops !== undefined) args.push('--flops', String(caps.flops));
+  if (caps.deadlineMs !== undefined) args.push('--deadline', String(caps.deadlineMs));
+  if (caps.cpu !== undefined) args.push('--cpu', String(caps.cpu));
+  if (caps.memoryMb !== undefined) args.push('--memory', String(caps.memoryMb));
+  return args;
+}

@@ -1,0 +1,130 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { pino, type Logger } from 'pino';
+import { z } from 'zod';
+import { intArg, numArg, parseCommand } from '../../shared/cli-args.ts';
+import { fromRoot } from '../../shared/paths.ts';
+import { resolveStudent, studentProfileSchema, type Caps } from '../../shared/student-profile.ts';
+import { builtinScenarios } from '../scenarios/registry.ts';
+import { AgentLauncher } from './agent-launcher.ts';
+import type { NetServer, ServerStatus } from './net-server.ts';
+import { loadHttpHandler, startServer } from './serve-command.ts';
+
+const options = {
+  scenario: { type: 'string', help: "scenario (default '3m' where it exists, else 'spread')" },
+  model: { type: 'string', help: 'policy for every agent: a policy file, scripted or random (default: models/<scenario>/student.policy, else scripted)' },
+  mode: { type: 'string', help: 'realtime (default, watchable) or lockstep (as fast as agents answer)' },
+  hz: { type: 'string', help: 'realtime tick rate (default 10)' },
+  host: { type: 'string', help: 'address to bind (default 127.0.0.1)' },
+  port: { type: 'string', help: 'port (default 0: ephemeral)' },
+  deadline: { type: 'string', help: 'default deadline (ms) where the profile gives none (default 50)' },
+  fallback: { type: 'string', help: 'action for a late answer: stop (default) or hold' },
+  'no-caps': { type: 'boolean', help: "ignore the scenario profile's compute caps" },
+  'no-restart': { type: 'boolean', help: 'do not restart crashed agent processes' },
+  duration: { type: 'string', help: 'stop after this many seconds (default: run until Ctrl-C)' },
+  record: { type: 'string', help: 'write a replay of the run to this file' },
+  json: { type: 'boolean', help: 'status as one JSON line per second instead of a live line' },
+  'log-level': { type: 'string', help: 'pino level on stderr (default warn)' },
+} as const;
+
+const schema = z.object({
+  scenario: z.string().optional(),
+  model: z.string().optional(),
+  mode: z.enum(['realtime', 'lockstep']).default('realtime'),
+  hz: numArg().positive().max(1000).default(10),
+  host: z.string().default('127.0.0.1'),
+  port: intArg().min(0).max(65_535).default(0),
+  deadline: numArg().positive().max(60_000).default(50),
+  fallback: z.enum(['stop', 'hold']).default('stop'),
+  noCaps: z.boolean().default(false),
+  noRestart: z.boolean().default(false),
+  duration: numArg().positive().optional(),
+  record: z.string().optional(),
+  json: z.boolean().default(false),
+  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('warn'),
+});
+
+/** The shipped model for a scenario, or null (then the labelled scripted stand-in runs). */
+export function shippedModel(scenario: string): string | null {
+  const path = fromRoot('models', scenario, 'student.policy');
+  return existsSync(path) ? path : null;
+}
+
+/** Per-slot caps from the scenario's shipped student profile (agents/distill/profiles/<scenario>.json). */
+export function profileCaps(server: NetServer, log: Logger): Caps[] {
+  const world = server.world;
+  const base = world.name.replace(/_\d+$/, '');
+  const path = fromRoot('agents', 'distill', 'profiles', `${base}.json`);
+  if (!existsSync(path)) return world.sim.agentNames.map(() => ({}));
+  const parsed = studentProfileSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
+  if (!parsed.success) {
+    log.warn({ path }, 'student profile does not validate; running without caps');
+    return world.sim.agentNames.map(() => ({}));
+  }
+  return world.sim.agentNames.map((agent, i) => resolveStudent(parsed.data, agent, world.agentTypes[i]).caps);
+}
+
+export function statusLine(s: ServerStatus): string {
+  const score = s.winRate !== null ? `win ${(100 * s.winRate).toFixed(0)}% (${s.wins}/${s.episodes})` : `return ${s.meanReturn.toFixed(2)} (last ${s.lastReturn.toFixed(2)})`;
+  const agents = s.agents.map((a) => `${a.connected ? '' : '!'}${a.slot}:${a.latencyMs.toFixed(2)}ms/${a.misses}m`).join(' ');
+  const connected = s.agents.filter((a) => a.connected).length;
+  return `${s.scenario} ${s.mode}${s.paused ? ' PAUSED' : ''} | tick ${s.tick} | ${s.tickRate.toFixed(1)} ticks/s | ep ${s.episodes} | ${score} | agents ${connected}/${s.agents.length} | ${agents}`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const args = parseCommand('up', argv, options, schema);
+  if (args === 'help') return 0;
+  const log = pino({ name: 'kdmarl-up', level: args.logLevel }, pino.destination(2));
+  const scenario = args.scenario ?? (builtinScenarios().has('3m') ? '3m' : 'spread');
+  const { server, tokensFile } = await startServer({
+    scenario,
+    host: args.host,
+    port: args.port,
+    mode: args.mode,
+    hz: args.hz,
+    deadlineMs: args.deadline,
+    fallback: args.fallback,
+    record: args.record,
+    logger: log,
+    httpHandler: await loadHttpHandler(log),
+  });
+  const launcher = new AgentLauncher({ url: server.url, log, restart: !args.noRestart });
+  const launch = (): void => {
+    const model = args.model ?? shippedModel(server.world.name) ?? 'scripted';
+    const caps = args.noCaps ? server.world.sim.agentNames.map(() => ({})) : profileCaps(server, log);
+    const label = model === 'scripted' || model === 'random' ? `${model} stand-in (no trained student shipped for ${server.world.name})` : model;
+    console.log(`agents: ${server.world.agentCount} x ${label}`);
+    server.tokens.forEach((token, slot) => launcher.start({ slot, token, model, caps: caps[slot] }));
+  };
+  launcher.on('exited', (slot, code, signal, expected) => {
+    if (!expected && code !== 0) console.log(`\nagent ${slot} crashed (code ${code}, signal ${signal}); restarting`);
+  });
+  console.log(`kdmarl up: ${server.world.name}, ${server.mode}${server.mode === 'realtime' ? ` at ${server.hz} Hz` : ''}`);
+  console.log(`  viewer: ${server.httpUrl}?token=${server.controlToken}`);
+  console.log(`  server: ${server.url}  (slot tokens: ${tokensFile})`);
+  launch();
+  server.on('scenario', () => {
+    void launcher.stopAll().then(launch);
+  });
+
+  const tty = process.stdout.isTTY === true && !args.json;
+  const status = setInterval(() => {
+    const s = server.status();
+    if (args.json) console.log(JSON.stringify(s));
+    else if (tty) process.stdout.write(`\r\x1b[2K${statusLine(s)}`.slice(0, (process.stdout.columns ?? 200) + 5));
+    else console.log(statusLine(s));
+  }, 1000);
+
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+    if (args.duration !== undefined) setTimeout(resolve, args.duration * 1000);
+  });
+  clearInterval(status);
+  if (tty) process.stdout.write('\n');
+  console.log('stopping agents...');
+  await launcher.stopAll();
+  const final = server.status();
+  await server.close();
+  console.log(args.json ? JSON.stringify({ final }) : `final: ${statusLine(final)}`);
+  return 0;
+}

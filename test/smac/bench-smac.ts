@@ -1,13 +1,15 @@
 /**
  * Steps/s of the SMAC scenarios per physics mode, single core, in process, random valid actions,
  * with every agent's observation, mask and the state each step (the bench/sim.ts scalar loop).
- * Run: npx tsc ... && node (see the report) or through vitest-free node after a build.
+ * Not a test (no .test.ts): compile it with tsc and run it with node, e.g.
+ * `node dist/test/smac/bench-smac.js [maps] [modes] [seconds]`.
  */
 import { Rng } from '../../shared/rng.ts';
 import { AgentIO } from '../../server/env/agent-io.ts';
 import { createSimulation } from '../../server/scenarios/registry.ts';
 
-function measure(name: string, physics: string, seconds: number): number {
+/** Steps per wall-clock second and per CPU second (the latter is what a free core would do; the machine is shared). */
+function measure(name: string, physics: string, seconds: number): { wall: number; cpu: number } {
   const sim = createSimulation(name, { physics });
   const io = new AgentIO(sim);
   const rng = new Rng(1);
@@ -40,6 +42,7 @@ function measure(name: string, physics: string, seconds: number): number {
   const warm = performance.now() + 300;
   while (performance.now() < warm) step();
   let steps = 0;
+  const cpuStart = process.cpuUsage();
   const start = performance.now();
   const end = start + seconds * 1000;
   let now = start;
@@ -48,12 +51,16 @@ function measure(name: string, physics: string, seconds: number): number {
     steps += 32;
     now = performance.now();
   }
-  return steps / ((now - start) / 1000);
+  const cpu = process.cpuUsage(cpuStart);
+  return { wall: steps / ((now - start) / 1000), cpu: steps / ((cpu.user + cpu.system) / 1e6) };
 }
 
 const maps = process.argv[2] ? process.argv[2].split(',') : ['3m', '8m', '2s3z', '3s5z', 'MMM', '5m_vs_6m', '3s_vs_5z'];
 const modes = process.argv[3] ? process.argv[3].split(',') : ['matter', 'kinematic'];
 const seconds = Number(process.argv[4] ?? 2);
 for (const map of maps) {
-  for (const mode of modes) console.log(`${map.padEnd(9)} ${mode.padEnd(9)} ${Math.round(measure(map, mode, seconds))} steps/s`);
+  for (const mode of modes) {
+    const { wall, cpu } = measure(map, mode, seconds);
+    console.log(`${map.padEnd(9)} ${mode.padEnd(9)} ${Math.round(wall)} steps/s wall, ${Math.round(cpu)} per CPU second`);
+  }
 }

@@ -11,6 +11,8 @@ export type MockServer = {
   received: Record<string, unknown>[];
   connections: number;
   current: WebSocketRoute | null;
+  /** While true, new connections are closed at once (a server that is down or restarting). */
+  refuse: boolean;
   /** Resolves with the first received message matching the predicate (already received ones count). */
   waitForMessage(predicate: (m: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
   sendRaw(bytes: Uint8Array): void;
@@ -32,6 +34,7 @@ export async function mockSpectatorServer(
     received: [],
     connections: 0,
     current: null,
+    refuse: false,
     waitForMessage(predicate) {
       const found = mock.received.find(predicate);
       if (found) return Promise.resolve(found);
@@ -50,6 +53,10 @@ export async function mockSpectatorServer(
   };
   await page.routeWebSocket(url, (ws) => {
     mock.connections++;
+    if (mock.refuse) {
+      ws.close({ code: 1013, reason: 'server restarting' });
+      return;
+    }
     mock.current = ws;
     let timer: ReturnType<typeof setInterval> | null = null;
     ws.onMessage((data) => {

@@ -145,13 +145,16 @@ describe('viewer, live stream', () => {
     expect(notes).toContain(`positions: expected length ${2 * scene.entities.length}, got 3`);
     expect(notes).toContain('not msgpack');
 
+    // The server goes down and refuses two reconnection attempts before it is back.
+    mock.refuse = true;
     mock.current!.close({ code: 1012, reason: 'server restarting' });
     await page.waitForFunction(() => window.__viewer!.state().banner.level === 'warning');
     const banner = await page.locator('#banner').textContent();
     expect(banner).toMatch(/server restarting.*Reconnecting/);
     await page.screenshot({ path: screenshotPath('viewer-reconnecting.png') });
-    await page.waitForFunction(() => window.__viewer!.state().connection === 'open' && window.__viewer!.state().banner.level === 'none');
-    expect(mock.connections).toBe(2);
+    await expect.poll(() => mock.connections, { timeout: 20_000 }).toBeGreaterThanOrEqual(3);
+    mock.refuse = false;
+    await page.waitForFunction(() => window.__viewer!.state().connection === 'open' && window.__viewer!.state().banner.level === 'none', null, { timeout: 20_000 });
     const before = await page.evaluate(() => window.__viewer!.state().snapshots);
     await page.waitForFunction((n) => window.__viewer!.state().snapshots > n, before);
     expect(errors).toEqual([]);

@@ -1,4 +1,4 @@
-import type { SceneMessage } from '../../shared/protocol.ts';
+import { closeCodeName, type SceneMessage } from '../../shared/protocol.ts';
 import { controlMessage, inspectMessage, type ControlAction } from './stream/control.ts';
 import { LiveConnection, type ConnectionStatus } from './stream/live-connection.ts';
 import { ReplayPlayer } from './stream/replay-player.ts';
@@ -44,11 +44,15 @@ export class ViewerApp {
   /** Messages the server rejected or acknowledged, newest last (for the control note and tests). */
   readonly notes: string[] = [];
   badFrames = 0;
+  /** From the server's welcome: whether our token authorises control (unknown until then). */
+  serverAcceptsControl: boolean | null = null;
   private readonly options: ViewerOptions;
   private lastHud = 0;
   private lastInspect = 0;
   private snapshotTimes: number[] = [];
   private frameHandle = 0;
+  /** Aim the camera at the bodies once the first snapshot of a scene arrives. */
+  private needsFraming = false;
 
   constructor(options: ViewerOptions) {
     this.options = options;
@@ -126,12 +130,18 @@ export class ViewerApp {
       } else if (kind === 'inspect') {
         const reply = parseInspectReply(message as Record<string, unknown>);
         if (reply) this.inspect.reply = reply;
+      } else if (kind === 'welcome') {
+        const m = message as Record<string, unknown>;
+        this.serverAcceptsControl = m['control'] === true;
+        if (this.options.token && !this.serverAcceptsControl) this.note('the server refused the control token: read-only');
+        this.setControlsEnabled(true);
       } else if (kind === 'error') {
         const m = message as Record<string, unknown>;
-        this.note(`server: ${String(m['message'] ?? m['error'] ?? 'error')}`);
+        this.note(`server: ${String(m['message'] ?? m['error'] ?? 'error')}${typeof m['code'] === 'number' ? ` (${closeCodeName(m['code'])})` : ''}`);
       } else if (kind === 'control') {
         const m = message as Record<string, unknown>;
         if (m['ok'] === false) this.note(`control refused: ${String(m['error'] ?? m['message'] ?? 'no reason given')}`);
+        else this.note(`${String(m['action'] ?? 'control')}: ok`);
       }
     } catch (error) {
       if (!(error instanceof WireError)) throw error;
@@ -144,6 +154,7 @@ export class ViewerApp {
     this.scene = scene;
     this.buffer = new SnapshotBuffer(scene.entities.length);
     this.world.setScene(scene);
+    this.needsFraming = true;
     this.hud.setScene(scene);
     this.inspect.hide();
     this.snapshotTimes = [];
@@ -184,6 +195,10 @@ export class ViewerApp {
     this.setScene(replay.scene);
     this.player = new ReplayPlayer(replay, this.buffer!, performance.now());
     this.hud.setMode(`replay · ${name}`, false);
+    if (replay.truncated) {
+      this.banner.show(`Replay ${name} is truncated: ${replay.truncated}.`, 'warning');
+      this.note(replay.truncated);
+    }
     this.setControlsEnabled(false);
     const scrubber = byId<HTMLInputElement>('scrubber');
     scrubber.max = String(replay.snapshots.length - 1);
@@ -215,6 +230,10 @@ export class ViewerApp {
     }
     const snap = buffer?.latest ?? null;
     const positions = buffer && snap ? buffer.sample(now) : null;
+    if (positions && snap && this.needsFraming) {
+      this.needsFraming = false;
+      this.world.frameBodies(positions, snap);
+    }
     this.world.render(positions, snap, now);
     if (snap && this.scene && now - this.lastHud >= HUD_INTERVAL_MS) {
       this.lastHud = now;
@@ -227,7 +246,7 @@ export class ViewerApp {
     const scene = this.scene!;
     const times = this.snapshotTimes;
     const rate = times.length > 1 ? ((times.length - 1) * 1000) / Math.max(1, times[times.length - 1]! - times[0]!) : 0;
-    this.hud.update(scene, snap, this.mode === 'replay' ? 0 : rate, this.frames.recentCpuMs());
+    this.hud.update(scene, snap, this.mode === 'replay' ? null : rate, this.frames.recentCpuMs());
     if (this.mode === 'live') {
       this.hud.setMode(snap.paused ? 'live · paused' : 'live', snap.paused);
       byId('btn-pause').textContent = snap.paused ? 'Resume' : 'Pause';
@@ -286,7 +305,7 @@ export class ViewerApp {
   }
 
   private setControlsEnabled(enabled: boolean): void {
-    const allowed = enabled && this.options.token !== null;
+    const allowed = enabled && this.options.token !== null && this.serverAcceptsControl !== false;
     for (const id of ['btn-pause', 'btn-step', 'btn-reset', 'sel-speed', 'in-scenario', 'btn-scenario']) {
       (byId(id) as HTMLButtonElement).disabled = !allowed;
     }

@@ -1,4 +1,4 @@
-import { PROTOCOL_VERSION, ROLES } from '../../../shared/protocol.ts';
+import { closeCodeName, PROTOCOL_VERSION, ROLES } from '../../../shared/protocol.ts';
 import { decodeFrame, encodeFrame } from './wire.ts';
 
 export type ConnectionStatus =
@@ -97,7 +97,8 @@ export class LiveConnection {
       if (this.socket !== socket) return;
       this.socket = null;
       if (this.closed) return;
-      const reason = event.reason ? `${event.reason} (code ${event.code})` : `connection closed (code ${event.code})`;
+      const code = event.code >= 4000 ? `${closeCodeName(event.code)}, code ${event.code}` : `code ${event.code}`;
+      const reason = event.reason ? `${event.reason} (${code})` : `connection closed (${code})`;
       this.retry(reason);
     });
     // 'error' is always followed by 'close'; the retry happens there.

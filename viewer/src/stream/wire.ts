@@ -17,11 +17,6 @@ export function encodeFrame(value: unknown): Uint8Array {
   return packr.pack(value);
 }
 
-/** Every msgpack value in a replay file, in order (header first). */
-export function decodeAll(bytes: Uint8Array): unknown[] {
-  return packr.unpackMultiple(bytes);
-}
-
 export class WireError extends Error {}
 
 function fail(where: string, what: string): never {
@@ -193,16 +188,31 @@ export function parseSnapshot(value: unknown, scene: SceneMessage, where = 'snap
   };
 }
 
-export type Replay = { header: ReplayHeader; scene: SceneMessage; snapshots: Snapshot[] };
+export type Replay = {
+  header: ReplayHeader;
+  scene: SceneMessage;
+  snapshots: Snapshot[];
+  /** Set when the file ends inside a value (a recorder killed mid-write): what was cut off. */
+  truncated: string | null;
+};
 
-/** A replay file: a ReplayHeader then snapshot messages. Throws a WireError naming what is wrong. */
+/**
+ * A replay file: a ReplayHeader then snapshot messages. Throws a WireError naming what is wrong;
+ * a file cut off mid-value still plays the complete snapshots before the cut.
+ */
 export function parseReplay(bytes: Uint8Array, name = 'replay'): Replay {
   if (bytes.length === 0) fail(name, 'empty file');
-  let values: unknown[];
+  const values: unknown[] = [];
+  let truncated: string | null = null;
+  let consumed = 0;
   try {
-    values = decodeAll(bytes);
+    packr.unpackMultiple(bytes, (value: unknown, _start?: number, end?: number) => {
+      values.push(value);
+      if (end !== undefined) consumed = end;
+    });
   } catch (error) {
-    fail(name, `not a msgpack stream (${(error as Error).message})`);
+    if (values.length < 2) fail(name, `not a msgpack stream (${(error as Error).message})`);
+    truncated = `unreadable after byte ${consumed} of ${bytes.length} (${(error as Error).message}); playing the ${values.length - 1} complete snapshots`;
   }
   const header = values[0];
   if (!isObject(header) || header['kind'] !== 'replay') fail(name, `first value is not a replay header (got ${describe(header)})`);
@@ -215,5 +225,5 @@ export function parseReplay(bytes: Uint8Array, name = 'replay'): Replay {
     snapshots.push(parseSnapshot(value, scene, `${name}: value ${i}`));
   }
   if (snapshots.length === 0) fail(name, 'no snapshots after the header');
-  return { header: header as ReplayHeader, scene, snapshots };
+  return { header: header as ReplayHeader, scene, snapshots, truncated };
 }

@@ -47,7 +47,8 @@ export class Hud {
     this.mode.classList.toggle('paused', paused);
   }
 
-  update(scene: SceneMessage, snap: Snapshot, snapshotsPerSecond: number, frameMs: number): void {
+  /** `snapshotsPerSecond` is null for replays (their pace is the recording's). */
+  update(scene: SceneMessage, snap: Snapshot, snapshotsPerSecond: number | null, frameMs: number): void {
     this.tick.textContent = String(snap.tick);
     this.episode.textContent = String(snap.episode);
     this.step.textContent = `${snap.t} / ${scene.maxSteps}`;
@@ -56,7 +57,8 @@ export class Hud {
       scene.family === 'smac'
         ? `${s.wins} W · ${s.losses} L of ${s.episodes} (${s.episodes > 0 ? Math.round((100 * s.wins) / s.episodes) : 0}%)`
         : `return ${fmt(s.lastReturn)} · mean ${fmt(s.meanReturn)} (${s.episodes} ep)`;
-    this.rate.textContent = `${snap.tickRate.toFixed(1)} ticks/s · ${snapshotsPerSecond.toFixed(1)} snaps/s`;
+    this.rate.textContent =
+      snapshotsPerSecond === null ? `${snap.tickRate.toFixed(1)} ticks/s (recorded)` : `${snap.tickRate.toFixed(1)} ticks/s · ${snapshotsPerSecond.toFixed(1)} snaps/s`;
     this.frame.textContent = `${frameMs.toFixed(1)} ms`;
     const agents = snap.agents;
     for (let i = 0; i < this.latencyRows.length; i++) {

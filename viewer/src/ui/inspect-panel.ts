@@ -13,6 +13,8 @@ export type InspectReply = {
   probs: ArrayLike<number> | null;
   flopsCap: number | null;
   deadlineMs: number | null;
+  /** What runs the slot ('student', 'scripted', ...). */
+  policy: string | null;
 };
 
 function numbers(value: unknown): ArrayLike<number> | null {
@@ -35,6 +37,7 @@ export function parseInspectReply(message: Record<string, unknown>): InspectRepl
     probs: numbers(message['probs'] ?? message['actionProbs']),
     flopsCap: finite(message['flopsCap'] ?? message['cap']),
     deadlineMs: finite(message['deadlineMs']),
+    policy: typeof message['policy'] === 'string' ? message['policy'] : null,
   };
 }
 
@@ -148,6 +151,8 @@ export class InspectPanel {
         ['compute cap', this.reply?.flopsCap != null ? formatFlops(this.reply.flopsCap) : 'not reported'],
       );
       if (this.reply?.deadlineMs != null) entries.push(['deadline', `${this.reply.deadlineMs} ms`]);
+      if (this.reply?.policy) entries.push(['policy', this.reply.policy]);
+      if (this.reply && !this.reply.probs) entries.push(['action probabilities', 'not sent by the server']);
       const roles = snap.extras.roles;
       if (roles) entries.push(['role', snap.extras.roleNames[roles[a]!] ?? `#${roles[a]}`]);
       const relations = snap.extras.relations;

@@ -186,6 +186,35 @@ export class WorldView {
     this.bars = null;
   }
 
+  /**
+   * Aim the camera at where the bodies are (SMAC armies fill a few units of a 32-unit map), with a
+   * margin of the largest sight range, instead of at the whole map.
+   */
+  frameBodies(positions: Float32Array, snapshot: Snapshot): void {
+    const scene = this.sceneMessage;
+    if (!scene) return;
+    let minX = Infinity;
+    let minY = Infinity;
+    let maxX = -Infinity;
+    let maxY = -Infinity;
+    scene.entities.forEach((e, i) => {
+      if ((e.kind !== 'agent' && e.kind !== 'unit' && e.kind !== 'landmark') || !snapshot.alive[i]) return;
+      minX = Math.min(minX, positions[2 * i]!);
+      maxX = Math.max(maxX, positions[2 * i]!);
+      minY = Math.min(minY, positions[2 * i + 1]!);
+      maxY = Math.max(maxY, positions[2 * i + 1]!);
+    });
+    if (!Number.isFinite(minX)) return;
+    const sight = scene.agents.reduce((m, a) => Math.max(m, a.sightRange), 0);
+    const margin = Math.max(sight * 0.5, this.mapSize * 0.08);
+    const span = Math.min(this.mapSize, Math.max(maxX - minX, maxY - minY) + 2 * margin);
+    const cx = (minX + maxX) / 2;
+    const cy = (minY + maxY) / 2;
+    this.controls.target.set(cx, 0, -cy);
+    this.camera.position.set(cx, span * 1.05, -cy + span * 0.95);
+    this.controls.update();
+  }
+
   resize(width: number, height: number): void {
     this.renderer.setSize(width, height, false);
     this.camera.aspect = width / Math.max(1, height);

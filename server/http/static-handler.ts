@@ -49,6 +49,8 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
 /** What the run and replay listings expose: text results and replays, never checkpoints or models. */
 const RUN_FILE_EXTENSIONS = new Set(['.jsonl', '.json', '.md', '.csv', '.txt', '.log']);
 const REPLAY_EXTENSIONS = new Set(['.msgpack', '.kdr', '.replay']);
+/** How deep under runs/ a run folder may sit (a report keeps its runs in runs/<report>/runs/<run>). */
+const MAX_RUN_DEPTH = 3;
 
 export type RunListing = { runs: { name: string; mtimeMs: number; files: FileEntry[] }[] };
 export type ReplayListing = { replays: FileEntry[] };
@@ -80,9 +82,11 @@ export function createStaticHandler(options: StaticHandlerOptions = {}): StaticH
     if (head === 'runs') {
       requireReadMethod(req);
       if (segments.length === 1) return sendJson(req, res, await listRuns(runsDir));
-      if (segments.length !== 3) throw new HttpError(404, `no such run file: ${pathname}`);
-      if (!RUN_FILE_EXTENSIONS.has(extname(segments[2]!))) {
-        throw new HttpError(403, `not served from runs: ${segments[2]} (only ${[...RUN_FILE_EXTENSIONS].join(' ')})`);
+      // runs/<run>/<file>, or deeper for runs nested in a report (runs/report__3m/runs/<variant>/<file>).
+      if (segments.length < 3 || segments.length > 2 + MAX_RUN_DEPTH) throw new HttpError(404, `no such run file: ${pathname}`);
+      const file = segments[segments.length - 1]!;
+      if (!RUN_FILE_EXTENSIONS.has(extname(file))) {
+        throw new HttpError(403, `not served from runs: ${file} (only ${[...RUN_FILE_EXTENSIONS].join(' ')})`);
       }
       return sendFile(req, res, runsDir, segments.slice(1), 'no-store');
     }
@@ -231,16 +235,21 @@ async function listFiles(dir: string, allowed: Set<string>): Promise<FileEntry[]
   return files.sort((a, b) => a.name.localeCompare(b.name));
 }
 
+/** Every folder under runs/ (up to MAX_RUN_DEPTH) that holds a servable file; names are relative paths with '/'. */
 export async function listRuns(runsDir: string): Promise<RunListing> {
-  const entries = await readdir(runsDir, { withFileTypes: true }).catch(() => []);
   const runs: RunListing['runs'] = [];
-  for (const entry of entries) {
-    if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
-    const dir = join(runsDir, entry.name);
-    const files = await listFiles(dir, RUN_FILE_EXTENSIONS);
-    const mtimeMs = files.reduce((m, f) => Math.max(m, f.mtimeMs), 0);
-    runs.push({ name: entry.name, mtimeMs, files });
-  }
+  const visit = async (dir: string, prefix: string, depth: number): Promise<void> => {
+    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      // Symlinked folders are not followed: listing stays inside runs/ like serving does.
+      if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
+      const name = prefix ? `${prefix}/${entry.name}` : entry.name;
+      const files = await listFiles(join(dir, entry.name), RUN_FILE_EXTENSIONS);
+      if (files.length > 0) runs.push({ name, mtimeMs: files.reduce((m, f) => Math.max(m, f.mtimeMs), 0), files });
+      if (depth < MAX_RUN_DEPTH) await visit(join(dir, entry.name), name, depth + 1);
+    }
+  };
+  await visit(runsDir, '', 1);
   // Newest first: the run someone is watching is usually the one being written.
   return { runs: runs.sort((a, b) => b.mtimeMs - a.mtimeMs || a.name.localeCompare(b.name)) };
 }

@@ -57,7 +57,7 @@ describe('viewer frame time', () => {
       console.log(`frame time, 100 agents + 20 units, headless Chromium/SwiftShader, 1280x720, quality ${quality}: ${JSON.stringify(stats)}`);
       expect(stats.frames).toBeGreaterThanOrEqual(60);
       expect(stats.cpuMeanMs).toBeGreaterThan(0);
-      await page.screenshot({ path: screenshotPath('viewer-100-agents.png') });
+      await page.screenshot({ path: screenshotPath('viewer-synthetic-100-agents.png') });
       expect(errors).toEqual([]);
       mock.stop();
       await page.close();

@@ -108,7 +108,7 @@ describe('viewer, live stream', () => {
       window.__viewer!.setOverlay('roles', true);
     });
     await page.waitForFunction((n) => window.__viewer!.framesRendered() > n, await page.evaluate(() => window.__viewer!.framesRendered()));
-    await page.screenshot({ path: screenshotPath('viewer-inspect.png') });
+    await page.screenshot({ path: screenshotPath('viewer-synthetic-inspect.png') });
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -151,7 +151,7 @@ describe('viewer, live stream', () => {
     await page.waitForFunction(() => window.__viewer!.state().banner.level === 'warning');
     const banner = await page.locator('#banner').textContent();
     expect(banner).toMatch(/server restarting.*Reconnecting/);
-    await page.screenshot({ path: screenshotPath('viewer-reconnecting.png') });
+    await page.screenshot({ path: screenshotPath('viewer-synthetic-reconnecting.png') });
     await expect.poll(() => mock.connections, { timeout: 20_000 }).toBeGreaterThanOrEqual(3);
     mock.refuse = false;
     await page.waitForFunction(() => window.__viewer!.state().connection === 'open' && window.__viewer!.state().banner.level === 'none', null, { timeout: 20_000 });

@@ -30,6 +30,11 @@ const base = new URL('./', location.href);
 const runsUrl = new URL('runs/', base);
 
 let runs: RunEntry[] = [];
+
+/** Run names are relative paths ('report__3m/runs/teacher__seed1'): encode each segment. */
+function runFileUrl(run: string, file: string): URL {
+  return new URL(`runs/${run.split('/').map(encodeURIComponent).join('/')}/${encodeURIComponent(file)}`, base);
+}
 let current: { run: string; log: MetricsLog; offset: number; decoder: TextDecoder; plots: Map<string, uPlot> } | null = null;
 let polling = false;
 let lastError = '';
@@ -88,10 +93,11 @@ async function openRun(name: string): Promise<void> {
 async function loadResults(name: string): Promise<void> {
   const run = runs.find((r) => r.name === name);
   const files = new Set(run?.files.map((f) => f.name));
-  for (const file of ['results.json', 'results.md']) {
+  // `kdmarl report` writes report.md (its first table is the results); others may write results.*.
+  for (const file of ['results.md', 'report.md', 'results.json']) {
     if (!files.has(file)) continue;
     try {
-      const response = await fetch(new URL(`runs/${encodeURIComponent(name)}/${file}`, base), { cache: 'no-store' });
+      const response = await fetch(runFileUrl(name, file), { cache: 'no-store' });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const text = await response.text();
       const table = file.endsWith('.json') ? tableFromJson(JSON.parse(text)) : tableFromMarkdown(text);
@@ -112,7 +118,7 @@ async function poll(): Promise<void> {
   if (!state || polling) return;
   polling = true;
   try {
-    const url = new URL(`runs/${encodeURIComponent(state.run)}/metrics.jsonl`, base);
+    const url = runFileUrl(state.run, 'metrics.jsonl');
     const response = await fetch(url, { cache: 'no-store', headers: state.offset > 0 ? { range: `bytes=${state.offset}-` } : {} });
     if (state !== current) return;
     if (response.status === 404) {

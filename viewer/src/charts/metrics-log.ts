@@ -11,11 +11,11 @@ export class MetricsLog {
   rejectedCount = 0;
   private pending = '';
   private lineNumber = 0;
-  readonly xKey: string;
-
-  constructor(xKey = 'step') {
-    this.xKey = xKey;
-  }
+  /** The trainer writes `global_step` (env steps); the issue's example lines use `step`. */
+  static readonly X_KEYS = ['global_step', 'step'] as const;
+  /** Bookkeeping columns not worth a chart of their own. */
+  static readonly SKIPPED = new Set(['global_step', 'step', 'update']);
+  xKey = 'global_step';
 
   /** Feed the next chunk of text; returns how many rows it added. */
   append(text: string): number {
@@ -46,12 +46,13 @@ export class MetricsLog {
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return this.reject('not a JSON object');
     const record = value as Record<string, unknown>;
-    const x = record[this.xKey];
-    if (typeof x !== 'number' || !Number.isFinite(x)) return this.reject(`no numeric '${this.xKey}'`);
+    const xKey = MetricsLog.X_KEYS.find((k) => typeof record[k] === 'number' && Number.isFinite(record[k]));
+    if (!xKey) return this.reject(`no numeric ${MetricsLog.X_KEYS.join(' or ')}`);
     const row = this.steps.length;
-    this.steps.push(x);
+    if (row === 0) this.xKey = xKey;
+    this.steps.push(record[xKey] as number);
     for (const [key, v] of Object.entries(record)) {
-      if (key === this.xKey || typeof v !== 'number' || !Number.isFinite(v)) continue;
+      if (MetricsLog.SKIPPED.has(key) || typeof v !== 'number' || !Number.isFinite(v)) continue;
       let column = this.columns.get(key);
       if (!column) {
         column = new Array<number | null>(row).fill(null);
@@ -63,8 +64,9 @@ export class MetricsLog {
     return true;
   }
 
-  /** Keys in a stable order: by namespace (`charts/`, `losses/`, ...) then name. */
+  /** Keys in a stable order: namespaced metrics (`charts/`, `losses/`, `eval/`, ...) first, by name. */
   keys(): string[] {
-    return [...this.columns.keys()].sort((a, b) => a.localeCompare(b));
+    const rank = (k: string): number => (k.startsWith('charts/') ? 0 : k.startsWith('eval/') ? 1 : k.includes('/') ? 2 : 3);
+    return [...this.columns.keys()].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
   }
 }

@@ -39,8 +39,8 @@ type Parsed = {
 /**
  * A scripted SMAC agent that needs only its own full observation and action mask: attack the
  * attackable enemy with the least health (+ shield), else wait for the nearest visible enemy if
- * it is close (so the enemy walks into range rather than the agent into the enemy's volley), else
- * walk toward it, else walk toward the enemy's side of the map. A medivac (recognised by its own type bit, so only
+ * it is close and nobody in sight is hurt yet (so the enemy walks into range rather than the agent
+ * into the enemy's volley), else walk toward it, else walk toward the enemy's side of the map. A medivac (recognised by its own type bit, so only
  * with `blocks` given) heals the first healable ally, else follows the nearest ally. It is the
  * labelled stand-in before trained models exist and an evaluation baseline, not a strong player.
  */
@@ -86,13 +86,28 @@ export function smacHeuristic(observationSize: number, info: SmacHeuristicInfo =
       const nearest = nearestRow(observation, p.enemyOffset, p.enemyStride, p.enemyRows);
       if (nearest >= 0) {
         const base = p.enemyOffset + nearest * p.enemyStride;
-        // Walking into the enemy's reach hands it the first volley: wait just outside shooting range.
-        if (observation[base + 1] <= HOLD_DISTANCE) return STOP;
+        // Walking into the enemy's reach hands it the first volley: wait just outside shooting
+        // range until the fight has started, then close in.
+        if (observation[base + 1] <= HOLD_DISTANCE && !fightStarted(observation, p)) return STOP;
         return moveToward(observation[base + 2], observation[base + 3], mask);
       }
       return mask[enemySide] === 1 ? enemySide : STOP;
     },
   };
+}
+
+/** Anyone in sight (or this agent) has lost health or shield. */
+function fightStarted(observation: Float32Array, p: Parsed): boolean {
+  if (observation[p.allyOffset + p.allyRows * p.allyStride] < 1) return true;
+  for (let r = 0; r < p.enemyRows; r++) {
+    const base = p.enemyOffset + r * p.enemyStride;
+    if (observation[base + 1] > 0 && (observation[base + 4] < 1 || (p.shield >= 0 && observation[base + p.shield] < 1))) return true;
+  }
+  for (let r = 0; r < p.allyRows; r++) {
+    const base = p.allyOffset + r * p.allyStride;
+    if (observation[base + 1] > 0 && observation[base + 4] < 1) return true;
+  }
+  return false;
 }
 
 function healerDecision(observation: Float32Array, mask: Uint8Array, p: Parsed): number {

@@ -1,5 +1,6 @@
 import type { Simulation } from '../../server/env/simulation.ts';
 import type { DecisionPolicy } from './decision-policy.ts';
+import { smacHeuristic } from './smac-heuristic.ts';
 import { listenerHeuristic, referenceHeuristic, speakerHeuristic, spreadHeuristic, tagChaserHeuristic, tagRunnerHeuristic } from './mpe-heuristic.ts';
 
 /**
@@ -12,7 +13,7 @@ export function scriptedPolicy(sim: Simulation, agent: number): DecisionPolicy {
   const type = sim.entities.find((e) => e.name === name)?.type ?? 'agent';
   const blocks = sim.layouts[agent].blocks;
   const rows = (block: string) => blocks.find((b) => b.name === block)?.rows ?? 0;
-  if (blocks.some((b) => b.name === 'enemies')) throw new Error(`no scripted policy for SMAC-style agent ${name} yet; use a model or 'random'`);
+  if (blocks.some((b) => b.name === 'enemies')) return smacHeuristic(sim.layouts[agent].size, { blocks });
   if (type === 'speaker') return speakerHeuristic();
   if (type === 'listener') return listenerHeuristic();
   if (type === 'adversary' || type === 'good') {

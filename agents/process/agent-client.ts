@@ -335,7 +335,7 @@ export class AgentClient extends EventEmitter<Events> {
 
   private async onWeights(id: number, policyBytes: Uint8Array): Promise<void> {
     const ack = (ok: boolean, error?: string): void => {
-      this.ws?.send(this.packr.pack({ kind: 'weights-ack', id, ok, generation: this.generation + (ok ? 1 : 0), ...(error ? { error: error.slice(0, 2000) } : {}) }));
+      this.ws?.send(this.packr.pack({ kind: 'weights-ack', id, ok, generation: this.generation, ...(error ? { error: error.slice(0, 2000) } : {}) }));
     };
     if (!(policyBytes instanceof Uint8Array)) return ack(false, 'weights message without policy bytes');
     let policies: DecisionPolicy[];

@@ -73,7 +73,10 @@ export function spawnAgent(server: NetServer, slot: number, args: string[] = [])
 /** A raw client for protocol tests: every decoded message queued, `next(kind)` waits for one. */
 export class RawClient {
   readonly ws: WebSocket;
+  /** Messages not yet taken by `next`. */
   readonly messages: Record<string, unknown>[] = [];
+  /** Every message received, in order. */
+  readonly all: Record<string, unknown>[] = [];
   readonly arrays: unknown[][] = [];
   readonly closed: Promise<{ code: number; reason: string }>;
   private waiters: { kind: string; resolve: (m: Record<string, unknown>) => void }[] = [];
@@ -86,15 +89,16 @@ export class RawClient {
     this.ws.on('message', (data: Buffer) => {
       const value = packr.unpack(data);
       if (Array.isArray(value)) {
-        this.arrays.push(value);
         const waiter = this.arrayWaiters.shift();
         if (waiter) waiter(value);
+        else this.arrays.push(value);
         return;
       }
       const message = value as Record<string, unknown>;
-      this.messages.push(message);
+      this.all.push(message);
       const index = this.waiters.findIndex((w) => w.kind === message.kind);
       if (index >= 0) this.waiters.splice(index, 1)[0].resolve(message);
+      else this.messages.push(message);
     });
   }
 

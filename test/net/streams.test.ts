@@ -1,0 +1,193 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AgentClient } from '../../agents/process/agent-client.ts';
+import type { NetServer } from '../../server/net/net-server.ts';
+import { encode } from '../../shared/codec.ts';
+import { POLICY_FORMAT, POLICY_FORMAT_VERSION, type PolicyFile } from '../../shared/model-format.ts';
+import { CLOSE_CODES, FRAME, PROTOCOL_VERSION, SUPERVISOR_PATH } from '../../shared/protocol.ts';
+import { parseReplay, parseScene, parseSnapshot } from '../../viewer/src/stream/wire.ts';
+import { inProcessAgent, nextEvent, RawClient, spectator, startServer, ticks } from './helpers/net-helpers.ts';
+
+let server: NetServer | null = null;
+const agents: AgentClient[] = [];
+const raws: RawClient[] = [];
+
+afterEach(async () => {
+  for (const a of agents.splice(0)) a.stop();
+  for (const r of raws.splice(0)) r.close();
+  await server?.close();
+  server = null;
+});
+
+async function spreadWithAgents(options: Parameters<typeof startServer>[0] = { scenario: 'spread' }): Promise<NetServer> {
+  server = await startServer(options);
+  for (let slot = 0; slot < server.world.agentCount; slot++) agents.push(await inProcessAgent(server, [slot]));
+  await ticks(server, 1);
+  return server;
+}
+
+/** A one-layer student policy for spread's default student views (random weights). */
+function spreadPolicy(s: NetServer): Uint8Array {
+  const world = s.world;
+  const size = world.studentViews[0].size;
+  const file: PolicyFile = {
+    format: POLICY_FORMAT,
+    version: POLICY_FORMAT_VERSION,
+    scenario: 'spread',
+    role: 'student',
+    producedBy: 'test',
+    agents: Object.fromEntries(world.sim.agentNames.map((name, i) => [name, { net: 'shared', view: world.defaultViews[i] }])),
+    nets: {
+      shared: {
+        inputSize: size,
+        layers: [{ kind: 'dense', inputSize: size, outputSize: 5, activation: 'linear', weight: Float32Array.from({ length: size * 5 }, (_, k) => Math.sin(k)), bias: new Float32Array(5) }],
+      },
+    },
+  };
+  return encode(file);
+}
+
+describe('spectator stream', () => {
+  it('sends a scene the viewer parses, then snapshots at the spectator rate', async () => {
+    const s = await spreadWithAgents();
+    const viewer = await spectator(s, { rate: 60 });
+    raws.push(viewer);
+    const welcome = await viewer.next('welcome');
+    expect(welcome.control).toBe(false);
+    const scene = parseScene(await viewer.next('scene'));
+    expect(scene.scenario).toBe('spread');
+    expect(scene.agents).toHaveLength(3);
+    const first = parseSnapshot(await viewer.next('snap'), scene);
+    const second = parseSnapshot(await viewer.next('snap'), scene);
+    expect(second.tick).toBeGreaterThan(first.tick);
+    expect(second.agents.connected).toEqual(new Uint8Array([1, 1, 1]));
+    expect(second.positions.length).toBe(2 * scene.entities.length);
+  });
+
+  it('obeys control messages with the control token and refuses them without', async () => {
+    const s = await spreadWithAgents();
+    const readOnly = await spectator(s);
+    const controller = await spectator(s, { token: s.controlToken });
+    raws.push(readOnly, controller);
+    expect((await controller.next('welcome')).control).toBe(true);
+    readOnly.send({ kind: 'control', token: 'nope', action: 'pause' });
+    expect(await readOnly.next('control')).toMatchObject({ ok: false, error: 'bad control token' });
+    expect(s.paused).toBe(false);
+
+    controller.send({ kind: 'control', token: s.controlToken, action: 'pause' });
+    expect(await controller.next('control')).toMatchObject({ action: 'pause', ok: true });
+    const pausedAt = s.world.tick;
+    controller.send({ kind: 'control', token: s.controlToken, action: 'step' });
+    expect(await controller.next('control')).toMatchObject({ action: 'step', ok: true });
+    // The step may already have happened (all answers were in while paused).
+    if (s.world.tick === pausedAt) await ticks(s, 1);
+    expect(s.world.tick).toBe(pausedAt + 1);
+    controller.send({ kind: 'control', token: s.controlToken, action: 'reset' });
+    expect(await controller.next('control')).toMatchObject({ ok: true });
+    expect(s.world.sim.t).toBe(0);
+    controller.send({ kind: 'control', token: s.controlToken, action: 'resume' });
+    await controller.next('control');
+    await ticks(s, 5);
+
+    controller.send({ kind: 'control', token: s.controlToken, action: 'speed', value: 2 });
+    expect(await controller.next('control')).toMatchObject({ ok: true });
+    expect(s.mode).toBe('realtime');
+    expect(s.hz).toBe(2 * s.baseHz);
+    await ticks(s, 1);
+
+    const closedAgent = nextEvent(agents[0], 'disconnected', (code: number) => code === CLOSE_CODES.scenarioChanged);
+    controller.send({ kind: 'control', token: s.controlToken, action: 'scenario', value: 'reference' });
+    expect(await controller.next('control')).toMatchObject({ action: 'scenario', ok: true });
+    await closedAgent;
+    let scene = await controller.next('scene');
+    while (scene.scenario !== 'reference') scene = await controller.next('scene');
+    expect(s.world.name).toBe('reference');
+    controller.send({ kind: 'control', token: s.controlToken, action: 'scenario', value: 'no_such_map' });
+    expect(await controller.next('control')).toMatchObject({ ok: false });
+  });
+
+  it('records a replay the viewer can play', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'kdmarl-replay-')), 'run.kdr');
+    const s = await spreadWithAgents({ scenario: 'spread', record: path });
+    await ticks(s, 30);
+    await s.close();
+    server = null;
+    const replay = parseReplay(new Uint8Array(readFileSync(path)), 'run.kdr');
+    expect(replay.scene.scenario).toBe('spread');
+    expect(replay.snapshots.length).toBeGreaterThanOrEqual(30);
+    expect(replay.snapshots[1].tick).toBe(replay.snapshots[0].tick + 1);
+  });
+});
+
+describe('supervisor stream', () => {
+  it('receives every transition with state, teacher and student views, actions, rewards and episode ends', async () => {
+    const s = await spreadWithAgents();
+    const supervisor = new RawClient(s.url.replace(/\/$/, SUPERVISOR_PATH));
+    raws.push(supervisor);
+    await supervisor.opened();
+    supervisor.send({ kind: 'hello', version: PROTOCOL_VERSION, role: 'supervisor', token: s.controlToken });
+    const welcome = await supervisor.next('welcome');
+    const teacherSizes = welcome.teacherSizes as number[];
+    const studentSizes = welcome.studentSizes as number[];
+    const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+    let lastT = -1;
+    let sawEnd = false;
+    for (let k = 0; k < 40; k++) {
+      const frame = await supervisor.nextArray();
+      expect(frame[0]).toBe(FRAME.step);
+      const [, , , t, state, teacher, student, masks, actions, rewards, missed, done] = frame as [number, number, number, number, Float32Array, Float32Array, Float32Array, Uint8Array, Int16Array, Float32Array, Uint8Array, number];
+      expect(state.length).toBe(welcome.stateSize);
+      expect(teacher.length).toBe(sum(teacherSizes));
+      expect(student.length).toBe(sum(studentSizes));
+      expect(masks.length).toBe(15);
+      expect(actions.length).toBe(3);
+      expect(rewards.length).toBe(3);
+      expect(missed).toEqual(new Uint8Array(3));
+      if (lastT >= 0) expect(t).toBe(lastT === 24 ? 0 : lastT + 1);
+      if (t === 24) {
+        expect(done).toBe(2);
+        sawEnd = true;
+      } else expect(done).toBe(0);
+      lastT = t;
+    }
+    expect(sawEnd).toBe(true);
+  });
+
+  it('pushes new weights to agents, swapped in at the next episode; bad weights are refused', async () => {
+    const s = await spreadWithAgents();
+    const supervisor = new RawClient(s.url.replace(/\/$/, SUPERVISOR_PATH));
+    raws.push(supervisor);
+    await supervisor.opened();
+    supervisor.send({ kind: 'hello', version: PROTOCOL_VERSION, role: 'supervisor', token: s.controlToken, teacherObservations: false });
+    await supervisor.next('welcome');
+    supervisor.send({ kind: 'weights', policy: spreadPolicy(s), slots: [1] });
+    expect(await supervisor.next('weights-sent')).toMatchObject({ slots: [1], offline: [] });
+    expect(await supervisor.next('weights-ack')).toMatchObject({ ok: true, slots: [1], generation: 1 });
+    const episode = s.world.episode;
+    await nextEvent(s, 'episode');
+    await ticks(s, 1);
+    expect(s.world.episode).toBeGreaterThan(episode);
+    expect(agents[1].runners[0].generation).toBe(1);
+    expect(agents[1].runners[0].policy.label).toBe('student');
+    expect(agents[0].runners[0].generation).toBe(0);
+
+    supervisor.send({ kind: 'weights', policy: new Uint8Array([1, 2, 3]), slots: [0] });
+    const refused = await supervisor.next('weights-ack');
+    expect(refused.ok).toBe(false);
+    expect(String(refused.error)).toMatch(/not a/);
+  });
+
+  it('refuses a supervisor with a bad token or on the wrong path', async () => {
+    const s = await spreadWithAgents();
+    const bad = new RawClient(s.url.replace(/\/$/, SUPERVISOR_PATH));
+    const wrongPath = new RawClient(s.url);
+    raws.push(bad, wrongPath);
+    await Promise.all([bad.opened(), wrongPath.opened()]);
+    bad.send({ kind: 'hello', version: PROTOCOL_VERSION, role: 'supervisor', token: 'guess' });
+    wrongPath.send({ kind: 'hello', version: PROTOCOL_VERSION, role: 'supervisor', token: s.controlToken });
+    expect((await bad.closed).code).toBe(CLOSE_CODES.badToken);
+    expect((await wrongPath.closed).code).toBe(CLOSE_CODES.wrongPath);
+  });
+});

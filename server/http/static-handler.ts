@@ -48,7 +48,9 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
 
 /** What the run and replay listings expose: text results and replays, never checkpoints or models. */
 const RUN_FILE_EXTENSIONS = new Set(['.jsonl', '.json', '.md', '.csv', '.txt', '.log']);
-const REPLAY_EXTENSIONS = new Set(['.msgpack', '.kdr', '.replay']);
+/** Replay files; the recorder numbers the files of later scenes `FILE.1`, `FILE.2`, ... */
+const REPLAY_NAME = /\.(msgpack|kdr|replay)(\.\d+)?$/;
+const isRunFile = (name: string): boolean => RUN_FILE_EXTENSIONS.has(extname(name));
 /** How deep under runs/ a run folder may sit (a report keeps its runs in runs/<report>/runs/<run>). */
 const MAX_RUN_DEPTH = 3;
 
@@ -94,6 +96,7 @@ export function createStaticHandler(options: StaticHandlerOptions = {}): StaticH
       requireReadMethod(req);
       if (segments.length === 1) return sendJson(req, res, await listReplays(replaysDir));
       if (segments.length !== 2) throw new HttpError(404, `no such replay: ${pathname}`);
+      if (!REPLAY_NAME.test(segments[1]!)) throw new HttpError(403, `not a replay file name: ${segments[1]} (*.kdr, *.msgpack, *.replay)`);
       return sendFile(req, res, replaysDir, segments.slice(1), 'no-cache');
     }
 
@@ -224,11 +227,11 @@ function sendJson(req: IncomingMessage, res: ServerResponse, value: unknown): vo
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
-async function listFiles(dir: string, allowed: Set<string>): Promise<FileEntry[]> {
+async function listFiles(dir: string, allowed: (name: string) => boolean): Promise<FileEntry[]> {
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
   const files: FileEntry[] = [];
   for (const entry of entries) {
-    if (!entry.isFile() || entry.name.startsWith('.') || !allowed.has(extname(entry.name))) continue;
+    if (!entry.isFile() || entry.name.startsWith('.') || !allowed(entry.name)) continue;
     const info = await stat(join(dir, entry.name)).catch(() => null);
     if (info) files.push({ name: entry.name, size: info.size, mtimeMs: info.mtimeMs });
   }
@@ -244,7 +247,7 @@ export async function listRuns(runsDir: string): Promise<RunListing> {
       // Symlinked folders are not followed: listing stays inside runs/ like serving does.
       if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
       const name = prefix ? `${prefix}/${entry.name}` : entry.name;
-      const files = await listFiles(join(dir, entry.name), RUN_FILE_EXTENSIONS);
+      const files = await listFiles(join(dir, entry.name), isRunFile);
       if (files.length > 0) runs.push({ name, mtimeMs: files.reduce((m, f) => Math.max(m, f.mtimeMs), 0), files });
       if (depth < MAX_RUN_DEPTH) await visit(join(dir, entry.name), name, depth + 1);
     }
@@ -255,5 +258,5 @@ export async function listRuns(runsDir: string): Promise<RunListing> {
 }
 
 export async function listReplays(replaysDir: string): Promise<ReplayListing> {
-  return { replays: await listFiles(replaysDir, REPLAY_EXTENSIONS) };
+  return { replays: await listFiles(replaysDir, (name) => REPLAY_NAME.test(name)) };
 }

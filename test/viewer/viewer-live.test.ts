@@ -58,6 +58,8 @@ describe('viewer, live stream', () => {
     expect(state.drawn.agents).toBe(10);
     expect(state.connection).toBe('open');
     expect(state.beams).toBeGreaterThan(0);
+    // Units that die fade out and stop being drawn.
+    await page.waitForFunction((n) => window.__viewer!.state().drawn.units < n, scene.agents.length + 8);
 
     // A WebGL failure leaves a blank (background) canvas without any error: count real pixels.
     const pixels = await page.evaluate(() => window.__viewer!.pixelStats());
@@ -94,6 +96,17 @@ describe('viewer, live stream', () => {
     });
     await page.waitForFunction(() => document.querySelector('#teacher-view tr td.v')?.textContent === '0.500');
     await page.waitForFunction(() => document.getElementById('inspect-stats')!.textContent!.includes('50.0 kFLOP'));
+
+    // The follow camera keeps the agent at the centre of the view as it moves.
+    await page.click('#btn-follow');
+    expect((await page.evaluate(() => window.__viewer!.state())).following).toBe(agent.entity);
+    await page.waitForFunction((e) => {
+      const v = window.__viewer!;
+      const target = v.cameraTarget();
+      const at = v.positionOf(e)!;
+      return Math.hypot(target.x - at.x, target.y - at.y) < 1e-3;
+    }, agent.entity);
+    await page.click('#btn-follow');
 
     // Controls carry the token.
     await page.click('#btn-step');

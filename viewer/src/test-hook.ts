@@ -10,6 +10,8 @@ export type ViewerTestHook = {
     connection: ViewerApp['connection'];
     scenario: string | null;
     agentsInScene: number;
+    /** Entity index of each agent, in scene order. */
+    agentEntities: number[];
     entitiesInScene: number;
     snapshots: number;
     /** Interpolation position between the last two snapshots (1: showing the newest). */
@@ -34,6 +36,9 @@ export type ViewerTestHook = {
   resetFrameStats(): void;
   framesRendered(): number;
   select(entity: number): void;
+  cameraTarget(): { x: number; y: number };
+  /** An entity's position as drawn this instant (interpolated), in simulation coordinates. */
+  positionOf(entity: number): { x: number; y: number } | null;
   setOverlay(name: 'graph' | 'roles' | 'ranges' | 'beams', on: boolean): void;
 };
 
@@ -53,6 +58,7 @@ export function installTestHook(app: ViewerApp): void {
         connection: app.connection,
         scenario: app.scene?.scenario ?? null,
         agentsInScene: app.scene?.agents.length ?? 0,
+        agentEntities: app.scene?.agents.map((a) => a.entity) ?? [],
         entitiesInScene: app.scene?.entities.length ?? 0,
         snapshots: app.buffer?.received ?? 0,
         alpha: app.buffer ? app.buffer.alpha(performance.now()) : 1,
@@ -79,6 +85,11 @@ export function installTestHook(app: ViewerApp): void {
     resetFrameStats: () => app.frames.reset(),
     framesRendered: () => app.frames.total,
     select: (entity) => app.select(entity),
+    cameraTarget: () => app.world.cameraTarget(),
+    positionOf: (entity) => {
+      const positions = app.buffer?.latest ? app.buffer.sample(performance.now()) : null;
+      return positions ? { x: positions[2 * entity]!, y: positions[2 * entity + 1]! } : null;
+    },
     setOverlay: (name, on) => {
       app.world.overlays[name] = on;
       const input = document.getElementById(`tg-${name}`) as HTMLInputElement | null;

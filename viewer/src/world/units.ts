@@ -49,7 +49,7 @@ export class UnitLayer {
   private readonly scale = new Vector3();
   private readonly up = new Vector3(0, 1, 0);
   private readonly color = new Color();
-  private readonly highlight = new Color('#fde047');
+  private readonly highlight = new Color('#ffffff');
   selected = -1;
 
   constructor(scene: SceneMessage, parent: Group, groundColor: Color, radiusScale: number) {
@@ -136,7 +136,8 @@ export class UnitLayer {
       this.matrix.compose(this.position, this.quaternion, this.scale);
       slot.mesh.setMatrixAt(slot.index, this.matrix);
       const base = this.baseColors[i]!;
-      if (i === this.selected && fade === 0) this.color.copy(base).lerp(this.highlight, 0.45);
+      // Brighter, same hue: the yellow ring under it marks the selection.
+      if (i === this.selected && fade === 0) this.color.copy(base).lerp(this.highlight, 0.3);
       else this.color.copy(base).lerp(this.groundColor, fade * 0.9);
       slot.mesh.setColorAt(slot.index, this.color);
     }

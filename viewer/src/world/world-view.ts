@@ -29,6 +29,7 @@ import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
 import type { SceneMessage } from '../../../shared/protocol.ts';
 import type { Snapshot } from '../stream/wire.ts';
 import { BarLayer } from './bars.ts';
+import { BeamLayer } from './beams.ts';
 import { SegmentBatch } from './segments.ts';
 import { UnitLayer } from './units.ts';
 
@@ -55,11 +56,12 @@ export class WorldView {
   private sceneMessage: SceneMessage | null = null;
   private units: UnitLayer | null = null;
   private bars: BarLayer | null = null;
-  private beams: SegmentBatch | null = null;
+  private beams: BeamLayer | null = null;
   private graph: SegmentBatch | null = null;
   private roleMarkers: InstancedMesh | null = null;
   private sightRing: Mesh | null = null;
   private attackRing: Mesh | null = null;
+  private selectionRing: Mesh | null = null;
   private mapSize = 1;
   private followEntity = -1;
   private readonly followTarget = new Vector3();
@@ -128,7 +130,7 @@ export class WorldView {
       .filter(({ e }) => (e.kind === 'unit' || e.kind === 'agent') && (scene.family === 'smac' || e.kind === 'unit'))
       .map(({ i }) => i);
     this.bars = new BarLayer(damageable, this.units, world, this.mapSize * 0.006);
-    this.beams = new SegmentBatch(world, 'beams');
+    this.beams = new BeamLayer(world, this.mapSize * 0.0025);
     this.graph = new SegmentBatch(world, 'graph', 0.85);
 
     const agentCount = Math.max(1, scene.agents.length);
@@ -154,6 +156,13 @@ export class WorldView {
     };
     this.sightRing = ring('#38bdf8');
     this.attackRing = ring('#f87171');
+    this.selectionRing = new Mesh(
+      new RingGeometry(1.35, 1.7, 40).rotateX(-Math.PI / 2),
+      new MeshBasicMaterial({ color: '#fde047', side: DoubleSide, depthWrite: false }),
+    );
+    this.selectionRing.visible = false;
+    this.selectionRing.renderOrder = 6;
+    world.add(this.selectionRing);
 
     this.camera.near = this.mapSize * 0.005;
     this.camera.far = this.mapSize * 50;
@@ -206,7 +215,7 @@ export class WorldView {
     });
     if (!Number.isFinite(minX)) return;
     const sight = scene.agents.reduce((m, a) => Math.max(m, a.sightRange), 0);
-    const margin = Math.max(sight * 0.5, this.mapSize * 0.08);
+    const margin = Math.max(sight * 0.6, this.mapSize * 0.08);
     const span = Math.min(this.mapSize, Math.max(maxX - minX, maxY - minY) + 2 * margin);
     const cx = (minX + maxX) / 2;
     const cy = (minY + maxY) / 2;
@@ -248,15 +257,15 @@ export class WorldView {
     const beams = this.beams!;
     beams.visible = this.overlays.beams;
     beams.begin();
-    const draw = (pairs: number[], r: number, g: number, b: number): void => {
+    const draw = (pairs: number[], color: string): void => {
       for (let k = 0; k + 1 < pairs.length; k += 2) {
         const s = pairs[k]!;
         const d = pairs[k + 1]!;
-        beams.add(positions[2 * s]!, this.heightOf(s), -positions[2 * s + 1]!, positions[2 * d]!, this.heightOf(d), -positions[2 * d + 1]!, r, g, b);
+        beams.add(positions[2 * s]!, this.heightOf(s), -positions[2 * s + 1]!, positions[2 * d]!, this.heightOf(d), -positions[2 * d + 1]!, color);
       }
     };
-    draw(snapshot.attacks, 1, 0.55, 0.1);
-    draw(snapshot.heals, 0.3, 1, 0.45);
+    draw(snapshot.attacks, '#fb923c');
+    draw(snapshot.heals, '#4ade80');
     beams.end();
   }
 
@@ -321,6 +330,18 @@ export class WorldView {
     };
     place(sight, agent?.sightRange ?? 0);
     place(attack, agent?.attackRange ?? 0);
+    const marker = this.selectionRing!;
+    marker.visible = entity >= 0 && snapshot.alive[entity] === 1;
+    if (marker.visible) {
+      const r = this.units!.radiusOf(entity);
+      marker.position.set(positions[2 * entity]!, this.mapSize * 0.0035, -positions[2 * entity + 1]!);
+      marker.scale.set(r, 1, r);
+    }
+  }
+
+  /** Where the orbit camera looks, in simulation coordinates (tests check the follow camera). */
+  cameraTarget(): { x: number; y: number } {
+    return { x: this.controls.target.x, y: -this.controls.target.z };
   }
 
   follow(entity: number): void {

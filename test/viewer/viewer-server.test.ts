@@ -1,0 +1,137 @@
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createStaticHandler } from '../../server/http/static-handler.ts';
+import { NetServer } from '../../server/net/net-server.ts';
+import { buildViewer, launchBrowser, screenshotPath, trackPageErrors } from './harness.ts';
+
+/**
+ * The viewer against the real `kdmarl serve` (NetServer on an ephemeral port, serving the built
+ * viewer through the static handler): scene and snapshots, inspection, pause/step/resume and a
+ * scenario switch with the control token, a server restart on the same port, and the server's
+ * own replay recording played back.
+ */
+let browser: Browser;
+let built: Awaited<ReturnType<typeof buildViewer>>;
+let dir: string;
+const TOKEN = 'viewer-test-token';
+
+beforeAll(async () => {
+  built = await buildViewer();
+  dir = mkdtempSync(join(tmpdir(), 'kdmarl-viewer-server-'));
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  built?.cleanup();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+function startServer(port = 0, record?: string): NetServer {
+  return new NetServer({
+    scenario: '3m',
+    host: '127.0.0.1',
+    port,
+    mode: 'realtime',
+    hz: 20,
+    seed: 5,
+    waitForAgents: false,
+    controlToken: TOKEN,
+    record,
+    httpHandler: createStaticHandler({ viewerDir: built.dir, runsDir: dir, replaysDir: dir }),
+    logger: pino({ level: 'silent' }),
+  });
+}
+
+const state = (page: Page) => page.evaluate(() => window.__viewer!.state());
+
+describe('viewer against kdmarl serve', () => {
+  it('renders the live 3m battle, inspects an agent, controls the run, survives a restart, and plays its recording', async () => {
+    const recording = join(dir, 'live.kdr');
+    let server = startServer(0, recording);
+    await server.listen();
+    const port = Number(new URL(server.httpUrl).port);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    const errors = trackPageErrors(page);
+    try {
+      await page.goto(`${server.httpUrl}?token=${TOKEN}`);
+      await page.waitForFunction(() => window.__viewer?.state().scenario === '3m' && window.__viewer.state().snapshots >= 5);
+      const first = await state(page);
+      expect(first.connection).toBe('open');
+      expect(first.drawn.agents).toBe(first.agentsInScene);
+      expect(first.agentsInScene).toBe(3);
+      const pixels = await page.evaluate(() => window.__viewer!.pixelStats());
+      expect(pixels.nonBackground / pixels.total).toBeGreaterThan(0.2);
+      expect(pixels.blue).toBeGreaterThan(20);
+      expect(pixels.red).toBeGreaterThan(20);
+      const hudTick = Number(first.hudTick);
+      await page.waitForFunction((t) => Number(window.__viewer!.state().hudTick) > t, hudTick);
+
+      // Pause, then one step advances exactly one tick, then resume.
+      await page.click('#btn-pause');
+      await page.waitForFunction(() => document.getElementById('hud-mode')!.textContent === 'live · paused');
+      const pausedTick = (await state(page)).tick;
+      await page.click('#btn-step');
+      await page.waitForFunction((t) => window.__viewer!.state().tick === t + 1, pausedTick);
+      expect((await state(page)).notes).toContain('step: ok');
+
+      // Inspect agent_0 while paused (it stays where we click); the server answers with its views.
+      await page.waitForFunction(() => window.__viewer!.state().alpha === 1);
+      const entity = (await state(page)).agentEntities[0]!;
+      const at = await page.evaluate((e) => window.__viewer!.screenPositionOf(e), entity);
+      await page.mouse.click(at!.x, at!.y);
+      await page.waitForFunction(() => window.__viewer!.state().inspectOpen);
+      await page.waitForFunction(() => {
+        const value = document.querySelector('#teacher-view tr td.v')?.textContent;
+        return value !== undefined && value !== '·';
+      });
+      await page.waitForFunction(() => document.getElementById('inspect-stats')!.textContent!.includes('deadline'));
+      await page.screenshot({ path: screenshotPath('viewer-live-3m-inspect.png') });
+      await page.click('#btn-close');
+      await page.click('#btn-pause');
+      await page.waitForFunction(() => document.getElementById('hud-mode')!.textContent === 'live');
+
+      // The server restarts on the same port: banner, backoff, reconnection, a fresh scene.
+      await server.close();
+      await page.waitForFunction(() => window.__viewer!.state().banner.level === 'warning');
+      server = startServer(port);
+      await server.listen();
+      await page.waitForFunction(() => window.__viewer!.state().connection === 'open' && window.__viewer!.state().banner.level === 'none', null, { timeout: 30_000 });
+      const before = (await state(page)).snapshots;
+      await page.waitForFunction((n) => window.__viewer!.state().snapshots > n + 3, before);
+      await page.screenshot({ path: screenshotPath('viewer-live-3m.png') });
+
+      // Scenario switch with the token.
+      await page.fill('#in-scenario', 'spread');
+      await page.click('#btn-scenario');
+      await page.waitForFunction(() => window.__viewer!.state().scenario === 'spread' && window.__viewer!.state().snapshots > 2);
+      expect((await state(page)).drawn.agents).toBe((await state(page)).agentsInScene);
+      // Chromium logs each refused connection while the server is down; that is the point here.
+      expect(errors.filter((e) => !e.includes('ERR_CONNECTION_REFUSED'))).toEqual([]);
+    } finally {
+      await page.close();
+      await server.close();
+    }
+
+    // The first server's recording (closed above) plays in the viewer.
+    copyFileSync(recording, join(dir, 'recorded.kdr'));
+    const replayServer = startServer(0);
+    await replayServer.listen();
+    const replayPage = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    try {
+      await replayPage.goto(`${replayServer.httpUrl}?server=none&replay=replays/recorded.kdr`);
+      await replayPage.waitForFunction(() => (window.__viewer?.state().replay?.index ?? 0) >= 2);
+      const replay = await state(replayPage);
+      expect(replay.scenario).toBe('3m');
+      expect(replay.replay!.length).toBeGreaterThan(5);
+      expect(replay.banner.level).toBe('none');
+    } finally {
+      await replayPage.close();
+      await replayServer.close();
+    }
+  });
+});

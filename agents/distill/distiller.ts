@@ -1,6 +1,5 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { decode, encode } from '../../shared/codec.ts';
 import { writeFileAtomic } from '../../shared/atomic-write.ts';
@@ -10,7 +9,6 @@ import { VecEnv, type EpisodeSummary } from '../../server/env/vec-env.ts';
 import { createSimulation, resolveScenario } from '../../server/scenarios/registry.ts';
 import { initBackend } from '../learn/backend.ts';
 import { Adam } from '../learn/adam.ts';
-import { computeGae } from '../learn/gae.ts';
 import { sampleMasked } from '../learn/sampling.ts';
 import { METRIC, MetricsLog } from '../learn/metrics-log.ts';
 import { TrainProgress } from '../learn/progress.ts';
@@ -20,8 +18,7 @@ import { evaluate, type EvaluationResult } from '../eval/evaluate.ts';
 import { policyFileAgents } from '../eval/policies.ts';
 import type { DistillConfig } from './config.ts';
 import { loadFrozenTeacher } from './frozen-teacher.ts';
-import { assignKMeans, fitKMeans } from './kmeans.ts';
-import { compositeLoss, disposeTensors, readParts, relationMatricesPlain, toTensors, type AgentBatch, type DistillBatch, type LossParts } from './losses.ts';
+import { StudentRollout, distillUpdate, type DistillContext } from './update.ts';
 import { loadStudentProfile, planStudents, type StudentPlan } from './student-plan.ts';
 import { StudentTeam } from './student-team.ts';
 
@@ -118,21 +115,10 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
   });
   vec.reset();
 
-  // Rollout storage, row = t * E + e.
-  const studentObs = plans.map((p) => new Float32Array(rows * p.observationSize));
-  const teacherObs = shape.observationSizes.map((size) => new Float32Array(rows * size));
-  const masks = plans.map((p) => new Uint8Array(rows * p.actionCount));
-  const actions = plans.map(() => new Int32Array(rows));
-  const logp = plans.map(() => new Float32Array(rows));
-  const active = plans.map(() => new Uint8Array(rows));
-  const states = new Float32Array(rows * shape.stateSize);
-  const finalStates = new Float32Array(rows * shape.stateSize);
-  const rewards = new Float32Array(rows * N);
-  const terminated = new Uint8Array(rows * N);
-  const episodeEnd = new Uint8Array(rows * N);
-  const truncatedRows = new Uint8Array(rows);
+  const rollout = new StudentRollout(plans, shape.observationSizes, shape.stateSize, T, E);
   const stepActions = new Int32Array(E * N);
   const stepLogp = new Float32Array(E);
+  const ctx: DistillContext = { teacher, team, adam, plans, config, rng, centroids };
 
   const progress = options.progress === false ? null : new TrainProgress(config.totalSteps, envSteps);
   const say = (m: string) => (progress ? progress.log(m) : log(m));
@@ -157,7 +143,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
       teacher: options.teacher,
       weights: team.getWeights(),
       optimizer: adam.getState(),
-      centroids,
+      centroids: ctx.centroids,
       progress: { envSteps, updates, wallSeconds: wallBefore + (performance.now() - started) / 1000, rng: rng.getState() },
     };
     writeFileAtomic(checkpointPath, encode(data));
@@ -168,7 +154,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
     while (envSteps < config.totalSteps && !stopRequested) {
       // 1. collect: the students act through their own views
       for (let t = 0; t < T; t++) {
-        states.set(vec.states, t * E * shape.stateSize);
+        rollout.states.set(vec.states, t * E * shape.stateSize);
         for (let a = 0; a < N; a++) {
           const p = plans[a];
           const obs = vec.obs.student[a];
@@ -177,129 +163,34 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
             const row = t * E + e;
             const action = sampleMasked(logits, vec.masks[a], e, p.actionCount, rng.uniform(), stepLogp, e);
             stepActions[e * N + a] = action;
-            actions[a][row] = action;
-            logp[a][row] = stepLogp[e];
-            active[a][row] = vec.alive[e * N + a];
+            rollout.actions[a][row] = action;
+            rollout.logp[a][row] = stepLogp[e];
+            rollout.active[a][row] = vec.alive[e * N + a];
           }
-          studentObs[a].set(obs, t * E * p.observationSize);
-          teacherObs[a].set(vec.obs.teacher[a], t * E * shape.observationSizes[a]);
-          masks[a].set(vec.masks[a], t * E * p.actionCount);
+          rollout.studentObs[a].set(obs, t * E * p.observationSize);
+          rollout.teacherObs[a].set(vec.obs.teacher[a], t * E * shape.observationSizes[a]);
+          rollout.masks[a].set(vec.masks[a], t * E * p.actionCount);
         }
         vec.step(stepActions);
         for (let e = 0; e < E; e++) {
           const row = t * E + e;
           const ended = vec.terminated[e] === 1 || vec.truncated[e] === 1 ? 1 : 0;
-          truncatedRows[row] = vec.truncated[e];
-          if (vec.truncated[e] === 1) finalStates.set(vec.finalStates.subarray(e * shape.stateSize, (e + 1) * shape.stateSize), row * shape.stateSize);
+          rollout.truncated[row] = vec.truncated[e];
+          if (vec.truncated[e] === 1) rollout.finalStates.set(vec.finalStates.subarray(e * shape.stateSize, (e + 1) * shape.stateSize), row * shape.stateSize);
           for (let a = 0; a < N; a++) {
-            rewards[row * N + a] = vec.rewards[e * N + a];
-            terminated[row * N + a] = vec.terminated[e];
-            episodeEnd[row * N + a] = ended;
+            rollout.rewards[row * N + a] = vec.rewards[e * N + a];
+            rollout.terminated[row * N + a] = vec.terminated[e];
+            rollout.episodeEnd[row * N + a] = ended;
           }
         }
         recent.push(...vec.finished);
       }
+      rollout.bootstrapStates.set(vec.states);
       envSteps += rows;
 
-      // 2. the frozen teacher's targets on the same steps
-      const teacherLogits: Float32Array[] = [];
-      const teacherHidden: Float32Array[] = [];
-      for (let a = 0; a < N; a++) {
-        teacherLogits.push(teacher.logits(a, teacherObs[a], rows));
-        if (config.wSr > 0 || (config.wRa > 0 && config.roles === 'kmeans')) teacherHidden.push(teacher.hidden(a, teacherObs[a], rows));
-      }
-
-      // 3. teacher-guided GAE: delta = r + gamma V_T(s') (1 - terminated) - V_T(s), no student critic
-      const advantages = plans.map(() => new Float32Array(rows));
-      if (config.teacherGae && config.wPg > 0) {
-        const values = new Float32Array(rows * N);
-        const nextValues = new Float32Array(rows * N);
-        const bootstrap = Float32Array.from(vec.states);
-        for (let a = 0; a < N; a++) {
-          const v = teacher.values(a, states, rows);
-          const vFinal = teacher.values(a, finalStates, rows);
-          const vBoot = teacher.values(a, bootstrap, E);
-          for (let row = 0; row < rows; row++) {
-            values[row * N + a] = v[row];
-            const e = row % E;
-            const t = (row - e) / E;
-            if (truncatedRows[row] === 1) nextValues[row * N + a] = vFinal[row];
-            else if (t + 1 < T) nextValues[row * N + a] = v[row + E];
-            else nextValues[row * N + a] = vBoot[e];
-          }
-        }
-        const adv = new Float32Array(rows * N);
-        const returns = new Float32Array(rows * N);
-        computeGae({ steps: T, columns: E * N, rewards, values, nextValues, terminated, episodeEnd, gamma: config.gamma, lambda: config.gaeLambda }, adv, returns);
-        let sum = 0;
-        let sumSq = 0;
-        let count = 0;
-        for (let row = 0; row < rows; row++) {
-          for (let a = 0; a < N; a++) {
-            if (active[a][row] === 0) continue;
-            const x = adv[row * N + a];
-            sum += x;
-            sumSq += x * x;
-            count++;
-          }
-        }
-        const mean = count ? sum / count : 0;
-        const std = Math.sqrt(Math.max(count ? sumSq / count - mean * mean : 1, 0)) + 1e-8;
-        for (let row = 0; row < rows; row++) for (let a = 0; a < N; a++) advantages[a][row] = (adv[row * N + a] - mean) / std;
-      }
-
-      // 4. roles and relation targets from the teacher's hidden states
-      const roles = plans.map(() => new Int32Array(rows));
-      if (config.wRa > 0) {
-        if (config.roles === 'type') {
-          plans.forEach((p, a) => roles[a].fill(types.indexOf(p.type)));
-        } else {
-          if (!centroids) centroids = fitKMeans(sampleRows(teacherHidden, active, teacher.hiddenSize, 4096, rng), teacher.hiddenSize, config.numRoles, rng);
-          for (let a = 0; a < N; a++) assignKMeans(teacherHidden[a], teacher.hiddenSize, centroids, config.numRoles, roles[a]);
-        }
-      }
-      const relationTarget = new Float32Array(rows * N * N);
-      const pairMask = new Float32Array(rows * N * N);
-      if (config.wSr > 0) {
-        relationMatricesPlain(teacherHidden, teacher.hiddenSize, rows, (row, a) => active[a][row] === 1, relationTarget, pairMask);
-      }
-
-      const batch: DistillBatch = {
-        rows,
-        agents: plans.map(
-          (_, a): AgentBatch => ({
-            observations: studentObs[a],
-            masks: masks[a],
-            actions: actions[a],
-            oldLogp: logp[a],
-            advantages: advantages[a],
-            active: active[a],
-            teacherLogits: teacherLogits[a],
-            roles: roles[a],
-          }),
-        ),
-        relationTarget,
-        pairMask,
-      };
-
-      // 5. the composite loss, `epochs` passes over minibatches of time steps
-      const settings = { ...config, wPg: config.teacherGae ? config.wPg : 0 };
-      let last: LossParts | null = null;
-      let gradNorm = 0;
-      for (let epoch = 0; epoch < config.epochs; epoch++) {
-        const order = shuffled(rows, rng);
-        const size = Math.ceil(rows / config.minibatches);
-        for (let m = 0; m < config.minibatches; m++) {
-          const index = order.subarray(m * size, Math.min(rows, (m + 1) * size));
-          if (index.length === 0) continue;
-          const tensors = toTensors(batch, team, settings, index);
-          const parts: tf.Scalar[] = [];
-          const result = adam.minimize(() => compositeLoss(team, tensors, settings, parts), config.maxGradNorm);
-          gradNorm = result.gradNorm;
-          last = readParts(parts, result.loss);
-          disposeTensors(tensors);
-        }
-      }
+      // 2-5. teacher targets, teacher-guided GAE, roles and relations, composite-loss epochs
+      const last = distillUpdate(ctx, rollout);
+      const gradNorm = last.gradNorm;
       updates++;
 
       // 6. log, checkpoint, evaluate
@@ -315,14 +206,14 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
         [METRIC.episodeReturn]: meanReturn,
         [METRIC.winRate]: winRate,
         [METRIC.sps]: sps,
-        'losses/total': last?.total ?? Number.NaN,
-        'losses/pg': last?.pg ?? Number.NaN,
-        'losses/kl': last?.kl ?? Number.NaN,
-        'losses/ce': last?.ce ?? Number.NaN,
-        'losses/sr': last?.sr ?? Number.NaN,
-        'losses/ra': last?.ra ?? Number.NaN,
-        [METRIC.entropy]: last?.entropy ?? Number.NaN,
-        'charts/teacher_agreement': last?.agreement ?? Number.NaN,
+        'losses/total': last.total,
+        'losses/pg': last.pg,
+        'losses/kl': last.kl,
+        'losses/ce': last.ce,
+        'losses/sr': last.sr,
+        'losses/ra': last.ra,
+        [METRIC.entropy]: last.entropy,
+        'charts/teacher_agreement': last.agreement,
         'losses/grad_norm': gradNorm,
       };
       const isLast = envSteps >= config.totalSteps || stopRequested;
@@ -331,7 +222,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
         line[METRIC.evalReturn] = lastEval.meanReturn;
         line[METRIC.evalReturnCi95] = lastEval.returnCi95;
         line[METRIC.evalWinRate] = lastEval.winRate;
-        say(`update ${updates}: eval return ${lastEval.meanReturn.toFixed(3)} ± ${lastEval.returnCi95.toFixed(3)}, win rate ${(100 * lastEval.winRate).toFixed(1)}%, teacher agreement ${(100 * (last?.agreement ?? 0)).toFixed(1)}%`);
+        say(`update ${updates}: eval return ${lastEval.meanReturn.toFixed(3)} ± ${lastEval.returnCi95.toFixed(3)}, win rate ${(100 * lastEval.winRate).toFixed(1)}%, teacher agreement ${(100 * last.agreement).toFixed(1)}%`);
       }
       metrics.write(line as never);
       if (updates % config.checkpointEvery === 0 || isLast) saveCheckpoint();
@@ -360,36 +251,6 @@ function evaluateStudents(team: StudentTeam, scenario: string, producedBy: strin
   const loaded = policyFileAgents(file, sim, scenario, 'students');
   // Periodic evaluation uses its own seed list, apart from the one final reports use.
   return evaluate(scenario, loaded.agents, { episodes: config.evalEpisodes, seed: deriveSeed(config.seed, 0xe7a1) });
-}
-
-/** Up to `max` rows of live samples pooled over agents (the k-means fitting set). */
-function sampleRows(hidden: Float32Array[], active: Uint8Array[], width: number, max: number, rng: Rng): Float32Array {
-  const picks: [number, number][] = [];
-  hidden.forEach((h, a) => {
-    const rows = h.length / width;
-    for (let r = 0; r < rows; r++) if (active[a][r] === 1) picks.push([a, r]);
-  });
-  const count = Math.min(max, picks.length);
-  const out = new Float32Array(count * width);
-  for (let i = 0; i < count; i++) {
-    const j = i + rng.int(picks.length - i);
-    [picks[i], picks[j]] = [picks[j], picks[i]];
-    const [a, r] = picks[i];
-    out.set(hidden[a].subarray(r * width, (r + 1) * width), i * width);
-  }
-  return out;
-}
-
-function shuffled(n: number, rng: Rng): Int32Array {
-  const order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    const x = order[i];
-    order[i] = order[j];
-    order[j] = x;
-  }
-  return order;
 }
 
 export function readDistillCheckpoint(path: string): z.infer<typeof distillCheckpointSchema> {

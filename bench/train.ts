@@ -10,6 +10,9 @@ export type BenchTrainOptions = {
   updates?: number;
   /** Config overrides (hidden sizes, envs, epochs, denseMode ...). */
   config?: Partial<TrainConfig>;
+  /** Also time the stock tfjs dense gradient and report the ratio (default true). */
+  compareStock?: boolean;
+  log?: (line: string) => void;
 };
 
 /**
@@ -18,6 +21,16 @@ export type BenchTrainOptions = {
  * inside the timed part.
  */
 export async function benchTrain(options: BenchTrainOptions = {}): Promise<Record<string, unknown>> {
+  const custom = await timeTraining({ ...options, config: { denseMode: 'custom', ...options.config } });
+  options.log?.(`train ${custom.scenario} [${String(custom.actorHidden)}] ${custom.backend}/${custom.denseMode}: ${custom.agentSamplesPerSecond} agent-samples/s end to end`);
+  if (options.compareStock === false) return custom;
+  const stock = await timeTraining({ ...options, config: { ...options.config, denseMode: 'stock' } });
+  const speedup = Number(custom.agentSamplesPerSecond) / Number(stock.agentSamplesPerSecond);
+  options.log?.(`train ${stock.scenario} [${String(stock.actorHidden)}] ${stock.backend}/stock: ${stock.agentSamplesPerSecond} agent-samples/s; custom dense gradient ${speedup.toFixed(1)}x faster`);
+  return { ...custom, stockAgentSamplesPerSecond: stock.agentSamplesPerSecond, customOverStock: Number(speedup.toFixed(2)) };
+}
+
+async function timeTraining(options: BenchTrainOptions): Promise<Record<string, unknown>> {
   const scenario = options.scenario ?? 'spread';
   const updates = options.updates ?? 5;
   const base = resolveConfig(scenario, {}, { actorHidden: [64, 64], criticHidden: [64, 64], ...options.config });

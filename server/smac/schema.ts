@@ -96,6 +96,12 @@ export const smacScenarioSchema = z
         ctx.addIssue({ code: 'custom', path: [side, 'spawn'], message: `spawn (${x}, ${y}) is outside the ${file.map.width}x${file.map.height} map` });
       }
     }
+    if (file.attackPoint) {
+      const [x, y] = file.attackPoint;
+      if (x < 0 || x > file.map.width || y < 0 || y > file.map.height) {
+        ctx.addIssue({ code: 'custom', path: ['attackPoint'], message: `(${x}, ${y}) is outside the ${file.map.width}x${file.map.height} map` });
+      }
+    }
     if (file.unitTypeBits) {
       const { allies, enemies } = file.unitTypeBits;
       if (allies.length !== enemies.length) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ParallelEnv } from '../../server/env/parallel-env.ts';
-import { createSimulation } from '../../server/scenarios/registry.ts';
+import { createSimulation, parseScenario } from '../../server/scenarios/registry.ts';
 import { smacFamily } from '../../server/smac/family.ts';
 import { Rng } from '../../shared/rng.ts';
 import { ACTION } from '../../server/smac/smac-simulation.ts';
@@ -87,9 +87,20 @@ describe('SMAC env', () => {
 
   it('rejects bad scenario files and bad --init input with errors that name the problem', () => {
     const base = { name: 'x', family: 'smac', maxSteps: 10, allies: { units: [{ type: 'marine', count: 1 }], spawn: [9, 16] } };
-    const parse = (extra: Record<string, unknown>) => smacFamily.schema.safeParse({ ...base, ...extra });
+    // Through the registry, as a scenario file is read: the message names the file, the field and why.
+    const parse = (extra: Record<string, unknown>): { error?: { message: string } } => {
+      try {
+        parseScenario({ ...base, ...extra }, 'maps/x.json');
+        return {};
+      } catch (error) {
+        return { error: error as Error };
+      }
+    };
     expect(parse({ enemies: { units: [{ type: 'ultralisk', count: 1 }], spawn: [23, 16] } }).error?.message).toMatch(/unknown unit type 'ultralisk'/);
     expect(parse({ enemies: { units: [{ type: 'marine', count: 1 }], spawn: [40, 16] } }).error?.message).toMatch(/outside the 32x32 map/);
+    expect(parse({ enemies: { units: [{ type: 'marine', count: 1 }], spawn: [23, 16] }, attackPoint: [5, -1] }).error?.message).toMatch(/attackPoint.*outside/);
+    expect(parse({ enemies: { units: [{ type: 'marine', count: 1 }], spawn: [23, 16] }, units: { tank: { base: 'thor' } } }).error?.message).toMatch(/unknown base unit type 'thor'/);
+    expect(parse({ enemies: { units: [{ type: 'marine', count: 1 }], spawn: [23, 16] }, reward: { wins: 1 } }).error?.message).toMatch(/wins/);
     expect(
       parse({ enemies: { units: [{ type: 'marine', count: 1 }], spawn: [23, 16] }, unitTypeBits: { allies: ['marine'], enemies: ['zealot'] } }).error?.message,
     ).toMatch(/type 'marine' of the enemies is missing/);

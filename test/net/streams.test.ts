@@ -4,11 +4,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AgentClient } from '../../agents/process/agent-client.ts';
 import type { NetServer } from '../../server/net/net-server.ts';
-import { encode } from '../../shared/codec.ts';
-import { POLICY_FORMAT, POLICY_FORMAT_VERSION, type PolicyFile } from '../../shared/model-format.ts';
 import { CLOSE_CODES, FRAME, PROTOCOL_VERSION, SUPERVISOR_PATH } from '../../shared/protocol.ts';
 import { parseReplay, parseScene, parseSnapshot } from '../../viewer/src/stream/wire.ts';
-import { inProcessAgent, nextEvent, RawClient, spectator, startServer, ticks } from './helpers/net-helpers.ts';
+import { inProcessAgent, nextEvent, RawClient, spectator, spreadPolicy, startServer, ticks } from './helpers/net-helpers.ts';
 
 let server: NetServer | null = null;
 const agents: AgentClient[] = [];
@@ -26,27 +24,6 @@ async function spreadWithAgents(options: Parameters<typeof startServer>[0] = { s
   for (let slot = 0; slot < server.world.agentCount; slot++) agents.push(await inProcessAgent(server, [slot]));
   await ticks(server, 1);
   return server;
-}
-
-/** A one-layer student policy for spread's default student views (random weights). */
-function spreadPolicy(s: NetServer): Uint8Array {
-  const world = s.world;
-  const size = world.studentViews[0].size;
-  const file: PolicyFile = {
-    format: POLICY_FORMAT,
-    version: POLICY_FORMAT_VERSION,
-    scenario: 'spread',
-    role: 'student',
-    producedBy: 'test',
-    agents: Object.fromEntries(world.sim.agentNames.map((name, i) => [name, { net: 'shared', view: world.defaultViews[i] }])),
-    nets: {
-      shared: {
-        inputSize: size,
-        layers: [{ kind: 'dense', inputSize: size, outputSize: 5, activation: 'linear', weight: Float32Array.from({ length: size * 5 }, (_, k) => Math.sin(k)), bias: new Float32Array(5) }],
-      },
-    },
-  };
-  return encode(file);
 }
 
 describe('spectator stream', () => {

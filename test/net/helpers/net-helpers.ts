@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { EventEmitter } from 'node:events';
 import { pino } from 'pino';
 import WebSocket from 'ws';
-import { createPackr } from '../../../shared/codec.ts';
+import { createPackr, encode } from '../../../shared/codec.ts';
+import { POLICY_FORMAT, POLICY_FORMAT_VERSION, type PolicyFile } from '../../../shared/model-format.ts';
 import { PROTOCOL_VERSION } from '../../../shared/protocol.ts';
 import { AgentClient, type AgentClientOptions } from '../../../agents/process/agent-client.ts';
 import { loadPolicySource } from '../../../agents/policy-source.ts';
@@ -135,3 +136,25 @@ export async function spectator(server: NetServer, extra: Record<string, unknown
   client.send({ kind: 'hello', version: PROTOCOL_VERSION, role: 'spectator', ...extra });
   return client;
 }
+
+/** A one-layer student policy for spread's default student views (random weights). */
+export function spreadPolicy(s: NetServer): Uint8Array {
+  const world = s.world;
+  const size = world.studentViews[0].size;
+  const file: PolicyFile = {
+    format: POLICY_FORMAT,
+    version: POLICY_FORMAT_VERSION,
+    scenario: 'spread',
+    role: 'student',
+    producedBy: 'test',
+    agents: Object.fromEntries(world.sim.agentNames.map((name, i) => [name, { net: 'shared', view: world.defaultViews[i] }])),
+    nets: {
+      shared: {
+        inputSize: size,
+        layers: [{ kind: 'dense', inputSize: size, outputSize: 5, activation: 'linear', weight: Float32Array.from({ length: size * 5 }, (_, k) => Math.sin(k)), bias: new Float32Array(5) }],
+      },
+    },
+  };
+  return encode(file);
+}
+

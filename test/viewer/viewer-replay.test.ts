@@ -122,6 +122,17 @@ describe('viewer replays', () => {
     expect(await page.locator('#banner').textContent()).toContain('broken.kdr');
     await page.setInputFiles('#in-replay', { name: 'good.kdr', mimeType: 'application/octet-stream', buffer: recording.bytes });
     await page.waitForFunction((n) => window.__viewer!.state().replay?.length === n && window.__viewer!.state().banner.level === 'none', SNAPSHOTS);
+
+    // Dropped on the page: the same loader, through a real drop event with a DataTransfer.
+    const half = recording.bytes.subarray(0, Math.floor(recording.bytes.length / 2));
+    const dataTransfer = await page.evaluateHandle((bytes) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([new Uint8Array(bytes)], 'dropped.kdr'));
+      return transfer;
+    }, [...half]);
+    await page.dispatchEvent('body', 'drop', { dataTransfer });
+    await page.waitForFunction(() => document.getElementById('hud-mode')!.textContent === 'replay · dropped.kdr');
+    expect((await page.evaluate(() => window.__viewer!.state())).replay!.length).toBeLessThan(SNAPSHOTS);
     expect(errors).toEqual([]);
     await page.close();
   });

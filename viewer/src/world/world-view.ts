@@ -15,7 +15,6 @@ import {
   Matrix4,
   Mesh,
   MeshBasicMaterial,
-  MeshLambertMaterial,
   PerspectiveCamera,
   PlaneGeometry,
   Raycaster,
@@ -105,7 +104,9 @@ export class WorldView {
     const cy = (minY + maxY) / 2;
     this.mapSize = Math.max(width, height);
 
-    const ground = new Mesh(new PlaneGeometry(width, height), new MeshLambertMaterial({ color: GROUND }));
+    // Unlit: a flat ground looks the same without lighting, and it covers most of the screen, so
+    // per-pixel lighting there is most of the fill cost on software GL.
+    const ground = new Mesh(new PlaneGeometry(width, height), new MeshBasicMaterial({ color: GROUND }));
     ground.rotation.x = -Math.PI / 2;
     ground.position.set(cx, 0, -cy);
     ground.name = 'ground';

@@ -9,12 +9,14 @@ const COMMANDS: Record<string, Command> = {
   scenarios: { summary: 'list scenarios, their agents, observation and action sizes', load: () => import('./server/cli/scenarios-command.ts') },
   distill: { summary: 'distill a frozen teacher into small heterogeneous students (KL, CE, SR, RA, teacher-guided GAE)', load: () => import('./agents/distill/distill-command.ts') },
   report: { summary: 'baselines and ablations over seeds: retention, FLOPs ratio, params, latency on both runtimes', load: () => import('./agents/report/report-command.ts') },
+  teacher: { summary: 'online distillation: supervise a running server and push improved students to its agents', load: () => import('./agents/distill/teacher-command.ts') },
   rollout: { summary: 'play given or random actions and print every step as JSON', load: () => import('./server/cli/rollout-command.ts') },
   train: { summary: 'train a MAPPO teacher (CTDE) on a scenario', load: () => import('./agents/learn/train-command.ts') },
   eval: { summary: 'greedy evaluation of a teacher, student or baseline on a fixed seed list', load: () => import('./agents/eval/eval-command.ts') },
   serve: { summary: 'run a scenario behind a WebSocket server for agent processes, a supervisor and the viewer', load: () => import('./server/net/serve-command.ts') },
   agent: { summary: 'one agent process (or a host of many slots) answering a server under compute caps', load: () => import('./agents/process/agent-command.ts') },
   up: { summary: 'start the server, one agent process per agent and the viewer; live status line', load: () => import('./server/net/up-command.ts') },
+  stress: { summary: 'run the decentralized system under latency, drops, kills and slow agents beside a clean run', load: () => import('./server/net/stress-command.ts') },
 };
 
 function usage(): string {

@@ -64,6 +64,27 @@ export class StudentTeam {
     return { format: POLICY_FORMAT, version: POLICY_FORMAT_VERSION, scenario, role, producedBy, agents, nets };
   }
 
+  /**
+   * Start the actors from deployed students (a policy file of the same architecture), e.g. the
+   * students the agent processes are running when online distillation begins.
+   */
+  loadActors(file: PolicyFile, where: string): void {
+    this.plans.forEach((p, a) => {
+      const spec = file.agents[p.agent];
+      if (!spec) throw new Error(`${where}: no student for ${p.agent}`);
+      const net = file.nets[spec.net];
+      const values: Float32Array[] = [];
+      for (const layer of net.layers) {
+        if (layer.kind === 'layernorm') values.push(layer.gamma, layer.beta);
+        else values.push(layer.weight, layer.bias);
+      }
+      const expected = [p.observationSize, ...p.hidden, p.actionCount].join('-');
+      const given = [net.inputSize, ...net.layers.flatMap((l) => (l.kind === 'dense' ? [l.outputSize] : []))].join('-');
+      if (expected !== given) throw new Error(`${where}: ${p.agent}'s student is [${given}], the profile plans [${expected}]`);
+      this.actors[a].setWeights(values, `${where}: ${p.agent}`);
+    });
+  }
+
   getWeights(): Record<string, Float32Array[]> {
     const out: Record<string, Float32Array[]> = {};
     this.plans.forEach((p, a) => {

@@ -1,0 +1,227 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { writeFileAtomic } from '../../shared/atomic-write.ts';
+import { createPackr } from '../../shared/codec.ts';
+import { FRAME, PROTOCOL_VERSION, ROLES, SUPERVISOR_PATH, type SupervisorStepFrame, type WelcomeMessage } from '../../shared/protocol.ts';
+import { Rng } from '../../shared/rng.ts';
+import type { PolicyFile } from '../../shared/model-format.ts';
+import { createSimulation, resolveScenario } from '../../server/scenarios/registry.ts';
+import { initBackend } from '../learn/backend.ts';
+import { Adam } from '../learn/adam.ts';
+import { MetricsLog } from '../learn/metrics-log.ts';
+import { writePolicyFile } from '../learn/checkpoint.ts';
+import { AgentPolicyRuntime, loadPolicyFile } from '../runtime/policy-runtime.ts';
+import type { DistillConfig } from './config.ts';
+import { loadFrozenTeacher } from './frozen-teacher.ts';
+import { loadStudentProfile, planStudents, type StudentPlan } from './student-plan.ts';
+import { StudentTeam } from './student-team.ts';
+import { StudentRollout, distillUpdate, type DistillContext, type UpdateStats } from './update.ts';
+
+export type OnlineTeacherOptions = {
+  /** ws://host:port of `kdmarl serve` / `kdmarl up`. */
+  server: string;
+  /** The server's control token (supervisors authenticate with it). */
+  token: string;
+  teacher: string;
+  profile: string;
+  /** Students to start from (the policy the agents run); fresh students when absent. */
+  initialStudents?: string;
+  /** Env steps of the networked world per update. */
+  rolloutSteps: number;
+  /** Stop after this many updates (0 = until Ctrl-C or the server closes). */
+  updates: number;
+  outDir: string;
+  config: DistillConfig;
+  producedBy: string;
+  log: (message: string) => void;
+  /** Called after each update (tests, status lines). */
+  onUpdate?: (update: number, stats: UpdateStats, pushed: boolean) => void;
+};
+
+/**
+ * Online distillation (beyond the paper, whose distillation is offline only): the teacher joins
+ * a running server as its supervisor, receives every transition the networked students make
+ * (their own limited observations, its own full ones, the state), runs the same update as
+ * `kdmarl distill`, and pushes the new students to the agent processes, which swap them in at the
+ * next episode boundary.
+ *
+ * Differences from offline distillation, by construction: one world (E = 1); log pi_S_old comes
+ * from the students last pushed (agents may still finish an episode on the generation before);
+ * a fallback action (late, missing) is not the student's, so that sample is left out; a truncated
+ * episode bootstraps from its last state, the only one the stream carries.
+ */
+export async function runOnlineTeacher(o: OnlineTeacherOptions): Promise<{ updates: number; steps: number }> {
+  const packr = createPackr();
+  const url = o.server.replace(/^http/, 'ws').replace(/\/+$/, '') + SUPERVISOR_PATH;
+  const ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 });
+  ws.binaryType = 'nodebuffer';
+  const closed = new Promise<string>((resolve) => ws.on('close', (code, reason) => resolve(`${code} ${reason.toString()}`)));
+  ws.on('error', (error) => o.log(`teacher: connection error: ${error.message}`));
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', (error) => reject(new Error(`cannot connect to ${url}: ${error.message}`)));
+  });
+  ws.send(packr.pack({ kind: 'hello', version: PROTOCOL_VERSION, role: ROLES.supervisor, token: o.token }));
+
+  const queue: SupervisorStepFrame[] = [];
+  let welcome: WelcomeMessage | null = null;
+  let wake: (() => void) | null = null;
+  let closeReason: string | null = null;
+  ws.on('message', (data: Buffer) => {
+    let value: unknown;
+    try {
+      value = packr.unpack(data);
+    } catch {
+      return;
+    }
+    if (Array.isArray(value) && value[0] === FRAME.step) queue.push(value as SupervisorStepFrame);
+    else if (value && typeof value === 'object' && (value as { kind?: string }).kind === 'welcome') welcome = value as WelcomeMessage;
+    else if (value && typeof value === 'object' && (value as { kind?: string }).kind === 'error') o.log(`teacher: server says ${(value as { message?: string }).message}`);
+    wake?.();
+  });
+  void closed.then((reason) => {
+    closeReason = reason;
+    wake?.();
+  });
+  const waitForMessage = () => new Promise<void>((resolve) => (wake = resolve));
+  while (!welcome && !closeReason) await waitForMessage();
+  if (!welcome) throw new Error(`server closed the supervisor connection: ${closeReason}`);
+  const w: WelcomeMessage = welcome;
+
+  const scenario = resolveScenario(w.scenario);
+  const sim = createSimulation(scenario);
+  const { profile, path: profilePath } = loadStudentProfile(o.profile, scenario.file.name);
+  const plans = planStudents(profile, scenario, sim, o.config.layerNorm, profilePath);
+  plans.forEach((p, a) => {
+    if (p.observationSize !== w.studentSizes[a]) {
+      throw new Error(`${profilePath}: ${p.agent}'s student view has ${p.observationSize} values but the server sends ${w.studentSizes[a]} (the agents run another view)`);
+    }
+  });
+  const backend = await initBackend(o.config.backend === 'auto' ? undefined : o.config.backend);
+  const teacher = loadFrozenTeacher(o.teacher, { agentNames: w.agentNames, observationSizes: w.teacherSizes, actionCounts: w.actionCounts, stateSize: w.stateSize }, scenario.file.name);
+  const team = new StudentTeam(plans, { layerNorm: o.config.layerNorm, projectionWidth: o.config.projectionWidth, numRoles: o.config.numRoles, seed: o.config.seed });
+  if (o.initialStudents) team.loadActors(loadPolicyFile(o.initialStudents), o.initialStudents);
+  const N = plans.length;
+  const heads = { projections: o.config.wSr > 0 && o.config.srEmbedding === 'projection' && N >= 3, roles: o.config.wRa > 0 };
+  const adam = new Adam(team.variables(heads), o.config.lr, o.config.adamEps);
+  const ctx: DistillContext = { teacher, team, adam, plans, config: o.config, rng: new Rng(o.config.seed), centroids: null };
+  o.log(`teacher: supervising '${w.scenario}' on ${o.server} (tfjs ${backend}); ${N} students, ${o.rolloutSteps} steps per update`);
+
+  mkdirSync(o.outDir, { recursive: true });
+  const metrics = new MetricsLog(join(o.outDir, 'metrics.jsonl'));
+  writeFileAtomic(join(o.outDir, 'config.json'), JSON.stringify({ ...o.config, scenario: w.scenario, online: true, server: o.server, teacher: o.teacher, students: profilePath, plans }, null, 2) + '\n');
+  let deployed: PolicyFile = team.toPolicyFile(scenario.file.name, o.producedBy);
+  let runtimes = plans.map((p) => new AgentPolicyRuntime(deployed, p.agent));
+
+  const rollout = new StudentRollout(plans, w.teacherSizes, w.stateSize, o.rolloutSteps, 1);
+  let t = 0;
+  let lastTick = -1;
+  let updates = 0;
+  let steps = 0;
+  let stop = false;
+  const started = performance.now();
+  const onSignal = () => {
+    stop = true;
+    wake?.();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    while (!stop && !closeReason && (o.updates === 0 || updates < o.updates)) {
+      const frame = queue.shift();
+      if (!frame) {
+        await waitForMessage();
+        continue;
+      }
+      const [, tick, , , state, teacherObs, studentObs, masks, actions, rewards, misses, status] = frame;
+      // A gap (the server dropped frames under backpressure) ends the episode in our rollout.
+      if (t > 0 && tick !== lastTick + 1) markEnd(rollout, t - 1, false);
+      lastTick = tick;
+      if (t === o.rolloutSteps) {
+        // The state that follows the last step is this frame's: the rollout is complete.
+        rollout.bootstrapStates.set(state);
+        const stats = distillUpdate(ctx, rollout);
+        updates++;
+        deployed = team.toPolicyFile(scenario.file.name, o.producedBy);
+        runtimes = plans.map((p) => new AgentPolicyRuntime(deployed, p.agent));
+        const pushed = ws.readyState === WebSocket.OPEN;
+        if (pushed) ws.send(packr.pack({ kind: 'weights', policy: packr.pack(deployed) }));
+        writePolicyFile(join(o.outDir, 'students.policy'), deployed);
+        metrics.write({ global_step: steps, update: updates, wall_seconds: (performance.now() - started) / 1000, 'losses/total': stats.total, 'losses/kl': stats.kl, 'losses/ce': stats.ce, 'losses/pg': stats.pg, 'losses/sr': stats.sr, 'losses/ra': stats.ra, 'charts/teacher_agreement': stats.agreement });
+        o.log(`teacher: update ${updates}: KL ${stats.kl.toFixed(3)}, agreement ${(100 * stats.agreement).toFixed(1)}%, weights ${pushed ? 'pushed' : 'not pushed (closed)'}`);
+        o.onUpdate?.(updates, stats, pushed);
+        t = 0;
+      }
+      writeStep(rollout, t, plans, w, runtimes, { state, teacherObs, studentObs, masks, actions, rewards, misses, status });
+      t++;
+      steps++;
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    ws.close();
+    teacher.dispose();
+    team.dispose();
+    adam.dispose();
+  }
+  return { updates, steps };
+}
+
+type StepParts = { state: Float32Array; teacherObs: Float32Array; studentObs: Float32Array; masks: Uint8Array; actions: Int16Array; rewards: Float32Array; misses: Uint8Array; status: number };
+
+function writeStep(r: StudentRollout, t: number, plans: readonly StudentPlan[], w: WelcomeMessage, runtimes: AgentPolicyRuntime[], s: StepParts): void {
+  const N = plans.length;
+  r.states.set(s.state, t * r.stateSize);
+  let to = 0;
+  let so = 0;
+  let mo = 0;
+  for (let a = 0; a < N; a++) {
+    const p = plans[a];
+    const obs = s.studentObs.subarray(so, so + p.observationSize);
+    const mask = s.masks.subarray(mo, mo + p.actionCount);
+    r.teacherObs[a].set(s.teacherObs.subarray(to, to + w.teacherSizes[a]), t * w.teacherSizes[a]);
+    r.studentObs[a].set(obs, t * p.observationSize);
+    r.masks[a].set(mask, t * p.actionCount);
+    const action = s.actions[a];
+    r.actions[a][t] = action;
+    let allowedOther = false;
+    for (let k = 1; k < p.actionCount; k++) if (mask[k] === 1) allowedOther = true;
+    const alive = allowedOther || p.actionCount === 1;
+    r.active[a][t] = alive && s.misses[a] === 0 ? 1 : 0;
+    r.logp[a][t] = logProb(runtimes[a], obs, mask, action);
+    r.rewards[t * N + a] = s.rewards[a];
+    to += w.teacherSizes[a];
+    so += p.observationSize;
+    mo += p.actionCount;
+  }
+  r.truncated[t] = 0;
+  for (let a = 0; a < N; a++) {
+    r.terminated[t * N + a] = 0;
+    r.episodeEnd[t * N + a] = 0;
+  }
+  if (s.status !== 0) markEnd(r, t, s.status === 1);
+}
+
+/** The episode ended after step t; truncated episodes bootstrap from their last state. */
+function markEnd(r: StudentRollout, t: number, terminated: boolean): void {
+  const N = r.numAgents;
+  for (let a = 0; a < N; a++) {
+    r.terminated[t * N + a] = terminated ? 1 : 0;
+    r.episodeEnd[t * N + a] = 1;
+  }
+  if (!terminated) {
+    r.truncated[t] = 1;
+    r.finalStates.set(r.states.subarray(t * r.stateSize, (t + 1) * r.stateSize), t * r.stateSize);
+  }
+}
+
+/** log pi(action | obs) under the mask, for the deployed students. */
+function logProb(runtime: AgentPolicyRuntime, obs: Float32Array, mask: Uint8Array, action: number): number {
+  const z = runtime.logits(obs);
+  let max = Number.NEGATIVE_INFINITY;
+  for (let k = 0; k < z.length; k++) if (mask[k] === 1 && z[k] > max) max = z[k];
+  let sum = 0;
+  for (let k = 0; k < z.length; k++) if (mask[k] === 1) sum += Math.exp(z[k] - max);
+  return mask[action] === 1 ? z[action] - max - Math.log(sum) : 0;
+}

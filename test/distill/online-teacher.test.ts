@@ -1,0 +1,86 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../agents/learn/backend.ts';
+import { train } from '../../agents/learn/trainer.ts';
+import { writePolicyFile } from '../../agents/learn/checkpoint.ts';
+import { resolveDistillConfig } from '../../agents/distill/config.ts';
+import { runOnlineTeacher } from '../../agents/distill/online-teacher.ts';
+import { loadStudentProfile, planStudents } from '../../agents/distill/student-plan.ts';
+import { StudentTeam } from '../../agents/distill/student-team.ts';
+import { loadPolicyFile } from '../../agents/runtime/policy-runtime.ts';
+import { createSimulation, resolveScenario } from '../../server/scenarios/registry.ts';
+import type { NetServer } from '../../server/net/net-server.ts';
+import type { AgentClient } from '../../agents/process/agent-client.ts';
+import { inProcessAgent, nextEvent, startServer } from '../net/helpers/net-helpers.ts';
+import { tinyConfig } from '../learn/helpers.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'kdmarl-online-'));
+let server: NetServer;
+let agents: AgentClient[] = [];
+
+beforeAll(async () => {
+  await initBackend('cpu');
+});
+
+afterAll(async () => {
+  for (const a of agents) a.stop();
+  await server?.close();
+});
+
+describe('kdmarl teacher (online distillation over the network)', () => {
+  it('receives the networked students\' transitions, updates them with the shared loss, and pushes weights the agents accept', async () => {
+    const teacherDir = join(root, 'teacher');
+    await train({ config: tinyConfig({ backend: 'cpu' }), runDir: teacherDir, resume: false, producedBy: 'test', progress: false, log: () => {} });
+
+    // the students the agents start with: fresh ones from the default profile
+    const loaded = resolveScenario('spread');
+    const plans = planStudents(loadStudentProfile('default', 'spread').profile, loaded, createSimulation(loaded), true);
+    const team = new StudentTeam(plans, { layerNorm: true, projectionWidth: 8, numRoles: 2, seed: 1 });
+    const initial = join(root, 'initial.policy');
+    writePolicyFile(initial, team.toPolicyFile('spread', 'test'));
+    team.dispose();
+
+    server = await startServer({ scenario: 'spread', mode: 'lockstep' });
+    agents = [await inProcessAgent(server, [0, 1, 2], initial)];
+    const acked = nextEvent<[Record<string, unknown>]>(server, 'weightsAck');
+
+    const updates: number[] = [];
+    const outDir = join(root, 'online');
+    const result = await runOnlineTeacher({
+      server: server.url,
+      token: server.controlToken,
+      teacher: teacherDir,
+      profile: 'default',
+      initialStudents: initial,
+      rolloutSteps: 30,
+      updates: 2,
+      outDir,
+      config: resolveDistillConfig('spread', { epochs: 2, backend: 'cpu' }),
+      producedBy: 'test',
+      log: () => {},
+      onUpdate: (u, stats, pushed) => {
+        expect(Number.isFinite(stats.kl)).toBe(true);
+        expect(pushed).toBe(true);
+        updates.push(u);
+      },
+    });
+    expect(result.updates).toBe(2);
+    expect(updates).toEqual([1, 2]);
+    const [ack] = await acked;
+    expect(ack.ok).toBe(true);
+    const pushed = loadPolicyFile(join(outDir, 'students.policy'));
+    expect(pushed.role).toBe('student');
+    expect(pushed.nets.agent_0.inputSize).toBe(12);
+  });
+
+  it('refuses a bad token with a clear error', async () => {
+    await expect(
+      runOnlineTeacher({
+        server: server.url, token: 'wrong', teacher: join(root, 'teacher'), profile: 'default', rolloutSteps: 30, updates: 1,
+        outDir: join(root, 'x'), config: resolveDistillConfig('spread', { backend: 'cpu' }), producedBy: 'test', log: () => {},
+      }),
+    ).rejects.toThrow(/closed the supervisor connection: 4004/);
+  });
+});

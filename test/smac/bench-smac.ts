@@ -1,8 +1,9 @@
 /**
  * Steps/s of the SMAC scenarios per physics mode, single core, in process, random valid actions,
  * with every agent's observation, mask and the state each step (the bench/sim.ts scalar loop).
- * Not a test (no .test.ts): compile it with tsc and run it with node, e.g.
- * `node dist/test/smac/bench-smac.js [maps] [modes] [seconds]`.
+ * Not a test (no .test.ts) and not in the build: compile it with tsc (a tsconfig extending ours
+ * with `files: [this file]`, emitting under the repo root so fromRoot() finds the scenario files)
+ * and run `node <out>/test/smac/bench-smac.js [maps,..] [matter,kinematic] [seconds]`.
  */
 import { Rng } from '../../shared/rng.ts';
 import { AgentIO } from '../../server/env/agent-io.ts';

@@ -64,9 +64,16 @@ export class MetricsLog {
     return true;
   }
 
-  /** Keys in a stable order: namespaced metrics (`charts/`, `losses/`, `eval/`, ...) first, by name. */
+  /** The curves people open the page for come first. */
+  static readonly HEADLINE = ['charts/episode_return', 'charts/win_rate', 'eval/return', 'eval/win_rate', 'charts/teacher_agreement'];
+
+  /** Keys in a stable order: headline curves, then `charts/`, `eval/`, other namespaces, bare names. */
   keys(): string[] {
-    const rank = (k: string): number => (k.startsWith('charts/') ? 0 : k.startsWith('eval/') ? 1 : k.includes('/') ? 2 : 3);
+    const rank = (k: string): number => {
+      const headline = MetricsLog.HEADLINE.indexOf(k);
+      if (headline >= 0) return headline - 100;
+      return k.startsWith('charts/') ? 0 : k.startsWith('eval/') ? 1 : k.includes('/') ? 2 : 3;
+    };
     return [...this.columns.keys()].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
   }
 }

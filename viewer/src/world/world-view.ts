@@ -221,7 +221,7 @@ export class WorldView {
     const cx = (minX + maxX) / 2;
     const cy = (minY + maxY) / 2;
     this.controls.target.set(cx, 0, -cy);
-    this.camera.position.set(cx, span * 1.05, -cy + span * 0.95);
+    this.camera.position.set(cx, span * 0.8, -cy + span * 0.75);
     this.controls.update();
   }
 

@@ -76,6 +76,14 @@ export type SnapshotMessage = {
     misses: Int32Array;
     flops: Float64Array;
   };
+  /**
+   * Optional, for streams that carry the method's structure (distillation's relation matrix and
+   * k-means roles): row-major agents x agents coordination weights, a role index per agent and
+   * the role names. The viewer draws them as its graph and role overlays when present.
+   */
+  relations?: Float32Array;
+  roles?: Int32Array;
+  roleNames?: string[];
 };
 
 /** Replay files: concatenated msgpack values, a header then snapshot messages (see `kdmarl serve --record`). */

@@ -3,11 +3,12 @@ import { readdir, realpath, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, sep } from 'node:path';
 import { fromRoot } from '../../shared/paths.ts';
+import { builtinScenarios } from '../scenarios/registry.ts';
 
 /**
  * Read-only HTTP side of `kdmarl serve`: the built viewer at `/`, training runs under `/runs/`
  * (listing as JSON, files with byte ranges so the charts page can tail a growing metrics.jsonl),
- * and replay files under `/replays/`. Mounted by the network server on its http.Server; the
+ * replay files under `/replays/`, and the built-in scenario names at `/scenarios`. Mounted by the network server on its http.Server; the
  * WebSocket upgrade never reaches this handler.
  */
 export type StaticHandlerOptions = {
@@ -91,6 +92,12 @@ export function createStaticHandler(options: StaticHandlerOptions = {}): StaticH
         throw new HttpError(403, `not served from runs: ${file} (only ${[...RUN_FILE_EXTENSIONS].join(' ')})`);
       }
       return sendFile(req, res, runsDir, segments.slice(1), 'no-store');
+    }
+    if (head === 'scenarios' && segments.length === 1) {
+      // For the viewer's scenario switcher: the names `kdmarl serve` accepts without a path.
+      requireReadMethod(req);
+      const scenarios = [...builtinScenarios().values()].map((s) => ({ name: s.file.name, family: s.family.name }));
+      return sendJson(req, res, { scenarios });
     }
     if (head === 'replays') {
       requireReadMethod(req);

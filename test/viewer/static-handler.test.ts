@@ -115,6 +115,11 @@ describe('static handler', () => {
     expect(head.headers['content-length']).toBe('3');
   });
 
+  it('lists the built-in scenarios for the switcher', async () => {
+    const body = JSON.parse((await get('/scenarios')).body) as { scenarios: { name: string; family: string }[] };
+    expect(body.scenarios).toEqual(expect.arrayContaining([{ name: 'spread', family: 'mpe' }, { name: '3m', family: 'smac' }]));
+  });
+
   it('says how to build the viewer when it is missing, and passes unknown paths to next()', async () => {
     const { createStaticHandler } = await import('../../server/http/static-handler.ts');
     const { createServer } = await import('node:http');

@@ -105,7 +105,8 @@ describe('viewer against kdmarl serve', () => {
       await page.waitForFunction((n) => window.__viewer!.state().snapshots > n + 3, before);
       await page.screenshot({ path: screenshotPath('viewer-live-3m.png') });
 
-      // Scenario switch with the token.
+      // Scenario switch with the token; the switcher lists the server's scenarios.
+      await page.waitForFunction(() => [...document.querySelectorAll('#scenario-list option')].some((o) => (o as HTMLOptionElement).value === '8m'));
       await page.fill('#in-scenario', 'spread');
       await page.click('#btn-scenario');
       await page.waitForFunction(() => window.__viewer!.state().scenario === 'spread' && window.__viewer!.state().snapshots > 2);

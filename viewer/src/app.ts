@@ -69,6 +69,7 @@ export class ViewerApp {
   start(): void {
     if (this.options.replayUrl) void this.loadReplayUrl(this.options.replayUrl);
     else this.goLive();
+    void this.loadScenarioNames();
     const frame = (now: number): void => {
       this.frameHandle = requestAnimationFrame(frame);
       this.frame(now);
@@ -150,6 +151,29 @@ export class ViewerApp {
     }
   }
 
+  /** Fill the scenario switcher from the server's /scenarios (absent under `vite dev`: then typed names only). */
+  private async loadScenarioNames(): Promise<void> {
+    try {
+      const response = await fetch(new URL('scenarios', location.href.split('?')[0]), { cache: 'no-store' });
+      if (!response.ok) return;
+      const body = (await response.json()) as { scenarios?: { name?: unknown; family?: unknown }[] };
+      for (const entry of body.scenarios ?? []) {
+        if (typeof entry.name === 'string') this.addScenarioOption(entry.name, typeof entry.family === 'string' ? entry.family : '');
+      }
+    } catch {
+      // No listing: the switcher still takes a typed name.
+    }
+  }
+
+  private addScenarioOption(name: string, label: string): void {
+    const list = byId('scenario-list');
+    if ([...list.children].some((o) => (o as HTMLOptionElement).value === name)) return;
+    const option = document.createElement('option');
+    option.value = name;
+    option.label = label;
+    list.append(option);
+  }
+
   private setScene(scene: SceneMessage): void {
     this.scene = scene;
     this.buffer = new SnapshotBuffer(scene.entities.length);
@@ -158,12 +182,7 @@ export class ViewerApp {
     this.hud.setScene(scene);
     this.inspect.hide();
     this.snapshotTimes = [];
-    const list = byId('scenario-list');
-    if (![...list.children].some((o) => (o as HTMLOptionElement).value === scene.scenario)) {
-      const option = document.createElement('option');
-      option.value = scene.scenario;
-      list.append(option);
-    }
+    this.addScenarioOption(scene.scenario, scene.family);
   }
 
   async loadReplayUrl(url: string): Promise<void> {

@@ -130,7 +130,7 @@ export function parseScene(value: unknown, where = 'scene'): SceneMessage {
   };
 }
 
-/** Optional extras a snapshot may carry (coordination graph and roles) when the method produces them. */
+/** SnapshotMessage's optional method structure (coordination graph and roles), checked against the scene. */
 export type SnapshotExtras = {
   /** Row-major agents × agents relation weights (the coordination graph), or absent. */
   relations: Float32Array | null;

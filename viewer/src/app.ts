@@ -51,6 +51,7 @@ export class ViewerApp {
   private lastInspect = 0;
   private snapshotTimes: number[] = [];
   private frameHandle = 0;
+  private readonly scrubber = byId<HTMLInputElement>('scrubber');
   /** Aim the camera at the bodies once the first snapshot of a scene arrives. */
   private needsFraming = false;
 
@@ -245,7 +246,7 @@ export class ViewerApp {
     const started = performance.now();
     const buffer = this.buffer;
     if (this.player) {
-      if (this.player.advance(now)) byId<HTMLInputElement>('scrubber').value = String(this.player.index);
+      if (this.player.advance(now)) this.scrubber.value = String(this.player.index);
     }
     const snap = buffer?.latest ?? null;
     const positions = buffer && snap ? buffer.sample(now) : null;

@@ -60,7 +60,7 @@ export class BeamLayer {
     this.used = 0;
   }
 
-  add(x0: number, y0: number, z0: number, x1: number, y1: number, z1: number, color: string): void {
+  add(x0: number, y0: number, z0: number, x1: number, y1: number, z1: number, color: Color): void {
     if (this.used >= this.mesh.instanceMatrix.count) {
       const bigger = this.create(this.mesh.instanceMatrix.count * 2);
       for (let i = 0; i < this.used; i++) {
@@ -81,7 +81,7 @@ export class BeamLayer {
     this.pose.scale.set(this.width, this.width, Math.max(length, 1e-6));
     this.pose.updateMatrix();
     this.mesh.setMatrixAt(this.used, this.pose.matrix);
-    this.mesh.setColorAt(this.used, this.color.set(color));
+    this.mesh.setColorAt(this.used, color);
     this.used++;
   }
 

@@ -34,7 +34,10 @@ import { UnitLayer } from './units.ts';
 
 export const BACKGROUND = '#0b1020';
 const GROUND = '#1e293b';
-const ROLE_COLORS = ['#f59e0b', '#a855f7', '#14b8a6', '#ec4899', '#84cc16', '#f97316', '#06b6d4', '#eab308'];
+const ROLE_COLORS = ['#f59e0b', '#a855f7', '#14b8a6', '#ec4899', '#84cc16', '#f97316', '#06b6d4', '#eab308'].map((c) => new Color(c));
+const ATTACK_COLOR = new Color('#fb923c');
+const HEAL_COLOR = new Color('#4ade80');
+const LINK_COLOR = new Color('#fde047');
 
 export type Overlays = { graph: boolean; roles: boolean; ranges: boolean; beams: boolean; bars: boolean };
 
@@ -258,15 +261,15 @@ export class WorldView {
     const beams = this.beams!;
     beams.visible = this.overlays.beams;
     beams.begin();
-    const draw = (pairs: number[], color: string): void => {
+    const draw = (pairs: number[], color: Color): void => {
       for (let k = 0; k + 1 < pairs.length; k += 2) {
         const s = pairs[k]!;
         const d = pairs[k + 1]!;
         beams.add(positions[2 * s]!, this.heightOf(s), -positions[2 * s + 1]!, positions[2 * d]!, this.heightOf(d), -positions[2 * d + 1]!, color);
       }
     };
-    draw(snapshot.attacks, '#fb923c');
-    draw(snapshot.heals, '#4ade80');
+    draw(snapshot.attacks, ATTACK_COLOR);
+    draw(snapshot.heals, HEAL_COLOR);
     beams.end();
   }
 
@@ -287,7 +290,7 @@ export class WorldView {
           const b = agents[j]!.entity;
           if (!snapshot.alive[a] || !snapshot.alive[b]) continue;
           const strength = Math.min(1, w);
-          this.color.set('#fde047').lerp(this.groundColor, 1 - strength);
+          this.color.copy(LINK_COLOR).lerp(this.groundColor, 1 - strength);
           graph.add(positions[2 * a]!, lift, -positions[2 * a + 1]!, positions[2 * b]!, lift, -positions[2 * b + 1]!, this.color.r, this.color.g, this.color.b);
         }
       }
@@ -310,7 +313,7 @@ export class WorldView {
       this.tmp.set(positions[2 * e]!, this.mapSize * 0.002, -positions[2 * e + 1]!);
       this.matrix.makeScale(r, 1, r).setPosition(this.tmp);
       markers.setMatrixAt(i, this.matrix);
-      markers.setColorAt(i, this.color.set(ROLE_COLORS[(roles[i]! % ROLE_COLORS.length + ROLE_COLORS.length) % ROLE_COLORS.length]!));
+      markers.setColorAt(i, ROLE_COLORS[((roles[i]! % ROLE_COLORS.length) + ROLE_COLORS.length) % ROLE_COLORS.length]!);
     }
     markers.instanceMatrix.needsUpdate = true;
     if (markers.instanceColor) markers.instanceColor.needsUpdate = true;

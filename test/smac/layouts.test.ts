@@ -55,7 +55,7 @@ describe('SMAC map table', () => {
     sim.observe(0, raw);
     const v = raw.values;
     const enemy0 = v.slice(layout.offsets[1], layout.offsets[1] + 8);
-    expect([...enemy0].map((x) => +x.toFixed(6))).toEqual([1, +(3 / 9).toFixed(6), +(3 / 9).toFixed(6), 0, 1, 1, 0, 1]);
+    expect([...enemy0].map((x) => +x.toFixed(6) + 0)).toEqual([1, +(3 / 9).toFixed(6), +(3 / 9).toFixed(6), 0, 1, 1, 0, 1]);
     expect(raw.present[raw.rowStart[1]]).toBe(1);
     // enemy_1 stays at the enemy spawn, 14 away: beyond sight 9, a zero row with present 0 and its distance set.
     expect([...v.slice(layout.offsets[1] + 8, layout.offsets[1] + 16)]).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);

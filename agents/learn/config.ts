@@ -110,7 +110,13 @@ export function readConfigFile(path: string): Partial<TrainConfig> {
 
 export function parsePartialConfig(json: unknown, where: string): Partial<TrainConfig> {
   const parsed = trainConfigSchema.partial().safeParse(json);
-  if (!parsed.success) throw new Error(`${where}: ${describeZodError(parsed.error)}`);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    if (issue.code === 'unrecognized_keys') {
+      throw new Error(`${where}: ${issue.keys.join(', ')}: unknown config field (known fields: ${Object.keys(trainConfigSchema.shape).join(', ')}; see kdmarl train --help-config)`);
+    }
+    throw new Error(`${where}: ${describeZodError(parsed.error)}`);
+  }
   return parsed.data;
 }
 

@@ -130,7 +130,8 @@ describe('viewer, live stream', () => {
     const stream = simulationStream('spread', 3);
     const { page, errors } = await openPage();
     await mockSpectatorServer(page, wsUrl(), stream.scene, () => stream.next());
-    await page.goto(site.url);
+    // The MSAA path (what a machine with a GPU gets) on top of the default low-quality one.
+    await page.goto(`${site.url}?quality=high`);
     await page.waitForFunction(() => (window.__viewer?.state().tick ?? -1) >= 5);
     const state = await page.evaluate(() => window.__viewer!.state());
     expect(state.drawn.agents).toBe(stream.scene.agents.length);

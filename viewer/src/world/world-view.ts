@@ -219,8 +219,10 @@ export class WorldView {
     });
     if (!Number.isFinite(minX)) return;
     const sight = scene.agents.reduce((m, a) => Math.max(m, a.sightRange), 0);
-    const margin = Math.max(sight * 0.6, this.mapSize * 0.08);
-    const span = Math.min(this.mapSize, Math.max(maxX - minX, maxY - minY) + 2 * margin);
+    const largest = scene.entities.reduce((m, e) => Math.max(m, e.radius), 0);
+    const margin = Math.max(sight * 0.6, this.mapSize * 0.08, 3 * largest);
+    // Never closer than about half the map: MPE bodies are large relative to their small world.
+    const span = Math.min(this.mapSize, Math.max(this.mapSize * 0.6, Math.max(maxX - minX, maxY - minY) + 2 * margin));
     const cx = (minX + maxX) / 2;
     const cy = (minY + maxY) / 2;
     this.controls.target.set(cx, 0, -cy);

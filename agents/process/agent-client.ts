@@ -284,11 +284,14 @@ export class AgentClient extends EventEmitter<Events> {
       obsOffset += runner.info.observationSize;
       maskOffset += runner.info.actionCount;
       const hold = runner.replyDelayMs + (this.options.extraDelayMs ?? 0);
-      if (hold > 0) {
+      if (hold >= 1) {
         actions[k] = -1;
         delayed++;
         this.later(request, k, action, hold);
       } else {
+        // Below timer resolution: hold the core for that long, as a slower device would, and
+        // answer in the shared frame (a host sends one frame per tick, not one per slot).
+        if (hold > 0) spin(hold);
         actions[k] = action;
       }
     }
@@ -301,20 +304,12 @@ export class AgentClient extends EventEmitter<Events> {
 
   /** One slot's answer after its cpu-share (or test) delay, alone in its frame. */
   private later(request: number, k: number, action: number, delayMs: number): void {
-    const send = (): void => {
+    setTimeout(() => {
       const frame = this.partial;
       frame[2].fill(-1);
       frame[2][k] = action;
       this.sendActions(frame, request);
-    };
-    if (delayMs < 1) {
-      // Below timer resolution: hold the core for that long, as a slower device would.
-      const until = performance.now() + delayMs;
-      while (performance.now() < until);
-      send();
-    } else {
-      setTimeout(send, delayMs);
-    }
+    }, delayMs);
   }
 
   private sendActions(frame: [number, number, Int16Array], request: number): void {
@@ -374,4 +369,9 @@ export class AgentClient extends EventEmitter<Events> {
   slotInfos(): SlotInfo[] {
     return this.runners.map((r) => r.info);
   }
+}
+
+function spin(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until);
 }

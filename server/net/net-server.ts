@@ -905,13 +905,14 @@ export class NetServer extends EventEmitter<Events> {
   }
 
   /** This tick's student views (and teacher views, state and masks for supervisors) into the shared buffers. */
-  private fillObservations(wantTeacher: boolean): void {
+  private fillObservations(supervised: boolean): void {
     const world = this.world;
+    const wantTeacher = supervised && this.wantsTeacher();
     for (let i = 0; i < world.agentCount; i++) {
       world.writeStudent(i, this.studentObs, this.studentOffsets[i]);
       if (wantTeacher) world.writeTeacherFromRaw(i, this.teacherObs, this.teacherOffsets[i]);
     }
-    if (wantTeacher) {
+    if (supervised) {
       world.sim.writeState(world.state, 0);
       this.stepMasks.set(world.io.masks);
     }
@@ -1101,6 +1102,12 @@ export class NetServer extends EventEmitter<Events> {
     return false;
   }
 
+  /** Teacher views cost a second view per agent per tick: only when a supervisor asked for them. */
+  private wantsTeacher(): boolean {
+    for (const client of this.clients) if (client.role === ROLES.supervisor && !client.closed && client.teacherObservations) return true;
+    return false;
+  }
+
   private spectatorCount(): number {
     let count = 0;
     for (const client of this.clients) if (client.role === ROLES.spectator && !client.closed) count++;
@@ -1124,15 +1131,23 @@ export class NetServer extends EventEmitter<Events> {
       end ? (end.terminated ? 1 : 2) : 0,
       end ? end.won : false,
     ];
-    let bytes: Buffer | null = null;
+    let withTeacher: Buffer | null = null;
+    let withoutTeacher: Buffer | null = null;
     for (const client of this.clients) {
       if (client.role !== ROLES.supervisor || client.closed) continue;
       if (client.ws.bufferedAmount > LIMITS.supervisorBufferedBytes) {
         client.droppedSteps++;
         continue;
       }
-      bytes ??= this.packr.pack(frame);
-      client.ws.send(bytes);
+      if (client.teacherObservations) {
+        frame[5] = this.teacherObs;
+        withTeacher ??= this.packr.pack(frame);
+        client.ws.send(withTeacher);
+      } else {
+        frame[5] = NO_VALUES;
+        withoutTeacher ??= this.packr.pack(frame);
+        client.ws.send(withoutTeacher);
+      }
     }
   }
 
@@ -1254,6 +1269,8 @@ export class NetServer extends EventEmitter<Events> {
     return true;
   }
 }
+
+const NO_VALUES = new Float32Array(0);
 
 function clampNumber(value: number | undefined, min: number, max: number, fallback: number): number {
   if (value === undefined || !Number.isFinite(value)) return fallback;

@@ -139,6 +139,9 @@ describe('supervisor stream', () => {
     await supervisor.opened();
     supervisor.send({ kind: 'hello', version: PROTOCOL_VERSION, role: 'supervisor', token: s.controlToken, teacherObservations: false });
     await supervisor.next('welcome');
+    const step = await supervisor.nextArray();
+    expect((step[5] as Float32Array).length).toBe(0);
+    expect((step[6] as Float32Array).length).toBe(36);
     supervisor.send({ kind: 'weights', policy: spreadPolicy(s), slots: [1] });
     expect(await supervisor.next('weights-sent')).toMatchObject({ slots: [1], offline: [] });
     expect(await supervisor.next('weights-ack')).toMatchObject({ ok: true, slots: [1], generation: 1 });

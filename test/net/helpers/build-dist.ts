@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 import { projectRoot } from '../../../shared/paths.ts';
@@ -28,8 +28,37 @@ export function agentClosure(): string[] {
   return [...seen];
 }
 
+/** Test files run in parallel workers: one transpiles while the others wait, so nobody spawns a half-updated dist. */
+function withLock<T>(dir: string, fn: () => T): T {
+  const lock = join(dir, '.agent-build.lock');
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > 30_000) rmSync(lock, { recursive: true, force: true });
+      } catch {
+        // gone already
+      }
+      Atomics.wait(pause, 0, 0, 20);
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
 export function ensureAgentDist(): string {
   const root = projectRoot();
+  mkdirSync(join(root, 'dist'), { recursive: true });
+  return withLock(join(root, 'dist'), () => transpileAgent(root));
+}
+
+function transpileAgent(root: string): string {
   // cli.ts itself only: its subcommands are imported lazily and the agent needs none but its own.
   for (const file of [join(root, 'cli.ts'), ...agentClosure()]) {
     const source = readFileSync(file, 'utf8');

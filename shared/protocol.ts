@@ -332,7 +332,10 @@ export const controlSchema = z.strictObject({
   kind: z.literal('control'),
   token: z.string().max(256),
   action: z.enum(['pause', 'resume', 'step', 'reset', 'speed', 'scenario']),
+  /** speed: a factor of the server's base realtime rate (the viewer's 0.25x..4x; 0 = lockstep, as fast as agents answer); scenario: a name. */
   value: z.union([z.number(), z.string().max(256)]).optional(),
+  /** speed: an absolute realtime rate in Hz instead of a factor (0 = lockstep). */
+  hz: z.number().min(0).max(1000).optional(),
 });
 export type ControlMessage = z.infer<typeof controlSchema>;
 

@@ -75,7 +75,8 @@ export class AgentLauncher extends EventEmitter<Events> {
   private spawnManaged(managed: Managed): void {
     const { spec } = managed;
     // A small young generation: agents allocate little per tick, and it saves ~10 MiB of RSS per process.
-    const execArgv = ['--max-semi-space-size=1', ...(spec.caps.memoryMb !== undefined ? [`--max-old-space-size=${spec.caps.memoryMb}`] : [])];
+    // One V8 worker thread instead of one per core: ~4 MiB less per agent process.
+    const execArgv = ['--max-semi-space-size=1', '--v8-pool-size=1', ...(spec.caps.memoryMb !== undefined ? [`--max-old-space-size=${spec.caps.memoryMb}`] : [])];
     const claim = spec.hostSlots !== undefined ? ['--host-slots', spec.hostSlots, '--tokens-file', spec.tokensFile ?? ''] : ['--slot', String(spec.slot)];
     const args = [this.cli, 'agent', '--server', this.url, ...claim, '--model', spec.model, ...capArgs(spec.caps), ...(spec.args ?? [])];
     if (this.quiet) args.push('--log-level', 'warn');

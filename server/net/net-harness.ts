@@ -46,7 +46,7 @@ export type HarnessResult = {
   ticksPerSec: number;
   agentStepsPerSec: number;
   roundTripMs: { p50: number; p99: number; mean: number; samples: number };
-  /** Missed (late, lost, offline) decisions over live agent-ticks. */
+  /** Missed (late, lost, offline) decisions over live agent-ticks (dead SMAC units owe no decision). */
   deadlineMissRate: number;
   misses: number;
   invalid: number;
@@ -128,7 +128,7 @@ export async function runHarness(options: HarnessOptions): Promise<HarnessResult
     const status = server.status();
     const ticks = end.tick - start.tick;
     const misses = end.misses - start.misses;
-    const liveAgentTicks = ticks * n;
+    const liveAgentTicks = end.due - start.due;
     return {
       scenario: server.world.name,
       agents: n,
@@ -155,10 +155,11 @@ export async function runHarness(options: HarnessOptions): Promise<HarnessResult
   }
 }
 
-function snapshot(server: NetServer): { tick: number; misses: number; invalid: number; reconnects: number } {
+function snapshot(server: NetServer): { tick: number; due: number; misses: number; invalid: number; reconnects: number } {
   const status = server.status();
   return {
     tick: status.tick,
+    due: status.due,
     misses: status.misses,
     invalid: status.agents.reduce((sum, a) => sum + a.invalid, 0),
     reconnects: status.agents.reduce((sum, a) => sum + a.reconnects, 0),

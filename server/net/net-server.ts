@@ -100,8 +100,9 @@ export type ServerStatus = {
   tickRate: number;
   paused: boolean;
   agents: AgentStatus[];
-  /** All slots together. */
+  /** All slots together: answers received, and live agent-ticks (decisions due). */
   decisions: number;
+  due: number;
   misses: number;
   roundTripMs: { p50: number; p99: number; mean: number; count: number };
   spectators: number;
@@ -175,6 +176,8 @@ export class NetServer extends EventEmitter<Events> {
   private snapshots!: SnapshotBuilder;
   readonly roundTrips = new LatencyHistogram();
   decisions = 0;
+  /** Live agent-ticks: decisions that were due (the denominator of the miss rate). */
+  due = 0;
 
   // --- tick state ---
   /** Id of the observation round in flight; agents echo it. */
@@ -676,7 +679,7 @@ export class NetServer extends EventEmitter<Events> {
       return reply(false, 'bad control token');
     }
     this.log.info({ client: client.id, action: control.action, value: control.value }, 'control');
-    const error = this.control(control.action, control.value);
+    const error = control.action === 'speed' && control.hz !== undefined ? this.control('hz', control.hz) : this.control(control.action, control.value);
     reply(error === null, error ?? undefined);
   }
 
@@ -704,6 +707,12 @@ export class NetServer extends EventEmitter<Events> {
         const factor = typeof value === 'number' ? value : Number(value);
         if (!Number.isFinite(factor) || factor < 0 || factor > 1000) return `speed: expected a factor in [0, 1000] (0 = as fast as agents answer), got ${String(value)}`;
         this.setSpeed(factor === 0 ? 0 : this.baseHz * factor);
+        return null;
+      }
+      case 'hz': {
+        const hz = typeof value === 'number' ? value : Number(value);
+        if (!Number.isFinite(hz) || hz < 0 || hz > 1000) return `speed: expected a rate in [0, 1000] Hz, got ${String(value)}`;
+        this.setSpeed(hz);
         return null;
       }
       case 'scenario': {
@@ -799,6 +808,7 @@ export class NetServer extends EventEmitter<Events> {
     this.snapshots = new SnapshotBuilder(this.world, { connected: this.connectedFlags, latencyMs: this.latencyMedian, misses: this.misses, flops: this.flops });
     this.roundTrips.clear();
     this.decisions = 0;
+    this.due = 0;
     this.layoutObservations();
   }
 
@@ -1045,6 +1055,7 @@ export class NetServer extends EventEmitter<Events> {
     const sim = world.sim;
     const n = world.agentCount;
     for (let i = 0; i < n; i++) {
+      if (sim.alive[i] === 1) this.due++;
       if (this.answered[i] === 1) continue;
       world.actions[i] = world.fallbackAction(i);
       if (sim.alive[i] === 1 && this.answered[i] !== 3) {
@@ -1253,6 +1264,7 @@ export class NetServer extends EventEmitter<Events> {
       paused: this.paused,
       agents,
       decisions: this.decisions,
+      due: this.due,
       misses,
       roundTripMs: { p50: this.roundTrips.quantile(0.5), p99: this.roundTrips.quantile(0.99), mean: this.roundTrips.meanMs, count: this.roundTrips.count },
       spectators,

@@ -73,6 +73,10 @@ describe('spectator stream', () => {
     expect(s.mode).toBe('realtime');
     expect(s.hz).toBe(2 * s.baseHz);
     await ticks(s, 1);
+    controller.send({ kind: 'control', token: s.controlToken, action: 'speed', hz: 50 });
+    expect(await controller.next('control')).toMatchObject({ ok: true });
+    expect(s.hz).toBe(50);
+    await ticks(s, 1);
 
     const closedAgent = nextEvent(agents[0], 'disconnected', (code: number) => code === CLOSE_CODES.scenarioChanged);
     controller.send({ kind: 'control', token: s.controlToken, action: 'scenario', value: 'reference' });

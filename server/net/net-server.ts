@@ -260,7 +260,10 @@ export class NetServer extends EventEmitter<Events> {
     this.stopTimers();
     if (this.heartbeat) clearInterval(this.heartbeat);
     if (this.idleTimer) clearInterval(this.idleTimer);
+    // Give clients a moment to receive the close frame, so agents exit instead of reconnecting.
+    const closed = [...this.clients].map((client) => new Promise<void>((resolve) => client.ws.once('close', () => resolve())));
     for (const client of this.clients) this.closeClient(client, CLOSE_CODES.serverShutdown, 'server shutting down', false);
+    await Promise.race([Promise.all(closed), new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
     await this.recorder?.close();
     await new Promise<void>((resolve) => {
       this.wss.close();

@@ -65,6 +65,8 @@ export class ViewerApp {
     this.bindControls();
     this.bindPicking(canvas);
     this.bindReplayInputs();
+    this.setControlsEnabled(false);
+    if (!options.serverUrl) byId('idle').textContent = 'No server to watch: open or drop a replay file.';
   }
 
   start(): void {
@@ -179,6 +181,7 @@ export class ViewerApp {
     this.scene = scene;
     this.buffer = new SnapshotBuffer(scene.entities.length);
     this.world.setScene(scene);
+    byId('idle').hidden = true;
     this.needsFraming = true;
     this.hud.setScene(scene);
     this.inspect.hide();

@@ -92,6 +92,12 @@ export async function main(argv: string[]): Promise<number> {
     logger: log,
     httpHandler: await loadHttpHandler(log),
   });
+  // Signals are handled before the ready line goes out: a launcher may stop us as soon as it reads it.
+  const stopped = new Promise<void>((resolve) => {
+    const stop = (): void => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
   const viewer = `${server.httpUrl}?token=${server.controlToken}`;
   if (args.json) {
     console.log(JSON.stringify({ url: server.url, http: server.httpUrl, viewer, tokensFile, scenario: server.world.name, agents: server.world.agentCount, mode: server.mode }));
@@ -100,11 +106,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(`  slot tokens: ${tokensFile}`);
     console.log(`  viewer:      ${viewer}`);
   }
-  await new Promise<void>((resolve) => {
-    const stop = (): void => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await stopped;
   await server.close();
   return 0;
 }

@@ -87,6 +87,11 @@ export async function main(argv: string[]): Promise<number> {
     logger: log,
     httpHandler: await loadHttpHandler(log),
   });
+  const stopped = new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+    if (args.duration !== undefined) setTimeout(resolve, args.duration * 1000);
+  });
   const launcher = new AgentLauncher({ url: server.url, log, restart: !args.noRestart });
   const launch = (): void => {
     const model = args.model ?? shippedModel(server.world.name) ?? 'scripted';
@@ -114,11 +119,7 @@ export async function main(argv: string[]): Promise<number> {
     else console.log(statusLine(s));
   }, 1000);
 
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-    if (args.duration !== undefined) setTimeout(resolve, args.duration * 1000);
-  });
+  await stopped;
   clearInterval(status);
   if (tty) process.stdout.write('\n');
   console.log('stopping agents...');

@@ -7,15 +7,21 @@ import { projectRoot } from '../../../shared/paths.ts';
  * Spawned agent processes run compiled JS (`node dist/cli.js agent ...`). A full `tsc` build takes
  * ~10 s on these machines, so the tests transpile just the modules the agent command reaches
  * (file by file: the project is isolatedModules) into dist/, and only those older than their source.
- * The result is what `npm run build` writes for the same files.
+ * The result is what `npm run build` writes for the same files (ES modules).
  */
 const ENTRY = 'agents/process/agent-command.ts';
+/** The network commands: serve, up, stress (their closures include the simulator). */
+const NET_ENTRIES = ['server/net/serve-command.ts', 'server/net/up-command.ts', 'server/net/stress-command.ts'];
 
 /** Every source file the agent command can load (static and literal dynamic imports). */
 export function agentClosure(): string[] {
+  return closure([ENTRY]);
+}
+
+function closure(entries: string[]): string[] {
   const root = projectRoot();
   const seen = new Set<string>();
-  const queue = [join(root, ENTRY)];
+  const queue = entries.map((e) => join(root, e));
   while (queue.length > 0) {
     const file = queue.pop()!;
     if (seen.has(file)) continue;
@@ -53,14 +59,23 @@ function withLock<T>(dir: string, fn: () => T): T {
 }
 
 export function ensureAgentDist(): string {
-  const root = projectRoot();
-  mkdirSync(join(root, 'dist'), { recursive: true });
-  return withLock(join(root, 'dist'), () => transpileAgent(root));
+  return ensureDist([ENTRY]);
 }
 
-function transpileAgent(root: string): string {
-  // cli.ts itself only: its subcommands are imported lazily and the agent needs none but its own.
-  for (const file of [join(root, 'cli.ts'), ...agentClosure()]) {
+/** dist for `serve`, `up` and `stress` as well as the agent. */
+export function ensureNetDist(): string {
+  return ensureDist([ENTRY, ...NET_ENTRIES]);
+}
+
+function ensureDist(entries: string[]): string {
+  const root = projectRoot();
+  mkdirSync(join(root, 'dist'), { recursive: true });
+  return withLock(join(root, 'dist'), () => transpile(root, entries));
+}
+
+function transpile(root: string, entries: string[]): string {
+  // cli.ts itself only: its subcommands are imported lazily and only the named ones are needed.
+  for (const file of [join(root, 'cli.ts'), ...closure(entries)]) {
     const source = readFileSync(file, 'utf8');
     const out = join(root, 'dist', relative(root, file)).replace(/\.ts$/, '.js');
     if (existsSync(out) && statSync(out).mtimeMs >= statSync(file).mtimeMs) continue;
@@ -68,8 +83,9 @@ function transpileAgent(root: string): string {
       fileName: file,
       compilerOptions: {
         target: ts.ScriptTarget.ES2022,
-        module: ts.ModuleKind.NodeNext,
-        moduleResolution: ts.ModuleResolutionKind.NodeNext,
+        // ESNext, not NodeNext: transpileModule cannot see package.json's "type": "module" and
+        // would emit CommonJS for NodeNext.
+        module: ts.ModuleKind.ESNext,
         verbatimModuleSyntax: true,
         rewriteRelativeImportExtensions: true,
         esModuleInterop: true,

@@ -1,0 +1,57 @@
+import { spawn } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { describe, expect, it } from 'vitest';
+import { ensureNetDist } from './helpers/build-dist.ts';
+
+/** Run `node dist/cli.js ...`, collecting stdout lines; resolves with the exit code. */
+function run(args: string[], onLine: (line: string, kill: () => void) => void = () => undefined): Promise<{ code: number | null; lines: string[]; stderr: string }> {
+  const child = spawn(process.execPath, [ensureNetDist(), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    lines.push(line);
+    onLine(line, () => child.kill('SIGTERM'));
+  });
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, lines, stderr })));
+}
+
+describe('network commands from dist', () => {
+  it('serve --json prints its URL and a 0600 tokens file first, and stops on SIGTERM', async () => {
+    let first: Record<string, unknown> | null = null;
+    const { code } = await run(['serve', '--scenario', 'spread', '--json', '--log-level', 'warn'], (line, kill) => {
+      first ??= JSON.parse(line) as Record<string, unknown>;
+      kill();
+    });
+    expect(code).toBe(0);
+    expect(String(first!.url)).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/$/);
+    const tokens = String(first!.tokensFile);
+    expect(existsSync(tokens)).toBe(true);
+    expect(statSync(tokens).mode & 0o777).toBe(0o600);
+  });
+
+  it('up starts the server and agents, reports status and stops every child', async () => {
+    const { code, lines } = await run(['up', '--scenario', 'spread', '--mode', 'lockstep', '--duration', '4', '--json']);
+    expect(code).toBe(0);
+    expect(lines.some((l) => /viewer: http:\/\/127\.0\.0\.1:\d+\/\?token=/.test(l))).toBe(true);
+    expect(lines.some((l) => /agents: 3 x scripted stand-in/.test(l))).toBe(true);
+    const final = JSON.parse(lines[lines.length - 1]) as { final: { agents: unknown[]; scenario: string } };
+    expect(final.final.scenario).toBe('spread');
+    expect(final.final.agents).toHaveLength(3);
+  });
+
+  it('stress --json prints one object with the fault and clean figures', async () => {
+    const { code, lines } = await run(['stress', '--scenario', 'spread', '--duration', '1', '--drop', '0.05', '--no-clean', '--json']);
+    expect(code).toBe(0);
+    const result = JSON.parse(lines[lines.length - 1]) as { clean: unknown; faults: Record<string, unknown> };
+    expect(result.clean).toBeNull();
+    for (const key of ['ticksPerSec', 'roundTripMs', 'deadlineMissRate', 'reconnects', 'episodes', 'meanReturn']) expect(result.faults).toHaveProperty(key);
+  });
+
+  it('refuses bad flags with a message naming the flag', async () => {
+    const { code, stderr } = await run(['agent', '--server', 'ws://127.0.0.1:1/', '--slot', 'x']);
+    expect(code).not.toBe(0);
+    expect(stderr).toMatch(/--slot/);
+  });
+});

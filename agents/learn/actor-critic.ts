@@ -3,6 +3,7 @@ import { Rng } from '../../shared/rng.ts';
 import { POLICY_FORMAT, POLICY_FORMAT_VERSION, type PolicyFile } from '../../shared/model-format.ts';
 import { Mlp } from './mlp.ts';
 import type { DenseMode } from './dense.ts';
+import type { ViewSpec } from '../../shared/view-spec.ts';
 
 /** The shape of a scenario that the networks depend on. */
 export type ScenarioShape = {
@@ -60,6 +61,10 @@ export type ActorCriticOptions = {
   shareActor: boolean;
   denseMode: DenseMode;
   seed: number;
+  /** Per-agent actor hidden sizes (unshared actors of different sizes: the from-scratch students). */
+  perAgentHidden?: readonly (readonly number[])[];
+  /** Per-agent views written into the exported policy (absent: the full view). */
+  views?: readonly ViewSpec[];
 };
 
 /**
@@ -76,12 +81,16 @@ export class ActorCritic {
   readonly agentGroup: Int32Array;
   readonly agentSlot: Int32Array;
 
+  readonly views: readonly ViewSpec[] | undefined;
+
   constructor(shape: ScenarioShape, options: ActorCriticOptions) {
+    if (options.perAgentHidden && options.shareActor) throw new Error('per-agent actor sizes need unshared actors (shareActor false)');
     this.shape = shape;
+    this.views = options.views;
     this.groups = makeGroups(shape, options.shareActor);
     const rng = new Rng(options.seed ^ 0x5eed);
     this.actors = this.groups.map(
-      (g) => new Mlp([g.inputSize, ...options.actorHidden, g.actionCount], { layerNorm: options.layerNorm, outputGain: 0.01, rng, denseMode: options.denseMode, name: `actor_${g.name}` }),
+      (g) => new Mlp([g.inputSize, ...(options.perAgentHidden?.[g.agents[0]] ?? options.actorHidden), g.actionCount], { layerNorm: options.layerNorm, outputGain: 0.01, rng, denseMode: options.denseMode, name: `actor_${g.name}` }),
     );
     const n = shape.agentNames.length;
     this.criticInputSize = shape.stateSize + n;
@@ -140,7 +149,7 @@ export class ActorCritic {
     const agents: PolicyFile['agents'] = {};
     this.shape.agentNames.forEach((name, a) => {
       const g = this.groups[this.agentGroup[a]];
-      agents[name] = { net: g.name, view: {}, ...(g.idSize > 0 ? { agentId: { index: this.agentSlot[a], size: g.idSize } } : {}) };
+      agents[name] = { net: g.name, view: this.views?.[a] ?? {}, ...(g.idSize > 0 ? { agentId: { index: this.agentSlot[a], size: g.idSize } } : {}) };
     });
     return { format: POLICY_FORMAT, version: POLICY_FORMAT_VERSION, scenario, role, producedBy, agents, nets };
   }

@@ -4,6 +4,7 @@ import { decode, encode } from '../../shared/codec.ts';
 import { writeFileAtomic } from '../../shared/atomic-write.ts';
 import { POLICY_FORMAT, POLICY_FORMAT_VERSION, checkPolicyFile, type PolicyFile } from '../../shared/model-format.ts';
 import { describeZodError } from '../../shared/zod-error.ts';
+import { viewSpecSchema } from '../../shared/view-spec.ts';
 import { trainConfigSchema, type TrainConfig } from './config.ts';
 import { makeGroups, type ScenarioShape } from './actor-critic.ts';
 import { policyNetFromWeights } from './mlp.ts';
@@ -40,6 +41,8 @@ export const checkpointSchema = z.strictObject({
   }),
   producedBy: z.string(),
   savedAt: z.string(),
+  /** Per-agent views of actors trained on student views (actorViews 'student'); absent: full views. */
+  views: z.array(viewSpecSchema).optional(),
 });
 
 export type Checkpoint = z.infer<typeof checkpointSchema>;
@@ -97,26 +100,39 @@ export function checkShapeMatches(ckpt: Checkpoint, shape: ScenarioShape, where:
 
 /** The actors of a checkpoint in the deployed policy format (no tfjs needed). */
 export function checkpointToPolicyFile(ckpt: Checkpoint, where = 'checkpoint', producedBy = ckpt.producedBy): PolicyFile {
-  const groups = makeGroups(ckpt.shape, ckpt.config.shareActor);
+  // From-scratch students never share actors (each agent its own size), whatever shareActor says.
+  const groups = makeGroups(ckpt.shape, ckpt.config.shareActor && ckpt.config.actorViews !== 'student');
   const nets: PolicyFile['nets'] = {};
   const agents: PolicyFile['agents'] = {};
   for (const g of groups) {
     const weights = ckpt.weights[`actor/${g.name}`];
     if (!weights) throw new Error(`${where}: no weights for actor group '${g.name}'`);
     try {
-      nets[g.name] = policyNetFromWeights([g.inputSize, ...ckpt.config.actorHidden, g.actionCount], ckpt.config.layerNorm, weights);
+      nets[g.name] = policyNetFromWeights(layerSizes(weights, ckpt.config.layerNorm, g.inputSize), ckpt.config.layerNorm, weights);
     } catch (error) {
       throw new Error(`${where}: actor '${g.name}': ${(error as Error).message}`);
     }
     g.agents.forEach((a, slot) => {
-      agents[ckpt.shape.agentNames[a]] = { net: g.name, view: {}, ...(g.idSize > 0 ? { agentId: { index: slot, size: g.idSize } } : {}) };
+      agents[ckpt.shape.agentNames[a]] = { net: g.name, view: ckpt.views?.[a] ?? {}, ...(g.idSize > 0 ? { agentId: { index: slot, size: g.idSize } } : {}) };
     });
   }
-  const file: PolicyFile = { format: POLICY_FORMAT, version: POLICY_FORMAT_VERSION, scenario: ckpt.scenario, role: 'teacher', producedBy, agents, nets };
+  const role = ckpt.config.actorViews === 'student' ? 'scratch' : 'teacher';
+  const file: PolicyFile = { format: POLICY_FORMAT, version: POLICY_FORMAT_VERSION, scenario: ckpt.scenario, role, producedBy, agents, nets };
   checkPolicyFile(file, where);
   return file;
 }
 
 export function writePolicyFile(path: string, file: PolicyFile): void {
   writeFileAtomic(path, encode(file));
+}
+
+/**
+ * Layer sizes [in, h1, ..., out] of an actor from its weight arrays (LayerNorm gamma and beta first
+ * when present, then weight and bias per layer): the biases give every width, so actors of
+ * per-agent sizes export without extra bookkeeping.
+ */
+function layerSizes(weights: readonly Float32Array[], layerNorm: boolean, inputSize: number): number[] {
+  const sizes = [inputSize];
+  for (let k = layerNorm ? 3 : 1; k < weights.length; k += 2) sizes.push(weights[k].length);
+  return sizes;
 }

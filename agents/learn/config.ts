@@ -32,6 +32,9 @@ export const trainConfigSchema = z.strictObject({
   maxGradNorm: z.number().positive().describe('Global gradient-norm clip per network.'),
   normalizeAdvantages: z.boolean().describe('Normalise advantages over the live samples of each update.'),
   shareActor: z.boolean().describe('Agents with the same observation size and action count share one actor (with an agent-id one-hot).'),
+  // Defaults keep checkpoints written before these two fields existed loadable.
+  actorViews: z.enum(['full', 'student']).default('full').describe("'full': actors see the teacher (full) view (MAPPO). 'student': each agent's own actor sees its student view with its student's size from `studentProfile`: METHOD.md's from-scratch baseline."),
+  studentProfile: z.string().default('default').describe("Student profile for actorViews 'student': 'default' (agents/distill/profiles/<scenario>.json) or a path."),
   denseMode: z.enum(['auto', 'custom', 'stock']).describe("Dense gradient: 'custom' (explicit transposes, fast on wasm), 'stock' (tfjs matMul gradient), 'auto' = custom."),
   backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).describe("tfjs backend: 'auto' tries tfjs-node, then wasm, then cpu."),
   checkpointEvery: z.number().int().positive().describe('Write the checkpoint (atomically) every N updates, and at the end.'),
@@ -66,6 +69,8 @@ export const DEFAULT_CONFIG: Omit<TrainConfig, 'scenario'> = {
   maxGradNorm: 10,
   normalizeAdvantages: true,
   shareActor: true,
+  actorViews: 'full',
+  studentProfile: 'default',
   denseMode: 'auto',
   backend: 'auto',
   checkpointEvery: 10,

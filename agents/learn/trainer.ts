@@ -19,6 +19,7 @@ import { writeCurve } from './plot.ts';
 import { evaluate } from '../eval/evaluate.ts';
 import { policyFileAgents } from '../eval/policies.ts';
 import { mean } from '../eval/metrics.ts';
+import { loadStudentProfile, planStudents } from '../distill/student-plan.ts';
 
 export type TrainOptions = {
   config: TrainConfig;
@@ -67,8 +68,19 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const scenario: LoadedScenario = resolveScenario(config.scenario);
   const scenarioName = scenario.file.name;
   const probe = createSimulation(scenario);
-  const shape = scenarioShape(probe);
-  const net = new ActorCritic(shape, { actorHidden: config.actorHidden, criticHidden: config.criticHidden, layerNorm: config.layerNorm, shareActor: config.shareActor, denseMode, seed: config.seed });
+  // actorViews 'student': METHOD.md's from-scratch baseline, each agent's own actor on its student
+  // view with its student's size; the centralized critic still sees the state.
+  const students = config.actorViews === 'student' ? planStudents(loadStudentProfile(config.studentProfile, scenarioName).profile, scenario, probe, config.layerNorm, config.studentProfile) : null;
+  const shape = students ? { ...scenarioShape(probe), observationSizes: students.map((p) => p.observationSize) } : scenarioShape(probe);
+  const net = new ActorCritic(shape, {
+    actorHidden: config.actorHidden,
+    criticHidden: config.criticHidden,
+    layerNorm: config.layerNorm,
+    shareActor: students ? false : config.shareActor,
+    denseMode,
+    seed: config.seed,
+    ...(students ? { perAgentHidden: students.map((p) => p.hidden), views: students.map((p) => p.view) } : {}),
+  });
   const actorOpts = net.actors.map((a) => new Adam(a.variables(), config.lr, config.adamEps));
   const criticOpt = new Adam(net.critic.variables(), config.criticLr, config.adamEps);
   const valueNorm = config.valueNorm ? new ValueNorm() : new IdentityValueNorm();
@@ -99,7 +111,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   writeFileAtomic(join(runDir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
 
   // Env seeds move on with the update counter so a resumed run does not replay the same episodes.
-  const vec = new VecEnv(() => createSimulation(scenario), { numEnvs: config.numEnvs, seed: deriveSeed(config.seed, updates + 1) });
+  const vec = new VecEnv(() => createSimulation(scenario), {
+    numEnvs: config.numEnvs,
+    seed: deriveSeed(config.seed, updates + 1),
+    ...(students ? { viewSets: { student: students.map((p) => p.view) } } : {}),
+  });
   vec.reset();
   const collector = new Collector(net, vec, config.rolloutLength);
   const stepsPerUpdate = config.rolloutLength * config.numEnvs;
@@ -132,13 +148,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     progress: { envSteps, updates, wallSeconds: wallBefore + (performance.now() - started) / 1000, rng: rng.getState() },
     producedBy: options.producedBy,
     savedAt: new Date().toISOString(),
+    ...(students ? { views: students.map((p) => p.view) } : {}),
   });
   const save = () => {
     saveCheckpoint(checkpointPath, snapshot(), { includeOptimizer: true });
-    writePolicyFile(join(runDir, POLICY_FILE), net.toPolicyFile(scenarioName, options.producedBy));
+    writePolicyFile(join(runDir, POLICY_FILE), net.toPolicyFile(scenarioName, options.producedBy, students ? 'scratch' : 'teacher'));
   };
   const runEval = (): { meanReturn: number; winRate: number; returnCi95: number; meanLength: number } => {
-    const file = net.toPolicyFile(scenarioName, options.producedBy);
+    const file = net.toPolicyFile(scenarioName, options.producedBy, students ? 'scratch' : 'teacher');
     const agents = policyFileAgents(file, probe, scenarioName, 'training policy');
     return evaluate(scenario, agents.agents, { episodes: config.evalEpisodes, seed: deriveSeed(config.seed, EVAL_SEED_OFFSET) });
   };

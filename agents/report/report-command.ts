@@ -18,6 +18,7 @@ const options = {
   'eval-seed': { type: 'string', help: 'seed of the evaluation list (default 2026)' },
   variants: { type: 'string', help: `comma-separated subset of ${ALL_VARIANTS.join(',')}` },
   config: { type: 'string', help: 'JSON file of distillation config fields shared by every run' },
+  'no-scratch': { type: 'boolean', help: 'skip the from-scratch baseline (MAPPO on the students\' own views)' },
   out: { type: 'string', help: 'output directory (default runs/report__<scenario>); finished runs in it are reused' },
   json: { type: 'boolean', help: 'print the report as one JSON object' },
 } as const;
@@ -32,6 +33,7 @@ const argsSchema = z.object({
   evalSeed: intArg().nonnegative().default(2026),
   variants: z.string().optional(),
   config: z.string().optional(),
+  noScratch: z.boolean().default(false),
   out: z.string().optional(),
   json: z.boolean().default(false),
 });
@@ -56,6 +58,7 @@ export async function main(argv: string[]): Promise<number> {
     evalEpisodes: args.episodes,
     evalSeed: args.evalSeed,
     variants,
+    scratch: !args.noScratch,
     outDir: args.out ?? `runs/report__${scenario}`,
     config: args.config ? readDistillConfigFile(args.config) : {},
     command: `kdmarl report ${argv.join(' ')}`,

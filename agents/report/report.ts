@@ -12,6 +12,9 @@ import { ci95HalfWidth, mean, returnRetention, winRateRetention } from '../eval/
 import { policyFileAgents, randomAgents, readPolicyPath } from '../eval/policies.ts';
 import { DISTILL_VARIANTS, resolveDistillConfig, type DistillConfig, type DistillVariant } from '../distill/config.ts';
 import { distill, STUDENT_POLICY } from '../distill/distiller.ts';
+import { resolveConfig } from '../learn/config.ts';
+import { train } from '../learn/trainer.ts';
+import { CHECKPOINT_FILE } from '../learn/checkpoint.ts';
 import { loadPolicyFile } from '../runtime/policy-runtime.ts';
 import { measureTfjs, measureTypedArray, type Latency } from './latency.ts';
 
@@ -53,6 +56,8 @@ export type ReportOptions = {
   evalEpisodes: number;
   evalSeed: number;
   variants: DistillVariant[];
+  /** Also train the same-size students from scratch with MAPPO on their own views (same step budget). */
+  scratch: boolean;
   outDir: string;
   config: Partial<DistillConfig>;
   command: string;
@@ -100,6 +105,26 @@ export async function runReport(o: ReportOptions): Promise<Report> {
   const latencyOf = (file: PolicyFile) => [measureTypedArray(file, sim.agentNames[0]), measureTfjs(file, sim.agentNames[0])];
   const teacherFlops = flopsOf(teacherFile);
 
+  /** A row over seeds: means and 95% intervals of the per-seed evaluations. */
+  const summaryRow = (rowName: string, description: string, evals: EvaluationResult[], file: PolicyFile): ReportRow => {
+    const wins = evals.map((e) => e.winRate);
+    const returns = evals.map((e) => e.meanReturn);
+    const retention = evals.map(retentionOf);
+    const flops = flopsOf(file);
+    return {
+      name: rowName,
+      description,
+      seeds: evals.map((_, i) => i + 1),
+      winRate: { mean: mean(wins), ci95: ci95HalfWidth(wins), perSeed: wins },
+      meanReturn: { mean: mean(returns), ci95: ci95HalfWidth(returns), perSeed: returns },
+      retention: { mean: mean(retention), ci95: ci95HalfWidth(retention) },
+      flopsPerDecision: flops,
+      flopsRatio: teacherFlops / flops,
+      params: paramsOf(file),
+      latency: latencyOf(file),
+    };
+  };
+
   const rows: ReportRow[] = [
     {
       name: 'teacher',
@@ -115,9 +140,29 @@ export async function runReport(o: ReportOptions): Promise<Report> {
     },
   ];
 
+  if (o.scratch) {
+    const evals: EvaluationResult[] = [];
+    let file: PolicyFile | null = null;
+    for (let s = 1; s <= o.seeds; s++) {
+      const runDir = join(o.outDir, 'runs', `scratch__seed${s}`);
+      const done = join(runDir, 'done.json');
+      if (!existsSync(done)) {
+        o.log(`report ${name}: training students from scratch, seed ${s} (${o.steps} env steps, MAPPO on their own views)`);
+        const config = resolveConfig(o.scenario, {}, { actorViews: 'student', studentProfile: o.students, seed: s, totalSteps: o.steps, evalEvery: 0, ...(o.config.backend ? { backend: o.config.backend } : {}) });
+        const result = await train({ config, runDir, resume: existsSync(join(runDir, CHECKPOINT_FILE)), producedBy: o.command, progress: false, log: () => {} });
+        if (result.envSteps < o.steps) throw new Error('report interrupted: run it again to continue');
+        writeFileAtomic(done, JSON.stringify({ envSteps: result.envSteps }) + '\n');
+      }
+      file = readPolicyPath(runDir);
+      const e = evalOn(file);
+      o.log(`report ${name}: 'scratch' seed ${s}: return ${e.meanReturn.toFixed(3)}, win rate ${(100 * e.winRate).toFixed(1)}%`);
+      evals.push(e);
+    }
+    if (file) rows.push(summaryRow('scratch', 'same-size students trained from scratch (MAPPO on their own views, same env steps)', evals, file));
+  }
+
   for (const variant of o.variants) {
     const evals: EvaluationResult[] = [];
-    const seeds: number[] = [];
     let studentFile: PolicyFile | null = null;
     for (let s = 1; s <= o.seeds; s++) {
       const runDir = join(o.outDir, 'runs', `${variant}__seed${s}`);
@@ -133,25 +178,8 @@ export async function runReport(o: ReportOptions): Promise<Report> {
       const e = evalOn(studentFile);
       o.log(`report ${name}: '${variant}' seed ${s}: return ${e.meanReturn.toFixed(3)}, win rate ${(100 * e.winRate).toFixed(1)}%`);
       evals.push(e);
-      seeds.push(s);
     }
-    if (!studentFile) continue;
-    const wins = evals.map((e) => e.winRate);
-    const returns = evals.map((e) => e.meanReturn);
-    const retention = evals.map(retentionOf);
-    const flops = flopsOf(studentFile);
-    rows.push({
-      name: variant,
-      description: DESCRIPTIONS[variant],
-      seeds,
-      winRate: { mean: mean(wins), ci95: ci95HalfWidth(wins), perSeed: wins },
-      meanReturn: { mean: mean(returns), ci95: ci95HalfWidth(returns), perSeed: returns },
-      retention: { mean: mean(retention), ci95: ci95HalfWidth(retention) },
-      flopsPerDecision: flops,
-      flopsRatio: teacherFlops / flops,
-      params: paramsOf(studentFile),
-      latency: latencyOf(studentFile),
-    });
+    if (studentFile) rows.push(summaryRow(variant, DESCRIPTIONS[variant], evals, studentFile));
   }
 
   const report: Report = {

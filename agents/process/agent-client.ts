@@ -47,7 +47,7 @@ export type AgentClientOptions = {
   reportEveryMs?: number;
 };
 
-/** Why the client stopped: 0 clean (server shutdown, scenario switch, stop()), 1 refused or fatal. */
+/** Why the client stopped: 0 clean (server shutdown, scenario switch, stop()), 1 failed, 2 refused (policy does not fit the slot or its caps). */
 export type AgentExit = { code: number; reason: string; closeCode?: number };
 
 type Events = {
@@ -234,7 +234,7 @@ export class AgentClient extends EventEmitter<Events> {
     } catch (error) {
       const refused = error instanceof CapError ? 'refused: over a cap' : 'refused';
       this.log.error({ err: (error as Error).message }, refused);
-      this.end({ code: 1, reason: (error as Error).message });
+      this.end({ code: 2, reason: `refused: ${(error as Error).message}` });
       return;
     }
     this.welcomed = true;

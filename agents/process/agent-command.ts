@@ -54,7 +54,8 @@ const schema = z.object({
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
 
-/** Exit codes: 0 clean, 1 refused or failed, 3 over the memory cap. */
+/** Exit codes: 0 clean, 1 failed (worth a restart), 2 refused (the policy breaks a cap or does not fit: a restart would not help), 3 over the memory cap. */
+export const EXIT_REFUSED = 2;
 export const EXIT_MEMORY = 3;
 
 export async function main(argv: string[]): Promise<number> {
@@ -71,7 +72,13 @@ export async function main(argv: string[]): Promise<number> {
   const slotLabel = slots.length === 1 ? String(slots[0].slot) : `${slots[0].slot}..${slots[slots.length - 1].slot}`;
   const log = pino({ name: 'kdmarl-agent', level: args.logLevel, base: { pid: process.pid, slot: slotLabel } }, pino.destination(2));
   // Refused at load: a bad file or a model over the FLOPs cap never connects.
-  const source = await loadPolicySource(args.model, { flopsCap: args.flops, sample: args.sample });
+  let source;
+  try {
+    source = await loadPolicySource(args.model, { flopsCap: args.flops, sample: args.sample });
+  } catch (error) {
+    console.error(`kdmarl agent: refused: ${(error as Error).message}`);
+    return EXIT_REFUSED;
+  }
   const client = new AgentClient({
     url: args.server,
     slots,

@@ -28,7 +28,8 @@ type Managed = {
 
 type Events = {
   spawned: [slot: number, pid: number];
-  exited: [slot: number, code: number | null, signal: string | null, expected: boolean];
+  /** `lastLine`: the last stderr line (why it stopped). */
+  exited: [slot: number, code: number | null, signal: string | null, expected: boolean, lastLine: string];
 };
 
 /** Built CLI the agents run from: agent processes are compiled JS (fast start, no TypeScript loader). */
@@ -94,11 +95,12 @@ export class AgentLauncher extends EventEmitter<Events> {
     child.on('exit', (code, signal) => {
       if (managed.child === child) managed.child = null;
       const expected = managed.stopping;
-      this.emit('exited', spec.slot, code, signal, expected);
-      if (expected) return;
       const lastLine = managed.stderrTail.trim().split('\n').pop() ?? '';
+      this.emit('exited', spec.slot, code, signal, expected, lastLine);
+      if (expected) return;
       this.log.warn({ slot: spec.slot, code, signal, lastLine }, 'agent process exited');
-      if (!this.restart || code === 0) return;
+      // 0: stopped cleanly (shutdown, scenario switch); 2: refused its policy, which a restart would not change.
+      if (!this.restart || code === 0 || code === 2) return;
       // Quick crash loops back off; a process that ran a while restarts at once.
       const ranMs = Date.now() - managed.startedAt;
       const delay = this.restartDelayMs ?? (ranMs > 10_000 ? 100 : Math.min(10_000, 250 * 2 ** managed.restarts));

@@ -100,8 +100,10 @@ export async function main(argv: string[]): Promise<number> {
     console.log(`agents: ${server.world.agentCount} x ${label}`);
     server.tokens.forEach((token, slot) => launcher.start({ slot, token, model, caps: caps[slot] }));
   };
-  launcher.on('exited', (slot, code, signal, expected) => {
-    if (!expected && code !== 0) console.log(`\nagent ${slot} crashed (code ${code}, signal ${signal}); restarting`);
+  launcher.on('exited', (slot, code, signal, expected, lastLine) => {
+    if (expected || code === 0) return;
+    if (code === 2) console.log(`\nagent ${slot} refused to run, not restarting: ${lastLine.replace(/^kdmarl agent: /, '')}`);
+    else console.log(`\nagent ${slot} crashed (code ${code}, signal ${signal}); restarting${lastLine ? `: ${lastLine}` : ''}`);
   });
   console.log(`kdmarl up: ${server.world.name}, ${server.mode}${server.mode === 'realtime' ? ` at ${server.hz} Hz` : ''}`);
   console.log(`  viewer: ${server.httpUrl}?token=${server.controlToken}`);

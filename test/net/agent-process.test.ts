@@ -40,7 +40,7 @@ describe('kdmarl agent process', () => {
     });
     const agent = spawnAgent(server, 0, ['--model', policy, '--flops', '10']);
     spawned.push(agent);
-    expect(await agent.exit).toBe(1);
+    expect(await agent.exit).toBe(2);
     expect(agent.stderr()).toMatch(/FLOPs cap/);
     expect(claimed).toBe(false);
   });

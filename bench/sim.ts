@@ -112,9 +112,13 @@ export const SIM_SCENARIOS: readonly { scenario: string; physics: string }[] = [
   { scenario: 'spread', physics: 'matter' },
   { scenario: 'speaker_listener', physics: 'mpe' },
   { scenario: '3m', physics: 'matter' },
+  { scenario: '3m', physics: 'kinematic' },
   { scenario: '8m', physics: 'matter' },
+  { scenario: '8m', physics: 'kinematic' },
   { scenario: '3s5z', physics: 'matter' },
+  { scenario: '3s5z', physics: 'kinematic' },
   { scenario: 'MMM', physics: 'matter' },
+  { scenario: 'MMM', physics: 'kinematic' },
 ];
 
 export async function benchSim(options: { seconds: number; log: (line: string) => void }): Promise<{ figures: SimFigure[]; missing: string[] }> {
@@ -135,7 +139,7 @@ export async function benchSim(options: { seconds: number; log: (line: string) =
     ] as const) {
       const envStepsPerSecond = Math.round(run(make, options.seconds));
       figures.push({ scenario, physics, mode, envStepsPerSecond, agents });
-      options.log(`sim  ${scenario.padEnd(17)} ${physics.padEnd(7)} ${mode.padEnd(12)} ${envStepsPerSecond.toLocaleString('en-US').padStart(11)} env steps/s`);
+      options.log(`sim  ${scenario.padEnd(17)} ${physics.padEnd(9)} ${mode.padEnd(12)} ${envStepsPerSecond.toLocaleString('en-US').padStart(11)} env steps/s`);
     }
   }
   return { figures, missing };

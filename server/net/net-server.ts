@@ -37,6 +37,7 @@ import { LatencyHistogram, RecentWindow } from './latency-histogram.ts';
 import { ReplayRecorder } from './replay-recorder.ts';
 import { SnapshotBuilder } from './snapshot-builder.ts';
 import { newToken, tokensEqual } from './tokens.ts';
+import type { ObservationView } from '../views/view.ts';
 import { WorldSession, type EpisodeEnd } from './world-session.ts';
 
 export type HttpHandler = (req: IncomingMessage, res: ServerResponse, next?: () => void) => void;
@@ -483,10 +484,10 @@ export class NetServer extends EventEmitter<Events> {
       views.push(view);
     }
     // Compile every view before touching any slot, so a bad view leaves the world as it was.
-    const compiled = [];
+    const compiled: ObservationView[] = [];
     for (let k = 0; k < hello.slots.length; k++) {
       try {
-        compiled.push(world.setStudentView(hello.slots[k].slot, views[k]));
+        compiled.push(world.compileStudentView(hello.slots[k].slot, views[k]));
       } catch (error) {
         this.reject(client, CLOSE_CODES.badMessage, `slot ${hello.slots[k].slot}: ${(error as Error).message}`);
         return;
@@ -498,6 +499,7 @@ export class NetServer extends EventEmitter<Events> {
     client.frameLimit = LIMITS.agentFrameBytesBase + LIMITS.agentFrameBytesPerSlot * client.slots.length;
     client.bucket = new TokenBucket(LIMITS.agentRate, performance.now());
     const infos: SlotInfo[] = [];
+    hello.slots.forEach((claim, k) => world.setStudentView(claim.slot, compiled[k]));
     for (const claim of hello.slots) {
       const slot = claim.slot;
       const previous = this.slotClient[slot];
@@ -529,7 +531,6 @@ export class NetServer extends EventEmitter<Events> {
       this.log.info({ slot, agent: world.sim.agentNames[slot], client: client.id, policy: claim.policy, pid: hello.pid, reconnect }, 'agent slot claimed');
       this.emit('claim', slot, reconnect);
     }
-    void compiled;
     this.layoutObservations();
     this.send(client, this.welcome(ROLES.agent, infos, false));
     if (!this.started) {

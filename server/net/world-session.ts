@@ -73,11 +73,13 @@ export class WorldSession {
     this.resetEpisode();
   }
 
-  /** Compile the view an agent asked for; throws a message naming the bad field. */
-  setStudentView(agent: number, spec: ViewSpec | undefined): ObservationView {
-    const view = new ObservationView(this.sim.layouts[agent], spec ?? this.defaultViews[agent], `view of ${this.sim.agentNames[agent]}`);
+  /** Compile the view an agent asked for (absent: its default student view); throws a message naming the bad field. */
+  compileStudentView(agent: number, spec: ViewSpec | undefined): ObservationView {
+    return new ObservationView(this.sim.layouts[agent], spec ?? this.defaultViews[agent], `view of ${this.sim.agentNames[agent]}`);
+  }
+
+  setStudentView(agent: number, view: ObservationView): void {
     this.studentViews[agent] = view;
-    return view;
   }
 
   /** Start a new episode (auto-reset and the `reset` control). Does not count the abandoned one. */

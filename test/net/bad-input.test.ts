@@ -146,6 +146,23 @@ describe('bad input closes only the offending client, with an application close 
     expect((await c.closed).code).toBe(CLOSE_CODES.badMessage);
   });
 
+  it('a hello with one bad view changes no slot', async () => {
+    const size = server.world.studentViews[0].size;
+    const c = await raw();
+    c.send({
+      kind: 'hello',
+      version: PROTOCOL_VERSION,
+      role: 'agent',
+      slots: [
+        { slot: 0, token: server.tokens[0], view: { blocks: ['self'] } },
+        { slot: 1, token: server.tokens[1], view: { blocks: ['no_such_block'] } },
+      ],
+    });
+    expect(String((await c.next('error')).message)).toMatch(/no_such_block/);
+    expect((await c.closed).code).toBe(CLOSE_CODES.badMessage);
+    expect(server.world.studentViews[0].size).toBe(size);
+  });
+
   it('no hello within the handshake timeout', async () => {
     const c = await raw();
     expect((await c.closed).code).toBe(CLOSE_CODES.handshakeTimeout);

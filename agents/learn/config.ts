@@ -80,9 +80,11 @@ export const DEFAULT_CONFIG: Omit<TrainConfig, 'scenario'> = {
 };
 
 /**
- * Per-scenario defaults. 2 x 256 is METHOD.md's teacher, but on one wasm core it trains 5-13x
- * slower than 2 x 64-128 (measured: see notes/training-section.md), so the MPE teachers default
- * to 2 x 128 and SMAC to 2 x 128 actors; raise them with --config where time allows.
+ * Per-scenario defaults. 2 x 256 is METHOD.md's teacher, but on one wasm core it trains 3x slower
+ * than 2 x 128 and 6x slower than 2 x 64 (spread, end to end: 1.7k / 5.2k / 10.7k agent-samples/s),
+ * too slow for hour-scale runs here. MPE teachers and 3m default to 2 x 128; the bigger SMAC maps
+ * (8-10 agents, 80-160 observation values, where the PPO update dominates) to MAPPO's own width,
+ * 2 x 64. Raise them with --config where time allows.
  */
 export const SCENARIO_DEFAULTS: Record<string, Partial<TrainConfig>> = {
   spread: { lr: 7e-4, criticLr: 7e-4, rolloutLength: 25, numEnvs: 64, epochs: 10, actorHidden: [128, 128], criticHidden: [128, 128], totalSteps: 3_000_000 },
@@ -90,10 +92,10 @@ export const SCENARIO_DEFAULTS: Record<string, Partial<TrainConfig>> = {
   reference: { lr: 7e-4, criticLr: 7e-4, rolloutLength: 25, numEnvs: 64, epochs: 15, actorHidden: [128, 128], criticHidden: [128, 128], totalSteps: 2_000_000 },
   tag: { lr: 7e-4, criticLr: 7e-4, rolloutLength: 25, numEnvs: 64, epochs: 10, actorHidden: [128, 128], criticHidden: [128, 128], totalSteps: 2_000_000 },
   '3m': { rolloutLength: 100, numEnvs: 16, epochs: 10, actorHidden: [128, 128], criticHidden: [128, 128], totalSteps: 600_000, evalEvery: 10 },
-  '8m': { rolloutLength: 100, numEnvs: 16, epochs: 10, actorHidden: [128, 128], criticHidden: [128, 128], totalSteps: 400_000, evalEvery: 10 },
-  '2s3z': { rolloutLength: 100, numEnvs: 16, epochs: 10, actorHidden: [128, 128], criticHidden: [128, 128], totalSteps: 600_000, evalEvery: 10 },
+  '8m': { rolloutLength: 100, numEnvs: 16, epochs: 10, actorHidden: [64, 64], criticHidden: [64, 64], totalSteps: 400_000, evalEvery: 10 },
+  '2s3z': { rolloutLength: 100, numEnvs: 16, epochs: 10, actorHidden: [64, 64], criticHidden: [64, 64], totalSteps: 600_000, evalEvery: 10 },
   '3s5z': { rolloutLength: 100, numEnvs: 16, epochs: 5, actorHidden: [128, 128], criticHidden: [128, 128], totalSteps: 2_000_000 },
-  MMM: { rolloutLength: 100, numEnvs: 16, epochs: 10, actorHidden: [128, 128], criticHidden: [128, 128], totalSteps: 600_000, evalEvery: 10 },
+  MMM: { rolloutLength: 100, numEnvs: 16, epochs: 10, actorHidden: [64, 64], criticHidden: [64, 64], totalSteps: 600_000, evalEvery: 10 },
 };
 
 /** Read and validate a JSON config file: a partial config; unknown fields are errors. */

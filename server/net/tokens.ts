@@ -1,6 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { writeFileAtomic } from '../../shared/atomic-write.ts';
 
 /** A fresh unguessable token (128 bits, URL-safe). */
 export function newToken(): string {
@@ -23,26 +22,7 @@ export type TokensFile = {
   slots: { slot: number; agent: string; token: string }[];
 };
 
-/**
- * Written atomically (temp file, fsync, rename) and created 0600 from the start, so the tokens are
- * never readable by other users, not even for the moment between create and chmod.
- */
+/** Written atomically and created 0600, so the tokens are never readable by other users. */
 export function writeTokensFile(path: string, tokens: TokensFile): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  try {
-    const fd = openSync(tmp, 'wx', 0o600);
-    try {
-      const bytes = Buffer.from(JSON.stringify(tokens, null, 2) + '\n');
-      let written = 0;
-      while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } catch (error) {
-    rmSync(tmp, { force: true });
-    throw error;
-  }
+  writeFileAtomic(path, JSON.stringify(tokens, null, 2) + '\n', 0o600);
 }

@@ -222,7 +222,7 @@ export function renderMarkdown(r: Report): string {
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...r.rows.map(
       (row) =>
-        `| ${row.name === 'teacher' ? 'teacher' : `${row.name}: ${row.description}`} | ${pct(row.winRate.mean)}${row.winRate.ci95 ? ` ± ${pct(row.winRate.ci95)}` : ''} | ${num(row.meanReturn.mean, 3)} ± ${num(row.meanReturn.ci95, 3)} | ${pct(row.retention.mean)}${row.retention.ci95 ? ` ± ${pct(row.retention.ci95)}` : ''} | ${Math.round(row.flopsPerDecision).toLocaleString('en-US')} | ${num(row.flopsRatio, 1)}x | ${row.params.toLocaleString('en-US')} | ${lat(row, 'typed-array')} | ${lat(row, 'tfjs')} |`,
+        `| ${row.name === 'teacher' ? 'teacher' : `${row.name}: ${row.description}`} | ${r.retentionOn === 'winRate' ? `${pct(row.winRate.mean)}${row.winRate.ci95 ? ` ± ${pct(row.winRate.ci95)}` : ''}` : 'n/a'} | ${num(row.meanReturn.mean, 3)} ± ${num(row.meanReturn.ci95, 3)} | ${pct(row.retention.mean)}${row.retention.ci95 ? ` ± ${pct(row.retention.ci95)}` : ''} | ${Math.round(row.flopsPerDecision).toLocaleString('en-US')} | ${num(row.flopsRatio, 1)}x | ${row.params.toLocaleString('en-US')} | ${lat(row, 'typed-array')} | ${lat(row, 'tfjs')} |`,
     ),
     '',
     `Teacher on tfjs vs students on the typed-array runtime: ${r.rows

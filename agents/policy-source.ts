@@ -24,6 +24,16 @@ export type PolicySource = {
   forSlot(info: SlotInfo, welcome: WelcomeMessage): Promise<DecisionPolicy>;
 };
 
+/** A policy that can say its masked action distribution (policy files: the net's softmax), for inspection. */
+export type DistributionPolicy = DecisionPolicy & {
+  /** Masked softmax for this observation, in a buffer the policy owns (read it before the next call). */
+  probabilities(observation: Float32Array, mask: Uint8Array): Float32Array;
+};
+
+export function hasDistribution(policy: DecisionPolicy): policy is DistributionPolicy {
+  return typeof (policy as Partial<DistributionPolicy>).probabilities === 'function';
+}
+
 export class CapError extends Error {
   constructor(message: string) {
     super(message);
@@ -82,12 +92,14 @@ function fileSource(file: PolicyFile, where: string, options: SourceOptions): Po
         throw new Error(`${where}: the net for ${info.agent} has ${runtime.actionCount} actions, slot ${info.slot} has ${info.actionCount}`);
       }
       const sample = options.sample === true;
-      return {
+      const policy: DistributionPolicy = {
         label: file.role,
         flops: runtime.flops,
         observationSize: runtime.observationSize,
         decide: sample ? (obs, mask, u) => runtime.actSample(obs, mask, u) : (obs, mask) => runtime.actGreedy(obs, mask),
+        probabilities: (obs, mask) => runtime.probabilities(obs, mask),
       };
+      return policy;
     },
   };
 }

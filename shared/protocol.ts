@@ -181,7 +181,12 @@ export const LIMITS = {
 export const FRAME = {
   /** server -> agent: [FRAME.obs, tick, episode, t, observations Float32Array, masks Uint8Array] */
   obs: 1,
-  /** agent -> server: [FRAME.act, tick, actions Int16Array | number[]]; -1 = no answer for that slot yet */
+  /**
+   * agent -> server: [FRAME.act, tick, actions Int16Array | number[], probabilities?]; -1 = no answer
+   * for that slot yet. The optional 4th element (sent only while the server asked with a
+   * ProbabilitiesRequest) is a Float32Array of every held slot's action distribution, concatenated
+   * in hello order (each slot's actionCount values); a slot's part is read only where its action is not -1.
+   */
   act: 2,
   /** server -> supervisor: see SupervisorStepFrame */
   step: 3,
@@ -189,7 +194,21 @@ export const FRAME = {
 
 /** Observations and masks of every slot the connection holds, concatenated in hello order. */
 export type ObservationFrame = [typeof FRAME.obs, number, number, number, Float32Array, Uint8Array];
-export type ActionFrame = [typeof FRAME.act, number, Int16Array | number[]];
+export type ActionFrame = [typeof FRAME.act, number, Int16Array | number[]] | [typeof FRAME.act, number, Int16Array | number[], Float32Array];
+
+/**
+ * server -> agent: start (`on`) or stop sending action distributions in action frames. The server
+ * asks only while a spectator inspects one of the connection's slots or shows the graph/role
+ * overlays, so the hot path carries nothing extra otherwise. Agents that do not know it ignore it.
+ */
+export type ProbabilitiesRequest = { kind: 'probabilities'; on: boolean };
+
+/**
+ * What an action distribution is, by what runs the slot: a policy file's masked softmax, the
+ * one-hot of a scripted heuristic's chosen action, or uniform over the allowed actions (random).
+ */
+export const PROBABILITY_KINDS = { softmax: 'softmax', oneHot: 'one-hot', uniform: 'uniform' } as const;
+export type ProbabilityKind = (typeof PROBABILITY_KINDS)[keyof typeof PROBABILITY_KINDS];
 
 /**
  * One env step for the supervisor: s_t, every agent's teacher and student observation o_t, masks,
@@ -341,6 +360,14 @@ export type ControlMessage = z.infer<typeof controlSchema>;
 
 export const inspectSchema = z.strictObject({ kind: z.literal('inspect'), agent: z.number().int().min(0) });
 
+/**
+ * spectator -> server: which overlays this spectator shows. While any spectator shows the graph or
+ * the roles, agents send their action distributions and snapshots carry `relations`, `roles` and
+ * `roleNames` (computed by the server from those distributions).
+ */
+export const overlaysSchema = z.strictObject({ kind: z.literal('overlays'), graph: z.boolean(), roles: z.boolean() });
+export type OverlaysMessage = z.infer<typeof overlaysSchema>;
+
 /** supervisor -> server: new weights (a policy file's bytes) for some slots (default all), swapped in at the next episode. */
 export const weightsSchema = z.strictObject({
   kind: z.literal('weights'),
@@ -365,17 +392,41 @@ export type ControlReply = { kind: 'control'; action: string; ok: boolean; error
 
 /**
  * The per-tick action frame guard (no zod on the hot path): returns the tick, or -1 when the
- * value is not an action frame for `slotCount` slots. Actions are read by the caller.
+ * value is not an action frame for `slotCount` slots (whose action counts sum to
+ * `probabilityCount`, the length the optional distributions element must have). Actions are read by the caller.
  */
-export function actionFrameTick(value: unknown, slotCount: number): number {
-  if (!Array.isArray(value) || value.length !== 3 || value[0] !== FRAME.act) return -1;
+export function actionFrameTick(value: unknown, slotCount: number, probabilityCount = -1): number {
+  if (!Array.isArray(value) || (value.length !== 3 && value.length !== 4) || value[0] !== FRAME.act) return -1;
   const tick = value[1];
   if (typeof tick !== 'number' || !Number.isInteger(tick) || tick < 0) return -1;
+  // Distributions: exactly the held slots' action counts, as a Float32Array (values are sanitised by the reader).
+  if (value.length === 4 && !(value[3] instanceof Float32Array && value[3].length === probabilityCount)) return -1;
   const actions = value[2] as unknown;
   if (actions instanceof Int16Array || actions instanceof Int32Array) return actions.length === slotCount ? tick : -1;
   if (!Array.isArray(actions) || actions.length !== slotCount) return -1;
   for (let i = 0; i < actions.length; i++) if (typeof actions[i] !== 'number') return -1;
   return tick;
+}
+
+/**
+ * Copy one slot's action distribution from the wire into `out` with NaN, infinite and negative
+ * values set to 0 and the rest renormalised; returns false (leaving `out` zeroed) when nothing
+ * positive remains.
+ */
+export function readDistribution(wire: Float32Array, from: number, count: number, out: Float32Array, to: number): boolean {
+  let sum = 0;
+  for (let a = 0; a < count; a++) {
+    const v = wire[from + a];
+    const p = Number.isFinite(v) && v > 0 ? v : 0;
+    out[to + a] = p;
+    sum += p;
+  }
+  if (!(sum > 0) || !Number.isFinite(sum)) {
+    out.fill(0, to, to + count);
+    return false;
+  }
+  for (let a = 0; a < count; a++) out[to + a] /= sum;
+  return true;
 }
 
 /** Clamp a wire number into an action index or -1 (no answer): NaN, fractions and out-of-range become -1. */

@@ -158,36 +158,8 @@ export function relationMatrices(embeddings: tf.Tensor3D, pairMask: tf.Tensor3D)
   return tf.mul(tf.div(distance, tf.add(mean, 1e-6)), pairMask) as tf.Tensor3D;
 }
 
-/** The same relation matrices in plain arrays, for the frozen teacher's embeddings. */
-export function relationMatricesPlain(embeddings: Float32Array[], width: number, rows: number, alive: (row: number, agent: number) => boolean, outRelation: Float32Array, outPairs: Float32Array): void {
-  const n = embeddings.length;
-  for (let r = 0; r < rows; r++) {
-    let sum = 0;
-    let count = 0;
-    const base = r * n * n;
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < n; j++) {
-        const live = i !== j && alive(r, i) && alive(r, j);
-        outPairs[base + i * n + j] = live ? 1 : 0;
-        if (!live) {
-          outRelation[base + i * n + j] = 0;
-          continue;
-        }
-        let s = 0;
-        for (let d = 0; d < width; d++) {
-          const x = embeddings[i][r * width + d] - embeddings[j][r * width + d];
-          s += x * x;
-        }
-        const distance = Math.sqrt(s + 1e-8);
-        outRelation[base + i * n + j] = distance;
-        sum += distance;
-        count++;
-      }
-    }
-    const mean = count > 0 ? sum / count : 1;
-    for (let k = 0; k < n * n; k++) outRelation[base + k] /= mean + 1e-6;
-  }
-}
+/** The same relation matrices in plain arrays (one implementation, in shared/relations.ts). */
+export { relationMatricesPlain } from '../../shared/relations.ts';
 
 /**
  * The scalar loss (for Adam.minimize) and its parts (kept tensors the caller reads and disposes

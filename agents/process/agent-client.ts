@@ -79,6 +79,10 @@ export class AgentClient extends EventEmitter<Events> {
   private readonly done: Promise<AgentExit>;
   private readonly reply: [number, number, Int16Array];
   private readonly partial: [number, number, Int16Array];
+  /** The same frames with every slot's action distribution appended, sent while the server asks. */
+  private readonly replyWithDistributions: [number, number, Int16Array, Float32Array];
+  private readonly partialWithDistributions: [number, number, Int16Array, Float32Array];
+  private sendDistributions = false;
   private welcomed = false;
   private generation = 0;
   private startedAt = performance.now();
@@ -96,6 +100,9 @@ export class AgentClient extends EventEmitter<Events> {
     const n = options.slots.length;
     this.reply = [FRAME.act, 0, new Int16Array(n)];
     this.partial = [FRAME.act, 0, new Int16Array(n)];
+    // The distributions buffer is sized at the welcome (the slots' action counts).
+    this.replyWithDistributions = [FRAME.act, 0, this.reply[2], new Float32Array(0)];
+    this.partialWithDistributions = [FRAME.act, 0, this.partial[2], new Float32Array(0)];
     this.done = new Promise((resolve) => {
       this.finish = resolve;
     });
@@ -131,6 +138,8 @@ export class AgentClient extends EventEmitter<Events> {
     ws.on('error', (error) => this.log.debug({ err: error.message }, 'socket error'));
     ws.on('open', () => {
       this.lastHeard = performance.now();
+      // A new connection starts without distributions until this server asks for them.
+      this.sendDistributions = false;
       const hello = {
         kind: 'hello',
         version: PROTOCOL_VERSION,
@@ -197,6 +206,9 @@ export class AgentClient extends EventEmitter<Events> {
         return this.onWelcome(message as unknown as WelcomeMessage);
       case 'weights':
         return this.onWeights(message.id as number, message.policy as Uint8Array);
+      case 'probabilities':
+        this.sendDistributions = message.on === true;
+        return;
       case 'error':
         this.log.error({ code: message.code, message: message.message }, 'server error');
         return;
@@ -239,6 +251,9 @@ export class AgentClient extends EventEmitter<Events> {
     }
     this.welcomed = true;
     this.welcomeMessage = welcome;
+    const distributions = new Float32Array(this.runners.reduce((sum, r) => sum + r.info.actionCount, 0));
+    this.replyWithDistributions[3] = distributions;
+    this.partialWithDistributions[3] = distributions;
     this.attempt = 0;
     this.lastWelcomeAt = performance.now();
     this.log.info(
@@ -274,6 +289,7 @@ export class AgentClient extends EventEmitter<Events> {
     if (!(observations instanceof Float32Array) || !(masks instanceof Uint8Array)) return;
     const runners = this.runners;
     const actions = this.reply[2];
+    const distributions = this.sendDistributions ? this.replyWithDistributions[3] : null;
     let obsOffset = 0;
     let maskOffset = 0;
     let delayed = 0;
@@ -281,6 +297,8 @@ export class AgentClient extends EventEmitter<Events> {
       const runner = runners[k];
       if (t === 0) runner.swapPending();
       const action = runner.decide(observations, obsOffset, masks, maskOffset, this.rng.uniform());
+      // Distributions are laid out like the masks: each slot's action count, in hello order.
+      if (distributions) runner.writeDistribution(distributions, maskOffset, action);
       obsOffset += runner.info.observationSize;
       maskOffset += runner.info.actionCount;
       const hold = runner.replyDelayMs + (this.options.extraDelayMs ?? 0);
@@ -295,7 +313,7 @@ export class AgentClient extends EventEmitter<Events> {
         actions[k] = action;
       }
     }
-    if (delayed < runners.length) this.sendActions(this.reply, request);
+    if (delayed < runners.length) this.sendActions(distributions ? this.replyWithDistributions : this.reply, request);
     if (!this.acted) {
       this.acted = true;
       this.emit('firstAction', performance.now() - this.startedAt);
@@ -305,14 +323,14 @@ export class AgentClient extends EventEmitter<Events> {
   /** One slot's answer after its cpu-share (or test) delay, alone in its frame. */
   private later(request: number, k: number, action: number, delayMs: number): void {
     setTimeout(() => {
-      const frame = this.partial;
+      const frame = this.sendDistributions ? this.partialWithDistributions : this.partial;
       frame[2].fill(-1);
       frame[2][k] = action;
       this.sendActions(frame, request);
     }, delayMs);
   }
 
-  private sendActions(frame: [number, number, Int16Array], request: number): void {
+  private sendActions(frame: [number, number, Int16Array] | [number, number, Int16Array, Float32Array], request: number): void {
     frame[1] = request;
     const faults = this.options.faults;
     const ws = this.ws;

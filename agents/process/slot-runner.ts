@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { SlotInfo } from '../../shared/protocol.ts';
 import type { Caps } from '../../shared/student-profile.ts';
 import type { DecisionPolicy } from '../baselines/decision-policy.ts';
+import { hasDistribution } from '../policy-source.ts';
 
 const WINDOW = 64;
 
@@ -66,6 +67,31 @@ export class SlotRunner {
     if (this.filled < WINDOW) this.filled++;
     this.decisions++;
     return action;
+  }
+
+  /**
+   * This slot's action distribution for the last `decide`, into `out` at `offset` (actionCount
+   * values), for the server's inspect panel and overlays. Outside the decision timing: it costs a
+   * second forward pass, paid only while the server asks. Policy files give their masked softmax;
+   * the random baseline is uniform over the allowed actions; scripted heuristics (no distribution)
+   * give the one-hot of the action they chose.
+   */
+  writeDistribution(out: Float32Array, offset: number, action: number): void {
+    const count = this.info.actionCount;
+    const policy = this.policy;
+    if (hasDistribution(policy)) {
+      const probs = policy.probabilities(this.observation, this.mask);
+      for (let a = 0; a < count; a++) out[offset + a] = probs[a];
+      return;
+    }
+    const mask = this.mask;
+    if (policy.label === 'random') {
+      let allowed = 0;
+      for (let a = 0; a < count; a++) allowed += mask[a];
+      for (let a = 0; a < count; a++) out[offset + a] = allowed > 0 && mask[a] === 1 ? 1 / allowed : 0;
+      return;
+    }
+    for (let a = 0; a < count; a++) out[offset + a] = a === action ? 1 : 0;
   }
 
   report(): { slot: number; decideMs: number; replyMs: number; flops: number; decisions: number } {

@@ -54,12 +54,21 @@ export class ServerClient {
   readonly pendingWeights = new Map<number, number[]>();
   rssMb = 0;
   heapMb = 0;
+  /** Length of the optional distributions element of this connection's action frames (its slots' action counts). */
+  distributionCount = 0;
+  /** Whether this connection was last asked to send action distributions. */
+  distributionsOn = false;
 
   // --- spectators ---
   control = false;
   snapshotIntervalMs = 50;
   lastSnapshotAt = 0;
   skippedSnapshots = 0;
+  /** Shows the graph or role overlay (the server then computes relations and roles). */
+  overlays = false;
+  /** Agent last inspected (-1 none) and when (performance.now); an inspection lapses when not renewed. */
+  inspecting = -1;
+  inspectedAt = 0;
 
   // --- supervisors ---
   teacherObservations = true;

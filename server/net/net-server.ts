@@ -19,10 +19,12 @@ import {
   controlSchema,
   helloSchema,
   inspectSchema,
+  overlaysSchema,
   weightsAckSchema,
   weightsSchema,
   type ControlReply,
   type ErrorMessage,
+  type ProbabilitiesRequest,
   type Fallback,
   type Hello,
   type SlotInfo,
@@ -33,6 +35,7 @@ import {
 import type { ViewSpec } from '../../shared/view-spec.ts';
 import { describeZodError } from '../../shared/zod-error.ts';
 import { ServerClient, TokenBucket } from './client.ts';
+import { AgentDistributions, probabilityKind } from './distributions.ts';
 import { LatencyHistogram, RecentWindow } from './latency-histogram.ts';
 import { ReplayRecorder } from './replay-recorder.ts';
 import { SnapshotBuilder } from './snapshot-builder.ts';
@@ -175,6 +178,10 @@ export class NetServer extends EventEmitter<Events> {
   private stepMasks = new Uint8Array(0);
   private stepActions = new Int16Array(0);
   private snapshots!: SnapshotBuilder;
+  private distributions!: AgentDistributions;
+  /** Some spectator shows the graph or role overlay: snapshots carry relations and roles. */
+  private structureWanted = false;
+  private inspected = new Uint8Array(0);
   readonly roundTrips = new LatencyHistogram();
   decisions = 0;
   /** Live agent-ticks: decisions that were due (the denominator of the miss rate). */
@@ -385,9 +392,11 @@ export class NetServer extends EventEmitter<Events> {
       this.slotClient[slot] = null;
       this.connectedFlags[slot] = 0;
       if (this.inFlight && !this.answered[slot] && this.world.sim.alive[slot] === 1) this.pending--;
+      this.distributions.forget(slot);
       this.log.info({ slot, agent: this.world.sim.agentNames[slot] }, 'agent slot released');
       this.emit('release', slot);
     }
+    if (client.role === ROLES.spectator) this.updateDistributionRequests();
     if (this.inFlight && this.mode === 'lockstep') this.maybeFinish();
   }
 
@@ -497,6 +506,7 @@ export class NetServer extends EventEmitter<Events> {
     client.role = ROLES.agent;
     client.slots = hello.slots.map((c) => c.slot);
     client.frameLimit = LIMITS.agentFrameBytesBase + LIMITS.agentFrameBytesPerSlot * client.slots.length;
+    client.distributionCount = client.slots.reduce((sum, s) => sum + world.sim.actionCounts[s], 0);
     client.bucket = new TokenBucket(LIMITS.agentRate, performance.now());
     const infos: SlotInfo[] = [];
     hello.slots.forEach((claim, k) => world.setStudentView(claim.slot, compiled[k]));
@@ -515,6 +525,7 @@ export class NetServer extends EventEmitter<Events> {
       this.slotCaps[slot] = { ...claim.caps };
       this.slotDeadline[slot] = claim.caps.deadlineMs ?? this.defaultDeadlineMs;
       this.recent[slot].clear();
+      this.distributions.forget(slot);
       const view = world.studentViews[slot];
       infos.push({
         slot,
@@ -533,6 +544,7 @@ export class NetServer extends EventEmitter<Events> {
     }
     this.layoutObservations();
     this.send(client, this.welcome(ROLES.agent, infos, false));
+    this.updateDistributionRequests();
     if (!this.started) {
       if (this.slotClient.every((c) => c !== null)) this.start();
     } else if (this.inFlight) {
@@ -634,10 +646,20 @@ export class NetServer extends EventEmitter<Events> {
       if (kind === 'inspect') {
         const parsed = inspectSchema.safeParse(value);
         if (!parsed.success || parsed.data.agent >= this.world.agentCount) return this.reject(client, CLOSE_CODES.badMessage, 'bad inspect request');
+        client.inspecting = parsed.data.agent;
+        client.inspectedAt = performance.now();
+        this.updateDistributionRequests();
         return this.send(client, this.inspectReply(parsed.data.agent));
       }
+      if (kind === 'overlays') {
+        const parsed = overlaysSchema.safeParse(value);
+        if (!parsed.success) return this.reject(client, CLOSE_CODES.badMessage, `bad overlays message: ${describeZodError(parsed.error)}`);
+        client.overlays = parsed.data.graph || parsed.data.roles;
+        this.updateDistributionRequests();
+        return;
+      }
       if (Array.isArray(value) || kind === 'weights') return this.reject(client, CLOSE_CODES.notAllowed, 'spectators cannot act');
-      return this.reject(client, CLOSE_CODES.badMessage, `spectators send control and inspect messages, not '${String(kind)}'`);
+      return this.reject(client, CLOSE_CODES.badMessage, `spectators send control, inspect and overlays messages, not '${String(kind)}'`);
     }
     if (client.role === ROLES.supervisor) {
       if (kind === 'weights') return this.onWeights(client, value);
@@ -762,7 +784,44 @@ export class NetServer extends EventEmitter<Events> {
       deadlineMs: this.slotDeadline[agent],
       flops: this.flops[agent],
       policy: this.slotPolicy[agent],
+      ...this.inspectedDistribution(agent),
     };
+  }
+
+  /** The inspected agent's action distribution (asked for by the inspection itself), or why there is none yet. */
+  private inspectedDistribution(agent: number): Record<string, unknown> {
+    const probs = this.distributions.of(agent, this.request);
+    if (probs) return { probs, probsKind: probabilityKind(this.slotPolicy[agent]) };
+    if (!this.slotClient[agent]) return { probs: null, probsNote: 'no agent holds this slot' };
+    if (this.world.sim.alive[agent] !== 1) return { probs: null, probsNote: 'dead: no decisions' };
+    return { probs: null, probsNote: 'asked the agent; arrives with its next answer' };
+  }
+
+  /**
+   * Ask agent connections to start or stop sending action distributions: all of them while a
+   * spectator shows the graph or role overlay, else only those holding an inspected agent
+   * (an inspection lapses when the viewer stops renewing it). Only changes are sent.
+   */
+  private updateDistributionRequests(): void {
+    const now = performance.now();
+    const n = this.world.agentCount;
+    const inspected = this.inspected;
+    inspected.fill(0);
+    let structure = false;
+    for (const client of this.clients) {
+      if (client.role !== ROLES.spectator || client.closed) continue;
+      if (client.overlays) structure = true;
+      if (client.inspecting >= 0 && client.inspecting < n && now - client.inspectedAt < INSPECT_LAPSE_MS) inspected[client.inspecting] = 1;
+    }
+    this.structureWanted = structure;
+    for (const client of this.clients) {
+      if (client.role !== ROLES.agent || client.closed) continue;
+      let want = structure;
+      for (const s of client.slots) if (inspected[s] === 1) want = true;
+      if (want === client.distributionsOn) continue;
+      client.distributionsOn = want;
+      this.send(client, { kind: 'probabilities', on: want } satisfies ProbabilitiesRequest);
+    }
   }
 
   /** Switch scenario: agents and supervisors are closed (their spaces changed), spectators get the new scene. */
@@ -810,6 +869,9 @@ export class NetServer extends EventEmitter<Events> {
     this.stepMasks = new Uint8Array(this.world.io.masks.length);
     this.stepActions = new Int16Array(n);
     this.snapshots = new SnapshotBuilder(this.world, { connected: this.connectedFlags, latencyMs: this.latencyMedian, misses: this.misses, flops: this.flops });
+    const sim = this.world.sim;
+    this.distributions = new AgentDistributions(sim.actionNames ?? [], sim.actionCounts, this.world.io.maskOffsets);
+    this.inspected = new Uint8Array(n);
     this.roundTrips.clear();
     this.decisions = 0;
     this.due = 0;
@@ -990,9 +1052,9 @@ export class NetServer extends EventEmitter<Events> {
 
   private onAction(client: ServerClient, frame: unknown[], now: number): void {
     const slots = client.slots;
-    const request = actionFrameTick(frame, slots.length);
+    const request = actionFrameTick(frame, slots.length, client.distributionCount);
     if (request < 0) {
-      this.reject(client, CLOSE_CODES.badMessage, `bad action frame: expected [${FRAME.act}, tick, ${slots.length} actions]`);
+      this.reject(client, CLOSE_CODES.badMessage, `bad action frame: expected [${FRAME.act}, tick, ${slots.length} actions, optional Float32Array of ${client.distributionCount} probabilities]`);
       return;
     }
     if (request !== this.request || !this.inFlight) {
@@ -1000,6 +1062,7 @@ export class NetServer extends EventEmitter<Events> {
       return;
     }
     const actions = frame[2] as ArrayLike<number>;
+    if (frame.length === 4) this.distributions.store(slots, actions, frame[3] as Float32Array, request, (slot) => this.slotClient[slot] === client);
     const world = this.world;
     const rt = now - client.sentAt;
     for (let k = 0; k < slots.length; k++) {
@@ -1170,7 +1233,7 @@ export class NetServer extends EventEmitter<Events> {
     let bytes: Buffer | null = null;
     const snapshot = (): Buffer => {
       if (!bytes) {
-        const message = this.snapshots.build(Date.now(), this.tickRate(), this.paused);
+        const message = this.snapshots.build(Date.now(), this.tickRate(), this.paused, this.snapshotStructure());
         for (let i = 0; i < this.world.agentCount; i++) this.latencyMedian[i] = this.recent[i].median();
         bytes = this.packr.pack(message);
         this.recorder?.write(message);
@@ -1195,11 +1258,17 @@ export class NetServer extends EventEmitter<Events> {
     if (!force && client.ws.bufferedAmount > LIMITS.spectatorBufferedBytes) return;
     for (let i = 0; i < this.world.agentCount; i++) this.latencyMedian[i] = this.recent[i].median();
     client.lastSnapshotAt = now;
-    client.ws.send(this.packr.pack(this.snapshots.build(Date.now(), this.tickRate(), this.paused)));
+    client.ws.send(this.packr.pack(this.snapshots.build(Date.now(), this.tickRate(), this.paused, this.snapshotStructure())));
+  }
+
+  /** Relations and roles for snapshots, only while a spectator shows them and distributions are coming in. */
+  private snapshotStructure(): ReturnType<AgentDistributions['compute']> {
+    return this.structureWanted ? this.distributions.compute(this.world.sim.alive, this.request) : null;
   }
 
   /** Paused or idle worlds still tell spectators so (once a second). */
   private idleSnapshots(): void {
+    this.updateDistributionRequests();
     const now = performance.now();
     for (const client of this.clients) {
       if (client.role !== ROLES.spectator || client.closed) continue;
@@ -1287,6 +1356,8 @@ export class NetServer extends EventEmitter<Events> {
 }
 
 const NO_VALUES = new Float32Array(0);
+/** The viewer renews an open inspection every 500 ms; without renewal the agent stops sending distributions. */
+const INSPECT_LAPSE_MS = 3000;
 
 function clampNumber(value: number | undefined, min: number, max: number, fallback: number): number {
   if (value === undefined || !Number.isFinite(value)) return fallback;

@@ -1,4 +1,5 @@
 import type { SnapshotMessage } from '../../shared/protocol.ts';
+import type { DistributionStructure } from '../../shared/relations.ts';
 import type { WorldSession } from './world-session.ts';
 
 export type AgentStatusArrays = {
@@ -47,8 +48,13 @@ export class SnapshotBuilder {
   }
 
   private readonly world: WorldSession;
+  private roleNames: string[] | null = null;
 
-  build(now: number, tickRate: number, paused: boolean): SnapshotMessage {
+  /**
+   * `structure`: relations and roles from the agents' action distributions (the graph and role
+   * overlays), or null to leave them out of this snapshot.
+   */
+  build(now: number, tickRate: number, paused: boolean, structure: DistributionStructure | null = null): SnapshotMessage {
     const world = this.world;
     const sim = world.sim;
     const m = this.message;
@@ -72,6 +78,16 @@ export class SnapshotBuilder {
     m.score.meanReturn = world.meanReturn;
     m.tickRate = tickRate;
     m.paused = paused;
+    if (structure) {
+      m.relations = structure.relations;
+      m.roles = structure.roles;
+      m.roleNames = this.roleNames ??= [...structure.roleNames];
+    } else if (m.relations !== undefined) {
+      // Deleted, not set to undefined: msgpack would still write the keys.
+      delete m.relations;
+      delete m.roles;
+      delete m.roleNames;
+    }
     return m;
   }
 }

@@ -1,9 +1,13 @@
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AgentClient } from '../../agents/process/agent-client.ts';
+import { loadPolicySource } from '../../agents/policy-source.ts';
+import { encode } from '../../shared/codec.ts';
+import { POLICY_FORMAT, POLICY_FORMAT_VERSION, type PolicyFile } from '../../shared/model-format.ts';
 import { createStaticHandler } from '../../server/http/static-handler.ts';
 import { NetServer } from '../../server/net/net-server.ts';
 import { buildViewer, launchBrowser, screenshotPath, trackPageErrors } from './harness.ts';
@@ -31,13 +35,13 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-function startServer(port = 0, record?: string): NetServer {
+function startServer(port = 0, record?: string, hz = 20): NetServer {
   return new NetServer({
     scenario: '3m',
     host: '127.0.0.1',
     port,
     mode: 'realtime',
-    hz: 20,
+    hz,
     seed: 5,
     waitForAgents: false,
     controlToken: TOKEN,
@@ -133,6 +137,72 @@ describe('viewer against kdmarl serve', () => {
     } finally {
       await replayPage.close();
       await replayServer.close();
+    }
+  });
+
+  it('shows a student policy’s action probabilities and the relation graph and roles computed from them', async () => {
+    const server = startServer(0, undefined, 8);
+    await server.listen();
+    // A hand-made student for 3m's default student views: one linear layer, fixed weights (no training needed to have distributions).
+    const world = server.world;
+    const file: PolicyFile = {
+      format: POLICY_FORMAT,
+      version: POLICY_FORMAT_VERSION,
+      scenario: '3m',
+      role: 'student',
+      producedBy: 'viewer-server.test',
+      agents: Object.fromEntries(world.sim.agentNames.map((name, i) => [name, { net: name, view: world.defaultViews[i] }])),
+      nets: Object.fromEntries(
+        world.sim.agentNames.map((name, i) => {
+          const inputs = world.studentViews[i].size;
+          const outputs = world.sim.actionCounts[i];
+          const weight = Float32Array.from({ length: inputs * outputs }, (_, k) => Math.sin(k * (i + 1)));
+          return [name, { inputSize: inputs, layers: [{ kind: 'dense' as const, inputSize: inputs, outputSize: outputs, activation: 'linear' as const, weight, bias: new Float32Array(outputs) }] }];
+        }),
+      ),
+    };
+    const policyPath = join(dir, '3m-student.msgpack');
+    writeFileSync(policyPath, encode(file));
+    const agent = new AgentClient({
+      url: server.url,
+      slots: world.sim.agentNames.map((_, slot) => ({ slot, token: server.tokens[slot] })),
+      source: await loadPolicySource(policyPath),
+      caps: {},
+      log: pino({ level: 'silent' }),
+    });
+    void agent.run();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    const errors = trackPageErrors(page);
+    try {
+      await page.goto(`${server.httpUrl}?token=${TOKEN}`);
+      await page.waitForFunction(() => window.__viewer?.state().scenario === '3m' && window.__viewer.state().snapshots >= 3);
+      await page.evaluate(() => {
+        window.__viewer!.setOverlay('graph', true);
+        window.__viewer!.setOverlay('roles', true);
+      });
+      // The server asks the agent for distributions, and snapshots carry the relation matrix and roles.
+      await page.waitForFunction(() => window.__viewer!.overlayState().graphEdges > 0);
+      const overlays = await page.evaluate(() => window.__viewer!.overlayState());
+      expect(overlays.relations).toHaveLength(9);
+      expect(overlays.roleNames).toContain('attack');
+      for (const r of overlays.roles!) expect(r).toBeGreaterThanOrEqual(-1);
+      expect(overlays.legend).toMatch(/role = most likely action category/);
+
+      const entity = (await state(page)).agentEntities[1]!;
+      await page.evaluate((e) => window.__viewer!.select(e), entity);
+      await page.waitForFunction(() => window.__viewer!.inspectProbabilities().values.some((v) => v !== '–'));
+      const shown = await page.evaluate(() => window.__viewer!.inspectProbabilities());
+      expect(shown.heading).toContain('policy softmax');
+      expect(shown.values).toHaveLength(world.sim.actionCounts[1]);
+      const total = shown.values.reduce((sum, v) => sum + Number(v), 0);
+      expect(Math.abs(total - 1)).toBeLessThan(0.06);
+      await page.waitForFunction(() => document.querySelector('#inspect-probs .bar > i:not([style*="width: 0%"])') !== null);
+      await page.screenshot({ path: screenshotPath('viewer-live-3m-probs-graph.png') });
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+      agent.stop();
+      await server.close();
     }
   });
 });

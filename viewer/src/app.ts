@@ -1,5 +1,5 @@
 import { closeCodeName, type SceneMessage } from '../../shared/protocol.ts';
-import { controlMessage, inspectMessage, type ControlAction } from './stream/control.ts';
+import { controlMessage, inspectMessage, overlaysMessage, type ControlAction } from './stream/control.ts';
 import { LiveConnection, type ConnectionStatus } from './stream/live-connection.ts';
 import { ReplayPlayer } from './stream/replay-player.ts';
 import { SnapshotBuffer } from './stream/snapshot-buffer.ts';
@@ -7,6 +7,7 @@ import { parseReplay, parseScene, parseSnapshot, WireError, type Snapshot } from
 import { Banner } from './ui/banner.ts';
 import { byId, Hud } from './ui/hud.ts';
 import { InspectPanel, parseInspectReply } from './ui/inspect-panel.ts';
+import { OverlayLegend } from './ui/overlay-legend.ts';
 import { FrameStats } from './frame-stats.ts';
 import { WorldView } from './world/world-view.ts';
 
@@ -34,6 +35,7 @@ export class ViewerApp {
   readonly banner = new Banner(byId('banner'));
   readonly hud = new Hud();
   readonly inspect = new InspectPanel();
+  readonly legend = new OverlayLegend(document.body);
   readonly frames = new FrameStats();
   scene: SceneMessage | null = null;
   buffer: SnapshotBuffer | null = null;
@@ -137,6 +139,8 @@ export class ViewerApp {
       } else if (kind === 'welcome') {
         const m = message as Record<string, unknown>;
         this.serverAcceptsControl = m['control'] === true;
+        // A new connection starts with no overlays on the server side.
+        if (this.world.overlays.graph || this.world.overlays.roles) this.sendOverlays();
         if (this.options.token && !this.serverAcceptsControl) this.note('the server refused the control token: read-only');
         this.setControlsEnabled(true);
       } else if (kind === 'error') {
@@ -280,6 +284,7 @@ export class ViewerApp {
       byId('btn-play').textContent = p.playing ? 'Pause' : 'Play';
     }
     this.inspect.update(scene, snap);
+    this.legend.update(this.world.overlays.graph, this.world.overlays.roles, snap);
     if (this.inspect.open && this.live && now - this.lastInspect >= INSPECT_INTERVAL_MS) {
       this.lastInspect = now;
       const agent = scene.entities[this.inspect.entity]?.agent ?? -1;
@@ -318,6 +323,18 @@ export class ViewerApp {
     });
   }
 
+  /** Show or hide an overlay; the graph and roles need the server to compute them, so it is told. */
+  setOverlay(key: 'ranges' | 'beams' | 'graph' | 'roles', on: boolean): void {
+    this.world.overlays[key] = on;
+    const input = document.getElementById(`tg-${key}`) as HTMLInputElement | null;
+    if (input) input.checked = on;
+    if (key === 'graph' || key === 'roles') this.sendOverlays();
+  }
+
+  private sendOverlays(): void {
+    this.live?.send(overlaysMessage(this.world.overlays.graph, this.world.overlays.roles));
+  }
+
   private sendControl(action: ControlAction, value?: number | string): void {
     const token = this.options.token;
     if (!token) {
@@ -353,9 +370,7 @@ export class ViewerApp {
     const toggle = (id: string, key: 'ranges' | 'beams' | 'graph' | 'roles'): void => {
       const input = byId<HTMLInputElement>(id);
       this.world.overlays[key] = input.checked;
-      input.addEventListener('change', () => {
-        this.world.overlays[key] = input.checked;
-      });
+      input.addEventListener('change', () => this.setOverlay(key, input.checked));
     };
     toggle('tg-ranges', 'ranges');
     toggle('tg-beams', 'beams');

@@ -40,6 +40,10 @@ export type ViewerTestHook = {
   /** An entity's position as drawn this instant (interpolated), in simulation coordinates. */
   positionOf(entity: number): { x: number; y: number } | null;
   setOverlay(name: 'graph' | 'roles' | 'ranges' | 'beams', on: boolean): void;
+  /** The graph and role overlays as last drawn, from the stream's relations and roles. */
+  overlayState(): { graphEdges: number; relations: number[] | null; roles: number[] | null; roleNames: string[]; legend: string };
+  /** The inspect panel's probability bars as shown (value text per action) and the heading. */
+  inspectProbabilities(): { heading: string; values: string[] };
 };
 
 declare global {
@@ -90,10 +94,17 @@ export function installTestHook(app: ViewerApp): void {
       const positions = app.buffer?.latest ? app.buffer.sample(performance.now()) : null;
       return positions ? { x: positions[2 * entity]!, y: positions[2 * entity + 1]! } : null;
     },
-    setOverlay: (name, on) => {
-      app.world.overlays[name] = on;
-      const input = document.getElementById(`tg-${name}`) as HTMLInputElement | null;
-      if (input) input.checked = on;
+    setOverlay: (name, on) => app.setOverlay(name, on),
+    overlayState: () => {
+      const extras = app.buffer?.latest?.extras ?? null;
+      return {
+        graphEdges: app.world.graphEdges,
+        relations: extras?.relations ? [...extras.relations] : null,
+        roles: extras?.roles ? [...extras.roles] : null,
+        roleNames: extras?.roleNames ?? [],
+        legend: document.getElementById('overlay-legend')?.textContent ?? '',
+      };
     },
+    inspectProbabilities: () => app.inspect.shownProbabilities(),
   };
 }

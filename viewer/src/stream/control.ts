@@ -13,3 +13,8 @@ export function controlMessage(token: string, action: ControlAction, value?: num
 export function inspectMessage(agent: number): Record<string, unknown> {
   return { kind: 'inspect', agent };
 }
+
+/** Which overlays this viewer shows: the server computes relations and roles only while some viewer shows them. */
+export function overlaysMessage(graph: boolean, roles: boolean): Record<string, unknown> {
+  return { kind: 'overlays', graph, roles };
+}

@@ -11,6 +11,10 @@ export type InspectReply = {
   teacher: ArrayLike<number> | null;
   student: ArrayLike<number> | null;
   probs: ArrayLike<number> | null;
+  /** What the distribution is: 'softmax' (a policy file), 'one-hot' (a scripted heuristic's choice), 'uniform' (random). */
+  probsKind: string | null;
+  /** Why there are no probabilities (yet), as the server says. */
+  probsNote: string | null;
   flopsCap: number | null;
   deadlineMs: number | null;
   /** What runs the slot ('student', 'scripted', ...). */
@@ -35,6 +39,8 @@ export function parseInspectReply(message: Record<string, unknown>): InspectRepl
     teacher: numbers(message['teacher'] ?? message['teacherObs']),
     student: numbers(message['student'] ?? message['studentObs']),
     probs: numbers(message['probs'] ?? message['actionProbs']),
+    probsKind: typeof message['probsKind'] === 'string' ? message['probsKind'] : null,
+    probsNote: typeof message['probsNote'] === 'string' ? message['probsNote'] : null,
     flopsCap: finite(message['flopsCap'] ?? message['cap']),
     deadlineMs: finite(message['deadlineMs']),
     policy: typeof message['policy'] === 'string' ? message['policy'] : null,
@@ -56,6 +62,7 @@ export class InspectPanel {
   private teacherRows: Row[] = [];
   private studentRows: Row[] = [];
   private probRows: { fill: HTMLElement; value: HTMLElement; name: HTMLElement }[] = [];
+  private probHeading: HTMLElement | null = null;
   entity = -1;
   reply: InspectReply | null = null;
 
@@ -75,9 +82,11 @@ export class InspectPanel {
     this.studentCount.textContent = agent ? `(${agent.studentLabels.length})` : '';
     this.probs.replaceChildren();
     this.probRows = [];
+    this.probHeading = null;
     if (agent) {
       const heading = document.createElement('h4');
       heading.textContent = 'action probabilities';
+      this.probHeading = heading;
       const grid = document.createElement('div');
       grid.className = 'probs';
       this.probRows = agent.actionNames.map((name, i) => {
@@ -96,6 +105,11 @@ export class InspectPanel {
       this.probs.append(heading, grid);
     }
     this.root.hidden = false;
+  }
+
+  /** The bars as shown, for tests: the heading and each action's value text. */
+  shownProbabilities(): { heading: string; values: string[] } {
+    return { heading: this.probHeading?.textContent ?? '', values: this.probRows.map((row) => row.value.textContent ?? '') };
   }
 
   hide(): void {
@@ -152,7 +166,7 @@ export class InspectPanel {
       );
       if (this.reply?.deadlineMs != null) entries.push(['deadline', `${this.reply.deadlineMs} ms`]);
       if (this.reply?.policy) entries.push(['policy', this.reply.policy]);
-      if (this.reply && !this.reply.probs) entries.push(['action probabilities', 'not sent by the server']);
+      if (this.reply && this.reply.agent === a && !this.reply.probs) entries.push(['action probabilities', this.reply.probsNote ?? 'not sent by the server']);
       const roles = snap.extras.roles;
       if (roles) entries.push(['role', snap.extras.roleNames[roles[a]!] ?? `#${roles[a]}`]);
       const relations = snap.extras.relations;
@@ -176,6 +190,7 @@ export class InspectPanel {
     fill(this.teacherRows, reply?.teacher ?? null);
     fill(this.studentRows, reply?.student ?? null);
     const probs = reply?.probs ?? null;
+    if (this.probHeading) this.probHeading.textContent = `action probabilities${probs ? ` · ${KIND_LABELS[reply?.probsKind ?? ''] ?? reply?.probsKind ?? 'unlabelled'}` : ''}`;
     const taken = a >= 0 ? agents.lastAction[a]! : -1;
     this.probRows.forEach((row, i) => {
       const p = probs && i < probs.length ? probs[i]! : null;
@@ -185,6 +200,12 @@ export class InspectPanel {
     });
   }
 }
+
+const KIND_LABELS: Record<string, string> = {
+  softmax: 'policy softmax',
+  'one-hot': 'scripted: one-hot of its choice',
+  uniform: 'random: uniform over allowed',
+};
 
 function fill(rows: Row[], values: ArrayLike<number> | null): void {
   for (let i = 0; i < rows.length; i++) {

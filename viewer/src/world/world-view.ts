@@ -34,7 +34,8 @@ import { UnitLayer } from './units.ts';
 
 export const BACKGROUND = '#0b1020';
 const GROUND = '#1e293b';
-const ROLE_COLORS = ['#f59e0b', '#a855f7', '#14b8a6', '#ec4899', '#84cc16', '#f97316', '#06b6d4', '#eab308'].map((c) => new Color(c));
+export const ROLE_COLORS_CSS = ['#f59e0b', '#a855f7', '#14b8a6', '#ec4899', '#84cc16', '#f97316', '#06b6d4', '#eab308'] as const;
+const ROLE_COLORS = ROLE_COLORS_CSS.map((c) => new Color(c));
 const ATTACK_COLOR = new Color('#fb923c');
 const HEAL_COLOR = new Color('#4ade80');
 const LINK_COLOR = new Color('#fde047');
@@ -284,9 +285,12 @@ export class WorldView {
     if (this.overlays.graph && relations) {
       const n = agents.length;
       const lift = this.mapSize * 0.01;
+      // Relations are distances over their mean (around 1): brightness is relative to the largest this snapshot.
+      let largest = 0;
+      for (let k = 0; k < n * n; k++) if (relations[k]! > largest) largest = relations[k]!;
       for (let i = 0; i < n; i++) {
         for (let j = i + 1; j < n; j++) {
-          const w = Math.max(relations[i * n + j]!, relations[j * n + i]!);
+          const w = Math.max(relations[i * n + j]!, relations[j * n + i]!) / (largest || 1);
           if (!(w > 0.05)) continue;
           const a = agents[i]!.entity;
           const b = agents[j]!.entity;
@@ -311,7 +315,8 @@ export class WorldView {
     markers.count = agents.length;
     for (let i = 0; i < agents.length; i++) {
       const e = agents[i]!.entity;
-      const r = snapshot.alive[e] ? this.units!.radiusOf(e) : 0;
+      // Role -1: no action distribution for this agent (dead, or its agent does not send one).
+      const r = snapshot.alive[e] && roles[i]! >= 0 ? this.units!.radiusOf(e) : 0;
       this.tmp.set(positions[2 * e]!, this.mapSize * 0.002, -positions[2 * e + 1]!);
       this.matrix.makeScale(r, 1, r).setPosition(this.tmp);
       markers.setMatrixAt(i, this.matrix);
@@ -400,6 +405,11 @@ export class WorldView {
       if (e.kind === 'agent' || e.kind === 'unit') units++;
     });
     return { agents, units, entities };
+  }
+
+  /** Edges the graph overlay drew in the last frame. */
+  get graphEdges(): number {
+    return this.overlays.graph ? (this.graph?.count ?? 0) : 0;
   }
 
   get beamCount(): number {

@@ -26,7 +26,7 @@ describe('SMAC scenarios through the CLI', () => {
     const all = JSON.parse(await capture(() => scenarios(['--json'])));
     expect(all['3m']).toMatchObject({ family: 'smac', physics: 'matter', physicsModes: ['matter', 'kinematic'], maxSteps: 60, stateSize: 48 });
     expect(all['3m'].agents.agent_0).toMatchObject({ type: 'marine', observationSize: 30, actionCount: 9 });
-    expect(all['3m'].agents.agent_0.studentObservationSize).toBe(4 + 2 * 4 + 2 * 3 + 1);
+    expect(all['3m'].agents.agent_0.studentObservationSize).toBe(4 + 3 * 4 + 2 * 3 + 1);
     expect(all.MMM.agents.agent_9).toMatchObject({ type: 'medivac', observationSize: 160, actionCount: 16 });
     expect(all['2s3z'].agents.agent_0.studentObservationSize).not.toBe(all['2s3z'].agents.agent_2.studentObservationSize);
   });

@@ -84,6 +84,12 @@ export type SnapshotMessage = {
   relations?: Float32Array;
   roles?: Int32Array;
   roleNames?: string[];
+  /**
+   * Optional, sent with `relations` by a live server: every agent's latest action distribution
+   * (what the relations and roles were computed from), concatenated in agent order, each agent's
+   * actionCount values; zeros for an agent without one (its role is -1).
+   */
+  probabilities?: Float32Array;
 };
 
 /** Replay files: concatenated msgpack values, a header then snapshot messages (see `kdmarl serve --record`). */

@@ -1,6 +1,8 @@
 import { PROBABILITY_KINDS, readDistribution, type ProbabilityKind } from '../../shared/protocol.ts';
 import { DistributionStructure } from '../../shared/relations.ts';
 
+export type SnapshotStructure = { relations: Float32Array; roles: Int32Array; roleNames: string[]; probabilities: Float32Array };
+
 /** A distribution older than this many observation rounds is not shown (the agent stopped sending it). */
 const FRESH_ROUNDS = 2;
 
@@ -11,6 +13,8 @@ const FRESH_ROUNDS = 2;
  */
 export class AgentDistributions {
   readonly structure: DistributionStructure;
+  /** What a snapshot carries: the structure, and the distributions it came from (zeros where none is current). */
+  readonly snapshot: SnapshotStructure;
   /** Every agent's distribution back to back (agent i from `offsets[i]`). */
   private readonly values: Float32Array;
   private readonly offsets: readonly number[];
@@ -27,18 +31,20 @@ export class AgentDistributions {
     this.live = new Uint8Array(actionCounts.length);
     // Scenarios without action names still get one category per action ('other').
     this.structure = new DistributionStructure(actionCounts.map((count, i) => actionNames[i]?.length === count ? actionNames[i] : Array.from({ length: count }, () => '')));
+    this.snapshot = { relations: this.structure.relations, roles: this.structure.roles, roleNames: [...this.structure.roleNames], probabilities: new Float32Array(this.values.length) };
   }
 
   /**
    * Keep the distributions of a connection's action frame: `wire` holds its slots' parts in hello
-   * order; a slot's part is read where its action is not -1 (an answer) and `holds(slot)`.
+   * order; a slot's part is read where its action is not -1 (an answer) and `holders[slot]` is
+   * `holder` (the connection still holds it). No callback: this runs for every frame while on.
    */
-  store(slots: readonly number[], actions: ArrayLike<number>, wire: Float32Array, request: number, holds: (slot: number) => boolean): void {
+  store<T>(slots: readonly number[], actions: ArrayLike<number>, wire: Float32Array, request: number, holders: readonly (T | null)[], holder: T): void {
     let from = 0;
     for (let k = 0; k < slots.length; k++) {
       const i = slots[k];
       const count = this.counts[i];
-      if (actions[k] !== -1 && holds(i)) this.round[i] = readDistribution(wire, from, count, this.values, this.offsets[i]) ? request : 0;
+      if (actions[k] !== -1 && holders[i] === holder) this.round[i] = readDistribution(wire, from, count, this.values, this.offsets[i]) ? request : 0;
       from += count;
     }
   }
@@ -58,10 +64,16 @@ export class AgentDistributions {
     return this.values.slice(this.offsets[agent], this.offsets[agent] + this.counts[agent]);
   }
 
-  /** Relations and roles over agents that are alive and have a current distribution; null when none has. */
-  compute(alive: Uint8Array, request: number): DistributionStructure | null {
-    for (let i = 0; i < this.live.length; i++) this.live[i] = alive[i] === 1 && this.fresh(i, request) ? 1 : 0;
-    return this.structure.compute(this.values, this.offsets, this.live) > 0 ? this.structure : null;
+  /** Relations, roles and distributions over agents that are alive and have a current distribution; null when none has. */
+  compute(alive: Uint8Array, request: number): SnapshotStructure | null {
+    const shown = this.snapshot.probabilities;
+    for (let i = 0; i < this.live.length; i++) {
+      const live = alive[i] === 1 && this.fresh(i, request);
+      this.live[i] = live ? 1 : 0;
+      const from = this.offsets[i];
+      for (let a = 0; a < this.counts[i]; a++) shown[from + a] = live ? this.values[from + a] : 0;
+    }
+    return this.structure.compute(this.values, this.offsets, this.live) > 0 ? this.snapshot : null;
   }
 }
 

@@ -1062,7 +1062,7 @@ export class NetServer extends EventEmitter<Events> {
       return;
     }
     const actions = frame[2] as ArrayLike<number>;
-    if (frame.length === 4) this.distributions.store(slots, actions, frame[3] as Float32Array, request, (slot) => this.slotClient[slot] === client);
+    if (frame.length === 4) this.distributions.store(slots, actions, frame[3] as Float32Array, request, this.slotClient, client);
     const world = this.world;
     const rt = now - client.sentAt;
     for (let k = 0; k < slots.length; k++) {

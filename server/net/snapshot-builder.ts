@@ -1,5 +1,5 @@
 import type { SnapshotMessage } from '../../shared/protocol.ts';
-import type { DistributionStructure } from '../../shared/relations.ts';
+import type { SnapshotStructure } from './distributions.ts';
 import type { WorldSession } from './world-session.ts';
 
 export type AgentStatusArrays = {
@@ -48,13 +48,12 @@ export class SnapshotBuilder {
   }
 
   private readonly world: WorldSession;
-  private roleNames: string[] | null = null;
 
   /**
    * `structure`: relations and roles from the agents' action distributions (the graph and role
    * overlays), or null to leave them out of this snapshot.
    */
-  build(now: number, tickRate: number, paused: boolean, structure: DistributionStructure | null = null): SnapshotMessage {
+  build(now: number, tickRate: number, paused: boolean, structure: SnapshotStructure | null = null): SnapshotMessage {
     const world = this.world;
     const sim = world.sim;
     const m = this.message;
@@ -81,12 +80,14 @@ export class SnapshotBuilder {
     if (structure) {
       m.relations = structure.relations;
       m.roles = structure.roles;
-      m.roleNames = this.roleNames ??= [...structure.roleNames];
+      m.roleNames = structure.roleNames;
+      m.probabilities = structure.probabilities;
     } else if (m.relations !== undefined) {
       // Deleted, not set to undefined: msgpack would still write the keys.
       delete m.relations;
       delete m.roles;
       delete m.roleNames;
+      delete m.probabilities;
     }
     return m;
   }

@@ -142,13 +142,26 @@ describe('action distributions over the network', () => {
     expect(sum / (n * (n - 1))).toBeCloseTo(1, 3);
     expect(snap.roleNames).toEqual(['hold', 'move', 'attack', 'heal', 'say', 'other']);
     for (const r of snap.roles as Int32Array) expect(['hold', 'move']).toContain((snap.roleNames as string[])[r]);
+    // The distributions the structure came from ride along: each sums to 1, and each role is its largest category.
+    const all = snap.probabilities as Float32Array;
+    expect(all).toBeInstanceOf(Float32Array);
+    expect(all.length).toBe(n * 5);
+    for (let i = 0; i < n; i++) {
+      const p = all.subarray(5 * i, 5 * i + 5);
+      expect(p.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+      const hold = p[0];
+      expect((snap.roles as Int32Array)[i]).toBe(hold >= 1 - hold ? 0 : 1);
+    }
 
     // Overlays off again: snapshots stop carrying the structure.
     viewer.send({ kind: 'overlays', graph: false, roles: false });
     await nextEvent(server, 'tick');
     for (;;) {
       const next = await viewer.next('snap');
-      if (next.relations === undefined) break;
+      if (next.relations === undefined) {
+        expect(next.probabilities).toBeUndefined();
+        break;
+      }
     }
   });
 
@@ -161,6 +174,49 @@ describe('action distributions over the network', () => {
     const reply = await inspectUntilProbs(viewer, server, 1);
     expect(reply.probsKind).toBe('uniform');
     expect([...(reply.probs as Float32Array)]).toEqual(new Array(5).fill(Float32Array.from([0.2])[0]));
+  });
+
+  it('scripted agents report the one-hot of the action they chose', async () => {
+    server = await startServer({ scenario: 'spread', mode: 'lockstep' });
+    agents.push(await inProcessAgent(server, [0, 1, 2], 'scripted'));
+    await ticks(server, 2);
+    const viewer = await spectator(server);
+    raws.push(viewer);
+    const reply = await inspectUntilProbs(viewer, server, 0);
+    expect(reply.probsKind).toBe('one-hot');
+    const probs = [...(reply.probs as Float32Array)];
+    expect(probs.filter((p) => p === 1)).toHaveLength(1);
+    expect(probs.filter((p) => p === 0)).toHaveLength(4);
+  });
+
+  it('asks agents for distributions only while a spectator shows overlays or inspects their slot', async () => {
+    server = await startServer({ scenario: 'spread', mode: 'lockstep', waitForAgents: false });
+    const agent = new RawClient(server.url);
+    raws.push(agent);
+    await agent.opened();
+    agent.send({ kind: 'hello', version: PROTOCOL_VERSION, role: 'agent', slots: [{ slot: 1, token: server.tokens[1] }] });
+    await agent.next('welcome');
+    const viewer = await spectator(server);
+    raws.push(viewer);
+    await viewer.next('scene');
+    viewer.send({ kind: 'inspect', agent: 0 });
+    await viewer.next('inspect');
+    viewer.send({ kind: 'inspect', agent: 1 });
+    await viewer.next('inspect');
+    expect(await agent.next('probabilities')).toEqual({ kind: 'probabilities', on: true });
+    // The spectator leaves: nobody looks any more.
+    viewer.close();
+    expect(await agent.next('probabilities')).toEqual({ kind: 'probabilities', on: false });
+    const second = await spectator(server);
+    raws.push(second);
+    second.send({ kind: 'overlays', graph: false, roles: true });
+    expect(await agent.next('probabilities')).toEqual({ kind: 'probabilities', on: true });
+    second.send({ kind: 'overlays', graph: false, roles: false });
+    expect(await agent.next('probabilities')).toEqual({ kind: 'probabilities', on: false });
+    // Only the one request per change: inspecting slot 0 (another connection's) sent nothing here.
+    expect(agent.all.filter((m) => m.kind === 'probabilities')).toHaveLength(4);
+    second.send({ kind: 'overlays', graph: 'yes' });
+    expect((await second.closed).code).toBe(CLOSE_CODES.badMessage);
   });
 
   it('a malformed distributions element closes the agent with badMessage', async () => {

@@ -191,6 +191,7 @@ describe('viewer against kdmarl serve', () => {
       const entity = (await state(page)).agentEntities[1]!;
       await page.evaluate((e) => window.__viewer!.select(e), entity);
       await page.waitForFunction(() => window.__viewer!.inspectProbabilities().values.some((v) => v !== '–'));
+      await page.waitForFunction(() => window.__viewer!.inspectProbabilities().heading.includes('·'));
       const shown = await page.evaluate(() => window.__viewer!.inspectProbabilities());
       expect(shown.heading).toContain('policy softmax');
       expect(shown.values).toHaveLength(world.sim.actionCounts[1]);

@@ -137,6 +137,8 @@ export type SnapshotExtras = {
   /** Role index per agent, or absent. */
   roles: Int32Array | null;
   roleNames: string[];
+  /** Every agent's action distribution the structure came from (agent order, actionCount each), or absent. */
+  probabilities: Float32Array | null;
 };
 
 export type Snapshot = SnapshotMessage & { extras: SnapshotExtras };
@@ -151,6 +153,7 @@ export function parseSnapshot(value: unknown, scene: SceneMessage, where = 'snap
   if (!isObject(agents)) fail(`${where}.agents`, `expected an object, got ${describe(agents)}`);
   const relations = value['relations'];
   const roles = value['roles'];
+  const probabilities = value['probabilities'];
   return {
     kind: 'snap',
     tick: num(`${where}.tick`, value['tick']),
@@ -184,8 +187,15 @@ export function parseSnapshot(value: unknown, scene: SceneMessage, where = 'snap
       relations: relations == null ? null : typed(`${where}.relations`, relations, Float32Array, n * n),
       roles: roles == null ? null : typed(`${where}.roles`, roles, Int32Array, n),
       roleNames: value['roleNames'] == null ? [] : strings(`${where}.roleNames`, value['roleNames']),
+      probabilities: probabilities == null ? null : typed(`${where}.probabilities`, probabilities, Float32Array, actionTotal(scene)),
     },
   };
+}
+
+function actionTotal(scene: SceneMessage): number {
+  let total = 0;
+  for (const agent of scene.agents) total += agent.actionCount;
+  return total;
 }
 
 export type Replay = {

@@ -166,7 +166,7 @@ export class InspectPanel {
       );
       if (this.reply?.deadlineMs != null) entries.push(['deadline', `${this.reply.deadlineMs} ms`]);
       if (this.reply?.policy) entries.push(['policy', this.reply.policy]);
-      if (this.reply && this.reply.agent === a && !this.reply.probs) entries.push(['action probabilities', this.reply.probsNote ?? 'not sent by the server']);
+      if (this.reply && this.reply.agent === a && !this.reply.probs && !snapshotProbabilities(scene, snap, a)) entries.push(['action probabilities', this.reply.probsNote ?? 'not sent by the server']);
       const roles = snap.extras.roles;
       if (roles) entries.push(['role', snap.extras.roleNames[roles[a]!] ?? `#${roles[a]}`]);
       const relations = snap.extras.relations;
@@ -189,8 +189,11 @@ export class InspectPanel {
     const reply = this.reply && this.reply.agent === a ? this.reply : null;
     fill(this.teacherRows, reply?.teacher ?? null);
     fill(this.studentRows, reply?.student ?? null);
-    const probs = reply?.probs ?? null;
-    if (this.probHeading) this.probHeading.textContent = `action probabilities${probs ? ` · ${KIND_LABELS[reply?.probsKind ?? ''] ?? reply?.probsKind ?? 'unlabelled'}` : ''}`;
+    // The snapshot's distributions (while an overlay is on) are this tick's, like its roles; else the inspect reply's.
+    const probs = (a >= 0 ? snapshotProbabilities(scene, snap, a) : null) ?? reply?.probs ?? null;
+    // What they are comes with the inspect reply (the slot's policy); snapshots do not say.
+    const kind = probs && reply?.probsKind ? (KIND_LABELS[reply.probsKind] ?? reply.probsKind) : null;
+    if (this.probHeading) this.probHeading.textContent = `action probabilities${kind ? ` · ${kind}` : ''}`;
     const taken = a >= 0 ? agents.lastAction[a]! : -1;
     this.probRows.forEach((row, i) => {
       const p = probs && i < probs.length ? probs[i]! : null;
@@ -199,6 +202,16 @@ export class InspectPanel {
       row.name.classList.toggle('taken', i === taken);
     });
   }
+}
+
+/** Agent a's distribution from the snapshot, when the snapshot has one for it (role >= 0). */
+function snapshotProbabilities(scene: SceneMessage, snap: Snapshot, a: number): Float32Array | null {
+  const all = snap.extras.probabilities;
+  const roles = snap.extras.roles;
+  if (!all || !roles || roles[a]! < 0) return null;
+  let from = 0;
+  for (let i = 0; i < a; i++) from += scene.agents[i]!.actionCount;
+  return all.subarray(from, from + scene.agents[a]!.actionCount);
 }
 
 const KIND_LABELS: Record<string, string> = {

@@ -14,7 +14,7 @@ const COMMANDS: Record<string, Command> = {
   train: { summary: 'train a MAPPO teacher (CTDE) on a scenario', load: () => import('./agents/learn/train-command.ts') },
   eval: { summary: 'greedy evaluation of a teacher, student or baseline on a fixed seed list', load: () => import('./agents/eval/eval-command.ts') },
   serve: { summary: 'run a scenario behind a WebSocket server for agent processes, a supervisor and the viewer', load: () => import('./server/net/serve-command.ts') },
-  agent: { summary: 'one agent process (or a host of many slots) answering a server under compute caps', load: () => import('./agents/process/agent-command.ts') },
+  agent: { summary: 'one agent process (or a host of many slots) answering a server under compute caps', load: () => import('./agents/process/agent-loader.ts') },
   up: { summary: 'start the server, one agent process per agent and the viewer; live status line', load: () => import('./server/net/up-command.ts') },
   stress: { summary: 'run the decentralized system under latency, drops, kills and slow agents beside a clean run', load: () => import('./server/net/stress-command.ts') },
 };

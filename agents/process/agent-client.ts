@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import type { Logger } from 'pino';
+import type { AgentLog as Logger } from './agent-log.ts';
 import WebSocket from 'ws';
 import { createPackr } from '../../shared/codec.ts';
 import {

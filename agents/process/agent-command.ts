@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { pino } from 'pino';
 import { z } from 'zod';
 import { intArg, numArg, parseCommand, UsageError } from '../../shared/cli-args.ts';
 import type { Caps } from '../../shared/student-profile.ts';
 import { loadPolicySource } from '../policy-source.ts';
 import { AgentClient } from './agent-client.ts';
+import { agentLog } from './agent-log.ts';
 
 /**
  * `kdmarl agent`: one agent process (or a host of many slots) that connects to `kdmarl serve`,
@@ -30,7 +30,7 @@ const options = {
   drop: { type: 'string', help: 'fault injection: probability that a reply is lost' },
   'extra-delay': { type: 'string', help: 'fault injection: hold every reply this long (ms), e.g. to be slower than the deadline' },
   'give-up-after': { type: 'string', help: 'stop after this many seconds without reaching the server (default 30)' },
-  'log-level': { type: 'string', help: 'pino level (default info)' },
+  'log-level': { type: 'string', help: 'log level: trace, debug, info, warn, error, fatal, silent (default info; pino-format JSON lines on stderr)' },
 } as const;
 
 const schema = z.object({
@@ -70,7 +70,7 @@ export async function main(argv: string[]): Promise<number> {
     ...(args.memory !== undefined ? { memoryMb: args.memory } : {}),
   };
   const slotLabel = slots.length === 1 ? String(slots[0].slot) : `${slots[0].slot}..${slots[slots.length - 1].slot}`;
-  const log = pino({ name: 'kdmarl-agent', level: args.logLevel, base: { pid: process.pid, slot: slotLabel } }, pino.destination(2));
+  const log = agentLog({ name: 'kdmarl-agent', level: args.logLevel, base: { pid: process.pid, slot: slotLabel } });
   // Refused at load: a bad file or a model over the FLOPs cap never connects.
   let source;
   try {

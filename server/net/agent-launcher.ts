@@ -32,11 +32,15 @@ type Events = {
   exited: [slot: number, code: number | null, signal: string | null, expected: boolean, lastLine: string];
 };
 
-/** Built CLI the agents run from: agent processes are compiled JS (fast start, no TypeScript loader). */
-export function builtCli(): string {
-  const cli = fromRoot('dist', 'cli.js');
-  if (!existsSync(cli)) throw new Error(`agent processes run from ${cli}, which does not exist: run npm run build`);
-  return cli;
+/**
+ * What agent processes run: the agent bundle (one ES module, built by `npm run build`), which
+ * takes `kdmarl agent`'s flags. Loading one file instead of a few hundred is most of an agent's
+ * start-up (NETWORK.md). Compiled JS either way: no TypeScript loader in an agent process.
+ */
+export function builtAgent(): string {
+  const bundle = fromRoot('dist', 'agent.js');
+  if (!existsSync(bundle)) throw new Error(`agent processes run from ${bundle}, which does not exist: run npm run build`);
+  return bundle;
 }
 
 /**
@@ -49,7 +53,7 @@ export class AgentLauncher extends EventEmitter<Events> {
   private readonly url: string;
   private readonly log: Logger;
   private readonly restart: boolean;
-  private readonly cli: string;
+  private readonly agentScript: string;
   private readonly quiet: boolean;
   private readonly restartDelayMs: number | undefined;
 
@@ -60,7 +64,7 @@ export class AgentLauncher extends EventEmitter<Events> {
     this.restart = options.restart ?? true;
     this.quiet = options.quietChildren ?? true;
     this.restartDelayMs = options.restartDelayMs;
-    this.cli = builtCli();
+    this.agentScript = builtAgent();
   }
 
   start(spec: AgentSpec): void {
@@ -79,7 +83,7 @@ export class AgentLauncher extends EventEmitter<Events> {
     // One V8 worker thread instead of one per core: ~4 MiB less per agent process.
     const execArgv = ['--max-semi-space-size=1', '--v8-pool-size=1', ...(spec.caps.memoryMb !== undefined ? [`--max-old-space-size=${spec.caps.memoryMb}`] : [])];
     const claim = spec.hostSlots !== undefined ? ['--host-slots', spec.hostSlots, '--tokens-file', spec.tokensFile ?? ''] : ['--slot', String(spec.slot)];
-    const args = [this.cli, 'agent', '--server', this.url, ...claim, '--model', spec.model, ...capArgs(spec.caps), ...(spec.args ?? [])];
+    const args = [this.agentScript, '--server', this.url, ...claim, '--model', spec.model, ...capArgs(spec.caps), ...(spec.args ?? [])];
     if (this.quiet) args.push('--log-level', 'warn');
     const child = spawn(process.execPath, [...execArgv, ...args], {
       // msgpackr's native addon only speeds up string-heavy data; skipping it saves ~5 MiB and ~10 ms per agent.

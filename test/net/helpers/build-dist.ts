@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
@@ -7,15 +8,18 @@ import { projectRoot } from '../../../shared/paths.ts';
  * Spawned agent processes run compiled JS (`node dist/cli.js agent ...`). A full `tsc` build takes
  * ~10 s on these machines, so the tests transpile just the modules the agent command reaches
  * (file by file: the project is isolatedModules) into dist/, and only those older than their source.
- * The result is what `npm run build` writes for the same files (ES modules).
+ * The result is what `npm run build` writes for the same files (ES modules), plus the agent
+ * bundle (dist/agent.js, rebuilt when any file it holds is newer) that spawned agents run.
  */
-const ENTRY = 'agents/process/agent-command.ts';
+/** `kdmarl agent` (through the loader), the bundle's entry, and the bundler itself. */
+const ENTRY = 'agents/process/agent-loader.ts';
+const AGENT_ENTRIES = [ENTRY, 'agents/process/agent-main.ts', 'agents/process/bundle-agent.ts'];
 /** The network commands: serve, up, stress (their closures include the simulator). */
 const NET_ENTRIES = ['server/net/serve-command.ts', 'server/net/up-command.ts', 'server/net/stress-command.ts'];
 
 /** Every source file the agent command can load (static and literal dynamic imports). */
 export function agentClosure(): string[] {
-  return closure([ENTRY]);
+  return closure([ENTRY, 'agents/process/agent-main.ts']);
 }
 
 function closure(entries: string[]): string[] {
@@ -59,12 +63,18 @@ function withLock<T>(dir: string, fn: () => T): T {
 }
 
 export function ensureAgentDist(): string {
-  return ensureDist([ENTRY]);
+  return ensureDist(AGENT_ENTRIES);
 }
 
 /** dist for `serve`, `up` and `stress` as well as the agent. */
 export function ensureNetDist(): string {
-  return ensureDist([ENTRY, ...NET_ENTRIES]);
+  return ensureDist([...AGENT_ENTRIES, ...NET_ENTRIES]);
+}
+
+/** dist/agent.js, what the launcher spawns (built with the agent's dist). */
+export function agentBundle(): string {
+  ensureAgentDist();
+  return join(projectRoot(), 'dist', 'agent.js');
 }
 
 function ensureDist(entries: string[]): string {
@@ -96,7 +106,19 @@ function transpile(root: string, entries: string[]): string {
     writeFileSync(tmp, js);
     renameSync(tmp, out);
   }
+  bundleIfStale(root);
   return join(root, 'dist', 'cli.js');
+}
+
+/** The bundler runs in a child (rolldown is async; this helper is synchronous under its lock). */
+function bundleIfStale(root: string): void {
+  const bundle = join(root, 'dist', 'agent.js');
+  const sources = closure(AGENT_ENTRIES);
+  if (existsSync(bundle)) {
+    const built = statSync(bundle).mtimeMs;
+    if (sources.every((file) => statSync(file).mtimeMs <= built)) return;
+  }
+  execFileSync(process.execPath, [join(root, 'dist', 'agents', 'process', 'bundle-agent.js')], { stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 /** Relative specifiers of static imports, re-exports and literal dynamic imports. */

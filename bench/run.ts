@@ -27,7 +27,7 @@ const result: Record<string, unknown> = { machine: { cpus: (await import('node:o
 if (only.has('sim')) {
   const sim = await benchSim({ seconds, log });
   const spread = sim.figures.find((f) => f.scenario === 'spread' && f.physics === 'mpe' && f.mode === 'scalar');
-  if (spread) log(`sim  spread (mpe) vs Python MPE reference (~${PYTHON_MPE_STEPS_PER_SECOND}/s): ${(spread.envStepsPerSecond / PYTHON_MPE_STEPS_PER_SECOND).toFixed(1)}x`);
+  if (spread) log(`sim  spread (mpe) vs Python MPE reference (~${PYTHON_MPE_STEPS_PER_SECOND}/s): ${(spread.envStepsPerSecond / PYTHON_MPE_STEPS_PER_SECOND).toFixed(1)}x wall, ${(spread.envStepsPerCpuSecond / PYTHON_MPE_STEPS_PER_SECOND).toFixed(1)}x per CPU second`);
   if (sim.missing.length) log(`sim  not available yet: ${sim.missing.join(', ')}`);
   result.sim = sim.figures;
 }

@@ -5,7 +5,18 @@ import { VecEnv } from '../server/env/vec-env.ts';
 import { builtinScenarios, createSimulation } from '../server/scenarios/registry.ts';
 import type { Simulation } from '../server/env/simulation.ts';
 
-export type SimFigure = { scenario: string; physics: string; mode: 'scalar' | 'parallelEnv' | 'vectorised'; envStepsPerSecond: number; agents: number };
+export type SimFigure = {
+  scenario: string;
+  physics: string;
+  mode: 'scalar' | 'parallelEnv' | 'vectorised';
+  /** Wall-clock rate. */
+  envStepsPerSecond: number;
+  /** Steps per second of this process's CPU time: what a free core does; steadier on a shared machine. */
+  envStepsPerCpuSecond: number;
+  agents: number;
+};
+
+type Rate = { wall: number; cpu: number };
 
 /** Pick a uniformly random allowed action per agent from the masks (allocation-free). */
 function randomActions(io: AgentIO, rng: Rng, out: Int32Array, offset: number): void {
@@ -26,12 +37,13 @@ function randomActions(io: AgentIO, rng: Rng, out: Int32Array, offset: number): 
   }
 }
 
-/** Run `step` repeatedly for about `seconds`, return steps per second. */
-function timeLoop(seconds: number, step: () => number): number {
+/** Run `step` repeatedly for about `seconds`, return steps per wall second and per CPU second. */
+function timeLoop(seconds: number, step: () => number): Rate {
   // warm-up so the JIT has compiled the hot path
   const warmEnd = performance.now() + Math.min(200, seconds * 250);
   while (performance.now() < warmEnd) step();
   let steps = 0;
+  const cpuStart = process.cpuUsage();
   const start = performance.now();
   const end = start + seconds * 1000;
   let now = start;
@@ -39,14 +51,15 @@ function timeLoop(seconds: number, step: () => number): number {
     for (let k = 0; k < 64; k++) steps += step();
     now = performance.now();
   }
-  return steps / ((now - start) / 1000);
+  const cpu = process.cpuUsage(cpuStart);
+  return { wall: steps / ((now - start) / 1000), cpu: steps / ((cpu.user + cpu.system) / 1e6) };
 }
 
 /**
  * The scalar loop is the server's hot path: one simulation, every agent's observation and mask,
  * the global state, every step. The vectorised loop is the trainer's: VecEnv over 64 envs.
  */
-function benchScalar(make: () => Simulation, seconds: number): number {
+function benchScalar(make: () => Simulation, seconds: number): Rate {
   const sim = make();
   const io = new AgentIO(sim);
   const rng = new Rng(1);
@@ -67,7 +80,7 @@ function benchScalar(make: () => Simulation, seconds: number): number {
   });
 }
 
-function benchParallelEnv(make: () => Simulation, seconds: number): number {
+function benchParallelEnv(make: () => Simulation, seconds: number): Rate {
   const env = new ParallelEnv(make(), { actions: 'lenient' });
   const rng = new Rng(2);
   let { observations } = env.reset({ seed: 0 });
@@ -86,7 +99,7 @@ function benchParallelEnv(make: () => Simulation, seconds: number): number {
   });
 }
 
-function benchVectorised(make: () => Simulation, seconds: number, numEnvs = 64): number {
+function benchVectorised(make: () => Simulation, seconds: number, numEnvs = 64): Rate {
   const vec = new VecEnv(make, { numEnvs, seed: 3 });
   vec.reset();
   const rng = new Rng(3);
@@ -137,9 +150,13 @@ export async function benchSim(options: { seconds: number; log: (line: string) =
       ['parallelEnv', benchParallelEnv],
       ['vectorised', benchVectorised],
     ] as const) {
-      const envStepsPerSecond = Math.round(run(make, options.seconds));
-      figures.push({ scenario, physics, mode, envStepsPerSecond, agents });
-      options.log(`sim  ${scenario.padEnd(17)} ${physics.padEnd(9)} ${mode.padEnd(12)} ${envStepsPerSecond.toLocaleString('en-US').padStart(11)} env steps/s`);
+      const rate = run(make, options.seconds);
+      const envStepsPerSecond = Math.round(rate.wall);
+      const envStepsPerCpuSecond = Math.round(rate.cpu);
+      figures.push({ scenario, physics, mode, envStepsPerSecond, envStepsPerCpuSecond, agents });
+      options.log(
+        `sim  ${scenario.padEnd(17)} ${physics.padEnd(9)} ${mode.padEnd(12)} ${envStepsPerSecond.toLocaleString('en-US').padStart(11)} env steps/s  (${envStepsPerCpuSecond.toLocaleString('en-US').padStart(11)} per CPU second)`,
+      );
     }
   }
   return { figures, missing };

@@ -1,3 +1,5 @@
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { main } from './agent-command.ts';
 
 /**
@@ -6,7 +8,7 @@ import { main } from './agent-command.ts';
  */
 export { main };
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isMainModule()) {
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
@@ -17,4 +19,15 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       process.exitCode = 1;
     },
   );
+}
+
+/** Run as `node this-file.js` (paths compared after resolving symlinks; a URL would escape spaces). */
+function isMainModule(): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
 }

@@ -1,5 +1,6 @@
-import { statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { rolldown } from 'rolldown';
 import { projectRoot } from '../../shared/paths.ts';
 
@@ -52,7 +53,7 @@ export async function bundleAgent(options: { root?: string; file?: string } = {}
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isMainModule()) {
   bundleAgent().then(
     (r) => console.log(`agent bundle: ${r.file} (${Math.round(r.bytes / 1024)} KiB, ${r.modules.length} modules)`),
     (error: unknown) => {
@@ -60,4 +61,15 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       process.exitCode = 1;
     },
   );
+}
+
+/** Run as `node this-file.js` (paths compared after resolving symlinks; a URL would escape spaces). */
+function isMainModule(): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
 }

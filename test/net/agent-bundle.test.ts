@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -94,6 +94,20 @@ describe('agent bundle (dist/agent.js)', () => {
     expect(await agent.exit).toBe(2);
     expect(agent.stderr()).toMatch(/refused: .*activation/);
     expect(claimed).toBe(false);
+  });
+
+  it('is self-contained: a copy elsewhere, under a path with a space, still runs', async () => {
+    const dir = join(tempDir(), 'a dir');
+    mkdirSync(dir);
+    const copy = join(dir, 'agent.js');
+    copyFileSync(agentBundle(), copy);
+    const child = spawn(process.execPath, [copy, '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(0);
+    expect(out).toMatch(/usage: kdmarl agent/);
+    expect(out).toMatch(/--host-slots/);
   });
 
   it('rejects a bad flag by name', async () => {

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -54,8 +54,14 @@ export async function serveStatic(options: StaticHandlerOptions): Promise<{ serv
   };
 }
 
+/**
+ * Where a test saves its screenshot: test-results/screenshots (ignored by git), or the README's
+ * docs/screenshots when KDMARL_UPDATE_SCREENSHOTS=1, so a plain `npm test` leaves the tree clean.
+ */
 export function screenshotPath(name: string): string {
-  return fromRoot('docs', 'screenshots', name);
+  const dir = process.env.KDMARL_UPDATE_SCREENSHOTS === '1' ? fromRoot('docs', 'screenshots') : fromRoot('test-results', 'screenshots');
+  mkdirSync(dir, { recursive: true });
+  return join(dir, name);
 }
 
 /** Collect page errors so a test can fail on an uncaught exception in the viewer. */

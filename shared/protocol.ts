@@ -256,6 +256,8 @@ export const helloSchema = z.discriminatedUnion('role', [
     version: z.number(),
     role: z.literal(ROLES.agent),
     slots: z.array(slotClaimSchema).min(1).max(LIMITS.maxSlotsPerConnection),
+    /** Views by agent name for every slot of this hello (a policy file's table, sent once); a slot's own view or table wins. */
+    viewByAgent: z.record(z.string(), viewSpecSchema).optional(),
     pid: z.number().int().optional(),
   }),
   z.strictObject({

@@ -151,8 +151,9 @@ export class AgentClient extends EventEmitter<Events> {
           caps: this.options.caps,
           policy: this.options.source.label,
           ...(this.options.source.view ? { view: this.options.source.view } : {}),
-          ...(this.options.source.viewByAgent ? { viewByAgent: this.options.source.viewByAgent } : {}),
         })),
+        // The policy's view table once per hello, not once per slot: with many slots it would grow as slots x agents.
+        ...(this.options.source.viewByAgent ? { viewByAgent: this.options.source.viewByAgent } : {}),
       };
       ws.send(this.packr.pack(hello));
     });

@@ -483,10 +483,11 @@ export class NetServer extends EventEmitter<Events> {
       }
       const agent = world.sim.agentNames[claim.slot];
       let view = claim.view;
-      if (claim.viewByAgent) {
-        view = claim.viewByAgent[agent];
+      const table = claim.viewByAgent ?? (claim.view ? undefined : hello.viewByAgent);
+      if (table) {
+        view = table[agent];
         if (!view) {
-          this.reject(client, CLOSE_CODES.agentRefused, `the policy has no entry for ${agent} (slot ${claim.slot}); it has: ${Object.keys(claim.viewByAgent).join(', ')}`);
+          this.reject(client, CLOSE_CODES.agentRefused, `the policy has no entry for ${agent} (slot ${claim.slot}); it has: ${Object.keys(table).join(', ')}`);
           return;
         }
       }

@@ -1,17 +1,22 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { fromRoot } from '../../shared/paths.ts';
 import { createSimulation } from '../../server/scenarios/registry.ts';
 import { evaluate } from '../../agents/eval/evaluate.ts';
 import { loadEvalPolicy } from '../../agents/eval/load-eval-policy.ts';
-import { loadTeacher } from '../../agents/learn/teacher.ts';
+import { loadFrozenTeacher } from '../../agents/distill/frozen-teacher.ts';
+import { initBackend } from '../../agents/learn/backend.ts';
 import { scenarioShape } from '../../agents/learn/trainer.ts';
 
 const modelsDir = fromRoot('models');
 const shipped = existsSync(modelsDir) ? readdirSync(modelsDir).filter((d) => existsSync(join(modelsDir, d, 'checkpoint.ckpt'))).sort() : [];
 
 describe('shipped teachers (models/<scenario>)', () => {
+  beforeAll(async () => {
+    await initBackend();
+  });
+
   it('exist for spread and 3m at least', () => {
     expect(shipped).toEqual(expect.arrayContaining(['spread', '3m']));
   });
@@ -30,8 +35,8 @@ describe('shipped teachers (models/<scenario>)', () => {
         expect(result.episodes).toBe(3);
         expect(Number.isFinite(result.meanReturn)).toBe(true);
       }
-      const teacher = await loadTeacher(join(dir, 'checkpoint.ckpt'), scenarioShape(sim));
-      expect(teacher.value(new Float32Array(teacher.shape.stateSize), [0]).length).toBe(1);
+      const teacher = loadFrozenTeacher(dir, scenarioShape(sim), scenario);
+      expect(teacher.values(0, new Float32Array(sim.stateSize), 1).length).toBe(1);
       teacher.dispose();
     });
   }

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { train } from '../../agents/learn/trainer.ts';
 import { readCheckpoint, checkShapeMatches, CHECKPOINT_FILE, POLICY_FILE } from '../../agents/learn/checkpoint.ts';
 import { METRIC, readMetrics } from '../../agents/learn/metrics-log.ts';
-import { loadTeacher } from '../../agents/learn/teacher.ts';
+import { loadFrozenTeacher } from '../../agents/distill/frozen-teacher.ts';
 import { readPolicyPath } from '../../agents/eval/policies.ts';
 import { encode } from '../../shared/codec.ts';
 import { tinyConfig } from './helpers.ts';
@@ -47,18 +47,18 @@ describe('kdmarl train (smoke run, checkpoints, resume)', () => {
     expect(readMetrics(join(runDir, 'metrics.jsonl')).map((l) => l.update)).toEqual([1, 2, 3, 4, 5]);
   });
 
-  it('loadTeacher gives logits, hidden activations and values on batches', async () => {
-    const teacher = await loadTeacher(join(runDir, CHECKPOINT_FILE));
-    expect(teacher.groups.map((g) => g.name)).toEqual(['shared']);
-    const g = teacher.groups[0];
+  it('the frozen teacher (distillation\'s loader) gives logits, hidden activations and values on batches', () => {
+    const ckpt = readCheckpoint(join(runDir, CHECKPOINT_FILE));
+    const teacher = loadFrozenTeacher(runDir, ckpt.shape, 'spread');
+    const g = teacher.net.groups[0];
+    expect(teacher.net.groups.map((x) => x.name)).toEqual(['shared']);
     const obs = new Float32Array(2 * g.observationSize).fill(0.5);
-    const input = teacher.actorInput([0, 2], obs);
-    expect(teacher.actorLogits('shared', input).length).toBe(2 * g.actionCount);
-    expect(teacher.actorHidden('shared', input).length).toBe(2 * teacher.hiddenSize);
-    const values = teacher.value(new Float32Array(3 * teacher.shape.stateSize), [0, 1, 2]);
+    expect(teacher.logits(2, obs, 2).length).toBe(2 * g.actionCount);
+    expect(teacher.hidden(2, obs, 2).length).toBe(2 * teacher.hiddenSize);
+    const values = teacher.values(1, new Float32Array(3 * ckpt.shape.stateSize), 3);
     expect(values.length).toBe(3);
     expect(Array.from(values).every(Number.isFinite)).toBe(true);
-    expect(() => teacher.actorLogits('nope', input)).toThrow(/no actor group 'nope'/);
+    expect(() => loadFrozenTeacher(runDir, ckpt.shape, 'tag')).toThrow(/trained on scenario 'spread', not 'tag'/);
     teacher.dispose();
   });
 

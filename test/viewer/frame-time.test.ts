@@ -1,10 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { syntheticScene, syntheticSnapshot } from './fixtures/synthetic.ts';
-import { buildViewer, launchBrowser, screenshotPath, serveStatic, trackPageErrors } from './harness.ts';
+import { screenshotPath, trackPageErrors, useViewerSite } from './harness.ts';
 import { mockSpectatorServer } from './mock-server.ts';
 
 /**
@@ -12,24 +8,7 @@ import { mockSpectatorServer } from './mock-server.ts';
  * graph) in headless Chromium on SwiftShader. The numbers are reported, not asserted: wall-clock
  * budgets do not belong in tests on a shared two-core machine. Budget: 16 ms.
  */
-let browser: Browser;
-let site: Awaited<ReturnType<typeof serveStatic>>;
-let built: Awaited<ReturnType<typeof buildViewer>>;
-let emptyDir: string;
-
-beforeAll(async () => {
-  built = await buildViewer();
-  emptyDir = mkdtempSync(join(tmpdir(), 'kdmarl-viewer-empty-'));
-  site = await serveStatic({ viewerDir: built.dir, runsDir: emptyDir, replaysDir: emptyDir });
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await site?.close();
-  built?.cleanup();
-  if (emptyDir) rmSync(emptyDir, { recursive: true, force: true });
-});
+const fixture = useViewerSite();
 
 describe('viewer frame time', () => {
   {
@@ -37,10 +16,10 @@ describe('viewer frame time', () => {
     const quality = 'low';
     it('renders 100 agents and reports the frame time', async () => {
       const scene = syntheticScene(100, 20, 'hundred');
-      const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+      const page = await fixture.browser.newPage({ viewport: { width: 1280, height: 720 } });
       const errors = trackPageErrors(page);
-      const mock = await mockSpectatorServer(page, site.url.replace('http://', 'ws://'), scene, (tick) => syntheticSnapshot(scene, tick), 50);
-      await page.goto(`${site.url}?quality=${quality}`);
+      const mock = await mockSpectatorServer(page, fixture.site.url.replace('http://', 'ws://'), scene, (tick) => syntheticSnapshot(scene, tick), 50);
+      await page.goto(`${fixture.site.url}?quality=${quality}`);
       await page.waitForFunction(() => (window.__viewer?.state().snapshots ?? 0) >= 5);
       await page.evaluate(() => window.__viewer!.setOverlay('graph', true));
       expect((await page.evaluate(() => window.__viewer!.state())).drawn.agents).toBe(100);

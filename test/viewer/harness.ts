@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -72,4 +73,27 @@ export function trackPageErrors(page: Page): string[] {
     if (message.type() === 'error') errors.push(message.text());
   });
   return errors;
+}
+
+/**
+ * The built viewer served from an empty runs/replays folder plus one headless Chromium, set up
+ * once for a test file (beforeAll) and torn down after it. Read the fields inside tests.
+ */
+export function useViewerSite(): { browser: Browser; site: Awaited<ReturnType<typeof serveStatic>> } {
+  const fixture = {} as { browser: Browser; site: Awaited<ReturnType<typeof serveStatic>> };
+  let built: Awaited<ReturnType<typeof buildViewer>> | undefined;
+  let emptyDir: string | undefined;
+  beforeAll(async () => {
+    built = await buildViewer();
+    emptyDir = mkdtempSync(join(tmpdir(), 'kdmarl-viewer-empty-'));
+    fixture.site = await serveStatic({ viewerDir: built.dir, runsDir: emptyDir, replaysDir: emptyDir });
+    fixture.browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await fixture.browser?.close();
+    await fixture.site?.close();
+    built?.cleanup();
+    if (emptyDir) rmSync(emptyDir, { recursive: true, force: true });
+  });
+  return fixture;
 }

@@ -1,12 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION } from '../../shared/protocol.ts';
 import { syntheticScene, syntheticSnapshot } from './fixtures/synthetic.ts';
 import { simulationStream } from './fixtures/from-simulation.ts';
-import { buildViewer, launchBrowser, screenshotPath, serveStatic, trackPageErrors } from './harness.ts';
+import { screenshotPath, trackPageErrors, useViewerSite } from './harness.ts';
 import { mockSpectatorServer } from './mock-server.ts';
 
 /**
@@ -14,39 +11,22 @@ import { mockSpectatorServer } from './mock-server.ts';
  * drawn (pixels, not just DOM), every agent is instanced, the HUD follows ticks, picking opens
  * the inspector, controls carry the token, and a dropped connection is announced and retried.
  */
-let browser: Browser;
-let site: Awaited<ReturnType<typeof serveStatic>>;
-let built: Awaited<ReturnType<typeof buildViewer>>;
-let emptyDir: string;
-
-beforeAll(async () => {
-  built = await buildViewer();
-  emptyDir = mkdtempSync(join(tmpdir(), 'kdmarl-viewer-empty-'));
-  site = await serveStatic({ viewerDir: built.dir, runsDir: emptyDir, replaysDir: emptyDir });
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await site?.close();
-  built?.cleanup();
-  if (emptyDir) rmSync(emptyDir, { recursive: true, force: true });
-});
+const fixture = useViewerSite();
 
 async function openPage(): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+  const page = await fixture.browser.newPage({ viewport: { width: 1280, height: 720 } });
   const errors = trackPageErrors(page);
   return { page, errors };
 }
 
-const wsUrl = (): string => site.url.replace('http://', 'ws://');
+const wsUrl = (): string => fixture.site.url.replace('http://', 'ws://');
 
 describe('viewer, live stream', () => {
   it('draws a battle: non-blank WebGL canvas, every agent instanced, HUD ticks, inspector on click', async () => {
     const scene = syntheticScene(10, 8, '3m-like');
     const { page, errors } = await openPage();
     const mock = await mockSpectatorServer(page, wsUrl(), scene, (tick) => syntheticSnapshot(scene, tick + 20));
-    await page.goto(site.url + '?token=secret');
+    await page.goto(fixture.site.url + '?token=secret');
 
     const hello = await mock.waitForMessage((m) => m['kind'] === 'hello');
     expect(hello).toMatchObject({ version: PROTOCOL_VERSION, role: 'spectator', token: 'secret' });
@@ -131,7 +111,7 @@ describe('viewer, live stream', () => {
     const { page, errors } = await openPage();
     await mockSpectatorServer(page, wsUrl(), stream.scene, () => stream.next());
     // The MSAA path (what a machine with a GPU gets) on top of the default low-quality one.
-    await page.goto(`${site.url}?quality=high`);
+    await page.goto(`${fixture.site.url}?quality=high`);
     await page.waitForFunction(() => (window.__viewer?.state().tick ?? -1) >= 5);
     const state = await page.evaluate(() => window.__viewer!.state());
     expect(state.drawn.agents).toBe(stream.scene.agents.length);
@@ -148,7 +128,7 @@ describe('viewer, live stream', () => {
     const scene = syntheticScene(6, 6, 'restartable');
     const { page, errors } = await openPage();
     const mock = await mockSpectatorServer(page, wsUrl(), scene, (tick) => syntheticSnapshot(scene, tick));
-    await page.goto(site.url);
+    await page.goto(fixture.site.url);
     await page.waitForFunction(() => (window.__viewer?.state().snapshots ?? 0) >= 2);
 
     // Garbage and inconsistent frames are counted and ignored; drawing continues.

@@ -35,7 +35,8 @@ describe('network commands from dist', () => {
     const { code, lines } = await run(['up', '--scenario', 'spread', '--mode', 'lockstep', '--duration', '4', '--json']);
     expect(code).toBe(0);
     expect(lines.some((l) => /viewer: http:\/\/127\.0\.0\.1:\d+\/\?token=/.test(l))).toBe(true);
-    expect(lines.some((l) => /agents: 3 x scripted stand-in/.test(l))).toBe(true);
+    // The shipped students run by default (models/spread/student.policy), under the profile's caps.
+    expect(lines.some((l) => /agents: 3 x \S*models\/spread\/student\.policy/.test(l))).toBe(true);
     const final = JSON.parse(lines[lines.length - 1]) as { final: { agents: unknown[]; scenario: string } };
     expect(final.final.scenario).toBe('spread');
     expect(final.final.agents).toHaveLength(3);

@@ -83,11 +83,21 @@ describe('viewer against kdmarl serve', () => {
       await page.waitForFunction((t) => window.__viewer!.state().tick === t + 1, pausedTick);
       expect((await state(page)).notes).toContain('step: ok');
 
-      // Inspect agent_0 while paused (it stays where we click); the server answers with its views.
+      // Inspect a live agent while paused (it stays where we click); the server answers with its views.
       await page.waitForFunction(() => window.__viewer!.state().alpha === 1);
-      const entity = (await state(page)).agentEntities[0]!;
-      const at = await page.evaluate((e) => window.__viewer!.screenPositionOf(e), entity);
-      await page.mouse.click(at!.x, at!.y);
+      if ((await state(page)).liveAgentEntities.length === 0) {
+        // Every ally died before the pause (no agents are connected here): start a fresh episode.
+        await page.click('#btn-reset');
+        await page.waitForFunction(() => window.__viewer!.state().liveAgentEntities.length > 0);
+        await page.waitForFunction(() => window.__viewer!.state().alpha === 1);
+      }
+      // Click each live agent in turn until one opens the inspector (a unit may stand behind another's bar).
+      for (const entity of (await state(page)).liveAgentEntities) {
+        const at = await page.evaluate((e) => window.__viewer!.screenPositionOf(e), entity);
+        await page.mouse.click(at!.x, at!.y);
+        const opened = await page.waitForFunction(() => window.__viewer!.state().inspectOpen, undefined, { timeout: 5000 }).then(() => true, () => false);
+        if (opened) break;
+      }
       await page.waitForFunction(() => window.__viewer!.state().inspectOpen);
       await page.waitForFunction(() => {
         const value = document.querySelector('#teacher-view tr td.v')?.textContent;

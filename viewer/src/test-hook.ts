@@ -12,6 +12,8 @@ export type ViewerTestHook = {
     agentsInScene: number;
     /** Entity index of each agent, in scene order. */
     agentEntities: number[];
+    /** Agents alive in the latest snapshot (a dead unit sinks and cannot be clicked). */
+    liveAgentEntities: number[];
     entitiesInScene: number;
     snapshots: number;
     /** Interpolation position between the last two snapshots (1: showing the newest). */
@@ -63,6 +65,7 @@ export function installTestHook(app: ViewerApp): void {
         scenario: app.scene?.scenario ?? null,
         agentsInScene: app.scene?.agents.length ?? 0,
         agentEntities: app.scene?.agents.map((a) => a.entity) ?? [],
+        liveAgentEntities: (app.scene?.agents ?? []).map((a) => a.entity).filter((e) => snap?.alive[e] === 1),
         entitiesInScene: app.scene?.entities.length ?? 0,
         snapshots: app.buffer?.received ?? 0,
         alpha: app.buffer ? app.buffer.alpha(performance.now()) : 1,

@@ -21,6 +21,7 @@ import { loadFrozenTeacher } from './frozen-teacher.ts';
 import { StudentRollout, distillUpdate, type DistillContext } from './update.ts';
 import { loadStudentProfile, planStudents, type StudentPlan } from './student-plan.ts';
 import { StudentTeam } from './student-team.ts';
+import { headsInUse } from './losses.ts';
 
 export const DISTILL_CHECKPOINT = 'distill.ckpt';
 export const STUDENT_POLICY = 'students.policy';
@@ -80,7 +81,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
     throw new Error(`config: roles 'type' needs numRoles >= ${types.length} (types: ${types.join(', ')})`);
   }
   const team = new StudentTeam(plans, { layerNorm: config.layerNorm, projectionWidth: config.projectionWidth, numRoles: config.numRoles, seed: config.seed });
-  const heads = { projections: config.wSr > 0 && config.srEmbedding === 'projection' && N >= 3, roles: config.wRa > 0 };
+  const heads = headsInUse(config, N);
   const adam = new Adam(team.variables(heads), config.lr, config.adamEps);
   const rng = new Rng(deriveSeed(config.seed, 0xd157));
   let centroids: Float32Array | null = null;

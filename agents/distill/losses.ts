@@ -144,6 +144,16 @@ export function disposeTensors(t: BatchTensors): void {
   tf.dispose([t.relationTarget, t.pairMask]);
 }
 
+/**
+ * Which training-only heads the loss uses, so the optimizer is given exactly those (a head with no
+ * gradient is an error for it). With fewer than three agents the normalised relation matrix is
+ * constant, so L_SR is off whatever its weight.
+ */
+export function headsInUse(settings: Pick<LossSettings, 'wSr' | 'wRa' | 'srEmbedding'>, numAgents: number): { relations: boolean; projections: boolean; roles: boolean } {
+  const relations = settings.wSr > 0 && numAgents >= 3;
+  return { relations, projections: relations && settings.srEmbedding === 'projection', roles: settings.wRa > 0 };
+}
+
 const masked = (x: tf.Tensor, active: tf.Tensor1D, count: number): tf.Scalar => tf.div(tf.sum(tf.mul(x, active)), Math.max(count, 1)) as tf.Scalar;
 
 /**
@@ -167,6 +177,7 @@ export { relationMatricesPlain } from '../../shared/relations.ts';
  */
 export function compositeLoss(team: StudentTeam, t: BatchTensors, s: LossSettings, parts: tf.Scalar[]): tf.Scalar {
   const n = t.agents.length;
+  const heads = headsInUse(s, n);
   let pg: tf.Scalar = tf.scalar(0);
   let kl: tf.Scalar = tf.scalar(0);
   let ce: tf.Scalar = tf.scalar(0);
@@ -191,14 +202,14 @@ export function compositeLoss(team: StudentTeam, t: BatchTensors, s: LossSetting
     const sameChoice = tf.cast(tf.equal(tf.argMax(masked_z, 1), tf.argMax(b.teacherArgmax, 1)), 'float32');
     agreement = tf.add(agreement, masked(sameChoice, b.active, b.activeCount));
     entropy = tf.add(entropy, masked(h, b.active, b.activeCount));
-    if (s.wRa > 0) {
+    if (heads.roles) {
       const roleLogits = team.roleHeads[a].apply(hidden);
       ra = tf.add(ra, masked(tf.neg(tf.sum(tf.mul(b.roles, tf.logSoftmax(roleLogits)), 1)), b.active, b.activeCount));
     }
-    if (s.wSr > 0) embeddings.push(s.srEmbedding === 'projection' ? team.projections[a].apply(hidden) : (tf.softmax(masked_z) as tf.Tensor2D));
+    if (heads.relations) embeddings.push(s.srEmbedding === 'projection' ? team.projections[a].apply(hidden) : (tf.softmax(masked_z) as tf.Tensor2D));
   });
   let sr: tf.Scalar = tf.scalar(0);
-  if (s.wSr > 0 && n >= 3 && t.pairCount > 0) {
+  if (heads.relations && t.pairCount > 0) {
     const stacked = tf.stack(embeddings, 1) as tf.Tensor3D;
     const relation = relationMatrices(stacked, t.pairMask);
     sr = tf.div(tf.sum(tf.mul(huber(tf.sub(relation, t.relationTarget), s.huberDelta), t.pairMask)), t.pairCount) as tf.Scalar;

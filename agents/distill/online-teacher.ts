@@ -16,6 +16,7 @@ import type { DistillConfig } from './config.ts';
 import { loadFrozenTeacher } from './frozen-teacher.ts';
 import { loadStudentProfile, planStudents, type StudentPlan } from './student-plan.ts';
 import { StudentTeam } from './student-team.ts';
+import { headsInUse } from './losses.ts';
 import { StudentRollout, distillUpdate, type DistillContext, type UpdateStats } from './update.ts';
 
 export type OnlineTeacherOptions = {
@@ -103,7 +104,7 @@ export async function runOnlineTeacher(o: OnlineTeacherOptions): Promise<{ updat
   const team = new StudentTeam(plans, { layerNorm: o.config.layerNorm, projectionWidth: o.config.projectionWidth, numRoles: o.config.numRoles, seed: o.config.seed });
   if (o.initialStudents) team.loadActors(loadPolicyFile(o.initialStudents), o.initialStudents);
   const N = plans.length;
-  const heads = { projections: o.config.wSr > 0 && o.config.srEmbedding === 'projection' && N >= 3, roles: o.config.wRa > 0 };
+  const heads = headsInUse(o.config, N);
   const adam = new Adam(team.variables(heads), o.config.lr, o.config.adamEps);
   const ctx: DistillContext = { teacher, team, adam, plans, config: o.config, rng: new Rng(o.config.seed), centroids: null };
   o.log(`teacher: supervising '${w.scenario}' on ${o.server} (tfjs ${backend}); ${N} students, ${o.rolloutSteps} steps per update`);

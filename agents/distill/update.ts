@@ -5,7 +5,7 @@ import { computeGae } from '../learn/gae.ts';
 import type { DistillConfig } from './config.ts';
 import type { FrozenTeacher } from './frozen-teacher.ts';
 import { assignKMeans, fitKMeans } from './kmeans.ts';
-import { compositeLoss, disposeTensors, readParts, relationMatricesPlain, toTensors, type AgentBatch, type DistillBatch, type LossParts } from './losses.ts';
+import { compositeLoss, disposeTensors, headsInUse, readParts, relationMatricesPlain, toTensors, type AgentBatch, type DistillBatch, type LossParts } from './losses.ts';
 import type { StudentPlan } from './student-plan.ts';
 import type { StudentTeam } from './student-team.ts';
 
@@ -87,11 +87,13 @@ export function distillUpdate(ctx: DistillContext, r: StudentRollout): UpdateSta
   const E = r.envs;
   const T = r.steps;
 
+  // Teacher hidden states and relation targets only where the loss uses them (L_SR needs 3+ agents).
+  const heads = headsInUse(config, N);
   const teacherLogits: Float32Array[] = [];
   const teacherHidden: Float32Array[] = [];
   for (let a = 0; a < N; a++) {
     teacherLogits.push(teacher.logits(a, r.teacherObs[a], rows));
-    if (config.wSr > 0 || (config.wRa > 0 && config.roles === 'kmeans')) teacherHidden.push(teacher.hidden(a, r.teacherObs[a], rows));
+    if (heads.relations || (heads.roles && config.roles === 'kmeans')) teacherHidden.push(teacher.hidden(a, r.teacherObs[a], rows));
   }
 
   // delta_t = r_t + gamma V_T(s_{t+1}) (1 - terminated_t) - V_T(s_t), cut at episode ends
@@ -119,7 +121,7 @@ export function distillUpdate(ctx: DistillContext, r: StudentRollout): UpdateSta
   }
 
   const roles = plans.map(() => new Int32Array(rows));
-  if (config.wRa > 0) {
+  if (heads.roles) {
     if (config.roles === 'type') {
       const types = [...new Set(plans.map((p) => p.type))];
       plans.forEach((p, a) => roles[a].fill(types.indexOf(p.type)));
@@ -130,7 +132,7 @@ export function distillUpdate(ctx: DistillContext, r: StudentRollout): UpdateSta
   }
   const relationTarget = new Float32Array(rows * N * N);
   const pairMask = new Float32Array(rows * N * N);
-  if (config.wSr > 0) relationMatricesPlain(teacherHidden, teacher.hiddenSize, rows, (row, a) => r.active[a][row] === 1, relationTarget, pairMask);
+  if (heads.relations) relationMatricesPlain(teacherHidden, teacher.hiddenSize, rows, (row, a) => r.active[a][row] === 1, relationTarget, pairMask);
 
   const batch: DistillBatch = {
     rows,

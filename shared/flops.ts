@@ -3,7 +3,8 @@ import type { Layer, PolicyNet } from './model-format.ts';
 /**
  * FLOPs per decision, the one counter used by caps, reports and the viewer (METHOD.md):
  * dense in->out = 2*in*out + out, plus one per activation element; LayerNorm = 7 per element
- * (mean, variance, normalise, scale and shift); GRU = 3*(2*in*h + 2*h*h) + 10*h.
+ * (mean, variance, normalise, scale and shift). (METHOD.md's GRU count, 3*(2*in*h + 2*h*h) + 10*h,
+ * belongs here once recurrent policies exist.)
  */
 export function denseFlops(inputSize: number, outputSize: number, activated: boolean): number {
   return 2 * inputSize * outputSize + outputSize + (activated ? outputSize : 0);
@@ -11,10 +12,6 @@ export function denseFlops(inputSize: number, outputSize: number, activated: boo
 
 export function layerNormFlops(size: number): number {
   return 7 * size;
-}
-
-export function gruFlops(inputSize: number, hidden: number): number {
-  return 3 * (2 * inputSize * hidden + 2 * hidden * hidden) + 10 * hidden;
 }
 
 export function layerFlops(layer: Layer): number {

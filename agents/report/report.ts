@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
@@ -259,8 +259,4 @@ async function renderRetentionSvg(r: Report): Promise<string> {
   const svg = await view.toSVG();
   view.finalize();
   return svg;
-}
-
-export function readReport(path: string): Report {
-  return JSON.parse(readFileSync(path, 'utf8')) as Report;
 }

@@ -70,20 +70,6 @@ export class SpreadSimulation extends MpeSimulation {
     }
   }
 
-  /** Fraction of landmarks with an agent within 0.1 (MPE2's capture radius), for reports. */
-  coveredLandmarks(): number {
-    let covered = 0;
-    for (let l = 0; l < this.n; l++) {
-      for (let a = 0; a < this.n; a++) {
-        if (this.world.distance(a, this.n + l) < 0.1) {
-          covered++;
-          break;
-        }
-      }
-    }
-    return covered / this.n;
-  }
-
   observe(agent: number, out: RawObservation): void {
     const n = this.n;
     const { pos, vel, comm } = this.world;

@@ -7,16 +7,12 @@ import { bundleAgent } from '../../agents/process/bundle-agent.ts';
 import { decode, encode } from '../../shared/codec.ts';
 import type { NetServer } from '../../server/net/net-server.ts';
 import { agentBundle } from './helpers/build-dist.ts';
-import { nextEvent, spreadPolicy, startServer, ticks, type SpawnedAgent } from './helpers/net-helpers.ts';
+import { nextEvent, spawnNode, spreadPolicy, startServer, stopStarted, ticks, type SpawnedAgent } from './helpers/net-helpers.ts';
 
-let server: NetServer | null = null;
-const spawned: SpawnedAgent[] = [];
 const dirs: string[] = [];
 
 afterEach(async () => {
-  for (const s of spawned.splice(0)) s.child.kill('SIGKILL');
-  await server?.close();
-  server = null;
+  await stopStarted();
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -28,15 +24,7 @@ function tempDir(): string {
 
 /** `node dist/agent.js ...`, the way the launcher runs agents; the token in the environment. */
 function spawnBundle(s: NetServer, args: string[], token: string | undefined = s.tokens[0]): SpawnedAgent {
-  const child = spawn(process.execPath, [agentBundle(), '--server', s.url, ...args], {
-    env: { ...process.env, ...(token ? { KDMARL_AGENT_TOKEN: token } : {}) },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const agent = { child, stderr: () => err, exit: new Promise<number | null>((resolve) => child.on('exit', resolve)) };
-  spawned.push(agent);
-  return agent;
+  return spawnNode([agentBundle(), '--server', s.url, ...args], { ...process.env, ...(token ? { KDMARL_AGENT_TOKEN: token } : {}) });
 }
 
 describe('agent bundle (dist/agent.js)', () => {
@@ -57,7 +45,7 @@ describe('agent bundle (dist/agent.js)', () => {
 
   it('starts, claims its slot and answers every tick', async () => {
     // The first round waits for every slot, so a miss here would be the bundle's.
-    server = await startServer({ scenario: 'spread' });
+    const server = await startServer({ scenario: 'spread' });
     const claims: number[] = [];
     server.on('claim', (slot: number) => claims.push(slot));
     for (let slot = 0; slot < 3; slot++) spawnBundle(server, ['--slot', String(slot), '--model', 'random', '--log-level', 'warn'], server.tokens[slot]);
@@ -69,7 +57,7 @@ describe('agent bundle (dist/agent.js)', () => {
   });
 
   it('writes pino-format log lines', async () => {
-    server = await startServer({ scenario: 'spread', waitForAgents: false });
+    const server = await startServer({ scenario: 'spread', waitForAgents: false });
     const agent = spawnBundle(server, ['--slot', '0', '--log-level', 'info']);
     await nextEvent(server, 'claim');
     await ticks(server, 5);
@@ -81,7 +69,7 @@ describe('agent bundle (dist/agent.js)', () => {
   });
 
   it('refuses a bad policy file with an error naming the field, before connecting', async () => {
-    server = await startServer({ scenario: 'spread', waitForAgents: false });
+    const server = await startServer({ scenario: 'spread', waitForAgents: false });
     let claimed = false;
     server.on('claim', () => {
       claimed = true;
@@ -111,7 +99,7 @@ describe('agent bundle (dist/agent.js)', () => {
   });
 
   it('rejects a bad flag by name', async () => {
-    server = await startServer({ scenario: 'spread', waitForAgents: false });
+    const server = await startServer({ scenario: 'spread', waitForAgents: false });
     const agent = spawnBundle(server, ['--slot', '0', '--cpu', '2']);
     expect(await agent.exit).toBe(1);
     expect(agent.stderr()).toMatch(/--cpu/);

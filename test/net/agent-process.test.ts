@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,16 +6,9 @@ import { parseSlotList } from '../../agents/process/agent-command.ts';
 import type { NetServer } from '../../server/net/net-server.ts';
 import { writeTokensFile } from '../../server/net/tokens.ts';
 import { agentClosure, ensureAgentDist, relativeImports } from './helpers/build-dist.ts';
-import { nextEvent, spawnAgent, spreadPolicy, startServer, ticks, type SpawnedAgent } from './helpers/net-helpers.ts';
+import { nextEvent, spawnAgent, spawnNode, spreadPolicy, startServer, stopStarted, ticks, type SpawnedAgent } from './helpers/net-helpers.ts';
 
-let server: NetServer | null = null;
-const spawned: SpawnedAgent[] = [];
-
-afterEach(async () => {
-  for (const s of spawned.splice(0)) s.child.kill('SIGKILL');
-  await server?.close();
-  server = null;
-});
+afterEach(stopStarted);
 
 describe('kdmarl agent process', () => {
   it('loads neither tfjs nor the simulator', () => {
@@ -30,7 +22,7 @@ describe('kdmarl agent process', () => {
   });
 
   it('refuses a model over its FLOPs cap before connecting', async () => {
-    server = await startServer({ scenario: 'spread' });
+    const server = await startServer({ scenario: 'spread' });
     const dir = mkdtempSync(join(tmpdir(), 'kdmarl-cap-'));
     const policy = join(dir, 'student.policy');
     writeFileSync(policy, spreadPolicy(server));
@@ -39,18 +31,17 @@ describe('kdmarl agent process', () => {
       claimed = true;
     });
     const agent = spawnAgent(server, 0, ['--model', policy, '--flops', '10']);
-    spawned.push(agent);
     expect(await agent.exit).toBe(2);
     expect(agent.stderr()).toMatch(/FLOPs cap/);
     expect(claimed).toBe(false);
   });
 
   it('runs a student policy file within its caps and reports its FLOPs', async () => {
-    server = await startServer({ scenario: 'spread' });
+    const server = await startServer({ scenario: 'spread' });
     const dir = mkdtempSync(join(tmpdir(), 'kdmarl-cap-'));
     const policy = join(dir, 'student.policy');
     writeFileSync(policy, spreadPolicy(server));
-    for (let slot = 0; slot < 3; slot++) spawned.push(spawnAgent(server, slot, ['--model', policy, '--flops', '2000', '--cpu', '0.5', '--memory', '128']));
+    for (let slot = 0; slot < 3; slot++) spawnAgent(server, slot, ['--model', policy, '--flops', '2000', '--cpu', '0.5', '--memory', '128']);
     await nextEvent(server, 'episode');
     const status = server.status();
     expect(status.agents.every((a) => a.policy === 'student')).toBe(true);
@@ -58,14 +49,13 @@ describe('kdmarl agent process', () => {
   });
 
   it('hosts several slots in one process from a tokens file', async () => {
-    server = await startServer({ scenario: 'spread', agents: 5 });
+    const server = await startServer({ scenario: 'spread', agents: 5 });
     const dir = mkdtempSync(join(tmpdir(), 'kdmarl-host-'));
     const tokens = join(dir, 'tokens.json');
     writeTokensFile(tokens, { url: server.url, scenario: server.world.name, control: server.controlToken, slots: server.tokens.map((token, slot) => ({ slot, agent: `a${slot}`, token })) });
     const claims: number[] = [];
     server.on('claim', (slot: number) => claims.push(slot));
-    const hostAgent = spawnHost(server, tokens, '0-4');
-    spawned.push(hostAgent);
+    spawnHost(server, tokens, '0-4');
     await ticks(server, 50);
     expect(new Set(claims)).toEqual(new Set([0, 1, 2, 3, 4]));
     expect(server.status().agents.every((a) => a.connected)).toBe(true);
@@ -79,8 +69,5 @@ describe('kdmarl agent process', () => {
 });
 
 function spawnHost(s: NetServer, tokens: string, slots: string): SpawnedAgent {
-  const child = spawn(process.execPath, [ensureAgentDist(), 'agent', '--server', s.url, '--host-slots', slots, '--tokens-file', tokens, '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  return { child, stderr: () => err, exit: new Promise((resolve) => child.on('exit', resolve)) };
+  return spawnNode([ensureAgentDist(), 'agent', '--server', s.url, '--host-slots', slots, '--tokens-file', tokens, '--log-level', 'warn']);
 }

@@ -4,32 +4,34 @@ import type { AgentClient } from '../../agents/process/agent-client.ts';
 import type { NetServer } from '../../server/net/net-server.ts';
 import { CLOSE_CODES, FRAME, LIMITS, PROTOCOL_VERSION } from '../../shared/protocol.ts';
 import { pino } from 'pino';
-import { inProcessAgent, nextEvent, RawClient, startServer, ticks } from './helpers/net-helpers.ts';
+import { inProcessAgent, nextEvent, RawClient, startServer, stopStarted, ticks } from './helpers/net-helpers.ts';
 
+// Re-created by every beforeEach, so `agents[slot]` is this test's agent even after an earlier test replaced one.
 let server: NetServer;
-const agents: AgentClient[] = [];
-const raws: RawClient[] = [];
+let agents: AgentClient[];
 
 beforeEach(async () => {
   server = await startServer({ scenario: 'spread', heartbeatMs: 100, handshakeTimeoutMs: 300 });
+  agents = [];
   for (let slot = 0; slot < 3; slot++) agents.push(await inProcessAgent(server, [slot]));
   await ticks(server, 1);
 });
 
 afterEach(async () => {
-  // Every bad client was closed on its own: the honest agents never noticed.
-  const before = server.world.tick;
-  await ticks(server, 10);
-  expect(server.world.tick).toBeGreaterThanOrEqual(before + 10);
-  expect(server.status().agents.every((a) => a.connected)).toBe(true);
-  for (const a of agents.splice(0)) a.stop();
-  for (const r of raws.splice(0)) r.close();
-  await server.close();
+  // A failed check here must still stop this test's server and agents, or they run into the next test.
+  try {
+    // Every bad client was closed on its own: the honest agents never noticed.
+    const before = server.world.tick;
+    await ticks(server, 10);
+    expect(server.world.tick).toBeGreaterThanOrEqual(before + 10);
+    expect(server.status().agents.every((a) => a.connected)).toBe(true);
+  } finally {
+    await stopStarted();
+  }
 });
 
 async function raw(): Promise<RawClient> {
   const client = new RawClient(server.url);
-  raws.push(client);
   await client.opened();
   return client;
 }
@@ -170,7 +172,6 @@ describe('bad input closes only the offending client, with an application close 
 
   it('a silent socket is terminated by the heartbeat', async () => {
     const c = new RawClient(server.url, { autoPong: false } as WebSocket.ClientOptions);
-    raws.push(c);
     await c.opened();
     c.send({ kind: 'hello', version: PROTOCOL_VERSION, role: 'spectator' });
     const { code } = await c.closed;

@@ -1,25 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EpisodeEnd } from '../../server/net/world-session.ts';
-import type { NetServer } from '../../server/net/net-server.ts';
-import type { AgentClient } from '../../agents/process/agent-client.ts';
-import { inProcessAgent, nextEvent, spawnAgent, startServer, type SpawnedAgent } from './helpers/net-helpers.ts';
+import { inProcessAgent, nextEvent, spawnAgent, startServer, stopStarted } from './helpers/net-helpers.ts';
 
-let server: NetServer | null = null;
-const agents: AgentClient[] = [];
-const spawned: SpawnedAgent[] = [];
-
-afterEach(async () => {
-  for (const a of agents.splice(0)) a.stop();
-  for (const s of spawned.splice(0)) s.child.kill('SIGKILL');
-  await server?.close();
-  server = null;
-});
+afterEach(stopStarted);
 
 describe('lockstep episodes over the network', () => {
   it('plays full spread episodes with three real agent processes', async () => {
-    server = await startServer({ scenario: 'spread' });
+    const server = await startServer({ scenario: 'spread' });
     const episode = nextEvent<[EpisodeEnd]>(server, 'episode');
-    for (let slot = 0; slot < 3; slot++) spawned.push(spawnAgent(server, slot, ['--model', 'scripted']));
+    for (let slot = 0; slot < 3; slot++) spawnAgent(server, slot, ['--model', 'scripted']);
     const [end] = await episode;
     expect(end.steps).toBe(server.world.sim.maxSteps);
     expect(end.terminated).toBe(false);
@@ -34,8 +23,8 @@ describe('lockstep episodes over the network', () => {
   });
 
   it('runs a host connection holding every slot, with auto-reset and score', async () => {
-    server = await startServer({ scenario: 'spread', agents: 6 });
-    agents.push(await inProcessAgent(server, [0, 1, 2, 3, 4, 5], 'random'));
+    const server = await startServer({ scenario: 'spread', agents: 6 });
+    await inProcessAgent(server, [0, 1, 2, 3, 4, 5], 'random');
     await nextEvent(server, 'episode');
     await nextEvent(server, 'episode');
     const status = server.status();
@@ -46,8 +35,8 @@ describe('lockstep episodes over the network', () => {
   });
 
   it('counts SMAC wins and losses', async () => {
-    server = await startServer({ scenario: '3m' });
-    agents.push(await inProcessAgent(server, [0, 1, 2], 'scripted'));
+    const server = await startServer({ scenario: '3m' });
+    await inProcessAgent(server, [0, 1, 2], 'scripted');
     const [end] = await nextEvent<[EpisodeEnd]>(server, 'episode');
     const status = server.status();
     expect(status.episodes).toBe(1);

@@ -1,26 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AgentClient } from '../../agents/process/agent-client.ts';
-import type { NetServer } from '../../server/net/net-server.ts';
 import { WorldSession } from '../../server/net/world-session.ts';
-import { inProcessAgent, nextEvent, spawnAgent, startServer, ticks, type SpawnedAgent } from './helpers/net-helpers.ts';
+import { inProcessAgent, nextEvent, spawnAgent, startServer, stopStarted, ticks, type SpawnedAgent } from './helpers/net-helpers.ts';
 
-let server: NetServer | null = null;
-const agents: AgentClient[] = [];
-const spawned: SpawnedAgent[] = [];
-
-afterEach(async () => {
-  for (const a of agents.splice(0)) a.stop();
-  for (const s of spawned.splice(0)) s.child.kill('SIGKILL');
-  await server?.close();
-  server = null;
-});
+afterEach(stopStarted);
 
 describe('faults: slow, dead and dropped agents', () => {
   it('counts deadline misses for a slow agent and never waits past its deadline', async () => {
-    server = await startServer({ scenario: 'spread' });
-    agents.push(await inProcessAgent(server, [0, 1]));
+    const server = await startServer({ scenario: 'spread' });
+    await inProcessAgent(server, [0, 1]);
     // Slot 2 declares a 5 ms deadline and holds every reply 40 ms.
-    agents.push(await inProcessAgent(server, [2], 'random', { caps: { deadlineMs: 5 }, extraDelayMs: 40 }));
+    await inProcessAgent(server, [2], 'random', { caps: { deadlineMs: 5 }, extraDelayMs: 40 });
     await ticks(server, 30);
     const status = server.status();
     expect(status.agents[2].misses).toBeGreaterThanOrEqual(25);
@@ -30,10 +20,9 @@ describe('faults: slow, dead and dropped agents', () => {
   });
 
   it('replaces a bad action with the fallback and counts it as invalid', async () => {
-    server = await startServer({ scenario: 'spread' });
-    agents.push(await inProcessAgent(server, [0, 1]));
+    const server = await startServer({ scenario: 'spread' });
+    await inProcessAgent(server, [0, 1]);
     const bad = await inProcessAgent(server, [2]);
-    agents.push(bad);
     await ticks(server, 2);
     // Out of range for a 5-action agent: lenient policy replaces it.
     bad.runners[0].policy = { label: 'bad', flops: 0, observationSize: bad.runners[0].info.observationSize, decide: () => 99 };
@@ -56,7 +45,8 @@ describe('faults: slow, dead and dropped agents', () => {
   });
 
   it('goes on without a killed agent process and takes it back when it restarts', async () => {
-    server = await startServer({ scenario: 'spread' });
+    const server = await startServer({ scenario: 'spread' });
+    const spawned: SpawnedAgent[] = [];
     for (let slot = 0; slot < 3; slot++) spawned.push(spawnAgent(server, slot));
     await ticks(server, 20);
     const released = nextEvent<[number]>(server, 'release', (slot) => slot === 1);
@@ -65,7 +55,7 @@ describe('faults: slow, dead and dropped agents', () => {
     await ticks(server, 20);
     expect(server.status().agents[1].offlineTicks).toBeGreaterThanOrEqual(19);
     const claimed = nextEvent<[number, boolean]>(server, 'claim', (slot) => slot === 1);
-    spawned.push(spawnAgent(server, 1));
+    spawnAgent(server, 1);
     const [, reconnect] = await claimed;
     expect(reconnect).toBe(true);
     await ticks(server, 20);
@@ -75,7 +65,8 @@ describe('faults: slow, dead and dropped agents', () => {
   });
 
   it('an agent whose link drops reconnects to its slot within the same episode', async () => {
-    server = await startServer({ scenario: 'spread', mode: 'realtime', hz: 20 });
+    const server = await startServer({ scenario: 'spread', mode: 'realtime', hz: 20 });
+    const agents: AgentClient[] = [];
     for (let slot = 0; slot < 3; slot++) agents.push(await inProcessAgent(server, [slot]));
     await ticks(server, 3);
     const episode = server.world.episode;

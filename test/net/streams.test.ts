@@ -6,31 +6,23 @@ import type { AgentClient } from '../../agents/process/agent-client.ts';
 import type { NetServer } from '../../server/net/net-server.ts';
 import { CLOSE_CODES, FRAME, PROTOCOL_VERSION, SUPERVISOR_PATH } from '../../shared/protocol.ts';
 import { parseReplay, parseScene, parseSnapshot } from '../../viewer/src/stream/wire.ts';
-import { inProcessAgent, nextEvent, RawClient, spectator, spreadPolicy, startServer, ticks } from './helpers/net-helpers.ts';
+import { inProcessAgent, nextEvent, RawClient, spectator, spreadPolicy, startServer, stopStarted, ticks } from './helpers/net-helpers.ts';
 
-let server: NetServer | null = null;
-const agents: AgentClient[] = [];
-const raws: RawClient[] = [];
+afterEach(stopStarted);
 
-afterEach(async () => {
-  for (const a of agents.splice(0)) a.stop();
-  for (const r of raws.splice(0)) r.close();
-  await server?.close();
-  server = null;
-});
-
-async function spreadWithAgents(options: Parameters<typeof startServer>[0] = { scenario: 'spread' }): Promise<NetServer> {
-  server = await startServer(options);
+/** A server with one in-process agent per slot, `agents[slot]`, after its first tick. */
+async function spreadWithAgents(options: Parameters<typeof startServer>[0] = { scenario: 'spread' }): Promise<{ server: NetServer; agents: AgentClient[] }> {
+  const server = await startServer(options);
+  const agents: AgentClient[] = [];
   for (let slot = 0; slot < server.world.agentCount; slot++) agents.push(await inProcessAgent(server, [slot]));
   await ticks(server, 1);
-  return server;
+  return { server, agents };
 }
 
 describe('spectator stream', () => {
   it('sends a scene the viewer parses, then snapshots at the spectator rate', async () => {
-    const s = await spreadWithAgents();
+    const { server: s } = await spreadWithAgents();
     const viewer = await spectator(s, { rate: 60 });
-    raws.push(viewer);
     const welcome = await viewer.next('welcome');
     expect(welcome.control).toBe(false);
     const scene = parseScene(await viewer.next('scene'));
@@ -44,9 +36,8 @@ describe('spectator stream', () => {
   });
 
   it('skips snapshots while a spectator is backed up, then sends the latest world (latest wins)', async () => {
-    const s = await spreadWithAgents();
+    const { server: s } = await spreadWithAgents();
     const viewer = await spectator(s, { rate: 60 });
-    raws.push(viewer);
     const scene = parseScene(await viewer.next('scene'));
     await viewer.next('snap');
     // Make the server see this spectator's socket as backed up.
@@ -67,10 +58,9 @@ describe('spectator stream', () => {
   });
 
   it('obeys control messages with the control token and refuses them without', async () => {
-    const s = await spreadWithAgents();
+    const { server: s, agents } = await spreadWithAgents();
     const readOnly = await spectator(s);
     const controller = await spectator(s, { token: s.controlToken });
-    raws.push(readOnly, controller);
     expect((await controller.next('welcome')).control).toBe(true);
     readOnly.send({ kind: 'control', token: 'nope', action: 'pause' });
     expect(await readOnly.next('control')).toMatchObject({ ok: false, error: 'bad control token' });
@@ -114,10 +104,9 @@ describe('spectator stream', () => {
 
   it('records a replay the viewer can play', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'kdmarl-replay-')), 'run.kdr');
-    const s = await spreadWithAgents({ scenario: 'spread', record: path });
+    const { server: s } = await spreadWithAgents({ scenario: 'spread', record: path });
     await ticks(s, 30);
     await s.close();
-    server = null;
     const replay = parseReplay(new Uint8Array(readFileSync(path)), 'run.kdr');
     expect(replay.scene.scenario).toBe('spread');
     expect(replay.snapshots.length).toBeGreaterThanOrEqual(30);
@@ -127,9 +116,8 @@ describe('spectator stream', () => {
 
 describe('supervisor stream', () => {
   it('receives every transition with state, teacher and student views, actions, rewards and episode ends', async () => {
-    const s = await spreadWithAgents();
+    const { server: s } = await spreadWithAgents();
     const supervisor = new RawClient(s.url.replace(/\/$/, SUPERVISOR_PATH));
-    raws.push(supervisor);
     await supervisor.opened();
     supervisor.send({ kind: 'hello', version: PROTOCOL_VERSION, role: 'supervisor', token: s.controlToken });
     const welcome = await supervisor.next('welcome');
@@ -160,9 +148,8 @@ describe('supervisor stream', () => {
   });
 
   it('pushes new weights to agents, swapped in at the next episode; bad weights are refused', async () => {
-    const s = await spreadWithAgents();
+    const { server: s, agents } = await spreadWithAgents();
     const supervisor = new RawClient(s.url.replace(/\/$/, SUPERVISOR_PATH));
-    raws.push(supervisor);
     await supervisor.opened();
     supervisor.send({ kind: 'hello', version: PROTOCOL_VERSION, role: 'supervisor', token: s.controlToken, teacherObservations: false });
     await supervisor.next('welcome');
@@ -187,10 +174,9 @@ describe('supervisor stream', () => {
   });
 
   it('refuses a supervisor with a bad token or on the wrong path', async () => {
-    const s = await spreadWithAgents();
+    const { server: s } = await spreadWithAgents();
     const bad = new RawClient(s.url.replace(/\/$/, SUPERVISOR_PATH));
     const wrongPath = new RawClient(s.url);
-    raws.push(bad, wrongPath);
     await Promise.all([bad.opened(), wrongPath.opened()]);
     bad.send({ kind: 'hello', version: PROTOCOL_VERSION, role: 'supervisor', token: 'guess' });
     wrongPath.send({ kind: 'hello', version: PROTOCOL_VERSION, role: 'supervisor', token: s.controlToken });

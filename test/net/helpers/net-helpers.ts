@@ -13,9 +13,28 @@ import { ensureAgentDist } from './build-dist.ts';
 export const packr = createPackr();
 export const silent = pino({ level: 'silent' });
 
+/**
+ * Everything the helpers below started, so one `afterEach(stopStarted)` cleans up after any test
+ * and a test cannot forget to. Vitest loads this module once per test file, so the registry is per file.
+ */
+const started = { agents: [] as AgentClient[], raws: [] as RawClient[], children: [] as ChildProcess[], servers: [] as NetServer[] };
+
+/**
+ * Stop everything started since the last call. Clients go before servers so that none of them
+ * reacts to a server going away (an agent would try to reconnect); NetServer.close() is idempotent,
+ * so a test may already have closed its server.
+ */
+export async function stopStarted(): Promise<void> {
+  for (const agent of started.agents.splice(0)) agent.stop();
+  for (const raw of started.raws.splice(0)) raw.close();
+  for (const child of started.children.splice(0)) child.kill('SIGKILL');
+  for (const server of started.servers.splice(0)) await server.close();
+}
+
 export async function startServer(options: Partial<NetServerOptions> & { scenario: string }): Promise<NetServer> {
   const server = new NetServer({ logger: silent, deadlineMs: 200, ...options });
   await server.listen();
+  started.servers.push(server);
   return server;
 }
 
@@ -49,26 +68,29 @@ export async function inProcessAgent(server: NetServer, slots: number[], model =
     backoffMs: 10,
     ...extra,
   });
+  started.agents.push(client);
   void client.run();
   return client;
 }
 
 export type SpawnedAgent = { child: ChildProcess; stderr: () => string; exit: Promise<number | null> };
 
-/** `node dist/cli.js agent ...` for one slot; the token goes in the environment, not argv. */
-export function spawnAgent(server: NetServer, slot: number, args: string[] = []): SpawnedAgent {
-  const cli = ensureAgentDist();
-  const child = spawn(process.execPath, [cli, 'agent', '--server', server.url, '--slot', String(slot), '--log-level', 'warn', ...args], {
-    env: { ...process.env, KDMARL_AGENT_TOKEN: server.tokens[slot] },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/** `node <args>` with stderr kept for assertions and stdout discarded. */
+export function spawnNode(args: string[], env: NodeJS.ProcessEnv = process.env): SpawnedAgent {
+  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  started.children.push(child);
   let err = '';
   child.stderr!.on('data', (d: Buffer) => {
     err += d.toString();
   });
-  child.stdout!.resume();
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { child, stderr: () => err, exit };
+}
+
+/** `node dist/cli.js agent ...` for one slot; the token goes in the environment, not argv. */
+export function spawnAgent(server: NetServer, slot: number, args: string[] = []): SpawnedAgent {
+  const cli = ensureAgentDist();
+  return spawnNode([cli, 'agent', '--server', server.url, '--slot', String(slot), '--log-level', 'warn', ...args], { ...process.env, KDMARL_AGENT_TOKEN: server.tokens[slot] });
 }
 
 /** A raw client for protocol tests: every decoded message queued, `next(kind)` waits for one. */
@@ -85,6 +107,7 @@ export class RawClient {
 
   constructor(url: string, options: WebSocket.ClientOptions = {}) {
     this.ws = new WebSocket(url, options);
+    started.raws.push(this);
     this.ws.on('error', () => undefined);
     this.closed = new Promise((resolve) => this.ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
     this.ws.on('message', (data: Buffer) => {

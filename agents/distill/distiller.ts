@@ -8,7 +8,7 @@ import { describeZodError } from '../../shared/zod-error.ts';
 import { VecEnv, type EpisodeSummary } from '../../server/env/vec-env.ts';
 import { createSimulation, resolveScenario } from '../../server/scenarios/registry.ts';
 import { initBackend } from '../learn/backend.ts';
-import { Adam } from '../learn/adam.ts';
+import { Adam, linearDecay } from '../learn/adam.ts';
 import { sampleMasked } from '../learn/sampling.ts';
 import { METRIC, MetricsLog } from '../learn/metrics-log.ts';
 import { TrainProgress } from '../learn/progress.ts';
@@ -190,6 +190,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
       envSteps += rows;
 
       // 2-5. teacher targets, teacher-guided GAE, roles and relations, composite-loss epochs
+      if (config.lrAnneal) adam.lr = linearDecay(config.lr, updates, Math.ceil(config.totalSteps / rows));
       const last = distillUpdate(ctx, rollout);
       const gradNorm = last.gradNorm;
       updates++;

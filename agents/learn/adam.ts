@@ -9,7 +9,8 @@ export type AdamState = { step: number; m: Float32Array[]; v: Float32Array[] };
  */
 export class Adam {
   readonly vars: tf.Variable[];
-  readonly lr: number;
+  /** Mutable so a schedule (linearDecay) can set it before each update. */
+  lr: number;
   readonly eps: number;
   readonly beta1 = 0.9;
   readonly beta2 = 0.999;
@@ -82,4 +83,12 @@ export class Adam {
   dispose(): void {
     tf.dispose([...this.m, ...this.v]);
   }
+}
+
+/**
+ * CleanRL's `anneal_lr`: the learning rate falls linearly from `lr` at the first update to
+ * `lr / updates` at the last, so the final updates polish rather than jump.
+ */
+export function linearDecay(lr: number, update: number, updates: number): number {
+  return lr * (1 - Math.min(update, updates - 1) / updates);
 }

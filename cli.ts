@@ -13,6 +13,7 @@ const COMMANDS: Record<string, Command> = {
   rollout: { summary: 'play given or random actions and print every step as JSON', load: () => import('./server/cli/rollout-command.ts') },
   train: { summary: 'train a MAPPO teacher (CTDE) on a scenario', load: () => import('./agents/learn/train-command.ts') },
   eval: { summary: 'greedy evaluation of a teacher, student or baseline on a fixed seed list', load: () => import('./agents/eval/eval-command.ts') },
+  handover: { summary: 'where a student loses its teacher\'s wins: the teacher takes over one phase (approach or fight) of SMAC episodes', load: () => import('./agents/eval/handover-command.ts') },
   serve: { summary: 'run a scenario behind a WebSocket server for agent processes, a supervisor and the viewer', load: () => import('./server/net/serve-command.ts') },
   agent: { summary: 'one agent process (or a host of many slots) answering a server under compute caps', load: () => import('./agents/process/agent-loader.ts') },
   up: { summary: 'start the server, one agent process per agent and the viewer; live status line', load: () => import('./server/net/up-command.ts') },

@@ -15,6 +15,18 @@ export type EvaluateOptions = {
   physics?: string;
   /** Called after each episode (progress output). */
   onEpisode?: (index: number, outcome: EpisodeOutcome) => void;
+  /** A second set of agents deciding on every step beside the evaluated ones (kdmarl handover). */
+  overseer?: Overseer;
+};
+
+/**
+ * Another policy for every agent (through its own views), asked on every step; `choose` picks
+ * which of the two actions is applied. It answers "which decisions cost the wins": let a teacher
+ * take over one phase of a student's episodes and see how much of the gap closes.
+ */
+export type Overseer = {
+  agents: readonly EvalAgent[];
+  choose: (agent: number, own: number, overseer: number, mask: Uint8Array) => number;
 };
 
 export type EvaluationResult = EvalSummary & { outcomes: EpisodeOutcome[] };
@@ -36,6 +48,9 @@ export function evaluate(scenario: string | LoadedScenario, agents: readonly Eva
     }
   });
   const observations = io.views.map((v) => new Float32Array(v.size));
+  const overseer = options.overseer;
+  const overseerIo = overseer ? new AgentIO(sim, overseer.agents.map((a) => a.view)) : null;
+  const overseerObservations = overseerIo ? overseerIo.views.map((v) => new Float32Array(v.size)) : [];
   const actions = new Int32Array(n);
   const rewards = new Float32Array(n);
   const returns = new Float64Array(n);
@@ -53,7 +68,11 @@ export function evaluate(scenario: string | LoadedScenario, agents: readonly Eva
         io.writeObservation(a, observations[a], 0);
         const count = sim.actionCounts[a];
         const mask = io.masks.subarray(io.maskOffsets[a], io.maskOffsets[a] + count);
-        const action = agents[a].policy.decide(observations[a], mask, decisionRng.uniform());
+        let action = agents[a].policy.decide(observations[a], mask, decisionRng.uniform());
+        if (overseer && overseerIo) {
+          overseerIo.writeObservation(a, overseerObservations[a], 0);
+          action = overseer.choose(a, action, overseer.agents[a].policy.decide(overseerObservations[a], mask, decisionRng.uniform()), mask);
+        }
         actions[a] = io.isAllowed(a, action) ? action : io.fallbackAction(a);
       }
       sim.step(actions, rewards);

@@ -109,6 +109,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
   const E = config.numEnvs;
   const T = config.rolloutLength;
   const rows = T * E;
+  const plannedUpdates = Math.ceil(config.totalSteps / rows);
   const vec = new VecEnv(() => createSimulation(scenario), {
     numEnvs: E,
     seed: deriveSeed(config.seed, updates + 1),
@@ -190,7 +191,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
       envSteps += rows;
 
       // 2-5. teacher targets, teacher-guided GAE, roles and relations, composite-loss epochs
-      if (config.lrAnneal) adam.lr = linearDecay(config.lr, updates, Math.ceil(config.totalSteps / rows));
+      if (config.lrAnneal) adam.lr = linearDecay(config.lr, updates, plannedUpdates);
       const last = distillUpdate(ctx, rollout);
       const gradNorm = last.gradNorm;
       updates++;

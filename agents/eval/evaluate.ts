@@ -48,9 +48,8 @@ export function evaluate(scenario: string | LoadedScenario, agents: readonly Eva
     }
   });
   const observations = io.views.map((v) => new Float32Array(v.size));
-  const overseer = options.overseer;
-  const overseerIo = overseer ? new AgentIO(sim, overseer.agents.map((a) => a.view)) : null;
-  const overseerObservations = overseerIo ? overseerIo.views.map((v) => new Float32Array(v.size)) : [];
+  const overseer = options.overseer ? { ...options.overseer, io: new AgentIO(sim, options.overseer.agents.map((a) => a.view)) } : null;
+  const overseerObservations = overseer ? overseer.io.views.map((v) => new Float32Array(v.size)) : [];
   const actions = new Int32Array(n);
   const rewards = new Float32Array(n);
   const returns = new Float64Array(n);
@@ -60,6 +59,8 @@ export function evaluate(scenario: string | LoadedScenario, agents: readonly Eva
     const envRng = new Rng(episodeSeed);
     // A separate stream for stochastic baselines, so the env's draws do not depend on the policy.
     const decisionRng = new Rng(deriveSeed(episodeSeed, 0x5eed));
+    // The overseer draws from its own stream, so asking it leaves the evaluated agents' draws as they were.
+    const overseerRng = new Rng(deriveSeed(episodeSeed, 0x0bee));
     sim.reset(envRng);
     io.refreshMasks();
     returns.fill(0);
@@ -69,9 +70,9 @@ export function evaluate(scenario: string | LoadedScenario, agents: readonly Eva
         const count = sim.actionCounts[a];
         const mask = io.masks.subarray(io.maskOffsets[a], io.maskOffsets[a] + count);
         let action = agents[a].policy.decide(observations[a], mask, decisionRng.uniform());
-        if (overseer && overseerIo) {
-          overseerIo.writeObservation(a, overseerObservations[a], 0);
-          action = overseer.choose(a, action, overseer.agents[a].policy.decide(overseerObservations[a], mask, decisionRng.uniform()), mask);
+        if (overseer) {
+          overseer.io.writeObservation(a, overseerObservations[a], 0);
+          action = overseer.choose(a, action, overseer.agents[a].policy.decide(overseerObservations[a], mask, overseerRng.uniform()), mask);
         }
         actions[a] = io.isAllowed(a, action) ? action : io.fallbackAction(a);
       }

@@ -1,5 +1,4 @@
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { isMainModule } from '../../shared/main-module.ts';
 import { main } from './agent-command.ts';
 
 /**
@@ -8,7 +7,7 @@ import { main } from './agent-command.ts';
  */
 export { main };
 
-if (isMainModule()) {
+if (isMainModule(import.meta.url)) {
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
@@ -19,15 +18,4 @@ if (isMainModule()) {
       process.exitCode = 1;
     },
   );
-}
-
-/** Run as `node this-file.js` (paths compared after resolving symlinks; a URL would escape spaces). */
-function isMainModule(): boolean {
-  const script = process.argv[1];
-  if (!script) return false;
-  try {
-    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
 }

@@ -1,7 +1,7 @@
-import { realpathSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { rolldown } from 'rolldown';
+import { isMainModule } from '../../shared/main-module.ts';
 import { projectRoot } from '../../shared/paths.ts';
 
 /**
@@ -53,7 +53,7 @@ export async function bundleAgent(options: { root?: string; file?: string } = {}
   }
 }
 
-if (isMainModule()) {
+if (isMainModule(import.meta.url)) {
   bundleAgent().then(
     (r) => console.log(`agent bundle: ${r.file} (${Math.round(r.bytes / 1024)} KiB, ${r.modules.length} modules)`),
     (error: unknown) => {
@@ -61,15 +61,4 @@ if (isMainModule()) {
       process.exitCode = 1;
     },
   );
-}
-
-/** Run as `node this-file.js` (paths compared after resolving symlinks; a URL would escape spaces). */
-function isMainModule(): boolean {
-  const script = process.argv[1];
-  if (!script) return false;
-  try {
-    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
 }

@@ -4,9 +4,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLOSE_CODES, FRAME, PROTOCOL_VERSION, actionFrameTick, readDistribution } from '../../shared/protocol.ts';
 import { ACTION_CATEGORIES, DistributionStructure, actionCategory } from '../../shared/relations.ts';
-import type { AgentClient } from '../../agents/process/agent-client.ts';
 import type { NetServer } from '../../server/net/net-server.ts';
-import { RawClient, inProcessAgent, packr, nextEvent, spectator, spreadPolicy, startServer, ticks } from './helpers/net-helpers.ts';
+import { RawClient, inProcessAgent, packr, nextEvent, spectator, spreadPolicy, startServer, stopStarted, ticks } from './helpers/net-helpers.ts';
 
 describe('relations and roles from action distributions', () => {
   it('R[i][j] is the distance over the mean live distance; roles are the most likely action category', () => {
@@ -66,16 +65,10 @@ describe('relations and roles from action distributions', () => {
 });
 
 describe('action distributions over the network', () => {
-  let server: NetServer | null = null;
-  const agents: AgentClient[] = [];
-  const raws: RawClient[] = [];
   let dir = '';
 
   afterEach(async () => {
-    for (const r of raws.splice(0)) r.close();
-    for (const a of agents.splice(0)) a.stop();
-    await server?.close();
-    server = null;
+    await stopStarted();
     if (dir) rmSync(dir, { recursive: true, force: true });
     dir = '';
   });
@@ -92,17 +85,17 @@ describe('action distributions over the network', () => {
   }
 
   it('agents running a policy file send their softmax while a spectator inspects or shows overlays; snapshots carry relations and roles', async () => {
-    server = await startServer({ scenario: 'spread', mode: 'lockstep' });
+    const server = await startServer({ scenario: 'spread', mode: 'lockstep' });
     dir = mkdtempSync(join(tmpdir(), 'kdmarl-dist-'));
     const file = join(dir, 'student.msgpack');
     writeFileSync(file, spreadPolicy(server));
     const n = server.world.agentCount;
     // Two processes: slot 0 alone, slots 1-2 in host mode (distributions concatenated in one frame).
-    agents.push(await inProcessAgent(server, [0], file), await inProcessAgent(server, [1, 2], file));
+    await inProcessAgent(server, [0], file);
+    await inProcessAgent(server, [1, 2], file);
     await ticks(server, 3);
 
     const viewer = await spectator(server, { rate: 60 });
-    raws.push(viewer);
     await viewer.next('scene');
     const plain = await viewer.next('snap');
     expect(plain.relations).toBeUndefined();
@@ -166,22 +159,20 @@ describe('action distributions over the network', () => {
   });
 
   it('random agents report uniform over the allowed actions', async () => {
-    server = await startServer({ scenario: 'spread', mode: 'lockstep' });
-    agents.push(await inProcessAgent(server, [0, 1, 2], 'random'));
+    const server = await startServer({ scenario: 'spread', mode: 'lockstep' });
+    await inProcessAgent(server, [0, 1, 2], 'random');
     await ticks(server, 2);
     const viewer = await spectator(server);
-    raws.push(viewer);
     const reply = await inspectUntilProbs(viewer, server, 1);
     expect(reply.probsKind).toBe('uniform');
     expect([...(reply.probs as Float32Array)]).toEqual(new Array(5).fill(Float32Array.from([0.2])[0]));
   });
 
   it('scripted agents report the one-hot of the action they chose', async () => {
-    server = await startServer({ scenario: 'spread', mode: 'lockstep' });
-    agents.push(await inProcessAgent(server, [0, 1, 2], 'scripted'));
+    const server = await startServer({ scenario: 'spread', mode: 'lockstep' });
+    await inProcessAgent(server, [0, 1, 2], 'scripted');
     await ticks(server, 2);
     const viewer = await spectator(server);
-    raws.push(viewer);
     const reply = await inspectUntilProbs(viewer, server, 0);
     expect(reply.probsKind).toBe('one-hot');
     const probs = [...(reply.probs as Float32Array)];
@@ -190,14 +181,12 @@ describe('action distributions over the network', () => {
   });
 
   it('asks agents for distributions only while a spectator shows overlays or inspects their slot', async () => {
-    server = await startServer({ scenario: 'spread', mode: 'lockstep', waitForAgents: false });
+    const server = await startServer({ scenario: 'spread', mode: 'lockstep', waitForAgents: false });
     const agent = new RawClient(server.url);
-    raws.push(agent);
     await agent.opened();
     agent.send({ kind: 'hello', version: PROTOCOL_VERSION, role: 'agent', slots: [{ slot: 1, token: server.tokens[1] }] });
     await agent.next('welcome');
     const viewer = await spectator(server);
-    raws.push(viewer);
     await viewer.next('scene');
     viewer.send({ kind: 'inspect', agent: 0 });
     await viewer.next('inspect');
@@ -208,7 +197,6 @@ describe('action distributions over the network', () => {
     viewer.close();
     expect(await agent.next('probabilities')).toEqual({ kind: 'probabilities', on: false });
     const second = await spectator(server);
-    raws.push(second);
     second.send({ kind: 'overlays', graph: false, roles: true });
     expect(await agent.next('probabilities')).toEqual({ kind: 'probabilities', on: true });
     second.send({ kind: 'overlays', graph: false, roles: false });
@@ -220,9 +208,8 @@ describe('action distributions over the network', () => {
   });
 
   it('a malformed distributions element closes the agent with badMessage', async () => {
-    server = await startServer({ scenario: 'spread', mode: 'lockstep', waitForAgents: false });
+    const server = await startServer({ scenario: 'spread', mode: 'lockstep', waitForAgents: false });
     const agent = new RawClient(server.url);
-    raws.push(agent);
     await agent.opened();
     agent.send({ kind: 'hello', version: PROTOCOL_VERSION, role: 'agent', slots: [{ slot: 0, token: server.tokens[0] }] });
     await agent.next('welcome');

@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import WebSocket from 'ws';
 import { createPackr, encode } from '../../../shared/codec.ts';
 import { POLICY_FORMAT, POLICY_FORMAT_VERSION, type PolicyFile } from '../../../shared/model-format.ts';
+import type { ViewSpec } from '../../../shared/view-spec.ts';
 import { PROTOCOL_VERSION } from '../../../shared/protocol.ts';
 import { AgentClient, type AgentClientOptions } from '../../../agents/process/agent-client.ts';
 import { loadPolicySource } from '../../../agents/policy-source.ts';
@@ -160,24 +161,25 @@ export async function spectator(server: NetServer, extra: Record<string, unknown
   return client;
 }
 
-/** A one-layer student policy for spread's default student views (random weights). */
-export function spreadPolicy(s: NetServer): Uint8Array {
-  const world = s.world;
-  const size = world.studentViews[0].size;
-  const file: PolicyFile = {
+/** A one-layer linear student for spread: one shared net, seen through `views` (one per agent). */
+export function linearSpreadPolicy(views: readonly ViewSpec[], inputSize: number, weight: (k: number) => number): PolicyFile {
+  return {
     format: POLICY_FORMAT,
     version: POLICY_FORMAT_VERSION,
     scenario: 'spread',
     role: 'student',
     producedBy: 'test',
-    agents: Object.fromEntries(world.sim.agentNames.map((name, i) => [name, { net: 'shared', view: world.defaultViews[i] }])),
+    agents: Object.fromEntries(views.map((view, i) => [`agent_${i}`, { net: 'shared', view }])),
     nets: {
       shared: {
-        inputSize: size,
-        layers: [{ kind: 'dense', inputSize: size, outputSize: 5, activation: 'linear', weight: Float32Array.from({ length: size * 5 }, (_, k) => Math.sin(k)), bias: new Float32Array(5) }],
+        inputSize,
+        layers: [{ kind: 'dense', inputSize, outputSize: 5, activation: 'linear', weight: Float32Array.from({ length: inputSize * 5 }, (_, k) => weight(k)), bias: new Float32Array(5) }],
       },
     },
   };
-  return encode(file);
 }
 
+/** The linear student for this server's spread default student views (fixed weights sin(k)), encoded. */
+export function spreadPolicy(s: NetServer): Uint8Array {
+  return encode(linearSpreadPolicy(s.world.defaultViews, s.world.studentViews[0].size, Math.sin));
+}

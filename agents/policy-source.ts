@@ -98,6 +98,7 @@ function fileSource(file: PolicyFile, where: string, options: SourceOptions): Po
         observationSize: runtime.observationSize,
         decide: sample ? (obs, mask, u) => runtime.actSample(obs, mask, u) : (obs, mask) => runtime.actGreedy(obs, mask),
         probabilities: (obs, mask) => runtime.probabilities(obs, mask),
+        reset: () => runtime.reset(),
       };
       return policy;
     },

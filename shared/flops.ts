@@ -3,8 +3,8 @@ import type { Layer, PolicyNet } from './model-format.ts';
 /**
  * FLOPs per decision, the one counter used by caps, reports and the viewer (METHOD.md):
  * dense in->out = 2*in*out + out, plus one per activation element; LayerNorm = 7 per element
- * (mean, variance, normalise, scale and shift). (METHOD.md's GRU count, 3*(2*in*h + 2*h*h) + 10*h,
- * belongs here once recurrent policies exist.)
+ * (mean, variance, normalise, scale and shift); a GRU step = METHOD.md's 3*(2*in*h + 2*h*h) + about
+ * 10*h, counted the dense way (see gruFlops).
  */
 export function denseFlops(inputSize: number, outputSize: number, activated: boolean): number {
   return 2 * inputSize * outputSize + outputSize + (activated ? outputSize : 0);
@@ -14,10 +14,20 @@ export function layerNormFlops(size: number): number {
   return 7 * size;
 }
 
+/**
+ * One GRU step: the two combined projections as dense layers (2*in*3h + 3h and 2*h*3h + 3h, biases
+ * included), then one per element-wise op: r and z (add, sigmoid: 4h), n (r * hn, add, tanh: 3h),
+ * h' = (1 - z) * n + z * h (4h). METHOD.md's 3*(2*in*h + 2*h*h) + about 10*h, made exact: + 17h.
+ */
+export function gruFlops(inputSize: number, hiddenSize: number): number {
+  const h = hiddenSize;
+  return 2 * inputSize * 3 * h + 3 * h + 2 * h * 3 * h + 3 * h + 11 * h;
+}
+
 export function layerFlops(layer: Layer): number {
-  return layer.kind === 'dense'
-    ? denseFlops(layer.inputSize, layer.outputSize, layer.activation !== 'linear')
-    : layerNormFlops(layer.size);
+  if (layer.kind === 'dense') return denseFlops(layer.inputSize, layer.outputSize, layer.activation !== 'linear');
+  if (layer.kind === 'gru') return gruFlops(layer.inputSize, layer.hiddenSize);
+  return layerNormFlops(layer.size);
 }
 
 export function netFlops(net: PolicyNet): number {
@@ -36,7 +46,9 @@ export function mlpFlops(sizes: readonly number[], inputLayerNorm = false): numb
 export function netParams(net: PolicyNet): number {
   let total = 0;
   for (const layer of net.layers) {
-    total += layer.kind === 'dense' ? layer.weight.length + layer.bias.length : layer.gamma.length + layer.beta.length;
+    if (layer.kind === 'dense') total += layer.weight.length + layer.bias.length;
+    else if (layer.kind === 'gru') total += layer.wx.length + layer.wh.length + layer.bx.length + layer.bh.length;
+    else total += layer.gamma.length + layer.beta.length;
   }
   return total;
 }

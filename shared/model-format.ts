@@ -31,7 +31,34 @@ export type LayerNormLayer = {
   beta: Float32Array;
 };
 
-export type Layer = DenseLayer | LayerNormLayer;
+/**
+ * One GRU step (MAPPO's recurrent actor), PyTorch convention with gates in the order r, z, n:
+ * r = sig(x Wr + br + h Ur + bhr), z = sig(x Wz + bz + h Uz + bhz), n = tanh(x Wn + bn + r * (h Un + bhn)),
+ * h' = (1 - z) * n + z * h. Weights combined and row-major: wx [inputSize][3 * hiddenSize],
+ * wh [hiddenSize][3 * hiddenSize], bx and bh [3 * hiddenSize]. The output is h'; the runtime keeps h
+ * between decisions and zeroes it at each episode start.
+ */
+export type GruLayer = {
+  kind: 'gru';
+  inputSize: number;
+  hiddenSize: number;
+  wx: Float32Array;
+  wh: Float32Array;
+  bx: Float32Array;
+  bh: Float32Array;
+};
+
+export type Layer = DenseLayer | LayerNormLayer | GruLayer;
+
+/** Width of a layer's output. */
+export function layerOutputSize(layer: Layer): number {
+  return layer.kind === 'dense' ? layer.outputSize : layer.kind === 'gru' ? layer.hiddenSize : layer.size;
+}
+
+/** True when the net keeps state between decisions (a GRU layer): callers must reset it per episode. */
+export function isRecurrentNet(net: PolicyNet): boolean {
+  return net.layers.some((layer) => layer.kind === 'gru');
+}
 
 /** One actor network; the last layer's outputs are the action logits. */
 export type PolicyNet = {
@@ -77,6 +104,16 @@ const layerNormSchema = z.strictObject({
   beta: f32,
 });
 
+const gruSchema = z.strictObject({
+  kind: z.literal('gru'),
+  inputSize: z.number().int().positive(),
+  hiddenSize: z.number().int().positive(),
+  wx: f32,
+  wh: f32,
+  bx: f32,
+  bh: f32,
+});
+
 export const policyFileSchema = z.strictObject({
   format: z.literal(POLICY_FORMAT),
   version: z.number().int(),
@@ -95,7 +132,7 @@ export const policyFileSchema = z.strictObject({
     z.string(),
     z.strictObject({
       inputSize: z.number().int().positive(),
-      layers: z.array(z.discriminatedUnion('kind', [denseSchema, layerNormSchema])).min(1),
+      layers: z.array(z.discriminatedUnion('kind', [denseSchema, layerNormSchema, gruSchema])).min(1),
     }),
   ),
 });
@@ -115,6 +152,14 @@ export function checkPolicyFile(file: PolicyFile, where = 'policy'): void {
         if (layer.bias.length !== layer.outputSize) throw new Error(`${at}: bias has ${layer.bias.length} values, expected ${layer.outputSize}`);
         if (!layer.weight.every(Number.isFinite) || !layer.bias.every(Number.isFinite)) throw new Error(`${at}: non-finite weights`);
         width = layer.outputSize;
+      } else if (layer.kind === 'gru') {
+        const h3 = 3 * layer.hiddenSize;
+        if (layer.inputSize !== width) throw new Error(`${at}: gru input size ${layer.inputSize}, previous layer gives ${width}`);
+        if (layer.wx.length !== layer.inputSize * h3) throw new Error(`${at}: gru wx has ${layer.wx.length} values, expected ${layer.inputSize * h3} (inputSize x 3 * hiddenSize)`);
+        if (layer.wh.length !== layer.hiddenSize * h3) throw new Error(`${at}: gru wh has ${layer.wh.length} values, expected ${layer.hiddenSize * h3} (hiddenSize x 3 * hiddenSize)`);
+        if (layer.bx.length !== h3 || layer.bh.length !== h3) throw new Error(`${at}: gru bx and bh must have ${h3} values (3 * hiddenSize)`);
+        if (![layer.wx, layer.wh, layer.bx, layer.bh].every((a) => a.every(Number.isFinite))) throw new Error(`${at}: non-finite weights`);
+        width = layer.hiddenSize;
       } else {
         if (layer.size !== width) throw new Error(`${at}: layernorm size ${layer.size}, previous layer gives ${width}`);
         if (layer.gamma.length !== width || layer.beta.length !== width) throw new Error(`${at}: gamma/beta must have ${width} values`);

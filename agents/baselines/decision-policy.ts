@@ -12,6 +12,8 @@ export type DecisionPolicy = {
   readonly observationSize: number;
   /** Pick an action. `u` is a uniform number in [0, 1) for stochastic policies. */
   decide(observation: Float32Array, mask: Uint8Array, u: number): number;
+  /** Start a new episode: policies with memory (recurrent nets) forget it. Absent: no memory. */
+  reset?(): void;
 };
 
 /** Uniform over the allowed actions. */

@@ -76,6 +76,7 @@ export class StudentTeam {
       const values: Float32Array[] = [];
       for (const layer of net.layers) {
         if (layer.kind === 'layernorm') values.push(layer.gamma, layer.beta);
+        else if (layer.kind === 'gru') throw new Error(`${where}: ${p.agent}'s net is recurrent (GRU); students are MLPs`);
         else values.push(layer.weight, layer.bias);
       }
       const expected = [p.observationSize, ...p.hidden, p.actionCount].join('-');

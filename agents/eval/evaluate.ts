@@ -33,7 +33,7 @@ export type EvaluationResult = EvalSummary & { outcomes: EpisodeOutcome[] };
 
 /**
  * The one evaluation routine: episode i is reset from `deriveSeed(seed, i)`, so every policy
- * meets the same list of starts. Each agent acts through its own view; dead agents are given their
+ * meets the same list of starts, and every policy (and overseer) is `reset()` before it. Each agent acts through its own view; dead agents are given their
  * mask's only action by the policy itself. Episodes run to termination or the step limit
  * (timeout = loss).
  */
@@ -64,6 +64,9 @@ export function evaluate(scenario: string | LoadedScenario, agents: readonly Eva
     sim.reset(envRng);
     io.refreshMasks();
     returns.fill(0);
+    // Recurrent policies start each episode from a zero state, as in training.
+    for (const a of agents) a.policy.reset?.();
+    if (overseer) for (const a of overseer.agents) a.policy.reset?.();
     while (!sim.terminated && sim.t < sim.maxSteps) {
       for (let a = 0; a < n; a++) {
         io.writeObservation(a, observations[a], 0);

@@ -23,7 +23,7 @@ export type LoadedEvalPolicy = {
   policyFile: PolicyFile | null;
 };
 
-/** Greedy (argmax over allowed actions) decisions on the typed-array runtime. */
+/** Greedy (argmax over allowed actions) decisions on the typed-array runtime; `reset` zeroes a recurrent net's state. */
 export function greedyAgentPolicy(file: PolicyFile, agent: string): DecisionPolicy {
   const runtime = new AgentPolicyRuntime(file, agent);
   return {
@@ -31,6 +31,7 @@ export function greedyAgentPolicy(file: PolicyFile, agent: string): DecisionPoli
     flops: runtime.flops,
     observationSize: runtime.observationSize,
     decide: (observation, mask) => runtime.actGreedy(observation, mask),
+    reset: () => runtime.reset(),
   };
 }
 

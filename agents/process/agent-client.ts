@@ -296,7 +296,7 @@ export class AgentClient extends EventEmitter<Events> {
     let delayed = 0;
     for (let k = 0; k < runners.length; k++) {
       const runner = runners[k];
-      if (t === 0) runner.swapPending();
+      if (t === 0) runner.startEpisode();
       const action = runner.decide(observations, obsOffset, masks, maskOffset, this.rng.uniform());
       // Distributions are laid out like the masks: each slot's action count, in hello order.
       if (distributions) runner.writeDistribution(distributions, maskOffset, action);

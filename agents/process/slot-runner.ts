@@ -41,11 +41,17 @@ export class SlotRunner {
     this.pending = { policy, generation };
   }
 
-  swapPending(): void {
-    if (!this.pending) return;
-    this.policy = this.pending.policy;
-    this.generation = this.pending.generation;
-    this.pending = null;
+  /**
+   * At the first step of every episode: queued weights take over, and the policy forgets the last
+   * episode (a recurrent net's state is zeroed, as in training).
+   */
+  startEpisode(): void {
+    if (this.pending) {
+      this.policy = this.pending.policy;
+      this.generation = this.pending.generation;
+      this.pending = null;
+    }
+    this.policy.reset?.();
   }
 
   /**

@@ -63,7 +63,10 @@ export function measureTfjs(file: PolicyFile, agent: string, decisions = 1000, w
 
 type TfForward = ((x: tf.Tensor2D) => tf.Tensor2D) & { dispose: () => void };
 
-/** A deployed net as tfjs ops (constants, no variables): the tfjs runtime of a policy file. */
+/**
+ * A deployed net as tfjs ops (constants, no variables): the tfjs runtime of a policy file. A GRU
+ * layer keeps its state between calls (kept out of the caller's tidy), like the typed-array runtime.
+ */
 export function tfjsForward(net: PolicyNet): TfForward {
   const tensors: tf.Tensor[] = [];
   const keep = <T extends tf.Tensor>(t: T): T => {
@@ -73,7 +76,9 @@ export function tfjsForward(net: PolicyNet): TfForward {
   const layers = net.layers.map((layer) =>
     layer.kind === 'dense'
       ? { kind: 'dense' as const, w: keep(tf.tensor2d(layer.weight, [layer.inputSize, layer.outputSize])), b: keep(tf.tensor1d(layer.bias)), activation: layer.activation }
-      : { kind: 'layernorm' as const, gamma: keep(tf.tensor1d(layer.gamma)), beta: keep(tf.tensor1d(layer.beta)), epsilon: layer.epsilon },
+      : layer.kind === 'gru'
+        ? { kind: 'gru' as const, wx: keep(tf.tensor2d(layer.wx, [layer.inputSize, 3 * layer.hiddenSize])), wh: keep(tf.tensor2d(layer.wh, [layer.hiddenSize, 3 * layer.hiddenSize])), bx: keep(tf.tensor1d(layer.bx)), bh: keep(tf.tensor1d(layer.bh)), state: { h: tf.zeros([1, layer.hiddenSize]) as tf.Tensor2D } }
+        : { kind: 'layernorm' as const, gamma: keep(tf.tensor1d(layer.gamma)), beta: keep(tf.tensor1d(layer.beta)), epsilon: layer.epsilon },
   );
   const forward = ((x: tf.Tensor2D) => {
     let h: tf.Tensor2D = x;
@@ -82,6 +87,14 @@ export function tfjsForward(net: PolicyNet): TfForward {
         h = tf.add(tf.matMul(h, layer.w), layer.b);
         if (layer.activation === 'relu') h = tf.relu(h);
         else if (layer.activation === 'tanh') h = tf.tanh(h);
+      } else if (layer.kind === 'gru') {
+        const [xr, xz, xn] = tf.split(tf.add(tf.matMul(h, layer.wx), layer.bx), 3, 1);
+        const [hr, hz, hn] = tf.split(tf.add(tf.matMul(layer.state.h, layer.wh), layer.bh), 3, 1);
+        const z = tf.sigmoid(tf.add(xz, hz));
+        const n = tf.tanh(tf.add(xn, tf.mul(tf.sigmoid(tf.add(xr, hr)), hn)));
+        h = tf.keep(tf.add(n, tf.mul(z, tf.sub(layer.state.h, n)))) as tf.Tensor2D;
+        layer.state.h.dispose();
+        layer.state.h = h;
       } else {
         const { mean, variance } = tf.moments(h, -1, true);
         h = tf.add(tf.mul(tf.div(tf.sub(h, mean), tf.sqrt(tf.add(variance, layer.epsilon))), layer.gamma), layer.beta);
@@ -89,7 +102,10 @@ export function tfjsForward(net: PolicyNet): TfForward {
     }
     return h;
   }) as TfForward;
-  forward.dispose = () => tf.dispose(tensors);
+  forward.dispose = () => {
+    tf.dispose(tensors);
+    for (const layer of layers) if (layer.kind === 'gru') layer.state.h.dispose();
+  };
   return forward;
 }
 

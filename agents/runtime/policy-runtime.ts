@@ -31,7 +31,8 @@ export function parsePolicyBytes(bytes: Uint8Array, where = 'policy'): PolicyFil
 
 /**
  * One agent's deployed policy: builds the net input (view observation + optional agent-id one-hot),
- * runs the typed-array forward pass and picks an action under the mask.
+ * runs the typed-array forward pass and picks an action under the mask. A recurrent net (GRU)
+ * carries its state from one decision to the next: whoever starts an episode calls `reset()`.
  */
 export class AgentPolicyRuntime {
   readonly agent: string;
@@ -58,13 +59,26 @@ export class AgentPolicyRuntime {
     return this.runtime.flops;
   }
 
-  /** Logits for an observation (buffer owned by the runtime). */
-  logits(observation: Float32Array): Float32Array {
+  /** True when the policy keeps state between decisions (GRU): reset it at every episode start. */
+  get recurrent(): boolean {
+    return this.runtime.recurrent;
+  }
+
+  /** Zero the recurrent state for a new episode (no-op for feed-forward nets). */
+  reset(): void {
+    this.runtime.reset();
+  }
+
+  /**
+   * Logits for an observation (buffer owned by the runtime); each call is one decision step of a
+   * recurrent net. With `advance` false a recurrent net repeats its last step instead (see NetRuntime.forward).
+   */
+  logits(observation: Float32Array, advance = true): Float32Array {
     if (observation.length !== this.observationSize) {
       throw new Error(`${this.agent}: observation has ${observation.length} values, the policy expects ${this.observationSize}`);
     }
     this.input.set(observation);
-    return this.runtime.forward(this.input);
+    return this.runtime.forward(this.input, advance);
   }
 
   /** Greedy action: the highest logit among allowed actions. */
@@ -105,9 +119,12 @@ export class AgentPolicyRuntime {
     return last;
   }
 
-  /** Masked softmax probabilities of the last `logits` call (for inspection panels). */
+  /**
+   * Masked softmax probabilities for an observation (inspection panels). It does not take a step:
+   * a recurrent net gives the distribution of the decision just made on this observation.
+   */
   probabilities(observation: Float32Array, mask: Uint8Array): Float32Array {
-    const z = this.logits(observation);
+    const z = this.logits(observation, false);
     let max = Number.NEGATIVE_INFINITY;
     for (let a = 0; a < this.actionCount; a++) if (mask[a] === 1 && z[a] > max) max = z[a];
     let sum = 0;

@@ -72,6 +72,7 @@ export function loadFrozenTeacher(path: string, shape: ScenarioShape, scenario: 
   const file = statSync(path).isDirectory() ? join(path, CHECKPOINT_FILE) : path;
   if (!existsSync(file)) throw new Error(`--teacher: no ${CHECKPOINT_FILE} in ${path}`);
   const checkpoint = readCheckpoint(file);
+  if (checkpoint.config.recurrent) throw new Error(`--teacher ${file}: this checkpoint was trained with a recurrent (GRU) actor; distillation needs an MLP teacher (train one without "recurrent": true)`);
   if (checkpoint.config.actorViews === 'student') throw new Error(`--teacher ${file}: this checkpoint's actors were trained on student views (a from-scratch baseline), not a teacher`);
   if (checkpoint.scenario !== scenario) throw new Error(`--teacher ${file}: teacher was trained on scenario '${checkpoint.scenario}', not '${scenario}'`);
   checkShapeMatches(checkpoint, shape, file);

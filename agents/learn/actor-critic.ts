@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../shared/rng.ts';
 import { POLICY_FORMAT, POLICY_FORMAT_VERSION, type PolicyFile } from '../../shared/model-format.ts';
 import { Mlp } from './mlp.ts';
+import { RecurrentActor } from './recurrent-actor.ts';
 import type { DenseMode } from './dense.ts';
 import type { ViewSpec } from '../../shared/view-spec.ts';
 
@@ -65,16 +66,24 @@ export type ActorCriticOptions = {
   perAgentHidden?: readonly (readonly number[])[];
   /** Per-agent views written into the exported policy (absent: the full view). */
   views?: readonly ViewSpec[];
+  /** GRU actors (MAPPO's rMAPPO) instead of MLPs. */
+  recurrent?: boolean;
 };
+
+/** An actor network: feed-forward, or recurrent (its state is passed in and out by the caller). */
+export type Actor = Mlp | RecurrentActor;
 
 /**
  * MAPPO's networks: one actor per group over (observation + agent-id one-hot), and one
  * centralized critic over (global state + agent-id one-hot over all agents) giving a normalised value.
+ * With `recurrent` the actors are GRUs; the critic stays an MLP, as it sees the full global state
+ * and has nothing a memory would add there.
  */
 export class ActorCritic {
   readonly shape: ScenarioShape;
   readonly groups: ActorGroup[];
-  readonly actors: Mlp[];
+  readonly actors: Actor[];
+  readonly recurrent: boolean;
   readonly critic: Mlp;
   readonly criticInputSize: number;
   /** For each agent: its group index and its index inside the group. */
@@ -85,12 +94,16 @@ export class ActorCritic {
 
   constructor(shape: ScenarioShape, options: ActorCriticOptions) {
     if (options.perAgentHidden && options.shareActor) throw new Error('per-agent actor sizes need unshared actors (shareActor false)');
+    if (options.perAgentHidden && options.recurrent) throw new Error('per-agent actor sizes (student views) have no recurrent form');
     this.shape = shape;
+    this.recurrent = options.recurrent === true;
     this.views = options.views;
     this.groups = makeGroups(shape, options.shareActor);
     const rng = new Rng(options.seed ^ 0x5eed);
-    this.actors = this.groups.map(
-      (g) => new Mlp([g.inputSize, ...(options.perAgentHidden?.[g.agents[0]] ?? options.actorHidden), g.actionCount], { layerNorm: options.layerNorm, outputGain: 0.01, rng, denseMode: options.denseMode, name: `actor_${g.name}` }),
+    this.actors = this.groups.map((g): Actor =>
+      this.recurrent
+        ? new RecurrentActor([g.inputSize, ...options.actorHidden, g.actionCount], { layerNorm: options.layerNorm, rng, denseMode: options.denseMode, name: `actor_${g.name}` })
+        : new Mlp([g.inputSize, ...(options.perAgentHidden?.[g.agents[0]] ?? options.actorHidden), g.actionCount], { layerNorm: options.layerNorm, outputGain: 0.01, rng, denseMode: options.denseMode, name: `actor_${g.name}` }),
     );
     const n = shape.agentNames.length;
     this.criticInputSize = shape.stateSize + n;
@@ -129,10 +142,25 @@ export class ActorCritic {
     out[base + s + agent] = 1;
   }
 
-  /** Logits (or last hidden activations) of group `g` for `rows` inputs; plain arrays in and out. */
+  /** Logits (or last hidden activations) of feed-forward group `g` for `rows` inputs; plain arrays in and out. */
   actorForward(g: number, input: Float32Array, rows: number, hidden = false): Float32Array {
     const actor = this.actors[g];
+    if (actor instanceof RecurrentActor) throw new Error(`actorForward: actor '${this.groups[g].name}' is recurrent (use actorStep with its hidden state)`);
     return tf.tidy(() => actor.apply(tf.tensor2d(input, [rows, actor.inputSize]), hidden).dataSync() as Float32Array);
+  }
+
+  /**
+   * One step of recurrent group `g` for `rows` inputs: returns the logits and overwrites `hidden`
+   * (rows x hiddenSize, the state each row starts from) with the next state.
+   */
+  actorStep(g: number, input: Float32Array, rows: number, hidden: Float32Array): Float32Array {
+    const actor = this.actors[g];
+    if (!(actor instanceof RecurrentActor)) throw new Error(`actorStep: actor '${this.groups[g].name}' is not recurrent`);
+    return tf.tidy(() => {
+      const out = actor.step(tf.tensor2d(input, [rows, actor.inputSize]), tf.tensor2d(hidden, [rows, actor.hiddenSize]));
+      hidden.set(out.h.dataSync() as Float32Array);
+      return out.logits.dataSync() as Float32Array;
+    });
   }
 
   /** Normalised critic values for `rows` critic inputs. */

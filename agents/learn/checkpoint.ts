@@ -8,6 +8,7 @@ import { viewSpecSchema } from '../../shared/view-spec.ts';
 import { trainConfigSchema, type TrainConfig } from './config.ts';
 import { makeGroups, type ScenarioShape } from './actor-critic.ts';
 import { policyNetFromWeights } from './mlp.ts';
+import { recurrentPolicyNetFromWeights } from './recurrent-actor.ts';
 
 export const CHECKPOINT_FORMAT = 'kdmarl-checkpoint';
 export const CHECKPOINT_VERSION = 1;
@@ -28,7 +29,7 @@ export const checkpointSchema = z.strictObject({
     stateSize: z.number().int().positive(),
   }),
   config: trainConfigSchema,
-  /** Net weights by 'actor/<group>' and 'critic', each in Mlp.variables() order. */
+  /** Net weights by 'actor/<group>' and 'critic', each in Mlp.variables() order (RecurrentActor.variables() for recurrent actors). */
   weights: z.record(z.string(), z.array(f32)),
   /** Adam moments per net (same keys as weights), present when saved with includeOptimizer. */
   optimizer: z.record(z.string(), adamSchema).nullable(),
@@ -108,7 +109,9 @@ export function checkpointToPolicyFile(ckpt: Checkpoint, where = 'checkpoint', p
     const weights = ckpt.weights[`actor/${g.name}`];
     if (!weights) throw new Error(`${where}: no weights for actor group '${g.name}'`);
     try {
-      nets[g.name] = policyNetFromWeights(layerSizes(weights, ckpt.config.layerNorm, g.inputSize), ckpt.config.layerNorm, weights);
+      nets[g.name] = ckpt.config.recurrent
+        ? recurrentPolicyNetFromWeights([g.inputSize, ...ckpt.config.actorHidden, g.actionCount], ckpt.config.layerNorm, weights)
+        : policyNetFromWeights(layerSizes(weights, ckpt.config.layerNorm, g.inputSize), ckpt.config.layerNorm, weights);
     } catch (error) {
       throw new Error(`${where}: actor '${g.name}': ${(error as Error).message}`);
     }

@@ -35,6 +35,9 @@ export const trainConfigSchema = z.strictObject({
   // Defaults keep checkpoints written before these two fields existed loadable.
   actorViews: z.enum(['full', 'student']).default('full').describe("'full': actors see the teacher (full) view (MAPPO). 'student': each agent's own actor sees its student view with its student's size from `studentProfile`: METHOD.md's from-scratch baseline."),
   studentProfile: z.string().default('default').describe("Student profile for actorViews 'student': 'default' (agents/distill/profiles/<scenario>.json) or a path."),
+  // Defaults again keep older checkpoints' configs parsing.
+  recurrent: z.boolean().default(false).describe('GRU actors (MAPPO rMAPPO): ReLU hidden layers, then a GRU at the last hidden width, then the logits head. The critic stays an MLP.'),
+  recurrentChunk: z.number().int().positive().default(10).describe('Recurrent training sequence length in steps (MAPPO data_chunk_length); rolloutLength must be a multiple of it.'),
   denseMode: z.enum(['auto', 'custom', 'stock']).describe("Dense gradient: 'custom' (explicit transposes, fast on wasm), 'stock' (tfjs matMul gradient), 'auto' = custom."),
   backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).describe("tfjs backend: 'auto' tries tfjs-node, then wasm, then cpu."),
   checkpointEvery: z.number().int().positive().describe('Write the checkpoint (atomically) every N updates, and at the end.'),
@@ -71,6 +74,8 @@ export const DEFAULT_CONFIG: Omit<TrainConfig, 'scenario'> = {
   shareActor: true,
   actorViews: 'full',
   studentProfile: 'default',
+  recurrent: false,
+  recurrentChunk: 10,
   denseMode: 'auto',
   backend: 'auto',
   checkpointEvery: 10,
@@ -133,7 +138,19 @@ export function resolveConfig(scenario: string, file: Partial<TrainConfig> = {},
   const merged = { ...DEFAULT_CONFIG, ...(SCENARIO_DEFAULTS[scenarioName] ?? {}), ...file, ...flags, scenario };
   const parsed = trainConfigSchema.safeParse(merged);
   if (!parsed.success) throw new Error(`config: ${describeZodError(parsed.error)}`);
+  checkConfig(parsed.data, 'config');
   return parsed.data;
+}
+
+/** Constraints between fields, which the field schemas cannot say. */
+export function checkConfig(config: TrainConfig, where: string): void {
+  if (!config.recurrent) return;
+  if (config.rolloutLength % config.recurrentChunk !== 0) {
+    throw new Error(`${where}: rolloutLength ${config.rolloutLength} is not a multiple of recurrentChunk ${config.recurrentChunk} (recurrent training cuts each env's rollout into whole chunks; e.g. set recurrentChunk to a divisor of ${config.rolloutLength})`);
+  }
+  if (config.actorViews === 'student') {
+    throw new Error(`${where}: recurrent is not supported with actorViews 'student' (the from-scratch students are MLPs of their students' sizes)`);
+  }
 }
 
 /** One line per field: name, type and doc (for `kdmarl train --help-config`). */

@@ -3,6 +3,7 @@ import type { Rng } from '../../shared/rng.ts';
 import type { ActorCritic } from './actor-critic.ts';
 import type { Adam } from './adam.ts';
 import type { RolloutBuffer } from './rollout.ts';
+import { RecurrentActor } from './recurrent-actor.ts';
 import { MASKED_LOGIT } from './sampling.ts';
 import type { ValueNorm } from './value-norm.ts';
 
@@ -50,13 +51,21 @@ function maskedMean(x: tf.Tensor, mask: tf.Tensor, count: number): tf.Scalar {
   return tf.div(tf.sum(tf.mul(x, mask)), Math.max(count, 1)) as tf.Scalar;
 }
 
-type GroupTensors = { input: tf.Tensor2D; maskAdd: tf.Tensor2D; actions: tf.Tensor2D; oldLogp: tf.Tensor1D; adv: tf.Tensor1D; active: tf.Tensor1D; rows: number; activeCount: number };
+/**
+ * Recurrent groups: rows are reordered time-major by chunk (row s * chunks + j is step s of chunk j),
+ * with each chunk's initial hidden state and a keep factor (0 where an episode starts).
+ */
+type SequenceTensors = { h0: tf.Tensor2D; keep: tf.Tensor2D; chunks: number; length: number };
+
+type GroupTensors = { input: tf.Tensor2D; maskAdd: tf.Tensor2D; actions: tf.Tensor2D; oldLogp: tf.Tensor1D; adv: tf.Tensor1D; active: tf.Tensor1D; rows: number; activeCount: number; seq: SequenceTensors | null };
 
 /**
  * MAPPO's update on one rollout: value targets normalised with the running stats (updated first),
  * advantages normalised over live samples, then `epochs` passes of clipped-ratio policy loss with
  * entropy bonus per actor group, and a clipped Huber value loss for the critic, each network with
  * its own Adam and gradient-norm clip. Dead agents (active = 0) count in neither loss.
+ * Recurrent actors train on chunks of `buffer.chunkLength` steps replayed from their stored initial
+ * hidden states (MAPPO's data_chunk_length); their minibatches are sets of whole chunks.
  */
 export function ppoUpdate(net: ActorCritic, buffer: RolloutBuffer, valueNorm: ValueNorm, actorOpts: Adam[], criticOpt: Adam, settings: PpoSettings, rng: Rng): PpoStats {
   const T = buffer.steps;
@@ -105,6 +114,10 @@ export function ppoUpdate(net: ActorCritic, buffer: RolloutBuffer, valueNorm: Va
         }
       }
     }
+    const actor = net.actors[gi];
+    if (actor instanceof RecurrentActor) {
+      return recurrentGroupTensors(buffer, gi, actor.hiddenSize, { input: buffer.groupInputs[gi], maskAdd, oneHot, oldLogp, adv: gAdv, active }, g.inputSize, g.actionCount, activeCount);
+    }
     return {
       input: tf.tensor2d(buffer.groupInputs[gi], [rows, g.inputSize]),
       maskAdd: tf.tensor2d(maskAdd, [rows, g.actionCount]),
@@ -114,6 +127,7 @@ export function ppoUpdate(net: ActorCritic, buffer: RolloutBuffer, valueNorm: Va
       active: tf.tensor1d(active),
       rows,
       activeCount,
+      seq: null,
     };
   });
   const criticRows = new Float32Array(size * net.criticInputSize);
@@ -139,15 +153,19 @@ export function ppoUpdate(net: ActorCritic, buffer: RolloutBuffer, valueNorm: Va
   for (let epoch = 0; epoch < settings.epochs; epoch++) {
     for (let gi = 0; gi < groups.length; gi++) {
       const gt = groups[gi];
-      for (const idx of minibatchIndices(gt.rows, mb, rng)) {
+      const seq = gt.seq;
+      const parts = seq ? chunkMinibatches(seq.chunks, seq.length, mb, rng) : minibatchIndices(gt.rows, mb, rng).map((rows) => ({ rows, chunks: null }));
+      for (const { rows: idx, chunks } of parts) {
         const pick = <R extends tf.Rank>(x: tf.Tensor<R>): tf.Tensor<R> => (idx ? tf.gather(x, idx) : x);
         const batch = tf.tidy(() => ({ input: pick(gt.input), maskAdd: pick(gt.maskAdd), actions: pick(gt.actions), oldLogp: pick(gt.oldLogp), adv: pick(gt.adv), active: pick(gt.active) }));
+        const sequence = seq ? tf.tidy(() => ({ h0: chunks ? tf.gather(seq.h0, chunks) : seq.h0, keep: pick(seq.keep) })) : null;
         const count = idx ? (tf.tidy(() => tf.sum(batch.active).dataSync()[0])) : gt.activeCount;
         let entropyValue = 0;
         let klValue = 0;
         let clipValue = 0;
         const { loss, gradNorm } = actorOpts[gi].minimize(() => {
-          const logits = net.actors[gi].apply(batch.input);
+          const actor = net.actors[gi];
+          const logits = actor instanceof RecurrentActor ? actor.applySequence(batch.input, sequence!.h0, sequence!.keep, seq!.length) : actor.apply(batch.input);
           const { logp, entropy } = maskedLogProbAndEntropy(logits, batch.maskAdd, batch.actions);
           const logRatio = tf.sub(logp, batch.oldLogp);
           const ratio = tf.exp(logRatio);
@@ -162,6 +180,7 @@ export function ppoUpdate(net: ActorCritic, buffer: RolloutBuffer, valueNorm: Va
           return tf.sub(policyLoss, tf.mul(settings.entropyCoef, entropyMean)) as tf.Scalar;
         }, settings.maxGradNorm);
         if (idx) tf.dispose([batch.input, batch.maskAdd, batch.actions, batch.oldLogp, batch.adv, batch.active, idx]);
+        if (sequence && chunks) tf.dispose([sequence.h0, sequence.keep, chunks]);
         stats.policyLoss += loss + settings.entropyCoef * entropyValue;
         stats.entropy += entropyValue;
         stats.approxKl += klValue;
@@ -190,7 +209,10 @@ export function ppoUpdate(net: ActorCritic, buffer: RolloutBuffer, valueNorm: Va
       valueSteps++;
     }
   }
-  for (const gt of groups) tf.dispose([gt.input, gt.maskAdd, gt.actions, gt.oldLogp, gt.adv, gt.active]);
+  for (const gt of groups) {
+    tf.dispose([gt.input, gt.maskAdd, gt.actions, gt.oldLogp, gt.adv, gt.active]);
+    if (gt.seq) tf.dispose([gt.seq.h0, gt.seq.keep]);
+  }
   tf.dispose([critic.input, critic.targets, critic.oldValues, critic.active]);
   stats.policyLoss /= policySteps;
   stats.entropy /= policySteps;
@@ -218,6 +240,80 @@ function minibatchIndices(rows: number, count: number, rng: Rng): (tf.Tensor1D |
   for (let k = 0; k < count; k++) {
     const part = order.subarray(k * size, Math.min(rows, (k + 1) * size));
     if (part.length) out.push(tf.tensor1d(part, 'int32'));
+  }
+  return out;
+}
+
+type GroupRows = { input: Float32Array; maskAdd: Float32Array; oneHot: Float32Array; oldLogp: Float32Array; adv: Float32Array; active: Float32Array };
+
+/**
+ * A recurrent group's training tensors: the buffer's rows (t, env, slot) reordered so that row
+ * s * chunks + j is step s of chunk j = (c * numEnvs + env) * groupSize + slot, where chunk c covers
+ * steps c * L .. c * L + L - 1. Then one slice of rows is one GRU step over every sequence.
+ */
+function recurrentGroupTensors(buffer: RolloutBuffer, gi: number, hiddenSize: number, src: GroupRows, inputSize: number, actionCount: number, activeCount: number): GroupTensors {
+  const L = buffer.chunkLength;
+  const k = src.oldLogp.length / (buffer.steps * buffer.numEnvs);
+  const perStep = buffer.numEnvs * k;
+  const chunks = (buffer.steps / L) * perStep;
+  const rows = buffer.steps * perStep;
+  const input = new Float32Array(rows * inputSize);
+  const maskAdd = new Float32Array(rows * actionCount);
+  const oneHot = new Float32Array(rows * actionCount);
+  const oldLogp = new Float32Array(rows);
+  const adv = new Float32Array(rows);
+  const active = new Float32Array(rows);
+  const keep = new Float32Array(rows);
+  const starts = buffer.groupStarts[gi];
+  for (let s = 0; s < L; s++) {
+    for (let j = 0; j < chunks; j++) {
+      const c = Math.floor(j / perStep);
+      const from = (c * L + s) * perStep + (j % perStep);
+      const to = s * chunks + j;
+      input.set(src.input.subarray(from * inputSize, (from + 1) * inputSize), to * inputSize);
+      maskAdd.set(src.maskAdd.subarray(from * actionCount, (from + 1) * actionCount), to * actionCount);
+      oneHot.set(src.oneHot.subarray(from * actionCount, (from + 1) * actionCount), to * actionCount);
+      oldLogp[to] = src.oldLogp[from];
+      adv[to] = src.adv[from];
+      active[to] = src.active[from];
+      keep[to] = starts[from] === 1 ? 0 : 1;
+    }
+  }
+  return {
+    input: tf.tensor2d(input, [rows, inputSize]),
+    maskAdd: tf.tensor2d(maskAdd, [rows, actionCount]),
+    actions: tf.tensor2d(oneHot, [rows, actionCount]),
+    oldLogp: tf.tensor1d(oldLogp),
+    adv: tf.tensor1d(adv),
+    active: tf.tensor1d(active),
+    rows,
+    activeCount,
+    seq: { h0: tf.tensor2d(buffer.groupChunkH0[gi], [chunks, hiddenSize]), keep: tf.tensor2d(keep, [rows, 1]), chunks, length: L },
+  };
+}
+
+/**
+ * Minibatches of whole chunks: `count` shuffled sets of chunk indices, each with the row indices
+ * of its chunks in the time-major order of `recurrentGroupTensors`; [whole batch] for one.
+ */
+function chunkMinibatches(chunks: number, length: number, count: number, rng: Rng): { rows: tf.Tensor1D | null; chunks: tf.Tensor1D | null }[] {
+  if (count <= 1) return [{ rows: null, chunks: null }];
+  const order = new Int32Array(chunks);
+  for (let i = 0; i < chunks; i++) order[i] = i;
+  for (let i = chunks - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const tmp = order[i];
+    order[i] = order[j];
+    order[j] = tmp;
+  }
+  const size = Math.ceil(chunks / count);
+  const out: { rows: tf.Tensor1D; chunks: tf.Tensor1D }[] = [];
+  for (let m = 0; m < count; m++) {
+    const part = order.subarray(m * size, Math.min(chunks, (m + 1) * size));
+    if (!part.length) continue;
+    const rowIndex = new Int32Array(length * part.length);
+    for (let s = 0; s < length; s++) for (let b = 0; b < part.length; b++) rowIndex[s * part.length + b] = s * chunks + part[b];
+    out.push({ rows: tf.tensor1d(rowIndex, 'int32'), chunks: tf.tensor1d(part, 'int32') });
   }
   return out;
 }

@@ -1,6 +1,7 @@
 import type { VecEnv, EpisodeSummary } from '../../server/env/vec-env.ts';
 import type { Rng } from '../../shared/rng.ts';
 import type { ActorCritic } from './actor-critic.ts';
+import { RecurrentActor } from './recurrent-actor.ts';
 import { computeGae } from './gae.ts';
 import { sampleMasked } from './sampling.ts';
 import type { ValueNorm } from './value-norm.ts';
@@ -9,6 +10,8 @@ import type { ValueNorm } from './value-norm.ts';
  * One update's worth of experience. Per-agent arrays are time-major over columns
  * (column = env * numAgents + agent): index t * columns + column. Actor inputs and masks are kept
  * per group, row = (t * numEnvs + env) * groupSize + slot, ready to become training tensors.
+ * Recurrent groups also keep, per chunk of `chunkLength` steps, each (env, slot)'s hidden state at
+ * the chunk's first step, and per row a flag for the steps where an episode started.
  */
 export class RolloutBuffer {
   readonly steps: number;
@@ -35,8 +38,14 @@ export class RolloutBuffer {
   readonly finalStates: Float32Array;
   readonly truncated: Uint8Array;
   readonly bootstrapStates: Float32Array;
+  /** Steps per recurrent training chunk (0: no recurrent group). */
+  readonly chunkLength: number;
+  /** Recurrent groups: hidden state at each chunk start, chunk index (c * numEnvs + env) * groupSize + slot; empty otherwise. */
+  readonly groupChunkH0: Float32Array[];
+  /** Recurrent groups: 1 where the row's step is the first of an episode (h was zeroed before it); empty otherwise. */
+  readonly groupStarts: Uint8Array[];
 
-  constructor(net: ActorCritic, steps: number, numEnvs: number) {
+  constructor(net: ActorCritic, steps: number, numEnvs: number, chunkLength = 0) {
     const n = net.shape.agentNames.length;
     this.steps = steps;
     this.numEnvs = numEnvs;
@@ -61,6 +70,13 @@ export class RolloutBuffer {
     this.finalStates = new Float32Array(steps * numEnvs * s);
     this.truncated = new Uint8Array(steps * numEnvs);
     this.bootstrapStates = new Float32Array(numEnvs * s);
+    if (net.recurrent && (chunkLength <= 0 || steps % chunkLength !== 0)) throw new Error(`rollout of ${steps} steps cannot be cut into recurrent chunks of ${chunkLength}`);
+    this.chunkLength = net.recurrent ? chunkLength : 0;
+    this.groupChunkH0 = net.groups.map((g, gi) => {
+      const actor = net.actors[gi];
+      return actor instanceof RecurrentActor ? new Float32Array((steps / chunkLength) * numEnvs * g.agents.length * actor.hiddenSize) : new Float32Array(0);
+    });
+    this.groupStarts = net.groups.map((g, gi) => new Uint8Array(net.actors[gi] instanceof RecurrentActor ? steps * numEnvs * g.agents.length : 0));
   }
 }
 
@@ -74,17 +90,27 @@ export class Collector {
   private readonly stepLogp: Float32Array[];
   private readonly actions: Int32Array;
   private readonly criticInput: Float32Array;
+  /** Recurrent groups: each (env, slot)'s hidden state, row env * groupSize + slot; kept across updates. */
+  private readonly hidden: Float32Array[];
+  /** Per env: 1 when its next step is the first of an episode. */
+  private readonly episodeStart: Uint8Array;
 
-  constructor(net: ActorCritic, vec: VecEnv, steps: number) {
+  constructor(net: ActorCritic, vec: VecEnv, steps: number, recurrentChunk = 0) {
     this.net = net;
     this.vec = vec;
-    this.buffer = new RolloutBuffer(net, steps, vec.numEnvs);
+    this.buffer = new RolloutBuffer(net, steps, vec.numEnvs, recurrentChunk);
     const e = vec.numEnvs;
     this.stepInputs = net.groups.map((g) => new Float32Array(e * g.agents.length * g.inputSize));
     this.stepMasks = net.groups.map((g) => new Uint8Array(e * g.agents.length * g.actionCount));
     this.stepLogp = net.groups.map((g) => new Float32Array(e * g.agents.length));
     this.actions = new Int32Array(e * vec.numAgents);
     this.criticInput = new Float32Array(steps * this.buffer.columns * net.criticInputSize);
+    this.hidden = net.groups.map((g, gi) => {
+      const actor = net.actors[gi];
+      return new Float32Array(actor instanceof RecurrentActor ? e * g.agents.length * actor.hiddenSize : 0);
+    });
+    // The envs come freshly reset: every first step starts an episode.
+    this.episodeStart = new Uint8Array(e).fill(1);
   }
 
   /**
@@ -113,7 +139,17 @@ export class Collector {
             masks.set(vec.masks[a].subarray(e * g.actionCount, (e + 1) * g.actionCount), row * g.actionCount);
           }
         }
-        const logits = net.actorForward(gi, input, E * k);
+        let logits: Float32Array;
+        const hidden = this.hidden[gi];
+        if (hidden.length > 0) {
+          const L = buffer.chunkLength;
+          if (t % L === 0) buffer.groupChunkH0[gi].set(hidden, (t / L) * hidden.length);
+          const starts = buffer.groupStarts[gi];
+          for (let e = 0; e < E; e++) starts.fill(this.episodeStart[e], (t * E + e) * k, (t * E + e + 1) * k);
+          logits = net.actorStep(gi, input, E * k, hidden);
+        } else {
+          logits = net.actorForward(gi, input, E * k);
+        }
         const logp = this.stepLogp[gi];
         for (let e = 0; e < E; e++) {
           for (let slot = 0; slot < k; slot++) {
@@ -133,6 +169,14 @@ export class Collector {
       vec.step(this.actions);
       for (let e = 0; e < E; e++) {
         const ended = vec.terminated[e] === 1 || vec.truncated[e] === 1 ? 1 : 0;
+        this.episodeStart[e] = ended;
+        if (ended) {
+          // The env has auto-reset: its agents start the next episode with no memory.
+          for (let gi = 0; gi < this.hidden.length; gi++) {
+            const width = this.hidden[gi].length / E;
+            if (width > 0) this.hidden[gi].fill(0, e * width, (e + 1) * width);
+          }
+        }
         buffer.truncated[t * E + e] = vec.truncated[e];
         if (vec.truncated[e] === 1) buffer.finalStates.set(vec.finalStates.subarray(e * S, (e + 1) * S), (t * E + e) * S);
         for (let a = 0; a < N; a++) {

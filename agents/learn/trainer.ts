@@ -6,7 +6,7 @@ import { VecEnv, type EpisodeSummary } from '../../server/env/vec-env.ts';
 import { createSimulation, resolveScenario, type LoadedScenario } from '../../server/scenarios/registry.ts';
 import type { Simulation } from '../../server/env/simulation.ts';
 import { initBackend, type BackendName } from './backend.ts';
-import type { TrainConfig } from './config.ts';
+import { checkConfig, type TrainConfig } from './config.ts';
 import { ActorCritic, type ScenarioShape } from './actor-critic.ts';
 import { Adam } from './adam.ts';
 import { ValueNorm, IdentityValueNorm } from './value-norm.ts';
@@ -60,6 +60,7 @@ export const EVAL_SEED_OFFSET = 1_000_003;
  */
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const { config, runDir } = options;
+  checkConfig(config, 'config');
   const log = options.log ?? ((m: string) => process.stderr.write(m + '\n'));
   const backend = await initBackend(config.backend === 'auto' ? undefined : config.backend);
   const denseMode = config.denseMode === 'stock' ? 'stock' : 'custom';
@@ -79,6 +80,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     shareActor: students ? false : config.shareActor,
     denseMode,
     seed: config.seed,
+    recurrent: config.recurrent,
     ...(students ? { perAgentHidden: students.map((p) => p.hidden), views: students.map((p) => p.view) } : {}),
   });
   const actorOpts = net.actors.map((a) => new Adam(a.variables(), config.lr, config.adamEps));
@@ -96,6 +98,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     if (!existsSync(checkpointPath)) throw new Error(`--resume: no checkpoint at ${checkpointPath}`);
     const ckpt = readCheckpoint(checkpointPath);
     checkShapeMatches(ckpt, shape, checkpointPath);
+    if (ckpt.config.recurrent !== config.recurrent) throw new Error(`${checkpointPath}: checkpoint has ${ckpt.config.recurrent ? 'recurrent (GRU)' : 'MLP'} actors, the config asks for ${config.recurrent ? 'recurrent' : 'MLP'} ones (recurrent: ${config.recurrent})`);
     net.setWeights(ckpt.weights, checkpointPath);
     if (!ckpt.optimizer) throw new Error(`${checkpointPath}: saved without optimizer state; cannot resume training from it`);
     net.groups.forEach((g, gi) => actorOpts[gi].setState(ckpt.optimizer![`actor/${g.name}`], `${checkpointPath}: optimizer actor/${g.name}`));
@@ -117,7 +120,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     ...(students ? { viewSets: { student: students.map((p) => p.view) } } : {}),
   });
   vec.reset();
-  const collector = new Collector(net, vec, config.rolloutLength);
+  const collector = new Collector(net, vec, config.rolloutLength, config.recurrent ? config.recurrentChunk : 0);
   const stepsPerUpdate = config.rolloutLength * config.numEnvs;
   const progress = options.progress === false ? null : new TrainProgress(config.totalSteps, envSteps);
   const say = (m: string) => (progress ? progress.log(m) : log(m));

@@ -17,15 +17,15 @@ beforeAll(async () => {
 });
 
 describe('tensor memory', () => {
-  it('keeps tf.memory().numTensors flat across collect + update cycles (1 and several minibatches)', () => {
-    for (const minibatches of [1, 3]) {
-      const config = tinyConfig({ minibatches });
+  it('keeps tf.memory().numTensors flat across collect + update cycles (1 and several minibatches, MLP and GRU actors)', () => {
+    for (const overrides of [{ minibatches: 1 }, { minibatches: 3 }, { minibatches: 1, recurrent: true, recurrentChunk: 5 }, { minibatches: 3, recurrent: true, recurrentChunk: 5 }]) {
+      const config = tinyConfig(overrides);
       const vec = new VecEnv(() => createSimulation('spread'), { numEnvs: config.numEnvs, seed: 1 });
       vec.reset();
       const net = new ActorCritic(scenarioShape(vec.sims[0]), { ...config, denseMode: 'custom' });
       const actorOpts = net.actors.map((a) => new Adam(a.variables(), config.lr, config.adamEps));
       const criticOpt = new Adam(net.critic.variables(), config.criticLr, config.adamEps);
-      const collector = new Collector(net, vec, config.rolloutLength);
+      const collector = new Collector(net, vec, config.rolloutLength, config.recurrent ? config.recurrentChunk : 0);
       const norm = new ValueNorm();
       const rng = new Rng(2);
       const cycle = () => {

@@ -14,6 +14,7 @@ import { evaluate } from '../../agents/eval/evaluate.ts';
 import { policyFileAgents, readPolicyPath } from '../../agents/eval/policies.ts';
 import { AgentPolicyRuntime, loadPolicyFile, parsePolicyBytes } from '../../agents/runtime/policy-runtime.ts';
 import { SlotRunner } from '../../agents/process/slot-runner.ts';
+import { tfjsForward } from '../../agents/report/latency.ts';
 import { createSimulation } from '../../server/scenarios/registry.ts';
 import { checkPolicyFile, isRecurrentNet, type GruLayer, type PolicyFile } from '../../shared/model-format.ts';
 import { gruFlops, netFlops } from '../../shared/flops.ts';
@@ -86,6 +87,22 @@ describe('recurrent (GRU) actor', () => {
     });
     expect(maxDiff).toBeLessThan(1e-5);
     expect(stateMatters).toBeGreaterThan(1e-3);
+
+    // The report's tfjs latency runtime carries the state the same way, without leaking tensors.
+    const runtime = new AgentPolicyRuntime(file, 'solo_0');
+    const forward = tfjsForward(file.nets.solo);
+    const tensors = tf.memory().numTensors;
+    let tfjsDiff = 0;
+    for (let step = 0; step < 5; step++) {
+      const obs = Float32Array.from({ length: 4 }, () => rng.normal());
+      const z = tf.tidy(() => forward(tf.tensor2d(obs, [1, 4])));
+      const expected = runtime.logits(obs);
+      z.dataSync().forEach((v, k) => (tfjsDiff = Math.max(tfjsDiff, Math.abs(v - expected[k]))));
+      z.dispose();
+    }
+    expect(tf.memory().numTensors).toBe(tensors);
+    forward.dispose();
+    expect(tfjsDiff).toBeLessThan(1e-5);
     net.dispose();
   });
 

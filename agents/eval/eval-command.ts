@@ -45,6 +45,7 @@ export async function main(argv: string[]): Promise<number> {
     flopsPerDecision: policy.flopsPerDecision,
     flopsPerAgent: Object.fromEntries(sim.agentNames.map((a, i) => [a, policy.flopsPerAgent[i]])),
     params: policy.params,
+    ...(result.battleEnds ? { battleEnds: result.battleEnds } : {}),
     returnScale: 'team return = mean over agents of per-agent undiscounted returns (scenario reward scale; PettingZoo/MPE2 for MPE)',
     seconds: Number(seconds.toFixed(3)),
   };
@@ -56,6 +57,12 @@ export async function main(argv: string[]): Promise<number> {
     console.log(`  mean return  ${out.meanReturn.toFixed(3)} ± ${out.returnCi95.toFixed(3)} (95% CI), std ${out.returnStd.toFixed(3)}`);
     console.log(`  mean length  ${out.meanLength.toFixed(1)} steps`);
     console.log(`  FLOPs/decision ${out.flopsPerDecision.toFixed(0)} per agent (actor only), params ${out.params}`);
+    const ends = result.battleEnds;
+    if (ends) {
+      const pct = (x: number): string => (Number.isNaN(x) ? '-' : `${(100 * x).toFixed(0)}%`);
+      console.log(`  wins (${ends.wins.count}): ${ends.wins.alliesLeft.toFixed(2)} allies left, ${pct(ends.wins.allyHealthLeft)} ally health left, an ally fell first in ${pct(ends.wins.allyLostFirst)}`);
+      console.log(`  losses (${ends.losses.count}): ${ends.losses.enemiesLeft.toFixed(2)} enemies left (one in ${pct(ends.losses.oneEnemyLeft)}), ${pct(ends.losses.enemyHealthLeft)} enemy health left, an ally fell first in ${pct(ends.losses.allyLostFirst)}`);
+    }
   }
   return 0;
 }

@@ -3,7 +3,8 @@ import type { ViewSpec } from '../../shared/view-spec.ts';
 import type { DecisionPolicy } from '../baselines/decision-policy.ts';
 import { AgentIO } from '../../server/env/agent-io.ts';
 import { createSimulation, type LoadedScenario } from '../../server/scenarios/registry.ts';
-import { summarizeEpisodes, type EpisodeOutcome, type EvalSummary } from './metrics.ts';
+import { summarizeEpisodes, type BattleEnd, type EpisodeOutcome, type EvalSummary } from './metrics.ts';
+import type { Simulation } from '../../server/env/simulation.ts';
 
 /** What plays one agent in an evaluation: a decision policy and the view it observes through. */
 export type EvalAgent = { policy: DecisionPolicy; view?: ViewSpec };
@@ -50,6 +51,7 @@ export function evaluate(scenario: string | LoadedScenario, agents: readonly Eva
   const observations = io.views.map((v) => new Float32Array(v.size));
   const overseer = options.overseer ? { ...options.overseer, io: new AgentIO(sim, options.overseer.agents.map((a) => a.view)) } : null;
   const overseerObservations = overseer ? overseer.io.views.map((v) => new Float32Array(v.size)) : [];
+  const units = unitsBySide(sim);
   const actions = new Int32Array(n);
   const rewards = new Float32Array(n);
   const returns = new Float64Array(n);
@@ -67,6 +69,7 @@ export function evaluate(scenario: string | LoadedScenario, agents: readonly Eva
     // Recurrent policies start each episode from a zero state, as in training.
     for (const a of agents) a.policy.reset?.();
     if (overseer) for (const a of overseer.agents) a.policy.reset?.();
+    let firstLoss: BattleEnd['firstLoss'] = 'none';
     while (!sim.terminated && sim.t < sim.maxSteps) {
       for (let a = 0; a < n; a++) {
         io.writeObservation(a, observations[a], 0);
@@ -82,12 +85,50 @@ export function evaluate(scenario: string | LoadedScenario, agents: readonly Eva
       sim.step(actions, rewards);
       for (let a = 0; a < n; a++) returns[a] += rewards[a];
       io.refreshMasks();
+      if (firstLoss === 'none' && units) firstLoss = firstSideDown(sim, units);
     }
     let sum = 0;
     for (let a = 0; a < n; a++) sum += returns[a];
-    const outcome = { teamReturn: sum / n, length: sim.t, won: sim.terminated && sim.won };
+    const outcome: EpisodeOutcome = { teamReturn: sum / n, length: sim.t, won: sim.terminated && sim.won };
+    if (units) outcome.end = battleEnd(sim, units, firstLoss);
     outcomes.push(outcome);
     options.onEpisode?.(episode, outcome);
   }
   return { ...summarizeEpisodes(outcomes), outcomes };
+}
+
+type UnitsBySide = { allies: number[]; enemies: number[] };
+
+/** Entity indices of the units of each side, or null when the scenario has none that can die (MPE). */
+function unitsBySide(sim: Simulation): UnitsBySide | null {
+  const allies: number[] = [];
+  const enemies: number[] = [];
+  sim.entities.forEach((e, i) => {
+    if (e.kind !== 'unit') return;
+    if (e.team === 0) allies.push(i);
+    else if (e.team === 1) enemies.push(i);
+  });
+  return allies.length && enemies.length ? { allies, enemies } : null;
+}
+
+function firstSideDown(sim: Simulation, units: UnitsBySide): BattleEnd['firstLoss'] {
+  const allyDown = units.allies.some((i) => sim.health[i] <= 0);
+  const enemyDown = units.enemies.some((i) => sim.health[i] <= 0);
+  // Both in the same step: the step's order decided it, call it for neither.
+  return allyDown === enemyDown ? 'none' : allyDown ? 'ally' : 'enemy';
+}
+
+function battleEnd(sim: Simulation, units: UnitsBySide, firstLoss: BattleEnd['firstLoss']): BattleEnd {
+  const side = (list: number[]): [number, number] => {
+    let left = 0;
+    let health = 0;
+    for (const i of list) {
+      if (sim.health[i] > 0) left++;
+      health += Math.max(0, sim.health[i]);
+    }
+    return [left, health / list.length];
+  };
+  const [alliesLeft, allyHealthLeft] = side(units.allies);
+  const [enemiesLeft, enemyHealthLeft] = side(units.enemies);
+  return { alliesLeft, enemiesLeft, allyHealthLeft, enemyHealthLeft, firstLoss };
 }

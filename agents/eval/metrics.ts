@@ -8,7 +8,26 @@
  * - Win: the episode terminated by its rules with a win (SMAC: every enemy dead); a timeout is a loss.
  *   MPE scenarios never terminate, so their win rate is 0 and return is the figure that matters.
  */
-export type EpisodeOutcome = { teamReturn: number; length: number; won: boolean };
+export type EpisodeOutcome = { teamReturn: number; length: number; won: boolean; end?: BattleEnd };
+
+/**
+ * How a battle ended, for scenarios with units that can die (SMAC): units left and their mean
+ * health fraction per side (dead units count 0, shields not counted), and which side lost a unit first.
+ * It tells a close loss (one enemy left on its last hit points) from a rout.
+ */
+export type BattleEnd = {
+  alliesLeft: number;
+  enemiesLeft: number;
+  allyHealthLeft: number;
+  enemyHealthLeft: number;
+  firstLoss: 'ally' | 'enemy' | 'none';
+};
+
+/** Means over the won and the lost episodes of the battle ends, when the scenario has them. */
+export type BattleEndSummary = {
+  wins: { count: number; alliesLeft: number; allyHealthLeft: number; allyLostFirst: number };
+  losses: { count: number; enemiesLeft: number; enemyHealthLeft: number; allyLostFirst: number; oneEnemyLeft: number };
+};
 
 export type EvalSummary = {
   episodes: number;
@@ -18,6 +37,8 @@ export type EvalSummary = {
   /** Half-width of the 95% interval of the mean return (Student t). */
   returnCi95: number;
   meanLength: number;
+  /** Present when the episodes have battle ends (SMAC). */
+  battleEnds?: BattleEndSummary;
 };
 
 export function summarizeEpisodes(outcomes: readonly EpisodeOutcome[]): EvalSummary {
@@ -33,6 +54,28 @@ export function summarizeEpisodes(outcomes: readonly EpisodeOutcome[]): EvalSumm
     returnStd,
     returnCi95: ci95HalfWidth(returns),
     meanLength: mean(outcomes.map((o) => o.length)),
+    ...(outcomes.every((o) => o.end) ? { battleEnds: summarizeBattleEnds(outcomes) } : {}),
+  };
+}
+
+function summarizeBattleEnds(outcomes: readonly EpisodeOutcome[]): BattleEndSummary {
+  const wins = outcomes.filter((o) => o.won).map((o) => o.end!);
+  const losses = outcomes.filter((o) => !o.won).map((o) => o.end!);
+  const share = (ends: BattleEnd[], test: (e: BattleEnd) => boolean): number => (ends.length ? ends.filter(test).length / ends.length : Number.NaN);
+  return {
+    wins: {
+      count: wins.length,
+      alliesLeft: mean(wins.map((e) => e.alliesLeft)),
+      allyHealthLeft: mean(wins.map((e) => e.allyHealthLeft)),
+      allyLostFirst: share(wins, (e) => e.firstLoss === 'ally'),
+    },
+    losses: {
+      count: losses.length,
+      enemiesLeft: mean(losses.map((e) => e.enemiesLeft)),
+      enemyHealthLeft: mean(losses.map((e) => e.enemyHealthLeft)),
+      allyLostFirst: share(losses, (e) => e.firstLoss === 'ally'),
+      oneEnemyLeft: share(losses, (e) => e.enemiesLeft === 1),
+    },
   };
 }
 

@@ -30,6 +30,31 @@ describe('the evaluation routine', () => {
     expect(scripted.meanReturn).toBeGreaterThan(random.meanReturn + 5);
   });
 
+  it('tells how SMAC battles ended: the side that was wiped out has no units left, the winner has some', async () => {
+    const sim = createSimulation('3m');
+    const result = evaluate('3m', (await loadEvalPolicy('scripted', '3m', sim)).agents, { episodes: 12, seed: 5 });
+    for (const o of result.outcomes) {
+      const end = o.end!;
+      expect(end.alliesLeft + end.enemiesLeft).toBeGreaterThan(0);
+      if (o.won) {
+        expect(end.enemiesLeft).toBe(0);
+        expect(end.enemyHealthLeft).toBe(0);
+        expect(end.alliesLeft).toBeGreaterThan(0);
+      } else if (o.length < sim.maxSteps) {
+        expect(end.alliesLeft).toBe(0);
+        expect(end.enemiesLeft).toBeGreaterThan(0);
+        expect(end.enemyHealthLeft).toBeGreaterThan(0);
+      }
+    }
+    const ends = result.battleEnds!;
+    expect(ends.wins.count + ends.losses.count).toBe(12);
+    expect(ends.wins.count).toBe(Math.round(result.winRate * 12));
+    // MPE has no units that die: no battle ends.
+    const spread = evaluate('spread', (await loadEvalPolicy('random', 'spread', createSimulation('spread'))).agents, { episodes: 2, seed: 1 });
+    expect(spread.battleEnds).toBeUndefined();
+    expect(spread.outcomes[0].end).toBeUndefined();
+  });
+
   it('refuses a policy made for another scenario or missing agents, and an unknown --policy', async () => {
     const sim = createSimulation('spread');
     const file: PolicyFile = { format: POLICY_FORMAT, version: POLICY_FORMAT_VERSION, scenario: 'speaker_listener', role: 'teacher', producedBy: 'test', agents: {}, nets: {} };

@@ -56,11 +56,7 @@ export class Mlp {
 
   /** Outputs [n, out]; with `hidden`, the last hidden layer's activations instead. */
   apply(x: tf.Tensor2D, hidden = false): tf.Tensor2D {
-    let h = x;
-    if (this.lnGamma && this.lnBeta) {
-      const { mean, variance } = tf.moments(h, -1, true);
-      h = tf.add(tf.mul(tf.div(tf.sub(h, mean), tf.sqrt(tf.add(variance, LAYER_NORM_EPSILON))), this.lnGamma), this.lnBeta);
-    }
+    let h = this.lnGamma && this.lnBeta ? inputLayerNorm(x, this.lnGamma, this.lnBeta) : x;
     const last = this.weights.length - 1;
     for (let l = 0; l <= last; l++) {
       h = dense(h, this.weights[l] as tf.Tensor2D, this.biases[l] as tf.Tensor1D, this.denseMode);
@@ -76,13 +72,7 @@ export class Mlp {
   }
 
   setWeights(values: readonly Float32Array[], where: string): void {
-    const vars = this.variables();
-    if (values.length !== vars.length) throw new Error(`${where}: ${values.length} weight arrays, the net has ${vars.length}`);
-    vars.forEach((v, i) => {
-      if (values[i].length !== v.size) throw new Error(`${where}: weight ${i} (${v.name}) has ${values[i].length} values, expected ${v.size} (shape ${v.shape.join('x')})`);
-      if (!values[i].every(Number.isFinite)) throw new Error(`${where}: weight ${i} (${v.name}) has non-finite values`);
-      v.assign(tf.tensor(values[i], v.shape));
-    });
+    assignVariables(this.variables(), values, where, 'the net');
   }
 
   /** The deployed (typed-array runtime) form of this net. */
@@ -97,6 +87,22 @@ export class Mlp {
   dispose(): void {
     for (const v of this.variables()) v.dispose();
   }
+}
+
+/** MAPPO's feature normalisation: LayerNorm over each input row. */
+export function inputLayerNorm(x: tf.Tensor2D, gamma: tf.Variable, beta: tf.Variable): tf.Tensor2D {
+  const { mean, variance } = tf.moments(x, -1, true);
+  return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, LAYER_NORM_EPSILON))), gamma), beta);
+}
+
+/** Load checked values into variables (same count, sizes, finite), naming what is wrong and where. */
+export function assignVariables(vars: readonly tf.Variable[], values: readonly Float32Array[], where: string, owner: string): void {
+  if (values.length !== vars.length) throw new Error(`${where}: ${values.length} weight arrays, ${owner} has ${vars.length}`);
+  vars.forEach((v, i) => {
+    if (values[i].length !== v.size) throw new Error(`${where}: weight ${i} (${v.name}) has ${values[i].length} values, expected ${v.size} (shape ${v.shape.join('x')})`);
+    if (!values[i].every(Number.isFinite)) throw new Error(`${where}: weight ${i} (${v.name}) has non-finite values`);
+    v.assign(tf.tensor(values[i], v.shape));
+  });
 }
 
 /**

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../shared/rng.ts';
 import type { Layer, PolicyNet } from '../../shared/model-format.ts';
 import { dense, type DenseMode } from './dense.ts';
-import { LAYER_NORM_EPSILON, orthogonal } from './mlp.ts';
+import { LAYER_NORM_EPSILON, assignVariables, inputLayerNorm, orthogonal } from './mlp.ts';
 
 let instances = 0;
 
@@ -105,13 +105,7 @@ export class RecurrentActor {
   }
 
   setWeights(values: readonly Float32Array[], where: string): void {
-    const vars = this.variables();
-    if (values.length !== vars.length) throw new Error(`${where}: ${values.length} weight arrays, the recurrent actor has ${vars.length}`);
-    vars.forEach((v, i) => {
-      if (values[i].length !== v.size) throw new Error(`${where}: weight ${i} (${v.name}) has ${values[i].length} values, expected ${v.size} (shape ${v.shape.join('x')})`);
-      if (!values[i].every(Number.isFinite)) throw new Error(`${where}: weight ${i} (${v.name}) has non-finite values`);
-      v.assign(tf.tensor(values[i], v.shape));
-    });
+    assignVariables(this.variables(), values, where, 'the recurrent actor');
   }
 
   /** The deployed (typed-array runtime) form: the runtime keeps h between decisions. */
@@ -129,11 +123,7 @@ export class RecurrentActor {
 
   /** Input LayerNorm and the ReLU hidden layers: [n, H]. */
   private base(x: tf.Tensor2D): tf.Tensor2D {
-    let h = x;
-    if (this.lnGamma && this.lnBeta) {
-      const { mean, variance } = tf.moments(h, -1, true);
-      h = tf.add(tf.mul(tf.div(tf.sub(h, mean), tf.sqrt(tf.add(variance, LAYER_NORM_EPSILON))), this.lnGamma), this.lnBeta);
-    }
+    let h = this.lnGamma && this.lnBeta ? inputLayerNorm(x, this.lnGamma, this.lnBeta) : x;
     for (let l = 0; l < this.weights.length; l++) h = tf.relu(dense(h, this.weights[l] as tf.Tensor2D, this.biases[l] as tf.Tensor1D, this.denseMode));
     return h;
   }

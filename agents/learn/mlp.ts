@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../shared/rng.ts';
 import type { Layer, PolicyNet } from '../../shared/model-format.ts';
 import { dense, type DenseMode } from './dense.ts';
+import { TrainableNet } from './trainable-net.ts';
 
 export const LAYER_NORM_EPSILON = 1e-5;
 
@@ -13,7 +14,8 @@ let instances = 0;
  * 1 for the critic), zero biases, as MAPPO. Weights are W[in][out] row-major, the layout of the
  * deployed policy format, so export is a copy.
  */
-export class Mlp {
+export class Mlp extends TrainableNet {
+  protected readonly label = 'the net';
   readonly sizes: readonly number[];
   readonly layerNorm: boolean;
   readonly denseMode: DenseMode;
@@ -23,6 +25,7 @@ export class Mlp {
   readonly lnBeta: tf.Variable | null;
 
   constructor(sizes: readonly number[], options: { layerNorm: boolean; outputGain: number; rng: Rng; denseMode: DenseMode; name: string }) {
+    super();
     if (sizes.length < 2) throw new Error(`an MLP needs at least input and output sizes, got [${sizes.join(', ')}]`);
     this.sizes = [...sizes];
     this.layerNorm = options.layerNorm;
@@ -66,43 +69,18 @@ export class Mlp {
     return h;
   }
 
-  /** Copies of the variable values, in `variables()` order. */
-  getWeights(): Float32Array[] {
-    return this.variables().map((v) => v.dataSync() as Float32Array).map((a) => Float32Array.from(a));
-  }
-
-  setWeights(values: readonly Float32Array[], where: string): void {
-    assignVariables(this.variables(), values, where, 'the net');
-  }
 
   /** The deployed (typed-array runtime) form of this net. */
   toPolicyNet(): PolicyNet {
     return policyNetFromWeights(this.sizes, this.layerNorm, this.getWeights());
   }
 
-  paramCount(): number {
-    return this.variables().reduce((n, v) => n + v.size, 0);
-  }
-
-  dispose(): void {
-    for (const v of this.variables()) v.dispose();
-  }
 }
 
 /** MAPPO's feature normalisation: LayerNorm over each input row. */
 export function inputLayerNorm(x: tf.Tensor2D, gamma: tf.Variable, beta: tf.Variable): tf.Tensor2D {
   const { mean, variance } = tf.moments(x, -1, true);
   return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, LAYER_NORM_EPSILON))), gamma), beta);
-}
-
-/** Load checked values into variables (same count, sizes, finite), naming what is wrong and where. */
-export function assignVariables(vars: readonly tf.Variable[], values: readonly Float32Array[], where: string, owner: string): void {
-  if (values.length !== vars.length) throw new Error(`${where}: ${values.length} weight arrays, ${owner} has ${vars.length}`);
-  vars.forEach((v, i) => {
-    if (values[i].length !== v.size) throw new Error(`${where}: weight ${i} (${v.name}) has ${values[i].length} values, expected ${v.size} (shape ${v.shape.join('x')})`);
-    if (!values[i].every(Number.isFinite)) throw new Error(`${where}: weight ${i} (${v.name}) has non-finite values`);
-    v.assign(tf.tensor(values[i], v.shape));
-  });
 }
 
 /**

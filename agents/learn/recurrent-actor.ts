@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../shared/rng.ts';
 import type { Layer, PolicyNet } from '../../shared/model-format.ts';
 import { dense, type DenseMode } from './dense.ts';
-import { LAYER_NORM_EPSILON, assignVariables, inputLayerNorm, orthogonal } from './mlp.ts';
+import { LAYER_NORM_EPSILON, inputLayerNorm, orthogonal } from './mlp.ts';
+import { TrainableNet } from './trainable-net.ts';
 
 let instances = 0;
 
@@ -14,7 +15,8 @@ let instances = 0;
  * Init as MAPPO: orthogonal (gain sqrt(2) hidden, 1 for the GRU, 0.01 head), zero biases.
  * Every matmul goes through `dense()` (its hand-written gradient is what keeps wasm fast).
  */
-export class RecurrentActor {
+export class RecurrentActor extends TrainableNet {
+  protected readonly label = 'the recurrent actor';
   /** [in, ...hidden, out]; the GRU runs at the last hidden width. */
   readonly sizes: readonly number[];
   readonly hiddenSize: number;
@@ -32,6 +34,7 @@ export class RecurrentActor {
   readonly headB: tf.Variable;
 
   constructor(sizes: readonly number[], options: { layerNorm: boolean; rng: Rng; denseMode: DenseMode; name: string }) {
+    super();
     if (sizes.length < 3) throw new Error(`a recurrent actor needs input, at least one hidden and output sizes, got [${sizes.join(', ')}]`);
     this.sizes = [...sizes];
     this.layerNorm = options.layerNorm;
@@ -99,27 +102,12 @@ export class RecurrentActor {
     return dense(tf.concat(outputs, 0), this.headW as tf.Tensor2D, this.headB as tf.Tensor1D, this.denseMode);
   }
 
-  /** Copies of the variable values, in `variables()` order. */
-  getWeights(): Float32Array[] {
-    return this.variables().map((v) => Float32Array.from(v.dataSync() as Float32Array));
-  }
-
-  setWeights(values: readonly Float32Array[], where: string): void {
-    assignVariables(this.variables(), values, where, 'the recurrent actor');
-  }
 
   /** The deployed (typed-array runtime) form: the runtime keeps h between decisions. */
   toPolicyNet(): PolicyNet {
     return recurrentPolicyNetFromWeights(this.sizes, this.layerNorm, this.getWeights());
   }
 
-  paramCount(): number {
-    return this.variables().reduce((n, v) => n + v.size, 0);
-  }
-
-  dispose(): void {
-    for (const v of this.variables()) v.dispose();
-  }
 
   /** Input LayerNorm and the ReLU hidden layers: [n, H]. */
   private base(x: tf.Tensor2D): tf.Tensor2D {

@@ -57,6 +57,19 @@ export class Rng {
     return Math.floor(this.uniform() * n);
   }
 
+  /** 0..n-1 in a uniformly random order (Fisher-Yates from the top, one `int` draw per swap). */
+  permutation(n: number): Int32Array {
+    const order = new Int32Array(n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    for (let i = n - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      const x = order[i];
+      order[i] = order[j];
+      order[j] = x;
+    }
+    return order;
+  }
+
   /** Standard normal (Box-Muller, caching the second value). */
   normal(): number {
     if (!Number.isNaN(this.spareNormal)) {

@@ -156,7 +156,7 @@ export function distillUpdate(ctx: DistillContext, r: StudentRollout): UpdateSta
   let last: LossParts = { total: Number.NaN, pg: Number.NaN, kl: Number.NaN, ce: Number.NaN, sr: Number.NaN, ra: Number.NaN, entropy: Number.NaN, agreement: Number.NaN };
   let gradNorm = 0;
   for (let epoch = 0; epoch < config.epochs; epoch++) {
-    const order = shuffled(rows, rng);
+    const order = rng.permutation(rows);
     const size = Math.ceil(rows / config.minibatches);
     for (let m = 0; m < config.minibatches; m++) {
       const index = order.subarray(m * size, Math.min(rows, (m + 1) * size));
@@ -209,16 +209,4 @@ function sampleLiveRows(hidden: Float32Array[], active: readonly Uint8Array[], w
     out.set(hidden[a].subarray(r * width, (r + 1) * width), i * width);
   }
   return out;
-}
-
-function shuffled(n: number, rng: Rng): Int32Array {
-  const order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    const x = order[i];
-    order[i] = order[j];
-    order[j] = x;
-  }
-  return order;
 }

@@ -227,14 +227,7 @@ export function ppoUpdate(net: ActorCritic, buffer: RolloutBuffer, valueNorm: Va
 /** Shuffled index tensors for `count` minibatches, or [null] (use the whole batch) for one. */
 function minibatchIndices(rows: number, count: number, rng: Rng): (tf.Tensor1D | null)[] {
   if (count <= 1) return [null];
-  const order = new Int32Array(rows);
-  for (let i = 0; i < rows; i++) order[i] = i;
-  for (let i = rows - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    const tmp = order[i];
-    order[i] = order[j];
-    order[j] = tmp;
-  }
+  const order = rng.permutation(rows);
   const size = Math.ceil(rows / count);
   const out: tf.Tensor1D[] = [];
   for (let k = 0; k < count; k++) {
@@ -298,14 +291,7 @@ function recurrentGroupTensors(buffer: RolloutBuffer, gi: number, hiddenSize: nu
  */
 function chunkMinibatches(chunks: number, length: number, count: number, rng: Rng): { rows: tf.Tensor1D | null; chunks: tf.Tensor1D | null }[] {
   if (count <= 1) return [{ rows: null, chunks: null }];
-  const order = new Int32Array(chunks);
-  for (let i = 0; i < chunks; i++) order[i] = i;
-  for (let i = chunks - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    const tmp = order[i];
-    order[i] = order[j];
-    order[j] = tmp;
-  }
+  const order = rng.permutation(chunks);
   const size = Math.ceil(chunks / count);
   const out: { rows: tf.Tensor1D; chunks: tf.Tensor1D }[] = [];
   for (let m = 0; m < count; m++) {

@@ -118,15 +118,22 @@ export class RecurrentActor extends TrainableNet {
 
   /** The GRU gates from the input projection gx = x Wx + bx [B, 3H] and the state h [B, H]. */
   private cell(gx: tf.Tensor2D, h: tf.Tensor2D): tf.Tensor2D {
-    const gh = dense(h, this.wh as tf.Tensor2D, this.bh as tf.Tensor1D, this.denseMode);
-    const [xr, xz, xn] = tf.split(gx, 3, 1);
-    const [hr, hz, hn] = tf.split(gh, 3, 1);
-    const r = tf.sigmoid(tf.add(xr, hr));
-    const z = tf.sigmoid(tf.add(xz, hz));
-    const n = tf.tanh(tf.add(xn, tf.mul(r, hn)));
-    // (1 - z) * n + z * h, one op fewer.
-    return tf.add(n, tf.mul(z, tf.sub(h, n))) as tf.Tensor2D;
+    return gruGates(gx, dense(h, this.wh as tf.Tensor2D, this.bh as tf.Tensor1D, this.denseMode), h);
   }
+}
+
+/**
+ * PyTorch's GRU gates (order r, z, n) from the two projections gx = x Wx + bx and gh = h Wh + bh
+ * [B, 3H] and the state h [B, H]: the next state. Shared by training and the tfjs latency runtime.
+ */
+export function gruGates(gx: tf.Tensor2D, gh: tf.Tensor2D, h: tf.Tensor2D): tf.Tensor2D {
+  const [xr, xz, xn] = tf.split(gx, 3, 1);
+  const [hr, hz, hn] = tf.split(gh, 3, 1);
+  const r = tf.sigmoid(tf.add(xr, hr));
+  const z = tf.sigmoid(tf.add(xz, hz));
+  const n = tf.tanh(tf.add(xn, tf.mul(r, hn)));
+  // (1 - z) * n + z * h, one op fewer.
+  return tf.add(n, tf.mul(z, tf.sub(h, n))) as tf.Tensor2D;
 }
 
 /**

@@ -3,6 +3,8 @@ import { quantileSorted } from 'simple-statistics';
 import { Rng } from '../../shared/rng.ts';
 import type { PolicyFile, PolicyNet } from '../../shared/model-format.ts';
 import { AgentPolicyRuntime } from '../runtime/policy-runtime.ts';
+import { inputLayerNorm } from '../learn/mlp.ts';
+import { gruGates } from '../learn/recurrent-actor.ts';
 
 /** Decision latency of one policy on one runtime: median and p99 of single decisions, microseconds. */
 export type Latency = { runtime: 'typed-array' | 'tfjs'; medianUs: number; p99Us: number; decisions: number };
@@ -88,16 +90,11 @@ export function tfjsForward(net: PolicyNet): TfForward {
         if (layer.activation === 'relu') h = tf.relu(h);
         else if (layer.activation === 'tanh') h = tf.tanh(h);
       } else if (layer.kind === 'gru') {
-        const [xr, xz, xn] = tf.split(tf.add(tf.matMul(h, layer.wx), layer.bx), 3, 1);
-        const [hr, hz, hn] = tf.split(tf.add(tf.matMul(layer.state.h, layer.wh), layer.bh), 3, 1);
-        const z = tf.sigmoid(tf.add(xz, hz));
-        const n = tf.tanh(tf.add(xn, tf.mul(tf.sigmoid(tf.add(xr, hr)), hn)));
-        h = tf.keep(tf.add(n, tf.mul(z, tf.sub(layer.state.h, n)))) as tf.Tensor2D;
+        h = tf.keep(gruGates(tf.add(tf.matMul(h, layer.wx), layer.bx), tf.add(tf.matMul(layer.state.h, layer.wh), layer.bh), layer.state.h));
         layer.state.h.dispose();
         layer.state.h = h;
       } else {
-        const { mean, variance } = tf.moments(h, -1, true);
-        h = tf.add(tf.mul(tf.div(tf.sub(h, mean), tf.sqrt(tf.add(variance, layer.epsilon))), layer.gamma), layer.beta);
+        h = inputLayerNorm(h, layer.gamma, layer.beta, layer.epsilon);
       }
     }
     return h;

@@ -60,17 +60,8 @@ export class NetRuntime {
       const layer = layers[l];
       const y = this.buffers[l];
       if (layer.kind === 'dense') {
-        const nIn = layer.inputSize;
         const nOut = layer.outputSize;
-        const w = layer.weight;
-        y.set(layer.bias);
-        // Row-major W[in][out]: the inner loop walks contiguous memory.
-        for (let i = 0; i < nIn; i++) {
-          const xi = x[i];
-          if (xi === 0) continue;
-          const row = i * nOut;
-          for (let j = 0; j < nOut; j++) y[j] += xi * w[row + j];
-        }
+        matVec(x, layer.inputSize, layer.weight, layer.bias, nOut, y);
         if (layer.activation === 'relu') {
           for (let j = 0; j < nOut; j++) if (y[j] < 0) y[j] = 0;
         } else if (layer.activation === 'tanh') {
@@ -115,7 +106,7 @@ function gruStep(layer: GruLayer, x: Float32Array, h: Float32Array, gx: Float32A
   }
 }
 
-/** y = x W + b with W row-major [nIn][nOut]. */
+/** y = x W + b with W row-major [nIn][nOut]: the inner loop walks contiguous memory. */
 function matVec(x: Float32Array, nIn: number, w: Float32Array, b: Float32Array, nOut: number, y: Float32Array): void {
   y.set(b);
   for (let i = 0; i < nIn; i++) {

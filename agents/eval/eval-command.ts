@@ -46,6 +46,9 @@ export async function main(argv: string[]): Promise<number> {
     flopsPerAgent: Object.fromEntries(sim.agentNames.map((a, i) => [a, policy.flopsPerAgent[i]])),
     params: policy.params,
     ...(result.battleEnds ? { battleEnds: result.battleEnds } : {}),
+    // Per episode, in seed-list order: two policies' runs on the same list can be compared start by start.
+    episodeReturns: result.outcomes.map((o) => Number(o.teamReturn.toFixed(4))),
+    episodeWins: result.outcomes.map((o) => (o.won ? 1 : 0)),
     returnScale: 'team return = mean over agents of per-agent undiscounted returns (scenario reward scale; PettingZoo/MPE2 for MPE)',
     seconds: Number(seconds.toFixed(3)),
   };

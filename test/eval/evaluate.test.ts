@@ -71,5 +71,9 @@ describe('the evaluation routine', () => {
     const out = JSON.parse(printed[0]);
     for (const key of ['winRate', 'meanReturn', 'returnCi95', 'episodes', 'meanLength', 'flopsPerDecision', 'params']) expect(out, key).toHaveProperty(key);
     expect(out.episodes).toBe(4);
+    // Per-episode outcomes in seed-list order, the same episodes the summary averages.
+    expect(out.episodeWins).toEqual([0, 0, 0, 0]);
+    expect(out.episodeReturns).toHaveLength(4);
+    expect(out.episodeReturns.reduce((a: number, b: number) => a + b, 0) / 4).toBeCloseTo(out.meanReturn, 3);
   });
 });

@@ -1,10 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../shared/rng.ts';
 import type { Layer, PolicyNet } from '../../shared/model-format.ts';
-import { dense, type DenseMode } from './dense.ts';
+import type { DenseMode } from './dense.ts';
+import { LAYER_NORM_EPSILON } from './init.ts';
 import { TrainableNet } from './trainable-net.ts';
-
-export const LAYER_NORM_EPSILON = 1e-5;
 
 let instances = 0;
 
@@ -16,53 +15,26 @@ let instances = 0;
  */
 export class Mlp extends TrainableNet {
   protected readonly label = 'the net';
-  readonly sizes: readonly number[];
-  readonly layerNorm: boolean;
-  readonly denseMode: DenseMode;
-  readonly weights: tf.Variable[] = [];
-  readonly biases: tf.Variable[] = [];
-  readonly lnGamma: tf.Variable | null;
-  readonly lnBeta: tf.Variable | null;
 
   constructor(sizes: readonly number[], options: { layerNorm: boolean; outputGain: number; rng: Rng; denseMode: DenseMode; name: string }) {
-    super();
     if (sizes.length < 2) throw new Error(`an MLP needs at least input and output sizes, got [${sizes.join(', ')}]`);
-    this.sizes = [...sizes];
-    this.layerNorm = options.layerNorm;
-    this.denseMode = options.denseMode;
-    const id = `${options.name}_${instances++}`;
-    this.lnGamma = options.layerNorm ? tf.variable(tf.ones([sizes[0]]), true, `${id}/ln_gamma`) : null;
-    this.lnBeta = options.layerNorm ? tf.variable(tf.zeros([sizes[0]]), true, `${id}/ln_beta`) : null;
+    super(sizes, options, `${options.name}_${instances++}`);
     for (let l = 0; l + 1 < sizes.length; l++) {
-      const last = l + 2 === sizes.length;
-      const w = orthogonal(sizes[l], sizes[l + 1], last ? options.outputGain : Math.SQRT2, options.rng);
-      this.weights.push(tf.variable(tf.tensor2d(w, [sizes[l], sizes[l + 1]]), true, `${id}/w${l}`));
-      this.biases.push(tf.variable(tf.zeros([sizes[l + 1]]), true, `${id}/b${l}`));
+      this.addDense(sizes[l], sizes[l + 1], l + 2 === sizes.length ? options.outputGain : Math.SQRT2, options.rng);
     }
-  }
-
-  get inputSize(): number {
-    return this.sizes[0];
-  }
-
-  get outputSize(): number {
-    return this.sizes[this.sizes.length - 1];
   }
 
   /** Trainable variables in a fixed order (the order of `getWeights`). */
   variables(): tf.Variable[] {
-    const out: tf.Variable[] = [];
-    if (this.lnGamma && this.lnBeta) out.push(this.lnGamma, this.lnBeta);
-    for (let l = 0; l < this.weights.length; l++) out.push(this.weights[l], this.biases[l]);
-    return out;
+    return this.trunkVariables();
   }
 
   /** Outputs [n, out]; with `hidden`, the last hidden layer's activations instead. */
   apply(x: tf.Tensor2D, hidden = false): tf.Tensor2D {
-    let h = this.lnGamma && this.lnBeta ? inputLayerNorm(x, this.lnGamma, this.lnBeta) : x;
+    let h = this.normalizeInput(x);
     const last = this.weights.length - 1;
     for (let l = 0; l <= last; l++) {
-      h = dense(h, this.weights[l] as tf.Tensor2D, this.biases[l] as tf.Tensor1D, this.denseMode);
+      h = this.denseLayer(h, l);
       if (l < last) h = tf.relu(h);
       if (hidden && l === last - 1) return h;
     }
@@ -75,43 +47,6 @@ export class Mlp extends TrainableNet {
     return policyNetFromWeights(this.sizes, this.layerNorm, this.getWeights());
   }
 
-}
-
-/** MAPPO's feature normalisation: LayerNorm over each input row. */
-export function inputLayerNorm(x: tf.Tensor2D, gamma: tf.Tensor, beta: tf.Tensor, epsilon = LAYER_NORM_EPSILON): tf.Tensor2D {
-  const { mean, variance } = tf.moments(x, -1, true);
-  return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, epsilon))), gamma), beta);
-}
-
-/**
- * A (rows x cols) matrix with orthonormal columns or rows (whichever is fewer), scaled by `gain`:
- * Gram-Schmidt on a Gaussian matrix drawn from `rng`, so init is reproducible from the seed.
- */
-export function orthogonal(rows: number, cols: number, gain: number, rng: Rng): Float32Array {
-  const tall = rows >= cols;
-  const n = tall ? rows : cols;
-  const k = tall ? cols : rows;
-  // k vectors of length n, made orthonormal.
-  const q = new Float64Array(k * n);
-  for (let i = 0; i < k * n; i++) q[i] = rng.normal();
-  for (let i = 0; i < k; i++) {
-    const qi = q.subarray(i * n, (i + 1) * n);
-    for (let j = 0; j < i; j++) {
-      const qj = q.subarray(j * n, (j + 1) * n);
-      let dot = 0;
-      for (let x = 0; x < n; x++) dot += qi[x] * qj[x];
-      for (let x = 0; x < n; x++) qi[x] -= dot * qj[x];
-    }
-    let norm = 0;
-    for (let x = 0; x < n; x++) norm += qi[x] * qi[x];
-    norm = Math.sqrt(norm) || 1;
-    for (let x = 0; x < n; x++) qi[x] /= norm;
-  }
-  const out = new Float32Array(rows * cols);
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) out[r * cols + c] = gain * (tall ? q[c * n + r] : q[r * n + c]);
-  }
-  return out;
 }
 
 /**

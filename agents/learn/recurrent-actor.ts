@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../shared/rng.ts';
 import type { Layer, PolicyNet } from '../../shared/model-format.ts';
 import { dense, type DenseMode } from './dense.ts';
-import { LAYER_NORM_EPSILON, inputLayerNorm, orthogonal } from './mlp.ts';
+import { LAYER_NORM_EPSILON, orthogonal } from './init.ts';
 import { TrainableNet } from './trainable-net.ts';
 
 let instances = 0;
@@ -17,15 +17,8 @@ let instances = 0;
  */
 export class RecurrentActor extends TrainableNet {
   protected readonly label = 'the recurrent actor';
-  /** [in, ...hidden, out]; the GRU runs at the last hidden width. */
-  readonly sizes: readonly number[];
+  /** The GRU runs at the last hidden width of `sizes` ([in, ...hidden, out]). */
   readonly hiddenSize: number;
-  readonly layerNorm: boolean;
-  readonly denseMode: DenseMode;
-  readonly lnGamma: tf.Variable | null;
-  readonly lnBeta: tf.Variable | null;
-  readonly weights: tf.Variable[] = [];
-  readonly biases: tf.Variable[] = [];
   readonly wx: tf.Variable;
   readonly wh: tf.Variable;
   readonly bx: tf.Variable;
@@ -34,21 +27,13 @@ export class RecurrentActor extends TrainableNet {
   readonly headB: tf.Variable;
 
   constructor(sizes: readonly number[], options: { layerNorm: boolean; rng: Rng; denseMode: DenseMode; name: string }) {
-    super();
     if (sizes.length < 3) throw new Error(`a recurrent actor needs input, at least one hidden and output sizes, got [${sizes.join(', ')}]`);
-    this.sizes = [...sizes];
-    this.layerNorm = options.layerNorm;
-    this.denseMode = options.denseMode;
+    super(sizes, options, `${options.name}_gru${instances++}`);
     const H = sizes[sizes.length - 2];
     this.hiddenSize = H;
-    const id = `${options.name}_gru${instances++}`;
+    const id = this.id;
     const rng = options.rng;
-    this.lnGamma = options.layerNorm ? tf.variable(tf.ones([sizes[0]]), true, `${id}/ln_gamma`) : null;
-    this.lnBeta = options.layerNorm ? tf.variable(tf.zeros([sizes[0]]), true, `${id}/ln_beta`) : null;
-    for (let l = 0; l + 2 < sizes.length; l++) {
-      this.weights.push(tf.variable(tf.tensor2d(orthogonal(sizes[l], sizes[l + 1], Math.SQRT2, rng), [sizes[l], sizes[l + 1]]), true, `${id}/w${l}`));
-      this.biases.push(tf.variable(tf.zeros([sizes[l + 1]]), true, `${id}/b${l}`));
-    }
+    for (let l = 0; l + 2 < sizes.length; l++) this.addDense(sizes[l], sizes[l + 1], Math.SQRT2, rng);
     this.wx = tf.variable(tf.tensor2d(orthogonal(H, 3 * H, 1, rng), [H, 3 * H]), true, `${id}/gru_wx`);
     this.wh = tf.variable(tf.tensor2d(orthogonal(H, 3 * H, 1, rng), [H, 3 * H]), true, `${id}/gru_wh`);
     this.bx = tf.variable(tf.zeros([3 * H]), true, `${id}/gru_bx`);
@@ -58,21 +43,9 @@ export class RecurrentActor extends TrainableNet {
     this.headB = tf.variable(tf.zeros([out]), true, `${id}/head_b`);
   }
 
-  get inputSize(): number {
-    return this.sizes[0];
-  }
-
-  get outputSize(): number {
-    return this.sizes[this.sizes.length - 1];
-  }
-
   /** Trainable variables in a fixed order: [ln gamma, ln beta,] w0, b0, ..., wx, wh, bx, bh, head w, head b. */
   variables(): tf.Variable[] {
-    const out: tf.Variable[] = [];
-    if (this.lnGamma && this.lnBeta) out.push(this.lnGamma, this.lnBeta);
-    for (let l = 0; l < this.weights.length; l++) out.push(this.weights[l], this.biases[l]);
-    out.push(this.wx, this.wh, this.bx, this.bh, this.headW, this.headB);
-    return out;
+    return [...this.trunkVariables(), this.wx, this.wh, this.bx, this.bh, this.headW, this.headB];
   }
 
   /** One step for `n` rows: logits [n, out] and the next hidden state [n, H]. */
@@ -111,8 +84,8 @@ export class RecurrentActor extends TrainableNet {
 
   /** Input LayerNorm and the ReLU hidden layers: [n, H]. */
   private base(x: tf.Tensor2D): tf.Tensor2D {
-    let h = this.lnGamma && this.lnBeta ? inputLayerNorm(x, this.lnGamma, this.lnBeta) : x;
-    for (let l = 0; l < this.weights.length; l++) h = tf.relu(dense(h, this.weights[l] as tf.Tensor2D, this.biases[l] as tf.Tensor1D, this.denseMode));
+    let h = this.normalizeInput(x);
+    for (let l = 0; l < this.weights.length; l++) h = tf.relu(this.denseLayer(h, l));
     return h;
   }
 

@@ -3,7 +3,7 @@ import { quantileSorted } from 'simple-statistics';
 import { Rng } from '../../shared/rng.ts';
 import type { PolicyFile, PolicyNet } from '../../shared/model-format.ts';
 import { AgentPolicyRuntime } from '../runtime/policy-runtime.ts';
-import { inputLayerNorm } from '../learn/mlp.ts';
+import { inputLayerNorm } from '../learn/init.ts';
 import { gruGates } from '../learn/recurrent-actor.ts';
 
 /** Decision latency of one policy on one runtime: median and p99 of single decisions, microseconds. */

@@ -178,7 +178,13 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
           const row = t * E + e;
           const ended = vec.terminated[e] === 1 || vec.truncated[e] === 1 ? 1 : 0;
           rollout.truncated[row] = vec.truncated[e];
-          if (vec.truncated[e] === 1) rollout.finalStates.set(vec.finalStates.subarray(e * shape.stateSize, (e + 1) * shape.stateSize), row * shape.stateSize);
+          if (vec.truncated[e] === 1) {
+            rollout.finalStates.set(vec.finalStates.subarray(e * shape.stateSize, (e + 1) * shape.stateSize), row * shape.stateSize);
+            for (let a = 0; a < N; a++) {
+              const size = shape.observationSizes[a];
+              rollout.finalTeacherObs[a].set(vec.finalObs.teacher[a].subarray(e * size, (e + 1) * size), row * size);
+            }
+          }
           for (let a = 0; a < N; a++) {
             rollout.rewards[row * N + a] = vec.rewards[e * N + a];
             rollout.terminated[row * N + a] = vec.terminated[e];
@@ -188,6 +194,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
         recent.push(...vec.finished);
       }
       rollout.bootstrapStates.set(vec.states);
+      for (let a = 0; a < N; a++) rollout.bootstrapTeacherObs[a].set(vec.obs.teacher[a]);
       envSteps += rows;
 
       // 2-5. teacher targets, teacher-guided GAE, roles and relations, composite-loss epochs

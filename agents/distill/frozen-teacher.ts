@@ -7,6 +7,7 @@ import { ValueNorm, IdentityValueNorm } from '../learn/value-norm.ts';
 /**
  * The stage-1 teacher, frozen: its actors give logits and hidden activations on full (teacher)
  * views, its centralized critic gives values (denormalised to returns) for teacher-guided GAE.
+ * An 'agent_state' teacher's critic also reads each agent's own full observation.
  * Nothing here has an optimizer: the teacher's variables never change during distillation.
  */
 export class FrozenTeacher {
@@ -21,6 +22,8 @@ export class FrozenTeacher {
     this.checkpoint = checkpoint;
     this.path = path;
     const c = checkpoint.config;
+    // The critic's observation sizes are the shape's only when the actors saw full views.
+    if (c.criticInput === 'agent_state' && c.actorViews === 'student') throw new Error(`${path}: an 'agent_state' critic trained beside student-view actors cannot be rebuilt as a teacher (the checkpoint records student view sizes only)`);
     this.net = new ActorCritic(checkpoint.shape, {
       actorHidden: c.actorHidden,
       criticHidden: c.criticHidden,
@@ -28,6 +31,7 @@ export class FrozenTeacher {
       shareActor: c.shareActor,
       denseMode: c.denseMode === 'stock' ? 'stock' : 'custom',
       seed: c.seed,
+      criticInput: c.criticInput,
     });
     this.net.setWeights(checkpoint.weights, path);
     this.valueNorm = c.valueNorm ? new ValueNorm() : new IdentityValueNorm();
@@ -45,11 +49,26 @@ export class FrozenTeacher {
     return this.forward(agent, observations, rows, true);
   }
 
-  /** V_T(s, agent) as returns (denormalised) for `rows` states. */
-  values(agent: number, states: Float32Array, rows: number): Float32Array {
+  /** True when `values` needs the agent's full observations (an 'agent_state' critic). */
+  get criticNeedsObservations(): boolean {
+    return this.net.criticObservationSize > 0;
+  }
+
+  /**
+   * V_T(s, agent) as returns (denormalised) for `rows` states, exactly as the trainer's critic
+   * computed them: `observations` (agent `agent`'s full views, row-major, like `logits` takes)
+   * are required for an 'agent_state' critic and ignored otherwise.
+   */
+  values(agent: number, states: Float32Array, rows: number, observations?: Float32Array): Float32Array {
     const net = this.net;
+    const size = net.criticObservationSizes[agent];
+    if (net.criticObservationSize > 0) {
+      if (!observations) throw new Error(`${this.path}: this teacher's critic is 'agent_state' (state ++ the agent's own full observation); values() needs ${net.shape.agentNames[agent]}'s full observations`);
+      if (observations.length < rows * size) throw new Error(`${this.path}: values() got ${observations.length} observation values for ${rows} rows of ${net.shape.agentNames[agent]} (${size} each)`);
+    }
+    const obs = observations ?? EMPTY;
     const input = new Float32Array(rows * net.criticInputSize);
-    for (let r = 0; r < rows; r++) net.writeCriticInput(agent, states, r * net.shape.stateSize, input, r);
+    for (let r = 0; r < rows; r++) net.writeCriticInput(agent, states, r * net.shape.stateSize, obs, r * size, input, r);
     return this.valueNorm.denormalize(Float32Array.from(net.criticForward(input, rows)));
   }
 
@@ -65,6 +84,8 @@ export class FrozenTeacher {
     return Float32Array.from(net.actorForward(net.agentGroup[agent], input, rows, hidden));
   }
 }
+
+const EMPTY = new Float32Array(0);
 
 /** `--teacher PATH`: a checkpoint file, or a run / model directory holding checkpoint.ckpt. */
 export function loadFrozenTeacher(path: string, shape: ScenarioShape, scenario: string): FrozenTeacher {

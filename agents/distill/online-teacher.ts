@@ -50,7 +50,8 @@ export type OnlineTeacherOptions = {
  * Differences from offline distillation, by construction: one world (E = 1); log pi_S_old comes
  * from the students last pushed (agents may still finish an episode on the generation before);
  * a fallback action (late, missing) is not the student's, so that sample is left out; a truncated
- * episode bootstraps from its last state, the only one the stream carries.
+ * episode bootstraps from its last state (and, for an 'agent_state' critic, its last full observations),
+ * the only ones the stream carries.
  */
 export async function runOnlineTeacher(o: OnlineTeacherOptions): Promise<{ updates: number; steps: number }> {
   const packr = createPackr();
@@ -116,6 +117,7 @@ export async function runOnlineTeacher(o: OnlineTeacherOptions): Promise<{ updat
   let runtimes = plans.map((p) => new AgentPolicyRuntime(deployed, p.agent));
 
   const rollout = new StudentRollout(plans, w.teacherSizes, w.stateSize, o.rolloutSteps, 1);
+  const teacherValues = w.teacherSizes.reduce((sum, size) => sum + size, 0);
   let t = 0;
   let lastTick = -1;
   let updates = 0;
@@ -136,12 +138,15 @@ export async function runOnlineTeacher(o: OnlineTeacherOptions): Promise<{ updat
         continue;
       }
       const [, tick, , , state, teacherObs, studentObs, masks, actions, rewards, misses, status] = frame;
+      // The teacher's logits (and an 'agent_state' critic) need every agent's full view each step.
+      if (teacherObs.length !== teacherValues) throw new Error(`server step frame carries ${teacherObs.length} teacher observation values, expected ${teacherValues} (every agent's full view: ${w.teacherSizes.join(' + ')})`);
       // A gap (the server dropped frames under backpressure) ends the episode in our rollout.
       if (t > 0 && tick !== lastTick + 1) markEnd(rollout, t - 1, false);
       lastTick = tick;
       if (t === o.rolloutSteps) {
-        // The state that follows the last step is this frame's: the rollout is complete.
+        // The state (and full observations) that follow the last step are this frame's: the rollout is complete.
         rollout.bootstrapStates.set(state);
+        splitTeacherObs(teacherObs, w.teacherSizes, rollout.bootstrapTeacherObs, 0);
         const stats = distillUpdate(ctx, rollout);
         updates++;
         deployed = team.toPolicyFile(scenario.file.name, o.producedBy);
@@ -174,14 +179,13 @@ type StepParts = { state: Float32Array; teacherObs: Float32Array; studentObs: Fl
 function writeStep(r: StudentRollout, t: number, plans: readonly StudentPlan[], w: WelcomeMessage, runtimes: AgentPolicyRuntime[], s: StepParts): void {
   const N = plans.length;
   r.states.set(s.state, t * r.stateSize);
-  let to = 0;
+  splitTeacherObs(s.teacherObs, w.teacherSizes, r.teacherObs, t);
   let so = 0;
   let mo = 0;
   for (let a = 0; a < N; a++) {
     const p = plans[a];
     const obs = s.studentObs.subarray(so, so + p.observationSize);
     const mask = s.masks.subarray(mo, mo + p.actionCount);
-    r.teacherObs[a].set(s.teacherObs.subarray(to, to + w.teacherSizes[a]), t * w.teacherSizes[a]);
     r.studentObs[a].set(obs, t * p.observationSize);
     r.masks[a].set(mask, t * p.actionCount);
     const action = s.actions[a];
@@ -192,7 +196,6 @@ function writeStep(r: StudentRollout, t: number, plans: readonly StudentPlan[], 
     r.active[a][t] = alive && s.misses[a] === 0 ? 1 : 0;
     r.logp[a][t] = logProb(runtimes[a], obs, mask, action);
     r.rewards[t * N + a] = s.rewards[a];
-    to += w.teacherSizes[a];
     so += p.observationSize;
     mo += p.actionCount;
   }
@@ -214,7 +217,20 @@ function markEnd(r: StudentRollout, t: number, terminated: boolean): void {
   if (!terminated) {
     r.truncated[t] = 1;
     r.finalStates.set(r.states.subarray(t * r.stateSize, (t + 1) * r.stateSize), t * r.stateSize);
+    for (let a = 0; a < N; a++) {
+      const size = r.teacherObs[a].length / r.rows;
+      r.finalTeacherObs[a].set(r.teacherObs[a].subarray(t * size, (t + 1) * size), t * size);
+    }
   }
+}
+
+/** Agent-order concatenated teacher views of one frame into per-agent arrays at row `row`. */
+function splitTeacherObs(teacherObs: Float32Array, sizes: readonly number[], out: Float32Array[], row: number): void {
+  let offset = 0;
+  sizes.forEach((size, a) => {
+    out[a].set(teacherObs.subarray(offset, offset + size), row * size);
+    offset += size;
+  });
 }
 
 /** log pi(action | obs) under the mask, for the deployed students. */

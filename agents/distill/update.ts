@@ -38,6 +38,12 @@ export class StudentRollout {
   readonly episodeEnd: Uint8Array;
   /** The states after the last step, one per env (bootstrap of unfinished episodes). */
   readonly bootstrapStates: Float32Array;
+  /**
+   * Per agent, full (teacher) observations paired with `finalStates` (rows where truncated = 1)
+   * and with `bootstrapStates` (one per env): an 'agent_state' teacher critic reads them.
+   */
+  readonly finalTeacherObs: Float32Array[];
+  readonly bootstrapTeacherObs: Float32Array[];
 
   constructor(plans: readonly StudentPlan[], teacherSizes: readonly number[], stateSize: number, steps: number, envs: number) {
     this.steps = steps;
@@ -59,6 +65,8 @@ export class StudentRollout {
     this.terminated = new Uint8Array(rows * plans.length);
     this.episodeEnd = new Uint8Array(rows * plans.length);
     this.bootstrapStates = new Float32Array(envs * stateSize);
+    this.finalTeacherObs = teacherSizes.map((size) => new Float32Array(rows * size));
+    this.bootstrapTeacherObs = teacherSizes.map((size) => new Float32Array(envs * size));
   }
 }
 
@@ -102,9 +110,9 @@ export function distillUpdate(ctx: DistillContext, r: StudentRollout): UpdateSta
     const values = new Float32Array(rows * N);
     const nextValues = new Float32Array(rows * N);
     for (let a = 0; a < N; a++) {
-      const v = teacher.values(a, r.states, rows);
-      const vFinal = teacher.values(a, r.finalStates, rows);
-      const vBoot = teacher.values(a, r.bootstrapStates, E);
+      const v = teacher.values(a, r.states, rows, r.teacherObs[a]);
+      const vFinal = teacher.values(a, r.finalStates, rows, r.finalTeacherObs[a]);
+      const vBoot = teacher.values(a, r.bootstrapStates, E, r.bootstrapTeacherObs[a]);
       for (let row = 0; row < rows; row++) {
         values[row * N + a] = v[row];
         const e = row % E;

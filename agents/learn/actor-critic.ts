@@ -68,14 +68,29 @@ export type ActorCriticOptions = {
   views?: readonly ViewSpec[];
   /** GRU actors (MAPPO's rMAPPO) instead of MLPs. */
   recurrent?: boolean;
+  /** What the critic sees besides the agent one-hot (absent: 'state'); see CriticInput. */
+  criticInput?: CriticInput;
+  /**
+   * Per-agent full (teacher) observation sizes, the observations an 'agent_state' critic sees.
+   * Absent: `shape.observationSizes` (right whenever the actors see full views).
+   */
+  criticObservationSizes?: readonly number[];
 };
+
+/**
+ * 'state': global state ++ agent one-hot. 'agent_state': MAPPO's agent-specific global state
+ * (Yu et al. 2022, "AS"): global state ++ the agent's own full observation, zero-padded to the
+ * widest agent's so one critic serves every agent, ++ agent one-hot.
+ */
+export type CriticInput = 'state' | 'agent_state';
 
 /** An actor network: feed-forward, or recurrent (its state is passed in and out by the caller). */
 export type Actor = Mlp | RecurrentActor;
 
 /**
  * MAPPO's networks: one actor per group over (observation + agent-id one-hot), and one
- * centralized critic over (global state + agent-id one-hot over all agents) giving a normalised value.
+ * centralized critic over (global state [+ the agent's own full observation, for 'agent_state']
+ * + agent-id one-hot over all agents) giving a normalised value.
  * With `recurrent` the actors are GRUs; the critic stays an MLP, as it sees the full global state
  * and has nothing a memory would add there.
  */
@@ -85,6 +100,11 @@ export class ActorCritic {
   readonly actors: Actor[];
   readonly recurrent: boolean;
   readonly critic: Mlp;
+  readonly criticInput: CriticInput;
+  /** Width of the observation part of a critic row (0 for 'state'): the widest full view. */
+  readonly criticObservationSize: number;
+  /** Full observation size per agent (what `writeCriticInput` copies for 'agent_state'). */
+  readonly criticObservationSizes: readonly number[];
   readonly criticInputSize: number;
   /** For each agent: its group index and its index inside the group. */
   readonly agentGroup: Int32Array;
@@ -106,7 +126,11 @@ export class ActorCritic {
         : new Mlp([g.inputSize, ...(options.perAgentHidden?.[g.agents[0]] ?? options.actorHidden), g.actionCount], { layerNorm: options.layerNorm, outputGain: 0.01, rng, denseMode: options.denseMode, name: `actor_${g.name}` }),
     );
     const n = shape.agentNames.length;
-    this.criticInputSize = shape.stateSize + n;
+    this.criticInput = options.criticInput ?? 'state';
+    this.criticObservationSizes = [...(options.criticObservationSizes ?? shape.observationSizes)];
+    if (this.criticObservationSizes.length !== n) throw new Error(`criticObservationSizes has ${this.criticObservationSizes.length} entries for ${n} agents`);
+    this.criticObservationSize = this.criticInput === 'agent_state' ? Math.max(...this.criticObservationSizes) : 0;
+    this.criticInputSize = shape.stateSize + this.criticObservationSize + n;
     this.critic = new Mlp([this.criticInputSize, ...options.criticHidden, 1], { layerNorm: options.layerNorm, outputGain: 1, rng, denseMode: options.denseMode, name: 'critic' });
     this.agentGroup = new Int32Array(n);
     this.agentSlot = new Int32Array(n);
@@ -133,13 +157,28 @@ export class ActorCritic {
     }
   }
 
-  /** Copy a state into a critic input row, with agent `agent`'s one-hot. */
-  writeCriticInput(agent: number, states: Float32Array, stateOffset: number, out: Float32Array, row: number): void {
+  /**
+   * The one layout of a critic input row: the state at `stateOffset` of `states`, then (for
+   * 'agent_state') agent `agent`'s full observation at `observationOffset` of `observations`,
+   * zero-padded to `criticObservationSize`, then the agent's one-hot. A 'state' critic ignores
+   * the observation arguments.
+   */
+  writeCriticInput(agent: number, states: Float32Array, stateOffset: number, observations: Float32Array, observationOffset: number, out: Float32Array, row: number): void {
     const s = this.shape.stateSize;
     const base = row * this.criticInputSize;
-    out.set(states.subarray(stateOffset, stateOffset + s), base);
-    out.fill(0, base + s, base + this.criticInputSize);
-    out[base + s + agent] = 1;
+    // Plain loops: called for every (step, env, agent) row, and subarray views would allocate.
+    for (let i = 0; i < s; i++) out[base + i] = states[stateOffset + i];
+    let at = base + s;
+    if (this.criticObservationSize > 0) {
+      const size = this.criticObservationSizes[agent];
+      if (observationOffset + size > observations.length) {
+        throw new Error(`writeCriticInput: ${this.shape.agentNames[agent]}'s observation (${size} values at ${observationOffset}) lies outside its array of ${observations.length} (an 'agent_state' critic needs the agent's full observation)`);
+      }
+      for (let i = 0; i < size; i++) out[at + i] = observations[observationOffset + i];
+      at += size;
+    }
+    out.fill(0, at, base + this.criticInputSize);
+    out[base + s + this.criticObservationSize + agent] = 1;
   }
 
   /** Logits (or last hidden activations) of feed-forward group `g` for `rows` inputs; plain arrays in and out. */

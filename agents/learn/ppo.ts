@@ -131,8 +131,7 @@ export function ppoUpdate(net: ActorCritic, buffer: RolloutBuffer, valueNorm: Va
     };
   });
   const criticRows = new Float32Array(size * net.criticInputSize);
-  const S = net.shape.stateSize;
-  for (let t = 0; t < T; t++) for (let e = 0; e < E; e++) for (let a = 0; a < N; a++) net.writeCriticInput(a, buffer.states, (t * E + e) * S, criticRows, t * C + e * N + a);
+  buffer.writeCriticInputs(net, criticRows);
   let activeTotal = 0;
   const activeF = new Float32Array(size);
   for (let i = 0; i < size; i++) {

@@ -6,6 +6,9 @@ import { computeGae } from './gae.ts';
 import { sampleMasked } from './sampling.ts';
 import type { ValueNorm } from './value-norm.ts';
 
+/** The VecEnv view set of full (teacher) views: VecEnv's default set, and the one an 'agent_state' critic reads. */
+export const FULL_VIEW_SET = 'teacher';
+
 /**
  * One update's worth of experience. Per-agent arrays are time-major over columns
  * (column = env * numAgents + agent): index t * columns + column. Actor inputs and masks are kept
@@ -38,6 +41,14 @@ export class RolloutBuffer {
   readonly finalStates: Float32Array;
   readonly truncated: Uint8Array;
   readonly bootstrapStates: Float32Array;
+  /**
+   * 'agent_state' critics only (empty arrays otherwise), per agent: its full observation per
+   * (t, env) at (t * numEnvs + env) * size, the one seen at truncation likewise, and the one after
+   * the last step per env. The critic's bootstrap rows pair them with the states above.
+   */
+  readonly criticObs: Float32Array[];
+  readonly finalCriticObs: Float32Array[];
+  readonly bootstrapCriticObs: Float32Array[];
   /** Steps per recurrent training chunk (0: no recurrent group). */
   readonly chunkLength: number;
   /** Recurrent groups: hidden state at each chunk start, chunk index (c * numEnvs + env) * groupSize + slot; empty otherwise. */
@@ -70,6 +81,10 @@ export class RolloutBuffer {
     this.finalStates = new Float32Array(steps * numEnvs * s);
     this.truncated = new Uint8Array(steps * numEnvs);
     this.bootstrapStates = new Float32Array(numEnvs * s);
+    const obsSizes = net.criticObservationSize > 0 ? net.criticObservationSizes : net.criticObservationSizes.map(() => 0);
+    this.criticObs = obsSizes.map((size) => new Float32Array(steps * numEnvs * size));
+    this.finalCriticObs = obsSizes.map((size) => new Float32Array(steps * numEnvs * size));
+    this.bootstrapCriticObs = obsSizes.map((size) => new Float32Array(numEnvs * size));
     if (net.recurrent && (chunkLength <= 0 || steps % chunkLength !== 0)) throw new Error(`rollout of ${steps} steps cannot be cut into recurrent chunks of ${chunkLength}`);
     this.chunkLength = net.recurrent ? chunkLength : 0;
     this.groupChunkH0 = net.groups.map((g, gi) => {
@@ -77,6 +92,20 @@ export class RolloutBuffer {
       return actor instanceof RecurrentActor ? new Float32Array((steps / chunkLength) * numEnvs * g.agents.length * actor.hiddenSize) : new Float32Array(0);
     });
     this.groupStarts = net.groups.map((g, gi) => new Uint8Array(net.actors[gi] instanceof RecurrentActor ? steps * numEnvs * g.agents.length : 0));
+  }
+
+  /** Critic input rows of every (t, env, agent), row t * columns + env * numAgents + agent (targets and PPO share them). */
+  writeCriticInputs(net: ActorCritic, out: Float32Array): void {
+    const E = this.numEnvs;
+    const N = this.numAgents;
+    const S = net.shape.stateSize;
+    const sizes = net.criticObservationSize > 0 ? net.criticObservationSizes : null;
+    for (let t = 0; t < this.steps; t++) {
+      for (let e = 0; e < E; e++) {
+        const k = t * E + e;
+        for (let a = 0; a < N; a++) net.writeCriticInput(a, this.states, k * S, this.criticObs[a], sizes ? k * sizes[a] : 0, out, t * this.columns + e * N + a);
+      }
+    }
   }
 }
 
@@ -90,6 +119,11 @@ export class Collector {
   private readonly stepLogp: Float32Array[];
   private readonly actions: Int32Array;
   private readonly criticInput: Float32Array;
+  /** Bootstrap critic rows (after the last step, then truncations); grown to the largest rollout's need. */
+  private extraInput = new Float32Array(0);
+  /** Per agent, the full observations an 'agent_state' critic reads (null for a 'state' critic). */
+  private readonly criticObsSource: Float32Array[] | null;
+  private readonly criticFinalObsSource: Float32Array[] | null;
   /** Recurrent groups: each (env, slot)'s hidden state, row env * groupSize + slot; kept across updates. */
   private readonly hidden: Float32Array[];
   /** Per env: 1 when its next step is the first of an episode. */
@@ -105,6 +139,18 @@ export class Collector {
     this.stepLogp = net.groups.map((g) => new Float32Array(e * g.agents.length));
     this.actions = new Int32Array(e * vec.numAgents);
     this.criticInput = new Float32Array(steps * this.buffer.columns * net.criticInputSize);
+    if (net.criticObservationSize > 0) {
+      const full = vec.obs[FULL_VIEW_SET];
+      if (!full) throw new Error(`the 'agent_state' critic needs every agent's full observation, but the VecEnv has no '${FULL_VIEW_SET}' view set (sets: ${vec.viewSetNames.join(', ')})`);
+      vec.views[FULL_VIEW_SET].forEach((view, a) => {
+        if (view.size !== net.criticObservationSizes[a]) throw new Error(`the 'agent_state' critic expects ${net.criticObservationSizes[a]} observation values for ${net.shape.agentNames[a]}, the VecEnv's '${FULL_VIEW_SET}' view has ${view.size}`);
+      });
+      this.criticObsSource = full;
+      this.criticFinalObsSource = vec.finalObs[FULL_VIEW_SET];
+    } else {
+      this.criticObsSource = null;
+      this.criticFinalObsSource = null;
+    }
     this.hidden = net.groups.map((g, gi) => {
       const actor = net.actors[gi];
       return new Float32Array(actor instanceof RecurrentActor ? e * g.agents.length * actor.hiddenSize : 0);
@@ -124,8 +170,12 @@ export class Collector {
     const C = buffer.columns;
     const S = net.shape.stateSize;
     const obs = vec.obs[vec.viewSetNames[0]];
+    const criticObs = this.criticObsSource;
+    const criticFinalObs = this.criticFinalObsSource;
+    const criticSizes = net.criticObservationSizes;
     for (let t = 0; t < buffer.steps; t++) {
       buffer.states.set(vec.states, t * E * S);
+      if (criticObs) for (let a = 0; a < N; a++) buffer.criticObs[a].set(criticObs[a], t * E * criticSizes[a]);
       for (let gi = 0; gi < net.groups.length; gi++) {
         const g = net.groups[gi];
         const k = g.agents.length;
@@ -178,7 +228,15 @@ export class Collector {
           }
         }
         buffer.truncated[t * E + e] = vec.truncated[e];
-        if (vec.truncated[e] === 1) buffer.finalStates.set(vec.finalStates.subarray(e * S, (e + 1) * S), (t * E + e) * S);
+        if (vec.truncated[e] === 1) {
+          buffer.finalStates.set(vec.finalStates.subarray(e * S, (e + 1) * S), (t * E + e) * S);
+          if (criticFinalObs) {
+            for (let a = 0; a < N; a++) {
+              const size = criticSizes[a];
+              buffer.finalCriticObs[a].set(criticFinalObs[a].subarray(e * size, (e + 1) * size), (t * E + e) * size);
+            }
+          }
+        }
         for (let a = 0; a < N; a++) {
           const i = t * C + e * N + a;
           buffer.rewards[i] = vec.rewards[e * N + a];
@@ -189,6 +247,7 @@ export class Collector {
       for (const ep of vec.finished) episodes.push(ep);
     }
     buffer.bootstrapStates.set(vec.states);
+    if (criticObs) for (let a = 0; a < N; a++) buffer.bootstrapCriticObs[a].set(criticObs[a]);
     this.computeTargets(valueNorm, gamma, lambda);
   }
 
@@ -201,25 +260,23 @@ export class Collector {
     const C = buffer.columns;
     const S = net.shape.stateSize;
     const input = this.criticInput;
-    for (let t = 0; t < T; t++) {
-      for (let e = 0; e < E; e++) {
-        for (let a = 0; a < N; a++) net.writeCriticInput(a, buffer.states, (t * E + e) * S, input, t * C + e * N + a);
-      }
-    }
+    buffer.writeCriticInputs(net, input);
     const valuesNorm = net.criticForward(input, T * C);
     buffer.valuesNorm.set(valuesNorm);
     valueNorm.denormalize(valuesNorm, buffer.values);
 
-    // Bootstrap rows: the states after the last step, then every truncation state.
+    // Bootstrap rows: the states (and observations) after the last step, then every truncation's.
     const truncations: number[] = [];
     for (let k = 0; k < T * E; k++) if (buffer.truncated[k] === 1) truncations.push(k);
-    const extraRows = (1 + truncations.length) * E * N;
     const extraStates = E + truncations.length;
-    const extra = new Float32Array(extraRows * net.criticInputSize);
+    const extraLength = extraStates * N * net.criticInputSize;
+    if (this.extraInput.length < extraLength) this.extraInput = new Float32Array(extraLength);
+    const extra = this.extraInput;
+    const sizes = net.criticObservationSize > 0 ? net.criticObservationSizes : null;
     let row = 0;
-    for (let e = 0; e < E; e++) for (let a = 0; a < N; a++) net.writeCriticInput(a, buffer.bootstrapStates, e * S, extra, row++);
-    for (const k of truncations) for (let a = 0; a < N; a++) net.writeCriticInput(a, buffer.finalStates, k * S, extra, row++);
-    const extraValues = valueNorm.denormalize(net.criticForward(extra.subarray(0, extraStates * N * net.criticInputSize), extraStates * N));
+    for (let e = 0; e < E; e++) for (let a = 0; a < N; a++) net.writeCriticInput(a, buffer.bootstrapStates, e * S, buffer.bootstrapCriticObs[a], sizes ? e * sizes[a] : 0, extra, row++);
+    for (const k of truncations) for (let a = 0; a < N; a++) net.writeCriticInput(a, buffer.finalStates, k * S, buffer.finalCriticObs[a], sizes ? k * sizes[a] : 0, extra, row++);
+    const extraValues = valueNorm.denormalize(net.criticForward(extra.subarray(0, extraLength), extraStates * N));
     const finalValueRow = new Map<number, number>();
     truncations.forEach((k, j) => finalValueRow.set(k, (E + j) * N));
 

@@ -10,7 +10,7 @@ import { checkConfig, type TrainConfig } from './config.ts';
 import { ActorCritic, type ScenarioShape } from './actor-critic.ts';
 import { Adam } from './adam.ts';
 import { ValueNorm, IdentityValueNorm } from './value-norm.ts';
-import { Collector } from './rollout.ts';
+import { Collector, FULL_VIEW_SET } from './rollout.ts';
 import { ppoUpdate, type PpoStats } from './ppo.ts';
 import { CHECKPOINT_FILE, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, POLICY_FILE, checkShapeMatches, readCheckpoint, saveCheckpoint, writePolicyFile, type Checkpoint } from './checkpoint.ts';
 import { METRIC, MetricsLog, type MetricLine } from './metrics-log.ts';
@@ -81,6 +81,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     denseMode,
     seed: config.seed,
     recurrent: config.recurrent,
+    // An 'agent_state' critic reads full views even beside student-view actors.
+    criticInput: config.criticInput,
+    criticObservationSizes: probe.layouts.map((l) => l.size),
     ...(students ? { perAgentHidden: students.map((p) => p.hidden), views: students.map((p) => p.view) } : {}),
   });
   const actorOpts = net.actors.map((a) => new Adam(a.variables(), config.lr, config.adamEps));
@@ -99,6 +102,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const ckpt = readCheckpoint(checkpointPath);
     checkShapeMatches(ckpt, shape, checkpointPath);
     if (ckpt.config.recurrent !== config.recurrent) throw new Error(`${checkpointPath}: checkpoint has ${ckpt.config.recurrent ? 'recurrent (GRU)' : 'MLP'} actors, the config asks for ${config.recurrent ? 'recurrent' : 'MLP'} ones (recurrent: ${config.recurrent})`);
+    if (ckpt.config.criticInput !== config.criticInput) throw new Error(`${checkpointPath}: checkpoint's critic input is '${ckpt.config.criticInput}', the config asks for '${config.criticInput}' (criticInput cannot change on --resume)`);
     net.setWeights(ckpt.weights, checkpointPath);
     if (!ckpt.optimizer) throw new Error(`${checkpointPath}: saved without optimizer state; cannot resume training from it`);
     net.groups.forEach((g, gi) => actorOpts[gi].setState(ckpt.optimizer![`actor/${g.name}`], `${checkpointPath}: optimizer actor/${g.name}`));
@@ -117,7 +121,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const vec = new VecEnv(() => createSimulation(scenario), {
     numEnvs: config.numEnvs,
     seed: deriveSeed(config.seed, updates + 1),
-    ...(students ? { viewSets: { student: students.map((p) => p.view) } } : {}),
+    // Student actors read the first set; an 'agent_state' critic also needs the full views.
+    ...(students ? { viewSets: { student: students.map((p) => p.view), ...(config.criticInput === 'agent_state' ? { [FULL_VIEW_SET]: [] } : {}) } } : {}),
   });
   vec.reset();
   const collector = new Collector(net, vec, config.rolloutLength, config.recurrent ? config.recurrentChunk : 0);

@@ -1,12 +1,13 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { initBackend } from '../../agents/learn/backend.ts';
 import { train } from '../../agents/learn/trainer.ts';
 import { writePolicyFile } from '../../agents/learn/checkpoint.ts';
 import { resolveDistillConfig } from '../../agents/distill/config.ts';
 import { runOnlineTeacher } from '../../agents/distill/online-teacher.ts';
+import { FrozenTeacher } from '../../agents/distill/frozen-teacher.ts';
 import { loadStudentProfile, planStudents } from '../../agents/distill/student-plan.ts';
 import { StudentTeam } from '../../agents/distill/student-team.ts';
 import { loadPolicyFile } from '../../agents/runtime/policy-runtime.ts';
@@ -73,6 +74,28 @@ describe('kdmarl teacher (online distillation over the network)', () => {
     const pushed = loadPolicyFile(join(outDir, 'students.policy'));
     expect(pushed.role).toBe('student');
     expect(pushed.nets.agent_0.inputSize).toBe(12);
+  });
+
+  it("supervises with an 'agent_state' teacher, whose critic reads every agent's full view from the stream", async () => {
+    const teacherDir = join(root, 'teacher-as');
+    await train({ config: tinyConfig({ backend: 'cpu', criticInput: 'agent_state' }), runDir: teacherDir, resume: false, producedBy: 'test', progress: false, log: () => {} });
+    const values = vi.spyOn(FrozenTeacher.prototype, 'values');
+    try {
+      // 30 steps of a 25-step scenario: one truncation, one bootstrap from the next frame.
+      const result = await runOnlineTeacher({
+        server: server.url, token: server.controlToken, teacher: teacherDir, profile: 'default', rolloutSteps: 30, updates: 1,
+        outDir: join(root, 'online-as'), config: resolveDistillConfig('spread', { epochs: 1, backend: 'cpu' }), producedBy: 'test', log: () => {},
+        onUpdate: (_, stats) => expect(Number.isFinite(stats.pg)).toBe(true),
+      });
+      expect(result.updates).toBe(1);
+      expect(values.mock.calls.length).toBe(3 * 3);
+      for (const [, , rows, observations] of values.mock.calls) {
+        expect(observations!.length).toBe(rows * 18);
+        expect(observations!.some((x) => x !== 0)).toBe(true);
+      }
+    } finally {
+      values.mockRestore();
+    }
   });
 
   it('refuses a bad token with a clear error', async () => {

@@ -11,14 +11,23 @@ import { VecEnv, type EpisodeSummary } from '../../server/env/vec-env.ts';
 import { createSimulation } from '../../server/scenarios/registry.ts';
 import { Rng } from '../../shared/rng.ts';
 import { tinyConfig } from './helpers.ts';
+import type { TrainConfig } from '../../agents/learn/config.ts';
 
 beforeAll(async () => {
   await initBackend();
 });
 
 describe('tensor memory', () => {
-  it('keeps tf.memory().numTensors flat across collect + update cycles (1 and several minibatches, MLP and GRU actors)', () => {
-    for (const overrides of [{ minibatches: 1 }, { minibatches: 3 }, { minibatches: 1, recurrent: true, recurrentChunk: 5 }, { minibatches: 3, recurrent: true, recurrentChunk: 5 }]) {
+  it('keeps tf.memory().numTensors flat across collect + update cycles (1 and several minibatches, MLP and GRU actors, state and agent-specific critics)', () => {
+    const cases: Partial<TrainConfig>[] = [
+      { minibatches: 1 },
+      { minibatches: 3 },
+      { minibatches: 1, recurrent: true, recurrentChunk: 5 },
+      { minibatches: 3, recurrent: true, recurrentChunk: 5 },
+      { minibatches: 3, criticInput: 'agent_state' },
+      { minibatches: 1, recurrent: true, recurrentChunk: 5, criticInput: 'agent_state' },
+    ];
+    for (const overrides of cases) {
       const config = tinyConfig(overrides);
       const vec = new VecEnv(() => createSimulation('spread'), { numEnvs: config.numEnvs, seed: 1 });
       vec.reset();

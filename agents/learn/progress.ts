@@ -44,7 +44,8 @@ export class TrainProgress {
     this.lastPlain = now;
     const elapsed = (now - this.started) / 1000;
     const done = v.steps - this.startSteps;
-    const eta = done > 0 ? ((this.total - v.steps) * elapsed) / done : Number.NaN;
+    // The last rollout can overshoot the step budget (whole rollouts only): nothing is left then.
+    const eta = done > 0 ? (Math.max(0, this.total - v.steps) * elapsed) / done : Number.NaN;
     const pct = ((100 * v.steps) / this.total).toFixed(1);
     process.stderr.write(`train ${v.steps}/${this.total} steps (${pct}%) | ${payload.sps} steps/s | return ${payload.ret} | win ${payload.win} | ETA ${formatSeconds(eta)}\n`);
   }

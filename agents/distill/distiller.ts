@@ -22,6 +22,7 @@ import { StudentRollout, distillUpdate, type DistillContext } from './update.ts'
 import { loadStudentProfile, planStudents, type StudentPlan } from './student-plan.ts';
 import { StudentTeam } from './student-team.ts';
 import { headsInUse } from './losses.ts';
+import { FULL_VIEW_SET } from '../learn/rollout.ts';
 
 export const DISTILL_CHECKPOINT = 'distill.ckpt';
 export const STUDENT_POLICY = 'students.policy';
@@ -113,7 +114,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
   const vec = new VecEnv(() => createSimulation(scenario), {
     numEnvs: E,
     seed: deriveSeed(config.seed, updates + 1),
-    viewSets: { teacher: [], student: plans.map((p) => p.view) },
+    viewSets: { [FULL_VIEW_SET]: [], student: plans.map((p) => p.view) },
   });
   vec.reset();
 
@@ -170,7 +171,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
             rollout.active[a][row] = vec.alive[e * N + a];
           }
           rollout.studentObs[a].set(obs, t * E * p.observationSize);
-          rollout.teacherObs[a].set(vec.obs.teacher[a], t * E * shape.observationSizes[a]);
+          rollout.teacherObs[a].set(vec.obs[FULL_VIEW_SET][a], t * E * shape.observationSizes[a]);
           rollout.masks[a].set(vec.masks[a], t * E * p.actionCount);
         }
         vec.step(stepActions);
@@ -182,7 +183,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
             rollout.finalStates.set(vec.finalStates.subarray(e * shape.stateSize, (e + 1) * shape.stateSize), row * shape.stateSize);
             for (let a = 0; a < N; a++) {
               const size = shape.observationSizes[a];
-              rollout.finalTeacherObs[a].set(vec.finalObs.teacher[a].subarray(e * size, (e + 1) * size), row * size);
+              rollout.finalTeacherObs[a].set(vec.finalObs[FULL_VIEW_SET][a].subarray(e * size, (e + 1) * size), row * size);
             }
           }
           for (let a = 0; a < N; a++) {
@@ -194,7 +195,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
         recent.push(...vec.finished);
       }
       rollout.bootstrapStates.set(vec.states);
-      for (let a = 0; a < N; a++) rollout.bootstrapTeacherObs[a].set(vec.obs.teacher[a]);
+      for (let a = 0; a < N; a++) rollout.bootstrapTeacherObs[a].set(vec.obs[FULL_VIEW_SET][a]);
       envSteps += rows;
 
       // 2-5. teacher targets, teacher-guided GAE, roles and relations, composite-loss epochs

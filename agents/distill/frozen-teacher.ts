@@ -49,11 +49,6 @@ export class FrozenTeacher {
     return this.forward(agent, observations, rows, true);
   }
 
-  /** True when `values` needs the agent's full observations (an 'agent_state' critic). */
-  get criticNeedsObservations(): boolean {
-    return this.net.criticObservationSize > 0;
-  }
-
   /**
    * V_T(s, agent) as returns (denormalised) for `rows` states, exactly as the trainer's critic
    * computed them: `observations` (agent `agent`'s full views, row-major, like `logits` takes)

@@ -100,7 +100,6 @@ export class ActorCritic {
   readonly actors: Actor[];
   readonly recurrent: boolean;
   readonly critic: Mlp;
-  readonly criticInput: CriticInput;
   /** Width of the observation part of a critic row (0 for 'state'): the widest full view. */
   readonly criticObservationSize: number;
   /** Full observation size per agent (what `writeCriticInput` copies for 'agent_state'). */
@@ -126,10 +125,10 @@ export class ActorCritic {
         : new Mlp([g.inputSize, ...(options.perAgentHidden?.[g.agents[0]] ?? options.actorHidden), g.actionCount], { layerNorm: options.layerNorm, outputGain: 0.01, rng, denseMode: options.denseMode, name: `actor_${g.name}` }),
     );
     const n = shape.agentNames.length;
-    this.criticInput = options.criticInput ?? 'state';
+    const criticInput = options.criticInput ?? 'state';
     this.criticObservationSizes = [...(options.criticObservationSizes ?? shape.observationSizes)];
     if (this.criticObservationSizes.length !== n) throw new Error(`criticObservationSizes has ${this.criticObservationSizes.length} entries for ${n} agents`);
-    this.criticObservationSize = this.criticInput === 'agent_state' ? Math.max(...this.criticObservationSizes) : 0;
+    this.criticObservationSize = criticInput === 'agent_state' ? Math.max(...this.criticObservationSizes) : 0;
     this.criticInputSize = shape.stateSize + this.criticObservationSize + n;
     this.critic = new Mlp([this.criticInputSize, ...options.criticHidden, 1], { layerNorm: options.layerNorm, outputGain: 1, rng, denseMode: options.denseMode, name: 'critic' });
     this.agentGroup = new Int32Array(n);

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { variableFrom } from './init.ts';
 
 export type AdamState = { step: number; m: Float32Array[]; v: Float32Array[] };
 
@@ -22,8 +23,8 @@ export class Adam {
     this.vars = vars;
     this.lr = lr;
     this.eps = eps;
-    this.m = vars.map((x) => tf.variable(tf.zerosLike(x), false));
-    this.v = vars.map((x) => tf.variable(tf.zerosLike(x), false));
+    this.m = vars.map((x) => variableFrom(tf.zerosLike(x), false));
+    this.v = vars.map((x) => variableFrom(tf.zerosLike(x), false));
   }
 
   /**

@@ -5,6 +5,16 @@ import type { Rng } from '../../shared/rng.ts';
 
 export const LAYER_NORM_EPSILON = 1e-5;
 
+/**
+ * A variable holding `initial`'s values. `tf.variable` keeps its own reference to the data, so
+ * the initial tensor is disposed here; left alone it would outlive every net that made one.
+ */
+export function variableFrom(initial: tf.Tensor, trainable: boolean, name?: string): tf.Variable {
+  const variable = tf.variable(initial, trainable, name);
+  initial.dispose();
+  return variable;
+}
+
 /** MAPPO's feature normalisation: LayerNorm over each input row. */
 export function inputLayerNorm(x: tf.Tensor2D, gamma: tf.Tensor, beta: tf.Tensor, epsilon = LAYER_NORM_EPSILON): tf.Tensor2D {
   const { mean, variance } = tf.moments(x, -1, true);

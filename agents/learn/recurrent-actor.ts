@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../shared/rng.ts';
 import type { Layer, PolicyNet } from '../../shared/model-format.ts';
 import { dense, type DenseMode } from './dense.ts';
-import { LAYER_NORM_EPSILON, orthogonal } from './init.ts';
+import { LAYER_NORM_EPSILON, orthogonal, variableFrom } from './init.ts';
 import { TrainableNet } from './trainable-net.ts';
 
 let instances = 0;
@@ -34,13 +34,13 @@ export class RecurrentActor extends TrainableNet {
     const id = this.id;
     const rng = options.rng;
     for (let l = 0; l + 2 < sizes.length; l++) this.addDense(sizes[l], sizes[l + 1], Math.SQRT2, rng);
-    this.wx = tf.variable(tf.tensor2d(orthogonal(H, 3 * H, 1, rng), [H, 3 * H]), true, `${id}/gru_wx`);
-    this.wh = tf.variable(tf.tensor2d(orthogonal(H, 3 * H, 1, rng), [H, 3 * H]), true, `${id}/gru_wh`);
-    this.bx = tf.variable(tf.zeros([3 * H]), true, `${id}/gru_bx`);
-    this.bh = tf.variable(tf.zeros([3 * H]), true, `${id}/gru_bh`);
+    this.wx = variableFrom(tf.tensor2d(orthogonal(H, 3 * H, 1, rng), [H, 3 * H]), true, `${id}/gru_wx`);
+    this.wh = variableFrom(tf.tensor2d(orthogonal(H, 3 * H, 1, rng), [H, 3 * H]), true, `${id}/gru_wh`);
+    this.bx = variableFrom(tf.zeros([3 * H]), true, `${id}/gru_bx`);
+    this.bh = variableFrom(tf.zeros([3 * H]), true, `${id}/gru_bh`);
     const out = sizes[sizes.length - 1];
-    this.headW = tf.variable(tf.tensor2d(orthogonal(H, out, 0.01, rng), [H, out]), true, `${id}/head_w`);
-    this.headB = tf.variable(tf.zeros([out]), true, `${id}/head_b`);
+    this.headW = variableFrom(tf.tensor2d(orthogonal(H, out, 0.01, rng), [H, out]), true, `${id}/head_w`);
+    this.headB = variableFrom(tf.zeros([out]), true, `${id}/head_b`);
   }
 
   /** Trainable variables in a fixed order: [ln gamma, ln beta,] w0, b0, ..., wx, wh, bx, bh, head w, head b. */

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../shared/rng.ts';
 import { dense, type DenseMode } from './dense.ts';
-import { inputLayerNorm, orthogonal } from './init.ts';
+import { inputLayerNorm, orthogonal, variableFrom } from './init.ts';
 
 /**
  * What every trainable net (MLP, recurrent actor) is built on: sizes [in, ..., out], an optional
@@ -25,8 +25,8 @@ export abstract class TrainableNet {
     this.layerNorm = options.layerNorm;
     this.denseMode = options.denseMode;
     this.id = id;
-    this.lnGamma = options.layerNorm ? tf.variable(tf.ones([sizes[0]]), true, `${id}/ln_gamma`) : null;
-    this.lnBeta = options.layerNorm ? tf.variable(tf.zeros([sizes[0]]), true, `${id}/ln_beta`) : null;
+    this.lnGamma = options.layerNorm ? variableFrom(tf.ones([sizes[0]]), true, `${id}/ln_gamma`) : null;
+    this.lnBeta = options.layerNorm ? variableFrom(tf.zeros([sizes[0]]), true, `${id}/ln_beta`) : null;
   }
 
   get inputSize(): number {
@@ -46,8 +46,8 @@ export abstract class TrainableNet {
   /** Append dense layer `weights.length`: in -> out, orthogonal with `gain`, zero bias. */
   protected addDense(inputSize: number, outputSize: number, gain: number, rng: Rng): void {
     const l = this.weights.length;
-    this.weights.push(tf.variable(tf.tensor2d(orthogonal(inputSize, outputSize, gain, rng), [inputSize, outputSize]), true, `${this.id}/w${l}`));
-    this.biases.push(tf.variable(tf.zeros([outputSize]), true, `${this.id}/b${l}`));
+    this.weights.push(variableFrom(tf.tensor2d(orthogonal(inputSize, outputSize, gain, rng), [inputSize, outputSize]), true, `${this.id}/w${l}`));
+    this.biases.push(variableFrom(tf.zeros([outputSize]), true, `${this.id}/b${l}`));
   }
 
   /** [ln gamma, ln beta,] w0, b0, w1, b1, ... */

@@ -38,7 +38,7 @@ describe("critic input 'state' (the default) is unchanged", () => {
     expect(() => parsePartialConfig({ criticInput: 'obs' }, 'x.json')).toThrow(/x\.json: .*criticInput/);
     const sim = createSimulation('speaker_listener');
     const net = new ActorCritic(scenarioShape(sim), { ...resolveConfig('speaker_listener'), actorHidden: [8], criticHidden: [8], denseMode: 'custom' });
-    expect(net.criticInput).toBe('state');
+    expect(net.criticObservationSize).toBe(0);
     expect(net.criticInputSize).toBe(sim.stateSize + 2);
     const states = Float32Array.from({ length: 2 * sim.stateSize }, (_, i) => i + 1);
     const out = new Float32Array(2 * net.criticInputSize).fill(Number.NaN);

@@ -54,4 +54,17 @@ describe('tensor memory', () => {
       net.dispose();
     }
   });
+
+  it('returns to the starting tensor count after building and disposing nets and optimizers (MLP and GRU actors)', () => {
+    const before = tf.memory().numTensors;
+    for (const overrides of [{}, { recurrent: true, recurrentChunk: 5 }] as Partial<TrainConfig>[]) {
+      const config = tinyConfig(overrides);
+      const net = new ActorCritic(scenarioShape(createSimulation('spread')), { ...config, denseMode: 'custom' });
+      const optimizers = [...net.actors.map((a) => new Adam(a.variables(), config.lr, config.adamEps)), new Adam(net.critic.variables(), config.criticLr, config.adamEps)];
+      expect(tf.memory().numTensors).toBeGreaterThan(before);
+      for (const o of optimizers) o.dispose();
+      net.dispose();
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  });
 });

@@ -1,3 +1,5 @@
+import type { Simulation } from '../../server/env/simulation.ts';
+
 /**
  * Anything that turns one agent's observation and action mask into an action: a deployed
  * typed-array policy, a scripted heuristic or the uniform-random baseline. Agent processes,
@@ -14,6 +16,12 @@ export type DecisionPolicy = {
   decide(observation: Float32Array, mask: Uint8Array, u: number): number;
   /** Start a new episode: policies with memory (recurrent nets) forget it. Absent: no memory. */
   reset?(): void;
+  /**
+   * Privileged baselines only (scripted-micro): they read the battle state of the simulation being
+   * stepped instead of the observation, so whoever steps it (evaluate()) hands it over before the
+   * first episode. Absent: the policy sees only what `decide` is given.
+   */
+  attach?(sim: Simulation): void;
 };
 
 /** Uniform over the allowed actions. */

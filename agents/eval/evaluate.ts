@@ -48,6 +48,9 @@ export function evaluate(scenario: string | LoadedScenario, agents: readonly Eva
       throw new Error(`evaluate: ${sim.agentNames[i]}'s policy expects ${a.policy.observationSize} observation values, its view gives ${io.views[i].size}`);
     }
   });
+  // Privileged baselines read this simulation's state, not the one they were built on.
+  for (const a of agents) a.policy.attach?.(sim);
+  if (options.overseer) for (const a of options.overseer.agents) a.policy.attach?.(sim);
   const observations = io.views.map((v) => new Float32Array(v.size));
   const overseer = options.overseer ? { ...options.overseer, io: new AgentIO(sim, options.overseer.agents.map((a) => a.view)) } : null;
   const overseerObservations = overseer ? overseer.io.views.map((v) => new Float32Array(v.size)) : [];

@@ -1,0 +1,78 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { DecisionPolicy } from '../../agents/baselines/decision-policy.ts';
+import { smacMicroPolicies } from '../../agents/baselines/smac-micro.ts';
+import { main as evalMain } from '../../agents/eval/eval-command.ts';
+import { evaluate } from '../../agents/eval/evaluate.ts';
+import { loadEvalPolicy } from '../../agents/eval/load-eval-policy.ts';
+import { createSimulation } from '../../server/scenarios/registry.ts';
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+/** Wraps a policy to count its decisions and the ones outside the mask evaluate() gave it (evaluate would silently replace those). */
+function audited(policy: DecisionPolicy, counts: { decisions: number; outsideMask: number }): DecisionPolicy {
+  return {
+    ...policy,
+    decide(observation, mask, u) {
+      const action = policy.decide(observation, mask, u);
+      counts.decisions++;
+      if (mask[action] !== 1) counts.outsideMask++;
+      return action;
+    },
+  };
+}
+
+describe('scripted-micro, the privileged SMAC micro baseline', () => {
+  it('wins more of the same 3m episodes than the observation-only scripted baseline, with allowed actions only', async () => {
+    const sim = createSimulation('3m');
+    const options = { episodes: 20, seed: 12345 };
+    const counts = { decisions: 0, outsideMask: 0 };
+    const micro = await loadEvalPolicy('scripted-micro', '3m', sim);
+    const microResult = evaluate('3m', micro.agents.map((a) => ({ policy: audited(a.policy, counts) })), options);
+    const scripted = evaluate('3m', (await loadEvalPolicy('scripted', '3m', sim)).agents, options);
+    const wins = (outcomes: { won: boolean }[]) => outcomes.filter((o) => o.won).length;
+    expect(wins(microResult.outcomes)).toBeGreaterThan(wins(scripted.outcomes));
+    expect(counts.decisions).toBeGreaterThan(20 * 3);
+    expect(counts.outsideMask).toBe(0);
+  });
+
+  it('reads the simulation evaluate() steps, not the one it was built on, and starts each evaluation afresh', () => {
+    const built = createSimulation('3m');
+    const policies = smacMicroPolicies(built, '3m');
+    expect(() => policies[0].decide(new Float32Array(policies[0].observationSize), new Uint8Array(9), 0)).toThrow(/call attach\(sim\)/);
+    const agents = policies.map((policy) => ({ policy }));
+    const first = evaluate('3m', agents, { episodes: 6, seed: 4 });
+    const second = evaluate('3m', agents, { episodes: 6, seed: 4 });
+    expect(second.outcomes).toEqual(first.outcomes);
+    // The simulation it was built on was never stepped.
+    expect(built.t).toBe(0);
+  });
+
+  it('runs on 8m and on maps with other unit types (MMM has allied medivacs) without leaving the mask', async () => {
+    for (const map of ['8m', 'MMM']) {
+      const counts = { decisions: 0, outsideMask: 0 };
+      const micro = await loadEvalPolicy('scripted-micro', map, createSimulation(map));
+      evaluate(map, micro.agents.map((a) => ({ policy: audited(a.policy, counts) })), { episodes: 2, seed: 1 });
+      expect(counts.decisions, map).toBeGreaterThan(0);
+      expect(counts.outsideMask, map).toBe(0);
+    }
+  });
+
+  it('refuses a scenario that is not SMAC-style with a clear error', async () => {
+    await expect(loadEvalPolicy('scripted-micro', 'spread', createSimulation('spread'))).rejects.toThrow(/scripted-micro reads a SMAC battle's state .*'spread' is not a SMAC-family scenario/);
+  });
+
+  it('kdmarl eval takes --policy scripted-micro: label scripted-micro, no FLOPs, no parameters', async () => {
+    const printed: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((line: string) => void printed.push(line));
+    await evalMain(['--scenario', '3m', '--policy', 'scripted-micro', '--episodes', '3', '--seed', '12345', '--json']);
+    expect(printed).toHaveLength(1);
+    const out = JSON.parse(printed[0]);
+    expect(out.label).toBe('scripted-micro');
+    expect(out.policy).toBe('scripted-micro');
+    expect(out.flopsPerDecision).toBe(0);
+    expect(out.params).toBe(0);
+    expect(out.episodeWins).toHaveLength(3);
+  });
+});

@@ -12,6 +12,7 @@ const COMMANDS: Record<string, Command> = {
   teacher: { summary: 'online distillation: supervise a running server and push improved students to its agents', load: () => import('./agents/distill/teacher-command.ts') },
   rollout: { summary: 'play given or random actions and print every step as JSON', load: () => import('./server/cli/rollout-command.ts') },
   train: { summary: 'train a MAPPO teacher (CTDE) on a scenario', load: () => import('./agents/learn/train-command.ts') },
+  imitate: { summary: 'clone an expert (scripted-micro, scripted, a policy) into the MAPPO actor, with DAgger rounds; then train --init-from', load: () => import('./agents/learn/imitate-command.ts') },
   eval: { summary: 'greedy evaluation of a teacher, student or baseline on a fixed seed list', load: () => import('./agents/eval/eval-command.ts') },
   handover: { summary: 'where a student loses its teacher\'s wins: the teacher takes over one phase (approach or fight) of SMAC episodes', load: () => import('./agents/eval/handover-command.ts') },
   serve: { summary: 'run a scenario behind a WebSocket server for agent processes, a supervisor and the viewer', load: () => import('./server/net/serve-command.ts') },

@@ -25,3 +25,9 @@ export function projectRoot(): string {
 export function fromRoot(...parts: string[]): string {
   return join(projectRoot(), ...parts);
 }
+
+/** A fresh run dir under runs/: `<scenario>__<kind>__<seed>__<UTC time>` (sorts by time within a scenario and seed). */
+export function newRunDir(scenarioLabel: string, kind: string, seed: number): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
+  return fromRoot('runs', `${scenarioLabel}__${kind}__${seed}__${stamp}`);
+}

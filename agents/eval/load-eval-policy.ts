@@ -10,7 +10,7 @@ import { policyFileAgents, randomAgents, readPolicyPath, type LoadedEvalPolicy }
  * baseline, reading the battle state of the simulation evaluate() steps), or a path to a
  * checkpoint, run dir or policy file (teacher or student).
  */
-export async function loadEvalPolicy(spec: string, scenarioName: string, sim: Simulation): Promise<LoadedEvalPolicy> {
+export async function loadEvalPolicy(spec: string, scenarioName: string, sim: Simulation, flag = '--policy'): Promise<LoadedEvalPolicy> {
   if (spec === 'random') return randomAgents(sim);
   if (spec === 'scripted') {
     const policies = scriptedPolicies(scenarioName, sim);
@@ -20,6 +20,6 @@ export async function loadEvalPolicy(spec: string, scenarioName: string, sim: Si
     const policies = smacMicroPolicies(sim, scenarioName);
     return { label: 'scripted-micro', agents: policies.map((policy) => ({ policy })), flopsPerAgent: policies.map(() => 0), flopsPerDecision: 0, params: 0, policyFile: null };
   }
-  if (!existsSync(spec)) throw new Error(`--policy: '${spec}' is not 'random', 'scripted', 'scripted-micro' or an existing file or directory`);
+  if (!existsSync(spec)) throw new Error(`${flag}: '${spec}' is not 'random', 'scripted', 'scripted-micro' or an existing file or directory`);
   return policyFileAgents(readPolicyPath(spec), sim, scenarioName, spec);
 }

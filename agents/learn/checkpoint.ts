@@ -6,7 +6,7 @@ import { POLICY_FORMAT, POLICY_FORMAT_VERSION, checkPolicyFile, type PolicyFile 
 import { describeZodError } from '../../shared/zod-error.ts';
 import { viewSpecSchema } from '../../shared/view-spec.ts';
 import { trainConfigSchema, type TrainConfig } from './config.ts';
-import { makeGroups, type ScenarioShape } from './actor-critic.ts';
+import { makeGroups, type ActorCritic, type ScenarioShape } from './actor-critic.ts';
 import { policyNetFromWeights } from './mlp.ts';
 import { recurrentPolicyNetFromWeights } from './recurrent-actor.ts';
 
@@ -47,6 +47,36 @@ export const checkpointSchema = z.strictObject({
 });
 
 export type Checkpoint = z.infer<typeof checkpointSchema>;
+
+/** A checkpoint of `net` as it is now, with the training state given. */
+export function makeCheckpoint(parts: {
+  scenarioName: string;
+  shape: ScenarioShape;
+  config: TrainConfig;
+  net: ActorCritic;
+  optimizer: Checkpoint['optimizer'];
+  valueNorm: Checkpoint['valueNorm'];
+  progress: Checkpoint['progress'];
+  producedBy: string;
+  /** Per-agent student views of from-scratch actors; absent: full views. */
+  views?: Checkpoint['views'];
+}): Checkpoint {
+  const { shape } = parts;
+  return {
+    format: CHECKPOINT_FORMAT,
+    version: CHECKPOINT_VERSION,
+    scenario: parts.scenarioName,
+    shape: { agentNames: [...shape.agentNames], observationSizes: [...shape.observationSizes], actionCounts: [...shape.actionCounts], stateSize: shape.stateSize },
+    config: parts.config,
+    weights: parts.net.getWeights(),
+    optimizer: parts.optimizer,
+    valueNorm: parts.valueNorm,
+    progress: parts.progress,
+    producedBy: parts.producedBy,
+    savedAt: new Date().toISOString(),
+    ...(parts.views ? { views: parts.views } : {}),
+  };
+}
 
 /** Write a checkpoint atomically: a killed save leaves the previous checkpoint in place. */
 export function saveCheckpoint(path: string, checkpoint: Checkpoint, options: { includeOptimizer: boolean }): void {

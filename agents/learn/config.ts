@@ -40,6 +40,8 @@ export const trainConfigSchema = z.strictObject({
   recurrentChunk: z.number().int().positive().default(10).describe('Recurrent training sequence length in steps (MAPPO data_chunk_length); rolloutLength must be a multiple of it.'),
   // Default 'state' keeps older checkpoints' configs parsing and their critics as they were.
   criticInput: z.enum(['state', 'agent_state']).default('state').describe("Critic input. 'state': global state ++ agent one-hot. 'agent_state': MAPPO's agent-specific global state (AS): global state ++ that agent's own full observation (zero-padded to the widest agent's) ++ agent one-hot."),
+  // Default 0 keeps older checkpoints' configs parsing.
+  freezeActorUpdates: z.number().int().nonnegative().default(0).describe('The first N updates train only the critic (actors frozen): with --init-from an imitation run, the critic learns the clone\'s values before PPO moves the clone.'),
   denseMode: z.enum(['auto', 'custom', 'stock']).describe("Dense gradient: 'custom' (explicit transposes, fast on wasm), 'stock' (tfjs matMul gradient), 'auto' = custom."),
   backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).describe("tfjs backend: 'auto' tries tfjs-node, then wasm, then cpu."),
   checkpointEvery: z.number().int().positive().describe('Write the checkpoint (atomically) every N updates, and at the end.'),
@@ -79,6 +81,7 @@ export const DEFAULT_CONFIG: Omit<TrainConfig, 'scenario'> = {
   recurrent: false,
   recurrentChunk: 10,
   criticInput: 'state',
+  freezeActorUpdates: 0,
   denseMode: 'auto',
   backend: 'auto',
   checkpointEvery: 10,

@@ -66,8 +66,10 @@ type GroupTensors = { input: tf.Tensor2D; maskAdd: tf.Tensor2D; actions: tf.Tens
  * its own Adam and gradient-norm clip. Dead agents (active = 0) count in neither loss.
  * Recurrent actors train on chunks of `buffer.chunkLength` steps replayed from their stored initial
  * hidden states (MAPPO's data_chunk_length); their minibatches are sets of whole chunks.
+ * `updateActor` false trains the critic alone: a warm-started actor keeps its behaviour while the
+ * critic learns that behaviour's values.
  */
-export function ppoUpdate(net: ActorCritic, buffer: RolloutBuffer, valueNorm: ValueNorm, actorOpts: Adam[], criticOpt: Adam, settings: PpoSettings, rng: Rng): PpoStats {
+export function ppoUpdate(net: ActorCritic, buffer: RolloutBuffer, valueNorm: ValueNorm, actorOpts: Adam[], criticOpt: Adam, settings: PpoSettings, rng: Rng, updateActor = true): PpoStats {
   const T = buffer.steps;
   const E = buffer.numEnvs;
   const N = buffer.numAgents;
@@ -150,7 +152,7 @@ export function ppoUpdate(net: ActorCritic, buffer: RolloutBuffer, valueNorm: Va
   let valueSteps = 0;
   const mb = settings.minibatches;
   for (let epoch = 0; epoch < settings.epochs; epoch++) {
-    for (let gi = 0; gi < groups.length; gi++) {
+    for (let gi = 0; gi < (updateActor ? groups.length : 0); gi++) {
       const gt = groups[gi];
       const seq = gt.seq;
       const parts = seq ? chunkMinibatches(seq.chunks, seq.length, mb, rng) : minibatchIndices(gt.rows, mb, rng).map((rows) => ({ rows, chunks: null }));
@@ -213,11 +215,13 @@ export function ppoUpdate(net: ActorCritic, buffer: RolloutBuffer, valueNorm: Va
     if (gt.seq) tf.dispose([gt.seq.h0, gt.seq.keep]);
   }
   tf.dispose([critic.input, critic.targets, critic.oldValues, critic.active]);
-  stats.policyLoss /= policySteps;
-  stats.entropy /= policySteps;
-  stats.approxKl /= policySteps;
-  stats.clipFraction /= policySteps;
-  stats.actorGradNorm /= policySteps;
+  // A critic-only update (updateActor false) reports zeros for the actor.
+  const steps = Math.max(policySteps, 1);
+  stats.policyLoss /= steps;
+  stats.entropy /= steps;
+  stats.approxKl /= steps;
+  stats.clipFraction /= steps;
+  stats.actorGradNorm /= steps;
   stats.valueLoss /= valueSteps;
   stats.criticGradNorm /= valueSteps;
   return stats;

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { intArg, parseCommand } from '../../shared/cli-args.ts';
-import { fromRoot } from '../../shared/paths.ts';
+import { fromRoot, newRunDir } from '../../shared/paths.ts';
 import { describeConfig, readConfigFile, resolveConfig, type TrainConfig } from './config.ts';
 import { train } from './trainer.ts';
 
@@ -14,6 +14,7 @@ const OPTIONS = {
   config: { type: 'string', help: 'JSON file with config fields (see --help-config)' },
   out: { type: 'string', help: 'run dir (default runs/<scenario>__mappo__<seed>__<time>)' },
   resume: { type: 'boolean', help: 'continue the run in --out (or the newest run of this scenario and seed)' },
+  'init-from': { type: 'string', help: 'start from the weights of another run (checkpoint or run dir), e.g. a kdmarl imitate run; fresh optimizer and step counter' },
   'help-config': { type: 'boolean', help: 'list every config field with its doc' },
 } as const;
 
@@ -25,6 +26,7 @@ const schema = z.object({
   config: z.string().optional(),
   out: z.string().optional(),
   resume: z.boolean().optional(),
+  initFrom: z.string().optional(),
   helpConfig: z.boolean().optional(),
 });
 
@@ -36,6 +38,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (!args.scenario) throw new Error('--scenario: required (e.g. --scenario spread)');
+  if (args.resume && args.initFrom) throw new Error('--init-from: not with --resume (a resumed run continues from its own checkpoint)');
   const fromFile = args.config ? readConfigFile(args.config) : {};
   const flags: Partial<TrainConfig> = {};
   if (args.steps !== undefined) flags.totalSteps = args.steps;
@@ -50,15 +53,11 @@ export async function main(argv: string[]): Promise<number> {
     const saved = join(runDir, 'config.json');
     if (existsSync(saved)) config = resolveConfig(args.scenario, { ...readConfigFile(saved), ...fromFile }, flags);
   }
-  runDir ??= fromRoot('runs', `${scenarioLabel}__mappo__${config.seed}__${timestamp()}`);
+  runDir ??= newRunDir(scenarioLabel, 'mappo', config.seed);
   const producedBy = `kdmarl train ${argv.join(' ')}`;
-  const result = await train({ config, runDir, resume: Boolean(args.resume), producedBy });
+  const result = await train({ config, runDir, resume: Boolean(args.resume), initFrom: args.initFrom, producedBy });
   console.log(JSON.stringify({ runDir: result.runDir, backend: result.backend, envSteps: result.envSteps, updates: result.updates, wallSeconds: Math.round(result.wallSeconds), agentSamplesPerSecond: Math.round(result.agentSamplesPerSecond), lastEval: result.lastEval }));
   return 0;
-}
-
-function timestamp(): string {
-  return new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
 }
 
 function newestRun(scenario: string, seed: number): string {

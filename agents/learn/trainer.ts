@@ -12,20 +12,25 @@ import { Adam } from './adam.ts';
 import { ValueNorm, IdentityValueNorm } from './value-norm.ts';
 import { Collector, FULL_VIEW_SET } from './rollout.ts';
 import { ppoUpdate, type PpoStats } from './ppo.ts';
-import { CHECKPOINT_FILE, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, POLICY_FILE, checkShapeMatches, readCheckpoint, saveCheckpoint, writePolicyFile, type Checkpoint } from './checkpoint.ts';
+import { CHECKPOINT_FILE, POLICY_FILE, checkShapeMatches, makeCheckpoint, readCheckpoint, saveCheckpoint, writePolicyFile, type Checkpoint } from './checkpoint.ts';
 import { METRIC, MetricsLog, type MetricLine } from './metrics-log.ts';
 import { TrainProgress, formatSeconds } from './progress.ts';
 import { writeCurve } from './plot.ts';
 import { evaluate } from '../eval/evaluate.ts';
 import { policyFileAgents } from '../eval/policies.ts';
 import { mean } from '../eval/metrics.ts';
-import { loadStudentProfile, planStudents } from '../distill/student-plan.ts';
+import { loadStudentProfile, planStudents, type StudentPlan } from '../distill/student-plan.ts';
 
 export type TrainOptions = {
   config: TrainConfig;
   runDir: string;
   /** Continue from `runDir/checkpoint.ckpt` (weights, optimizer, value norm, rng, step counter). */
   resume: boolean;
+  /**
+   * Start a new run from another run's weights and value normalisation (an imitation run, or a
+   * teacher to fine-tune): a checkpoint file or a run dir. Optimizers and counters start fresh.
+   */
+  initFrom?: string;
   /** The command line, recorded in checkpoints and exported policies. */
   producedBy: string;
   /** Progress output: bar/lines on stderr unless false. */
@@ -51,6 +56,31 @@ export function scenarioShape(sim: Simulation): ScenarioShape {
   return { agentNames: [...sim.agentNames], observationSizes: sim.layouts.map((l) => l.size), actionCounts: [...sim.actionCounts], stateSize: sim.stateSize };
 }
 
+/**
+ * The actor-critic a config asks for on a scenario: full-view actors (MAPPO), or with actorViews
+ * 'student' each agent's own actor on its student view and size (METHOD.md's from-scratch baseline).
+ */
+export function buildTeacherNet(config: TrainConfig, scenario: LoadedScenario, probe: Simulation): { net: ActorCritic; shape: ScenarioShape; students: StudentPlan[] | null } {
+  // actorViews 'student': METHOD.md's from-scratch baseline, each agent's own actor on its student
+  // view with its student's size; the centralized critic still sees the state.
+  const students = config.actorViews === 'student' ? planStudents(loadStudentProfile(config.studentProfile, scenario.file.name).profile, scenario, probe, config.layerNorm, config.studentProfile) : null;
+  const shape = students ? { ...scenarioShape(probe), observationSizes: students.map((p) => p.observationSize) } : scenarioShape(probe);
+  const net = new ActorCritic(shape, {
+    actorHidden: config.actorHidden,
+    criticHidden: config.criticHidden,
+    layerNorm: config.layerNorm,
+    shareActor: students ? false : config.shareActor,
+    denseMode: config.denseMode === 'stock' ? 'stock' : 'custom',
+    seed: config.seed,
+    recurrent: config.recurrent,
+    // An 'agent_state' critic reads full views even beside student-view actors.
+    criticInput: config.criticInput,
+    criticObservationSizes: probe.layouts.map((l) => l.size),
+    ...(students ? { perAgentHidden: students.map((p) => p.hidden), views: students.map((p) => p.view) } : {}),
+  });
+  return { net, shape, students };
+}
+
 /** Seed list of the periodic greedy evaluation (fixed per run, distinct from training seeds). */
 export const EVAL_SEED_OFFSET = 1_000_003;
 
@@ -69,23 +99,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const scenario: LoadedScenario = resolveScenario(config.scenario);
   const scenarioName = scenario.file.name;
   const probe = createSimulation(scenario);
-  // actorViews 'student': METHOD.md's from-scratch baseline, each agent's own actor on its student
-  // view with its student's size; the centralized critic still sees the state.
-  const students = config.actorViews === 'student' ? planStudents(loadStudentProfile(config.studentProfile, scenarioName).profile, scenario, probe, config.layerNorm, config.studentProfile) : null;
-  const shape = students ? { ...scenarioShape(probe), observationSizes: students.map((p) => p.observationSize) } : scenarioShape(probe);
-  const net = new ActorCritic(shape, {
-    actorHidden: config.actorHidden,
-    criticHidden: config.criticHidden,
-    layerNorm: config.layerNorm,
-    shareActor: students ? false : config.shareActor,
-    denseMode,
-    seed: config.seed,
-    recurrent: config.recurrent,
-    // An 'agent_state' critic reads full views even beside student-view actors.
-    criticInput: config.criticInput,
-    criticObservationSizes: probe.layouts.map((l) => l.size),
-    ...(students ? { perAgentHidden: students.map((p) => p.hidden), views: students.map((p) => p.view) } : {}),
-  });
+  const { net, shape, students } = buildTeacherNet(config, scenario, probe);
   const actorOpts = net.actors.map((a) => new Adam(a.variables(), config.lr, config.adamEps));
   const criticOpt = new Adam(net.critic.variables(), config.criticLr, config.adamEps);
   const valueNorm = config.valueNorm ? new ValueNorm() : new IdentityValueNorm();
@@ -114,6 +128,15 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     wallBefore = ckpt.progress.wallSeconds;
     metrics.truncateAfter(updates);
     log(`resumed ${checkpointPath} at update ${updates}, ${envSteps} env steps`);
+  } else if (options.initFrom) {
+    const from = existsSync(join(options.initFrom, CHECKPOINT_FILE)) ? join(options.initFrom, CHECKPOINT_FILE) : options.initFrom;
+    const ckpt = readCheckpoint(from);
+    checkShapeMatches(ckpt, shape, from);
+    const differs = (['actorHidden', 'criticHidden', 'layerNorm', 'shareActor', 'recurrent', 'criticInput', 'actorViews'] as const).filter((k) => JSON.stringify(ckpt.config[k]) !== JSON.stringify(config[k]));
+    if (differs.length) throw new Error(`--init-from ${from}: its nets differ from this config's in ${differs.map((k) => `${k} (${JSON.stringify(ckpt.config[k])} there, ${JSON.stringify(config[k])} here)`).join(', ')}; pass a --config with the same architecture`);
+    net.setWeights(ckpt.weights, from);
+    valueNorm.setState(ckpt.valueNorm);
+    log(`initialised from ${from} (${ckpt.producedBy})`);
   }
   writeFileAtomic(join(runDir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
 
@@ -144,20 +167,18 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let lastStats: PpoStats | null = null;
   let updatesThisRun = 0;
 
-  const snapshot = (): Checkpoint => ({
-    format: CHECKPOINT_FORMAT,
-    version: CHECKPOINT_VERSION,
-    scenario: scenarioName,
-    shape: { agentNames: [...shape.agentNames], observationSizes: [...shape.observationSizes], actionCounts: [...shape.actionCounts], stateSize: shape.stateSize },
-    config,
-    weights: net.getWeights(),
-    optimizer: Object.fromEntries([...net.groups.map((g, gi) => [`actor/${g.name}`, actorOpts[gi].getState()] as const), ['critic', criticOpt.getState()] as const]),
-    valueNorm: valueNorm.getState(),
-    progress: { envSteps, updates, wallSeconds: wallBefore + (performance.now() - started) / 1000, rng: rng.getState() },
-    producedBy: options.producedBy,
-    savedAt: new Date().toISOString(),
-    ...(students ? { views: students.map((p) => p.view) } : {}),
-  });
+  const snapshot = (): Checkpoint =>
+    makeCheckpoint({
+      scenarioName,
+      shape,
+      config,
+      net,
+      optimizer: Object.fromEntries([...net.groups.map((g, gi) => [`actor/${g.name}`, actorOpts[gi].getState()] as const), ['critic', criticOpt.getState()] as const]),
+      valueNorm: valueNorm.getState(),
+      progress: { envSteps, updates, wallSeconds: wallBefore + (performance.now() - started) / 1000, rng: rng.getState() },
+      producedBy: options.producedBy,
+      views: students?.map((p) => p.view),
+    });
   const save = () => {
     saveCheckpoint(checkpointPath, snapshot(), { includeOptimizer: true });
     writePolicyFile(join(runDir, POLICY_FILE), net.toPolicyFile(scenarioName, options.producedBy, students ? 'scratch' : 'teacher'));
@@ -177,7 +198,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const finished: EpisodeSummary[] = [];
       collector.collect(rng, valueNorm, config.gamma, config.gaeLambda, finished);
       const t1 = performance.now();
-      lastStats = ppoUpdate(net, collector.buffer, valueNorm, actorOpts, criticOpt, config, rng);
+      lastStats = ppoUpdate(net, collector.buffer, valueNorm, actorOpts, criticOpt, config, rng, updates >= config.freezeActorUpdates);
       const t2 = performance.now();
       envSteps += stepsPerUpdate;
       updates++;

@@ -1,0 +1,79 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { imitate, PHASES_FILE, type ImitateSettings } from '../../agents/learn/imitate.ts';
+import { train } from '../../agents/learn/trainer.ts';
+import { resolveConfig, type TrainConfig } from '../../agents/learn/config.ts';
+import { CHECKPOINT_FILE, POLICY_FILE, readCheckpoint } from '../../agents/learn/checkpoint.ts';
+import { evaluate } from '../../agents/eval/evaluate.ts';
+import { loadEvalPolicy } from '../../agents/eval/load-eval-policy.ts';
+import { createSimulation } from '../../server/scenarios/registry.ts';
+import { deriveSeed } from '../../shared/rng.ts';
+import { fromRoot } from '../../shared/paths.ts';
+import { EVAL_SEED_OFFSET } from '../../agents/learn/trainer.ts';
+import { tinyConfig } from './helpers.ts';
+
+const quiet = () => {};
+
+function tiny3m(overrides: Partial<TrainConfig> = {}): TrainConfig {
+  return resolveConfig('3m', {}, { actorHidden: [32], criticHidden: [16], numEnvs: 2, rolloutLength: 20, epochs: 2, evalEpisodes: 8, ...overrides });
+}
+
+const SMALL: ImitateSettings = { expert: 'scripted-micro', demoEpisodes: 40, epochs: 6, daggerRounds: 1, daggerEpisodes: 12, daggerEpochs: 2, batchSize: 128, lr: 3e-3 };
+
+describe('kdmarl imitate (behaviour cloning + DAgger) and train --init-from', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kdmarl-imitate-'));
+  const runDir = join(dir, 'imitate');
+
+  it('clones scripted-micro on 3m: held-out agreement rises far above the untrained actor\'s, DAgger adds the clone\'s own states', async () => {
+    const result = await imitate({ config: tiny3m(), settings: SMALL, runDir, producedBy: 'test', log: quiet });
+    const [bc, dagger] = result.phases;
+    expect(bc.player).toBe('expert');
+    expect(bc.playedWinRate).toBeGreaterThan(0.8);
+    // bc.agreement is the untrained actor's on the demonstrations: about one allowed action in four.
+    expect(bc.agreement).toBeLessThan(0.5);
+    expect(bc.holdoutAccuracy).toBeGreaterThan(bc.agreement + 0.2);
+    expect(dagger.player).toBe('clone');
+    expect(dagger.rows).toBeGreaterThan(bc.rows);
+    // On its own states the trained clone agrees with the expert about as often as on held-out demos.
+    expect(dagger.agreement).toBeGreaterThan(bc.agreement + 0.2);
+    for (const f of [CHECKPOINT_FILE, POLICY_FILE, PHASES_FILE, 'config.json', 'bc.policy', 'dagger1.policy']) expect(existsSync(join(runDir, f)), f).toBe(true);
+  });
+
+  it('writes a checkpoint whose greedy policy is the evaluated clone (same wins on the same seeds)', async () => {
+    const ckpt = readCheckpoint(join(runDir, CHECKPOINT_FILE));
+    expect(ckpt.scenario).toBe('3m');
+    expect(ckpt.progress.updates).toBe(0);
+    const sim = createSimulation('3m');
+    const loaded = await loadEvalPolicy(runDir, '3m', sim);
+    const config = tiny3m();
+    const again = evaluate('3m', loaded.agents, { episodes: config.evalEpisodes, seed: deriveSeed(config.seed, EVAL_SEED_OFFSET) });
+    const { phases } = JSON.parse(readFileSync(join(runDir, PHASES_FILE), 'utf8')) as { phases: { evalWinRate: number; evalReturn: number }[] };
+    expect(again.winRate).toBe(phases[1].evalWinRate);
+    expect(again.meanReturn).toBeCloseTo(phases[1].evalReturn, 9);
+  });
+
+  it('train --init-from keeps the clone\'s actor while freezeActorUpdates trains only the critic', async () => {
+    const ftDir = join(dir, 'finetune');
+    const before = readCheckpoint(join(runDir, CHECKPOINT_FILE));
+    await train({ config: tiny3m({ freezeActorUpdates: 2 }), runDir: ftDir, resume: false, initFrom: runDir, producedBy: 'test', progress: false, maxUpdates: 2, log: quiet });
+    const frozen = readCheckpoint(join(ftDir, CHECKPOINT_FILE));
+    expect(frozen.progress.updates).toBe(2);
+    expect(frozen.weights['actor/shared']).toEqual(before.weights['actor/shared']);
+    expect(frozen.weights.critic).not.toEqual(before.weights.critic);
+    // Past the frozen updates PPO moves the actor.
+    await train({ config: tiny3m({ freezeActorUpdates: 2 }), runDir: ftDir, resume: true, producedBy: 'test', progress: false, maxUpdates: 1, log: quiet });
+    expect(readCheckpoint(join(ftDir, CHECKPOINT_FILE)).weights['actor/shared']).not.toEqual(before.weights['actor/shared']);
+  });
+
+  it('refuses an expert that cannot teach, a recurrent clone, and --init-from nets of another shape', async () => {
+    await expect(imitate({ config: tinyConfig(), settings: SMALL, runDir: join(dir, 'x'), producedBy: 'test', log: quiet })).rejects.toThrow(/scripted-micro reads a SMAC battle's state.*'spread' is not a SMAC-family scenario/);
+    const student = fromRoot('models', '3m', 'student.policy');
+    await expect(imitate({ config: tiny3m(), settings: { ...SMALL, expert: student }, runDir: join(dir, 'x'), producedBy: 'test', log: quiet })).rejects.toThrow(/an expert must read the full observation/);
+    await expect(imitate({ config: tiny3m(), settings: { ...SMALL, expert: join(dir, 'nowhere') }, runDir: join(dir, 'x'), producedBy: 'test', log: quiet })).rejects.toThrow(/--expert: '.*nowhere' is not 'random', 'scripted'/);
+    await expect(imitate({ config: tiny3m({ recurrent: true }), settings: SMALL, runDir: join(dir, 'x'), producedBy: 'test', log: quiet })).rejects.toThrow(/imitation trains MLP actors/);
+    await expect(train({ config: tiny3m({ actorHidden: [64] }), runDir: join(dir, 'y'), resume: false, initFrom: runDir, producedBy: 'test', progress: false, maxUpdates: 1, log: quiet })).rejects.toThrow(/--init-from .*differ from this config's in actorHidden \(\[32\] there, \[64\] here\)/);
+    await expect(train({ config: tinyConfig(), runDir: join(dir, 'z'), resume: false, initFrom: runDir, producedBy: 'test', progress: false, maxUpdates: 1, log: quiet })).rejects.toThrow(/checkpoint was trained on scenario '3m'.*does not match/);
+  });
+});

@@ -198,7 +198,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const finished: EpisodeSummary[] = [];
       collector.collect(rng, valueNorm, config.gamma, config.gaeLambda, finished);
       const t1 = performance.now();
-      lastStats = ppoUpdate(net, collector.buffer, valueNorm, actorOpts, criticOpt, config, rng, updates >= config.freezeActorUpdates);
+      const actorTrains = updates >= config.freezeActorUpdates;
+      lastStats = ppoUpdate(net, collector.buffer, valueNorm, actorOpts, criticOpt, config, rng, actorTrains);
       const t2 = performance.now();
       envSteps += stepsPerUpdate;
       updates++;
@@ -223,6 +224,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         collect_seconds: (t1 - t0) / 1000,
         update_seconds: (t2 - t1) / 1000,
       };
+      // A frozen actor has no policy loss, entropy or KL of its own this update: leave them out, not 0.
+      if (!actorTrains) for (const key of [METRIC.policyLoss, METRIC.entropy, METRIC.approxKl, METRIC.clipFraction, METRIC.actorGradNorm]) delete line[key];
       if (finished.length) {
         line[METRIC.episodeReturn] = mean(finished.map((e) => e.teamReturn));
         line[METRIC.episodeLength] = mean(finished.map((e) => e.length));

@@ -12,6 +12,7 @@ import { createSimulation } from '../../server/scenarios/registry.ts';
 import { deriveSeed } from '../../shared/rng.ts';
 import { fromRoot } from '../../shared/paths.ts';
 import { EVAL_SEED_OFFSET } from '../../agents/learn/trainer.ts';
+import { METRIC, readMetrics } from '../../agents/learn/metrics-log.ts';
 import { tinyConfig } from './helpers.ts';
 
 const quiet = () => {};
@@ -62,9 +63,13 @@ describe('kdmarl imitate (behaviour cloning + DAgger) and train --init-from', ()
     expect(frozen.progress.updates).toBe(2);
     expect(frozen.weights['actor/shared']).toEqual(before.weights['actor/shared']);
     expect(frozen.weights.critic).not.toEqual(before.weights.critic);
+    const lines = readMetrics(join(ftDir, 'metrics.jsonl'));
+    expect(lines[0][METRIC.valueLoss]).toBeGreaterThan(0);
+    expect(METRIC.entropy in lines[0]).toBe(false);
     // Past the frozen updates PPO moves the actor.
     await train({ config: tiny3m({ freezeActorUpdates: 2 }), runDir: ftDir, resume: true, producedBy: 'test', progress: false, maxUpdates: 1, log: quiet });
     expect(readCheckpoint(join(ftDir, CHECKPOINT_FILE)).weights['actor/shared']).not.toEqual(before.weights['actor/shared']);
+    expect(readMetrics(join(ftDir, 'metrics.jsonl'))[2][METRIC.entropy]).toBeGreaterThan(0);
   });
 
   it('refuses an expert that cannot teach, a recurrent clone, and --init-from nets of another shape', async () => {

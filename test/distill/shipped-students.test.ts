@@ -16,16 +16,20 @@ describe('shipped students (models/<scenario>/student.policy, what kdmarl up run
     expect(shipped).toEqual(expect.arrayContaining(['speaker_listener', '2s3z']));
   });
 
-  it.each(shipped)('%s: loads, fits its profile caps, evaluates, and STUDENTS.md records the command', (scenario) => {
-    const file = loadPolicyFile(join(modelsDir, scenario, 'student.policy'));
+  it.each(shipped)('%s: loads, fits its profile caps, evaluates, and STUDENTS.md records the command', (name) => {
+    const file = loadPolicyFile(join(modelsDir, name, 'student.policy'));
     expect(file.role).toBe('student');
+    const scenario = file.scenario;
+    expect(name === scenario || name.startsWith(`${scenario}-`), name).toBe(true);
     const loaded = resolveScenario(scenario);
     const sim = createSimulation(loaded);
-    const plans = planStudents(loadStudentProfile('default', scenario).profile, loaded, sim, true);
+    // Students kept beside another teacher ('3m-mappo') carry the profile they were distilled under.
+    const ownProfile = join(modelsDir, name, 'students-profile.json');
+    const plans = planStudents(loadStudentProfile(existsSync(ownProfile) ? ownProfile : 'default', scenario).profile, loaded, sim, true);
     const agents = policyFileAgents(file, sim, scenario, scenario);
     agents.flopsPerAgent.forEach((flops, i) => expect(flops).toBeLessThanOrEqual(plans[i].caps.flops ?? Number.POSITIVE_INFINITY));
     const result = evaluate(scenario, agents.agents, { episodes: 3, seed: 5 });
     expect(result.episodes).toBe(3);
-    expect(readFileSync(join(modelsDir, scenario, 'STUDENTS.md'), 'utf8')).toMatch(/kdmarl (distill|report) --scenario \S+/);
+    expect(readFileSync(join(modelsDir, name, 'STUDENTS.md'), 'utf8')).toMatch(/kdmarl (distill|report) --scenario \S+/);
   });
 });

@@ -8,11 +8,12 @@ import { loadEvalPolicy } from '../../agents/eval/load-eval-policy.ts';
 import { loadFrozenTeacher } from '../../agents/distill/frozen-teacher.ts';
 import { initBackend } from '../../agents/learn/backend.ts';
 import { scenarioShape } from '../../agents/learn/trainer.ts';
+import { readCheckpoint } from '../../agents/learn/checkpoint.ts';
 
 const modelsDir = fromRoot('models');
 const shipped = existsSync(modelsDir) ? readdirSync(modelsDir).filter((d) => existsSync(join(modelsDir, d, 'checkpoint.ckpt'))).sort() : [];
 
-describe('shipped teachers (models/<scenario>)', () => {
+describe('shipped teachers (models/<scenario>, and models/<scenario>-<variant> beside it)', () => {
   beforeAll(async () => {
     await initBackend();
   });
@@ -21,9 +22,12 @@ describe('shipped teachers (models/<scenario>)', () => {
     expect(shipped).toEqual(expect.arrayContaining(['spread', '3m']));
   });
 
-  for (const scenario of shipped) {
-    it(`${scenario}: checkpoint and teacher.policy load, evaluate a few episodes, and TRAINED.md records how`, async () => {
-      const dir = join(modelsDir, scenario);
+  for (const name of shipped) {
+    it(`${name}: checkpoint and teacher.policy load, evaluate a few episodes, and TRAINED.md records how`, async () => {
+      const dir = join(modelsDir, name);
+      // A directory is named after its scenario, or after it plus a variant ('3m-mappo').
+      const scenario = readCheckpoint(join(dir, 'checkpoint.ckpt')).scenario;
+      expect(name === scenario || name.startsWith(`${scenario}-`), name).toBe(true);
       for (const f of ['checkpoint.ckpt', 'teacher.policy']) expect(statSync(join(dir, f)).size).toBeLessThan(5 * 1024 * 1024);
       const trained = readFileSync(join(dir, 'TRAINED.md'), 'utf8');
       expect(trained).toMatch(/kdmarl train --scenario \S+/);

@@ -5,6 +5,9 @@ import { main as evalMain } from '../../agents/eval/eval-command.ts';
 import { evaluate } from '../../agents/eval/evaluate.ts';
 import { loadEvalPolicy } from '../../agents/eval/load-eval-policy.ts';
 import { createSimulation } from '../../server/scenarios/registry.ts';
+import { TICKS_PER_STEP, TICK_SECONDS } from '../../server/smac/battle.ts';
+import { ACTION, SmacSimulation } from '../../server/smac/smac-simulation.ts';
+import type { Simulation } from '../../server/env/simulation.ts';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -57,6 +60,56 @@ describe('scripted-micro, the privileged SMAC micro baseline', () => {
       expect(counts.decisions, map).toBeGreaterThan(0);
       expect(counts.outsideMask, map).toBe(0);
     }
+  });
+
+  it('splits fire on 8m: no shot ready this step goes past a kill while an enemy in that shooter\'s range is left short of one', () => {
+    const n = 8;
+    let sim: SmacSimulation | null = null;
+    const chosen = new Int32Array(n);
+    const masks: Uint8Array[] = [];
+    let steps = 0;
+    let splitSteps = 0;
+    const violations: string[] = [];
+    const policies = smacMicroPolicies(createSimulation('8m'), '8m').map((policy, agent): DecisionPolicy => ({
+      ...policy,
+      attach(stepped: Simulation) {
+        sim = stepped as SmacSimulation;
+        policy.attach!(stepped);
+      },
+      decide(observation, mask, u) {
+        chosen[agent] = policy.decide(observation, mask, u);
+        masks[agent] = mask.slice();
+        if (agent === n - 1) check();
+        return chosen[agent];
+      },
+    }));
+    // Marine on marine, no armor or shields: every ready shot takes 6 health.
+    function check(): void {
+      const b = sim!.battle;
+      const shots = new Map<number, number[]>();
+      for (let a = 0; a < n; a++) {
+        if (b.alive[a] === 0 || chosen[a] < ACTION.firstTarget || b.cooldown[a] > TICKS_PER_STEP * TICK_SECONDS) continue;
+        const e = n + chosen[a] - ACTION.firstTarget;
+        shots.set(e, [...(shots.get(e) ?? []), a]);
+      }
+      steps++;
+      if (shots.size > 1) splitSteps++;
+      for (const [e, shooters] of shots) {
+        if ((shooters.length - 1) * 6 < b.hp[e]) continue;
+        // A shooter e does not need: every other live enemy it could shoot must be getting its kill already.
+        for (const a of shooters) {
+          for (let f = n; f < 2 * n; f++) {
+            if (f === e || b.alive[f] === 0 || masks[a][ACTION.firstTarget + f - n] !== 1) continue;
+            if ((shots.get(f)?.length ?? 0) * 6 < b.hp[f]) violations.push(`t${sim!.t}: ${a} overkills ${e} while ${f} is short`);
+          }
+        }
+      }
+    }
+    const result = evaluate('8m', policies.map((policy) => ({ policy })), { episodes: 10, seed: 12345 });
+    expect(violations).toEqual([]);
+    expect(splitSteps).toBeGreaterThan(0);
+    expect(steps).toBeGreaterThan(10 * 10);
+    expect(result.outcomes.filter((o) => o.won).length).toBeGreaterThanOrEqual(8);
   });
 
   it('refuses a scenario that is not SMAC-style with a clear error', async () => {

@@ -188,7 +188,8 @@ class MicroTeam {
     const inRange = fighters.filter((a) => enemies.some((e) => this.canTarget(a, e)));
     if (inRange.length === 0) return;
     const reach = new Map(inRange.map((a) => [a, enemies.filter((e) => this.canTarget(a, e)).length]));
-    const order = [...enemies].sort((e, f) => this.killScore(b, fighters, e) - this.killScore(b, fighters, f));
+    const score = new Map(enemies.map((e) => [e, this.killScore(b, fighters, e)]));
+    const order = [...enemies].sort((e, f) => score.get(e)! - score.get(f)!);
     const left = new Map(enemies.map((e) => [e, durability(b, e)]));
     const free = new Set(inRange);
     for (const e of order) {

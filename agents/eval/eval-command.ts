@@ -6,7 +6,7 @@ import { loadEvalPolicy } from './load-eval-policy.ts';
 
 const OPTIONS = {
   scenario: { type: 'string', help: 'scenario name or path to a scenario .json (required)' },
-  policy: { type: 'string', help: "checkpoint, run dir, policy file, 'random', 'scripted' or 'scripted-micro' (privileged SMAC micro reading the battle state) (required)" },
+  policy: { type: 'string', help: "checkpoint, run dir, policy file, 'random', 'scripted', 'scripted-micro' (privileged SMAC micro reading the battle state) or 'scripted-micro-imitable' (the same without what agents cannot observe) (required)" },
   episodes: { type: 'string', help: 'episodes (default 100)' },
   seed: { type: 'string', help: 'seed of the episode list: episode i uses deriveSeed(seed, i) (default 12345)' },
   physics: { type: 'string', help: 'physics mode override (scenario default otherwise)' },

@@ -8,7 +8,7 @@ import type { LoadedEvalPolicy } from './policies.ts';
 
 const OPTIONS = {
   scenario: { type: 'string', help: 'SMAC-style scenario name or path (required)' },
-  teacher: { type: 'string', help: "teacher: checkpoint, run dir, policy file, 'scripted' or 'scripted-micro' (required)" },
+  teacher: { type: 'string', help: "teacher: checkpoint, run dir, policy file, 'scripted', 'scripted-micro' or 'scripted-micro-imitable' (required)" },
   student: { type: 'string', help: 'student policy file, or any policy kdmarl eval takes (required)' },
   episodes: { type: 'string', help: 'episodes (default 200)' },
   seed: { type: 'string', help: 'seed of the episode list, as kdmarl eval (default 12345)' },

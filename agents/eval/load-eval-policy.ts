@@ -1,13 +1,14 @@
 import { existsSync } from 'node:fs';
 import type { Simulation } from '../../server/env/simulation.ts';
 import { scriptedPolicies } from '../baselines/scripted.ts';
-import { smacMicroPolicies } from '../baselines/smac-micro.ts';
+import { MICRO_SPECS, smacMicroPolicies } from '../baselines/smac-micro.ts';
 import { policyFileAgents, randomAgents, readPolicyPath, type LoadedEvalPolicy } from './policies.ts';
 
 /**
  * Resolve `--policy`: 'random', 'scripted' (the scenario's scripted baseline from
  * agents/baselines, reading each agent's view), 'scripted-micro' (the privileged SMAC micro
- * baseline, reading the battle state of the simulation evaluate() steps), or a path to a
+ * baseline, reading the battle state of the simulation evaluate() steps) or
+ * 'scripted-micro-imitable' (its plan without what no agent observes, for cloning), or a path to a
  * checkpoint, run dir or policy file (teacher or student).
  */
 export async function loadEvalPolicy(spec: string, scenarioName: string, sim: Simulation, flag = '--policy'): Promise<LoadedEvalPolicy> {
@@ -16,10 +17,10 @@ export async function loadEvalPolicy(spec: string, scenarioName: string, sim: Si
     const policies = scriptedPolicies(scenarioName, sim);
     return { label: 'scripted', agents: policies.map((policy) => ({ policy })), flopsPerAgent: policies.map((p) => p.flops), flopsPerDecision: 0, params: 0, policyFile: null };
   }
-  if (spec === 'scripted-micro') {
-    const policies = smacMicroPolicies(sim, scenarioName);
-    return { label: 'scripted-micro', agents: policies.map((policy) => ({ policy })), flopsPerAgent: policies.map(() => 0), flopsPerDecision: 0, params: 0, policyFile: null };
+  if (Object.hasOwn(MICRO_SPECS, spec)) {
+    const policies = smacMicroPolicies(sim, scenarioName, MICRO_SPECS[spec]);
+    return { label: spec, agents: policies.map((policy) => ({ policy })), flopsPerAgent: policies.map(() => 0), flopsPerDecision: 0, params: 0, policyFile: null };
   }
-  if (!existsSync(spec)) throw new Error(`${flag}: '${spec}' is not 'random', 'scripted', 'scripted-micro' or an existing file or directory`);
+  if (!existsSync(spec)) throw new Error(`${flag}: '${spec}' is not 'random', 'scripted', 'scripted-micro', 'scripted-micro-imitable' or an existing file or directory`);
   return policyFileAgents(readPolicyPath(spec), sim, scenarioName, spec);
 }

@@ -28,7 +28,7 @@ import type { DecisionPolicy } from '../baselines/decision-policy.ts';
  * then fine-tunes it with MAPPO.
  */
 export type ImitateSettings = {
-  /** An eval `--policy` spec: 'scripted', 'scripted-micro' or a policy / checkpoint path with full views. */
+  /** An eval `--policy` spec: 'scripted', 'scripted-micro', 'scripted-micro-imitable' or a policy / checkpoint path with full views. */
   expert: string;
   /** Episodes the expert plays to start the dataset. */
   demoEpisodes: number;

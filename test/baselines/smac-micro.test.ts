@@ -111,6 +111,32 @@ describe('scripted-micro, the privileged SMAC micro baseline', () => {
     expect(result.outcomes.filter((o) => o.won).length).toBeGreaterThanOrEqual(8);
   });
 
+  it('the imitable variant never steps away from a shot (no retreat: it reads enemy targets no agent sees); the full plan does', async () => {
+    const stepsAwayFromShots = async (spec: string) => {
+      const sim = createSimulation('8m');
+      const loaded = await loadEvalPolicy(spec, '8m', sim);
+      let movesInRange = 0;
+      const agents = loaded.agents.map(({ policy }) => ({
+        policy: {
+          ...policy,
+          decide(observation: Float32Array, mask: Uint8Array, u: number) {
+            const action = policy.decide(observation, mask, u);
+            if (action < ACTION.firstTarget && mask.subarray(ACTION.firstTarget).includes(1)) movesInRange++;
+            return action;
+          },
+        },
+      }));
+      const result = evaluate('8m', agents, { episodes: 10, seed: 12345 });
+      return { movesInRange, wins: result.outcomes.filter((o) => o.won).length, label: loaded.label };
+    };
+    const imitable = await stepsAwayFromShots('scripted-micro-imitable');
+    const full = await stepsAwayFromShots('scripted-micro');
+    expect(imitable.label).toBe('scripted-micro-imitable');
+    expect(imitable.movesInRange).toBe(0);
+    expect(full.movesInRange).toBeGreaterThan(0);
+    expect(imitable.wins).toBeGreaterThanOrEqual(8);
+  });
+
   it('refuses a scenario that is not SMAC-style with a clear error', async () => {
     await expect(loadEvalPolicy('scripted-micro', 'spread', createSimulation('spread'))).rejects.toThrow(/scripted-micro reads a SMAC battle's state .*'spread' is not a SMAC-family scenario/);
   });

@@ -60,7 +60,7 @@ describe('the evaluation routine', () => {
     const file: PolicyFile = { format: POLICY_FORMAT, version: POLICY_FORMAT_VERSION, scenario: 'speaker_listener', role: 'teacher', producedBy: 'test', agents: {}, nets: {} };
     expect(() => policyFileAgents(file, sim, 'spread', 'p.policy')).toThrow(/p\.policy: policy was made for scenario 'speaker_listener', not 'spread'/);
     expect(() => policyFileAgents({ ...file, scenario: 'spread' }, sim, 'spread', 'p.policy')).toThrow(/no entry for agent\(s\) agent_0, agent_1, agent_2/);
-    await expect(loadEvalPolicy('nope.policy', 'spread', sim)).rejects.toThrow(/--policy: 'nope\.policy' is not 'random', 'scripted', 'scripted-micro' or an existing file/);
+    await expect(loadEvalPolicy('nope.policy', 'spread', sim)).rejects.toThrow(/--policy: 'nope\.policy' is not 'random', 'scripted', 'scripted-micro', 'scripted-micro-imitable' or an existing file/);
   });
 
   it('kdmarl eval --json prints one object with the figures reports need', async () => {

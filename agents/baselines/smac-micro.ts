@@ -5,7 +5,7 @@ import type { DecisionPolicy } from './decision-policy.ts';
 
 /**
  * The best setting the 3m headroom probe found ('lineRetreat lineTol=0.5 esc=1 rk=12 minGain=0.6',
- * 96.0% over evaluate()'s default 200 episodes before fire was split), fixed here so the figures
+ * 96.0% over kdmarl eval's 200-episode list before fire was split), fixed here so the figures
  * in the docs are reproducible. A probe on 8m (session 7) found wider lines, tighter lines and
  * other retreat thresholds no better; split fire was the gain.
  */
@@ -55,9 +55,10 @@ const MOVES = [
  * It does not read the agents' observations: it reads the simulation's battle state (every
  * unit's position, health and shield, and which ally each enemy is targeting), which no deployed
  * agent sees. It exists as a measure of the simulator's headroom, what coordinated micro can win,
- * against which the teachers are judged. Over evaluate()'s default 200 episodes it wins 95.5% on
+ * against which the teachers are judged. Over kdmarl eval's 200-episode list it wins 95.5% on
  * 3m, 98.5% on 8m, 54.5% on 2s3z and 99.5% on MMM (the observation-only `scripted` baseline: 49.0%
- * on 3m, 19.5% on 8m).
+ * on 3m, 19.5% on 8m); the imitable variant 95.5%, 97.0%, 31.0% and 94.5% (the retreat is what
+ * 2s3z's zealots need).
  *
  * The team plays as one: before contact the allies form a line facing the enemy (those ahead
  * step back), then the allies take one shared target (the quickest kill for the allies in

@@ -7,7 +7,7 @@ import { loadEvalPolicy } from './load-eval-policy.ts';
 const OPTIONS = {
   scenario: { type: 'string', help: 'scenario name or path to a scenario .json (required)' },
   policy: { type: 'string', help: "checkpoint, run dir, policy file, 'random', 'scripted', 'scripted-micro' (privileged SMAC micro reading the battle state) or 'scripted-micro-imitable' (the same without what agents cannot observe) (required)" },
-  episodes: { type: 'string', help: 'episodes (default 100)' },
+  episodes: { type: 'string', help: 'episodes (default 200, the count the targets are measured on)' },
   seed: { type: 'string', help: 'seed of the episode list: episode i uses deriveSeed(seed, i) (default 12345)' },
   physics: { type: 'string', help: 'physics mode override (scenario default otherwise)' },
   json: { type: 'boolean', help: 'print one JSON object' },
@@ -16,7 +16,7 @@ const OPTIONS = {
 const schema = z.object({
   scenario: z.string({ error: 'required' }),
   policy: z.string({ error: 'required' }),
-  episodes: intArg().positive().default(100),
+  episodes: intArg().positive().default(200),
   seed: intArg().nonnegative().default(12345),
   physics: z.string().optional(),
   json: z.boolean().default(false),

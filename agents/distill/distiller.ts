@@ -155,6 +155,10 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
 
   try {
     while (envSteps < config.totalSteps && !stopRequested) {
+      // Yield once per update: the loop is otherwise synchronous and SIGINT / SIGTERM would never
+      // be handled (a Ctrl-C'd distillation ran on to its last step).
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (stopRequested) break;
       // 1. collect: the students act through their own views
       for (let t = 0; t < T; t++) {
         rollout.states.set(vec.states, t * E * shape.stateSize);

@@ -40,4 +40,28 @@ describe('kdmarl distill, end to end on a tiny teacher', () => {
     const otherScenario = resolveDistillConfig('tag', { ...config, scenario: 'tag' });
     await expect(distill({ config: otherScenario, teacher: teacherDir, students: 'default', runDir: join(root, 'y'), resume: false, producedBy: 'test', progress: false, log: quiet })).rejects.toThrow(/trained on scenario 'spread', not 'tag'/);
   });
+
+  it('stops at an update boundary on SIGTERM, with a checkpoint to resume from', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'kdmarl-distill-stop-'));
+    const teacherDir = join(root, 'teacher');
+    await train({ config: tinyConfig({ backend: 'cpu' }), runDir: teacherDir, resume: false, producedBy: 'test', progress: false, log: quiet });
+    const config = resolveDistillConfig('spread', { totalSteps: 400, numEnvs: 4, rolloutLength: 10, epochs: 1, evalEvery: 1, evalEpisodes: 1, checkpointEvery: 100, backend: 'cpu' });
+    let signalled = false;
+    // The signal arrives as a real one would: from the event loop, after the first update, which
+    // only a loop that yields between updates ever sees before its last step.
+    const log = (line: string) => {
+      if (signalled || !line.startsWith('update 1:')) return;
+      signalled = true;
+      setImmediate(() => process.emit('SIGTERM'));
+    };
+    const runDir = join(root, 'students');
+    const stopped = await distill({ config, teacher: teacherDir, students: 'default', runDir, resume: false, producedBy: 'test', progress: false, log });
+    expect(signalled).toBe(true);
+    expect(stopped.stopped).toBe(true);
+    expect(stopped.updates).toBeLessThan(10);
+    expect(existsSync(join(runDir, DISTILL_CHECKPOINT))).toBe(true);
+    const resumed = await distill({ config, teacher: teacherDir, students: 'default', runDir, resume: true, producedBy: 'test', progress: false, log: quiet });
+    expect(resumed.stopped).toBe(false);
+    expect(resumed.envSteps).toBe(400);
+  });
 });

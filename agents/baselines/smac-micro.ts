@@ -73,7 +73,7 @@ const MOVES = [
  * simulation it steps; every action they return is in the agent's mask.
  */
 export function smacMicroPolicies(sim: Simulation, scenarioName: string, variant: MicroVariant = 'full'): DecisionPolicy[] {
-  const label = variant === 'full' ? 'scripted-micro' : `scripted-micro-${variant}`;
+  const label = Object.keys(MICRO_SPECS).find((spec) => MICRO_SPECS[spec] === variant)!;
   if (!(sim instanceof SmacSimulation)) {
     throw new Error(`${label} reads a SMAC battle's state (unit positions, health, enemy targets); '${scenarioName}' is not a SMAC-family scenario`);
   }
@@ -207,7 +207,7 @@ class MicroTeam {
   private splitFire(b: Battle, fighters: number[], enemies: number[]): void {
     const inRange = fighters.filter((a) => enemies.some((e) => this.canTarget(a, e)));
     if (inRange.length === 0) return;
-    const reach = new Map(inRange.map((a) => [a, enemies.filter((e) => this.canTarget(a, e)).length]));
+    const reach = this.variant === 'full' ? new Map(inRange.map((a) => [a, enemies.filter((e) => this.canTarget(a, e)).length])) : null;
     const score = new Map(enemies.map((e) => [e, this.killScore(b, fighters, e)]));
     const order = [...enemies].sort((e, f) => score.get(e)! - score.get(f)!);
     const left = new Map(enemies.map((e) => [e, durability(b, e)]));
@@ -215,7 +215,7 @@ class MicroTeam {
     for (const e of order) {
       const shooters = [...free].filter((a) => this.canTarget(a, e));
       // `inRange` is in agent order already, and so is `free`.
-      if (this.variant === 'full') shooters.sort((x, y) => reach.get(x)! - reach.get(y)!);
+      if (reach) shooters.sort((x, y) => reach.get(x)! - reach.get(y)!);
       for (const a of shooters) {
         if (left.get(e)! <= 0) break;
         this.plan[a] = this.targetAction(e);

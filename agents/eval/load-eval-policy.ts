@@ -21,6 +21,9 @@ export async function loadEvalPolicy(spec: string, scenarioName: string, sim: Si
     const policies = smacMicroPolicies(sim, scenarioName, MICRO_SPECS[spec]);
     return { label: spec, agents: policies.map((policy) => ({ policy })), flopsPerAgent: policies.map(() => 0), flopsPerDecision: 0, params: 0, policyFile: null };
   }
-  if (!existsSync(spec)) throw new Error(`${flag}: '${spec}' is not 'random', 'scripted', 'scripted-micro', 'scripted-micro-imitable' or an existing file or directory`);
+  if (!existsSync(spec)) {
+    const named = ['random', 'scripted', ...Object.keys(MICRO_SPECS)].map((name) => `'${name}'`).join(', ');
+    throw new Error(`${flag}: '${spec}' is not ${named} or an existing file or directory`);
+  }
   return policyFileAgents(readPolicyPath(spec), sim, scenarioName, spec);
 }

@@ -12,17 +12,24 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-/** Wraps a policy to count its decisions and the ones outside the mask evaluate() gave it (evaluate would silently replace those). */
-function audited(policy: DecisionPolicy, counts: { decisions: number; outsideMask: number }): DecisionPolicy {
+/** Wraps a policy to show `see` every action it returns with the mask it was given. */
+function watched(policy: DecisionPolicy, see: (action: number, mask: Uint8Array) => void): DecisionPolicy {
   return {
     ...policy,
     decide(observation, mask, u) {
       const action = policy.decide(observation, mask, u);
-      counts.decisions++;
-      if (mask[action] !== 1) counts.outsideMask++;
+      see(action, mask);
       return action;
     },
   };
+}
+
+/** Counts a policy's decisions and the ones outside the mask evaluate() gave it (evaluate would silently replace those). */
+function audited(policy: DecisionPolicy, counts: { decisions: number; outsideMask: number }): DecisionPolicy {
+  return watched(policy, (action, mask) => {
+    counts.decisions++;
+    if (mask[action] !== 1) counts.outsideMask++;
+  });
 }
 
 describe('scripted-micro, the privileged SMAC micro baseline', () => {
@@ -117,14 +124,9 @@ describe('scripted-micro, the privileged SMAC micro baseline', () => {
       const loaded = await loadEvalPolicy(spec, '8m', sim);
       let movesInRange = 0;
       const agents = loaded.agents.map(({ policy }) => ({
-        policy: {
-          ...policy,
-          decide(observation: Float32Array, mask: Uint8Array, u: number) {
-            const action = policy.decide(observation, mask, u);
-            if (action < ACTION.firstTarget && mask.subarray(ACTION.firstTarget).includes(1)) movesInRange++;
-            return action;
-          },
-        },
+        policy: watched(policy, (action, mask) => {
+          if (action < ACTION.firstTarget && mask.subarray(ACTION.firstTarget).includes(1)) movesInRange++;
+        }),
       }));
       const result = evaluate('8m', agents, { episodes: 10, seed: 12345 });
       return { movesInRange, wins: result.outcomes.filter((o) => o.won).length, label: loaded.label };

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { train } from '../../agents/learn/trainer.ts';
 import { CHECKPOINT_FILE } from '../../agents/learn/checkpoint.ts';
 import { distill, STUDENT_POLICY, DISTILL_CHECKPOINT } from '../../agents/distill/distiller.ts';
@@ -12,10 +12,14 @@ import { tinyConfig } from '../learn/helpers.ts';
 const quiet = () => {};
 
 describe('kdmarl distill, end to end on a tiny teacher', () => {
-  it('distills, exports students with their own views, resumes, and refuses a teacher of another scenario', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'kdmarl-distill-'));
-    const teacherDir = join(root, 'teacher');
+  // One tiny teacher for every test here; each test distils into a directory of its own.
+  const root = mkdtempSync(join(tmpdir(), 'kdmarl-distill-'));
+  const teacherDir = join(root, 'teacher');
+  beforeAll(async () => {
     await train({ config: tinyConfig({ backend: 'cpu' }), runDir: teacherDir, resume: false, producedBy: 'test', progress: false, log: quiet });
+  });
+
+  it('distills, exports students with their own views, resumes, and refuses a teacher of another scenario', async () => {
     expect(existsSync(join(teacherDir, CHECKPOINT_FILE))).toBe(true);
 
     const config = resolveDistillConfig('spread', { totalSteps: 80, numEnvs: 4, rolloutLength: 10, epochs: 1, evalEvery: 0, evalEpisodes: 2, checkpointEvery: 1, backend: 'cpu' });
@@ -42,9 +46,6 @@ describe('kdmarl distill, end to end on a tiny teacher', () => {
   });
 
   it('stops at an update boundary on SIGTERM, with a checkpoint to resume from', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'kdmarl-distill-stop-'));
-    const teacherDir = join(root, 'teacher');
-    await train({ config: tinyConfig({ backend: 'cpu' }), runDir: teacherDir, resume: false, producedBy: 'test', progress: false, log: quiet });
     const config = resolveDistillConfig('spread', { totalSteps: 400, numEnvs: 4, rolloutLength: 10, epochs: 1, evalEvery: 1, evalEpisodes: 1, checkpointEvery: 100, backend: 'cpu' });
     let signalled = false;
     // The signal arrives as a real one would: from the event loop, after the first update, which
@@ -54,7 +55,7 @@ describe('kdmarl distill, end to end on a tiny teacher', () => {
       signalled = true;
       setImmediate(() => process.emit('SIGTERM'));
     };
-    const runDir = join(root, 'students');
+    const runDir = join(root, 'stopped-students');
     const stopped = await distill({ config, teacher: teacherDir, students: 'default', runDir, resume: false, producedBy: 'test', progress: false, log });
     expect(signalled).toBe(true);
     expect(stopped.stopped).toBe(true);

@@ -42,6 +42,8 @@ export const trainConfigSchema = z.strictObject({
   criticInput: z.enum(['state', 'agent_state']).default('state').describe("Critic input. 'state': global state ++ agent one-hot. 'agent_state': MAPPO's agent-specific global state (AS): global state ++ that agent's own full observation (zero-padded to the widest agent's) ++ agent one-hot."),
   // Default 0 keeps older checkpoints' configs parsing.
   freezeActorUpdates: z.number().int().nonnegative().default(0).describe('The first N updates train only the critic (actors frozen): with --init-from an imitation run, the critic learns the clone\'s values before PPO moves the clone.'),
+  // Default 0 keeps older checkpoints' configs parsing.
+  anchorKl: z.number().min(0).default(0).describe('Weight of KL(anchor || actor) in the actor loss, the anchor being the actor --init-from started from, frozen: PPO fine-tunes an imitation clone where the return says to and keeps its behaviour elsewhere (0 = off).'),
   denseMode: z.enum(['auto', 'custom', 'stock']).describe("Dense gradient: 'custom' (explicit transposes, fast on wasm), 'stock' (tfjs matMul gradient), 'auto' = custom."),
   backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).describe("tfjs backend: 'auto' tries tfjs-node, then wasm, then cpu."),
   checkpointEvery: z.number().int().positive().describe('Write the checkpoint (atomically) every N updates, and at the end.'),
@@ -82,6 +84,7 @@ export const DEFAULT_CONFIG: Omit<TrainConfig, 'scenario'> = {
   recurrentChunk: 10,
   criticInput: 'state',
   freezeActorUpdates: 0,
+  anchorKl: 0,
   denseMode: 'auto',
   backend: 'auto',
   checkpointEvery: 10,
@@ -151,6 +154,7 @@ export function resolveConfig(scenario: string, file: Partial<TrainConfig> = {},
 /** Constraints between fields, which the field schemas cannot say. */
 export function checkConfig(config: TrainConfig, where: string): void {
   if (!config.recurrent) return;
+  if (config.anchorKl > 0) throw new Error(`${where}: anchorKl is not supported with recurrent actors (the anchor's probabilities are computed per step, without the GRU's sequences)`);
   if (config.rolloutLength % config.recurrentChunk !== 0) {
     throw new Error(`${where}: rolloutLength ${config.rolloutLength} is not a multiple of recurrentChunk ${config.recurrentChunk} (recurrent training cuts each env's rollout into whole chunks; e.g. set recurrentChunk to a divisor of ${config.rolloutLength})`);
   }

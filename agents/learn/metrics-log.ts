@@ -15,6 +15,7 @@ export const METRIC = {
   valueLoss: 'losses/value',
   entropy: 'losses/entropy',
   approxKl: 'losses/approx_kl',
+  anchorKl: 'losses/anchor_kl',
   clipFraction: 'losses/clip_fraction',
   actorGradNorm: 'losses/actor_grad_norm',
   criticGradNorm: 'losses/critic_grad_norm',

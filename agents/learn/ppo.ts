@@ -17,6 +17,8 @@ export type PpoSettings = {
   valueClip: boolean;
   maxGradNorm: number;
   normalizeAdvantages: boolean;
+  /** Weight of KL(anchor || actor) when ppoUpdate is given an anchor (0 or absent: no anchor term). */
+  anchorKl?: number;
 };
 
 export type PpoStats = {
@@ -24,6 +26,8 @@ export type PpoStats = {
   valueLoss: number;
   entropy: number;
   approxKl: number;
+  /** Mean KL(anchor || actor) over live samples; 0 without an anchor. */
+  anchorKl: number;
   clipFraction: number;
   actorGradNorm: number;
   criticGradNorm: number;
@@ -40,11 +44,16 @@ export function huber(error: tf.Tensor, delta: number): tf.Tensor {
  * Masked categorical terms for a batch: log-probabilities of `actions` (one-hot) and entropies,
  * with masked-out actions given MASKED_LOGIT so they carry zero probability and zero gradient.
  */
-export function maskedLogProbAndEntropy(logits: tf.Tensor2D, maskAdd: tf.Tensor2D, actionsOneHot: tf.Tensor2D): { logp: tf.Tensor1D; entropy: tf.Tensor1D } {
-  const logProbs = tf.logSoftmax(tf.add(logits, maskAdd));
+export function maskedLogProbAndEntropy(logits: tf.Tensor2D, maskAdd: tf.Tensor2D, actionsOneHot: tf.Tensor2D): { logp: tf.Tensor1D; entropy: tf.Tensor1D; logProbs: tf.Tensor2D } {
+  const logProbs = tf.logSoftmax(tf.add(logits, maskAdd)) as tf.Tensor2D;
   const logp = tf.sum(tf.mul(logProbs, actionsOneHot), 1) as tf.Tensor1D;
   const entropy = tf.neg(tf.sum(tf.mul(tf.exp(logProbs), logProbs), 1)) as tf.Tensor1D;
-  return { logp, entropy };
+  return { logp, entropy, logProbs };
+}
+
+/** KL(p || q) per row from log-probabilities; masked actions carry zero probability in both, so zero terms. */
+export function rowKl(logP: tf.Tensor2D, logQ: tf.Tensor2D): tf.Tensor1D {
+  return tf.sum(tf.mul(tf.exp(logP), tf.sub(logP, logQ)), 1) as tf.Tensor1D;
 }
 
 function maskedMean(x: tf.Tensor, mask: tf.Tensor, count: number): tf.Scalar {
@@ -57,7 +66,7 @@ function maskedMean(x: tf.Tensor, mask: tf.Tensor, count: number): tf.Scalar {
  */
 type SequenceTensors = { h0: tf.Tensor2D; keep: tf.Tensor2D; chunks: number; length: number };
 
-type GroupTensors = { input: tf.Tensor2D; maskAdd: tf.Tensor2D; actions: tf.Tensor2D; oldLogp: tf.Tensor1D; adv: tf.Tensor1D; active: tf.Tensor1D; rows: number; activeCount: number; seq: SequenceTensors | null };
+type GroupTensors = { input: tf.Tensor2D; maskAdd: tf.Tensor2D; actions: tf.Tensor2D; oldLogp: tf.Tensor1D; adv: tf.Tensor1D; active: tf.Tensor1D; rows: number; activeCount: number; seq: SequenceTensors | null; anchorLogProbs?: tf.Tensor2D };
 
 /**
  * MAPPO's update on one rollout: value targets normalised with the running stats (updated first),
@@ -67,9 +76,11 @@ type GroupTensors = { input: tf.Tensor2D; maskAdd: tf.Tensor2D; actions: tf.Tens
  * Recurrent actors train on chunks of `buffer.chunkLength` steps replayed from their stored initial
  * hidden states (MAPPO's data_chunk_length); their minibatches are sets of whole chunks.
  * `updateActor` false trains the critic alone: a warm-started actor keeps its behaviour while the
- * critic learns that behaviour's values.
+ * critic learns that behaviour's values. An `anchor` (a frozen copy of the actors a fine-tune
+ * started from, feedforward only) adds `settings.anchorKl` x KL(anchor || actor) to each actor's
+ * loss, the anchor's probabilities computed once per update on the rollout's inputs.
  */
-export function ppoUpdate(net: ActorCritic, buffer: RolloutBuffer, valueNorm: ValueNorm, actorOpts: Adam[], criticOpt: Adam, settings: PpoSettings, rng: Rng, updateActor = true): PpoStats {
+export function ppoUpdate(net: ActorCritic, buffer: RolloutBuffer, valueNorm: ValueNorm, actorOpts: Adam[], criticOpt: Adam, settings: PpoSettings, rng: Rng, updateActor = true, anchor: ActorCritic | null = null): PpoStats {
   const T = buffer.steps;
   const E = buffer.numEnvs;
   const N = buffer.numAgents;
@@ -132,6 +143,14 @@ export function ppoUpdate(net: ActorCritic, buffer: RolloutBuffer, valueNorm: Va
       seq: null,
     };
   });
+  const anchorWeight = anchor && updateActor ? (settings.anchorKl ?? 0) : 0;
+  if (anchorWeight > 0) {
+    groups.forEach((gt, gi) => {
+      const anchorActor = anchor!.actors[gi];
+      if (anchorActor instanceof RecurrentActor) throw new Error('ppoUpdate: an anchor needs feedforward actors (recurrent groups replay sequences)');
+      gt.anchorLogProbs = tf.tidy(() => tf.logSoftmax(tf.add(anchorActor.apply(gt.input), gt.maskAdd)) as tf.Tensor2D);
+    });
+  }
   const criticRows = new Float32Array(size * net.criticInputSize);
   buffer.writeCriticInputs(net, criticRows);
   let activeTotal = 0;
@@ -147,7 +166,7 @@ export function ppoUpdate(net: ActorCritic, buffer: RolloutBuffer, valueNorm: Va
     active: tf.tensor1d(activeF),
   };
 
-  const stats: PpoStats = { policyLoss: 0, valueLoss: 0, entropy: 0, approxKl: 0, clipFraction: 0, actorGradNorm: 0, criticGradNorm: 0 };
+  const stats: PpoStats = { policyLoss: 0, valueLoss: 0, entropy: 0, approxKl: 0, anchorKl: 0, clipFraction: 0, actorGradNorm: 0, criticGradNorm: 0 };
   let policySteps = 0;
   let valueSteps = 0;
   const mb = settings.minibatches;
@@ -164,10 +183,12 @@ export function ppoUpdate(net: ActorCritic, buffer: RolloutBuffer, valueNorm: Va
         let entropyValue = 0;
         let klValue = 0;
         let clipValue = 0;
+        let anchorValue = 0;
+        const anchorLogProbs = gt.anchorLogProbs ? pick(gt.anchorLogProbs) : null;
         const { loss, gradNorm } = actorOpts[gi].minimize(() => {
           const actor = net.actors[gi];
           const logits = actor instanceof RecurrentActor ? actor.applySequence(batch.input, sequence!.h0, sequence!.keep, seq!.length) : actor.apply(batch.input);
-          const { logp, entropy } = maskedLogProbAndEntropy(logits, batch.maskAdd, batch.actions);
+          const { logp, entropy, logProbs } = maskedLogProbAndEntropy(logits, batch.maskAdd, batch.actions);
           const logRatio = tf.sub(logp, batch.oldLogp);
           const ratio = tf.exp(logRatio);
           const surr1 = tf.mul(ratio, batch.adv);
@@ -178,11 +199,17 @@ export function ppoUpdate(net: ActorCritic, buffer: RolloutBuffer, valueNorm: Va
           entropyValue = entropyMean.dataSync()[0];
           klValue = maskedMean(tf.sub(tf.sub(ratio, 1), logRatio), batch.active, count).dataSync()[0];
           clipValue = maskedMean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), settings.clip), 'float32'), batch.active, count).dataSync()[0];
-          return tf.sub(policyLoss, tf.mul(settings.entropyCoef, entropyMean)) as tf.Scalar;
+          const objective = tf.sub(policyLoss, tf.mul(settings.entropyCoef, entropyMean));
+          if (!anchorLogProbs) return objective as tf.Scalar;
+          const anchorMean = maskedMean(rowKl(anchorLogProbs, logProbs), batch.active, count);
+          anchorValue = anchorMean.dataSync()[0];
+          return tf.add(objective, tf.mul(anchorWeight, anchorMean)) as tf.Scalar;
         }, settings.maxGradNorm);
+        if (anchorLogProbs && idx) anchorLogProbs.dispose();
         if (idx) tf.dispose([batch.input, batch.maskAdd, batch.actions, batch.oldLogp, batch.adv, batch.active, idx]);
         if (sequence && chunks) tf.dispose([sequence.h0, sequence.keep, chunks]);
-        stats.policyLoss += loss + settings.entropyCoef * entropyValue;
+        stats.policyLoss += loss + settings.entropyCoef * entropyValue - anchorWeight * anchorValue;
+        stats.anchorKl += anchorValue;
         stats.entropy += entropyValue;
         stats.approxKl += klValue;
         stats.clipFraction += clipValue;
@@ -212,6 +239,7 @@ export function ppoUpdate(net: ActorCritic, buffer: RolloutBuffer, valueNorm: Va
   }
   for (const gt of groups) {
     tf.dispose([gt.input, gt.maskAdd, gt.actions, gt.oldLogp, gt.adv, gt.active]);
+    gt.anchorLogProbs?.dispose();
     if (gt.seq) tf.dispose([gt.seq.h0, gt.seq.keep]);
   }
   tf.dispose([critic.input, critic.targets, critic.oldValues, critic.active]);
@@ -220,6 +248,7 @@ export function ppoUpdate(net: ActorCritic, buffer: RolloutBuffer, valueNorm: Va
   stats.policyLoss /= steps;
   stats.entropy /= steps;
   stats.approxKl /= steps;
+  stats.anchorKl /= steps;
   stats.clipFraction /= steps;
   stats.actorGradNorm /= steps;
   stats.valueLoss /= valueSteps;

@@ -111,6 +111,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   mkdirSync(runDir, { recursive: true });
   const checkpointPath = join(runDir, CHECKPOINT_FILE);
   const metrics = new MetricsLog(join(runDir, 'metrics.jsonl'));
+  let initCheckpoint: Checkpoint | null = null;
   if (options.resume) {
     if (!existsSync(checkpointPath)) throw new Error(`--resume: no checkpoint at ${checkpointPath}`);
     const ckpt = readCheckpoint(checkpointPath);
@@ -131,6 +132,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   } else if (options.initFrom) {
     const from = existsSync(join(options.initFrom, CHECKPOINT_FILE)) ? join(options.initFrom, CHECKPOINT_FILE) : options.initFrom;
     const ckpt = readCheckpoint(from);
+    initCheckpoint = ckpt;
     checkShapeMatches(ckpt, shape, from);
     const differs = (['actorHidden', 'criticHidden', 'layerNorm', 'shareActor', 'recurrent', 'criticInput', 'actorViews'] as const).filter((k) => JSON.stringify(ckpt.config[k]) !== JSON.stringify(config[k]));
     if (differs.length) throw new Error(`--init-from ${from}: its nets differ from this config's in ${differs.map((k) => `${k} (${JSON.stringify(ckpt.config[k])} there, ${JSON.stringify(config[k])} here)`).join(', ')}; pass a --config with the same architecture`);
@@ -138,6 +140,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     valueNorm.setState(ckpt.valueNorm);
     log(`initialised from ${from} (${ckpt.producedBy})`);
   }
+  const anchor = config.anchorKl > 0 ? loadAnchor(config, runDir, initCheckpoint, options.resume, () => buildTeacherNet(config, scenario, probe).net) : null;
   writeFileAtomic(join(runDir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
 
   // Env seeds move on with the update counter so a resumed run does not replay the same episodes.
@@ -199,7 +202,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       collector.collect(rng, valueNorm, config.gamma, config.gaeLambda, finished);
       const t1 = performance.now();
       const actorTrains = updates >= config.freezeActorUpdates;
-      lastStats = ppoUpdate(net, collector.buffer, valueNorm, actorOpts, criticOpt, config, rng, actorTrains);
+      lastStats = ppoUpdate(net, collector.buffer, valueNorm, actorOpts, criticOpt, config, rng, actorTrains, anchor);
       const t2 = performance.now();
       envSteps += stepsPerUpdate;
       updates++;
@@ -218,6 +221,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         [METRIC.valueLoss]: lastStats.valueLoss,
         [METRIC.entropy]: lastStats.entropy,
         [METRIC.approxKl]: lastStats.approxKl,
+        ...(anchor ? { [METRIC.anchorKl]: lastStats.anchorKl } : {}),
         [METRIC.clipFraction]: lastStats.clipFraction,
         [METRIC.actorGradNorm]: lastStats.actorGradNorm,
         [METRIC.criticGradNorm]: lastStats.criticGradNorm,
@@ -225,7 +229,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         update_seconds: (t2 - t1) / 1000,
       };
       // A frozen actor has no policy loss, entropy or KL of its own this update: leave them out, not 0.
-      if (!actorTrains) for (const key of [METRIC.policyLoss, METRIC.entropy, METRIC.approxKl, METRIC.clipFraction, METRIC.actorGradNorm]) delete line[key];
+      if (!actorTrains) for (const key of [METRIC.policyLoss, METRIC.entropy, METRIC.approxKl, METRIC.anchorKl, METRIC.clipFraction, METRIC.actorGradNorm]) delete line[key];
       if (finished.length) {
         line[METRIC.episodeReturn] = mean(finished.map((e) => e.teamReturn));
         line[METRIC.episodeLength] = mean(finished.map((e) => e.length));
@@ -264,6 +268,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     for (const o of actorOpts) o.dispose();
     criticOpt.dispose();
     net.dispose();
+    anchor?.dispose();
   }
   const wallSeconds = (performance.now() - started) / 1000;
   if (stopRequested) log(`stopped by signal at ${envSteps} env steps; checkpoint saved (resume with --resume --out ${runDir})`);
@@ -278,4 +283,21 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     lastEval,
     lastStats,
   };
+}
+
+/** Where a KL-anchored fine-tune keeps its anchor, so `--resume` anchors to the same actor. */
+export const ANCHOR_FILE = 'anchor.ckpt';
+
+/**
+ * The frozen anchor of `anchorKl`: the actor --init-from gave, written to the run dir (weights
+ * only) on a fresh start and read back from there on --resume.
+ */
+function loadAnchor(config: TrainConfig, runDir: string, initCheckpoint: Checkpoint | null, resume: boolean, build: () => ActorCritic): ActorCritic {
+  const path = join(runDir, ANCHOR_FILE);
+  if (initCheckpoint) saveCheckpoint(path, initCheckpoint, { includeOptimizer: false });
+  else if (!resume) throw new Error(`anchorKl ${config.anchorKl}: needs --init-from (the anchor is the actor a fine-tune starts from)`);
+  else if (!existsSync(path)) throw new Error(`--resume: anchorKl ${config.anchorKl} anchors to ${path}, which is missing`);
+  const anchor = build();
+  anchor.setWeights(readCheckpoint(path).weights, path);
+  return anchor;
 }

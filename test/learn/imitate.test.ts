@@ -11,7 +11,7 @@ import { loadEvalPolicy } from '../../agents/eval/load-eval-policy.ts';
 import { createSimulation } from '../../server/scenarios/registry.ts';
 import { deriveSeed } from '../../shared/rng.ts';
 import { fromRoot } from '../../shared/paths.ts';
-import { EVAL_SEED_OFFSET } from '../../agents/learn/trainer.ts';
+import { ANCHOR_FILE, EVAL_SEED_OFFSET } from '../../agents/learn/trainer.ts';
 import { METRIC, readMetrics } from '../../agents/learn/metrics-log.ts';
 import { tinyConfig } from './helpers.ts';
 
@@ -70,6 +70,25 @@ describe('kdmarl imitate (behaviour cloning + DAgger) and train --init-from', ()
     await train({ config: tiny3m({ freezeActorUpdates: 2 }), runDir: ftDir, resume: true, producedBy: 'test', progress: false, maxUpdates: 1, log: quiet });
     expect(readCheckpoint(join(ftDir, CHECKPOINT_FILE)).weights['actor/shared']).not.toEqual(before.weights['actor/shared']);
     expect(readMetrics(join(ftDir, 'metrics.jsonl'))[2][METRIC.entropy]).toBeGreaterThan(0);
+  });
+
+  it('anchorKl holds a fine-tune near the clone it started from, and --resume finds the same anchor', async () => {
+    // Same seed, same rollouts at first: only the anchor's weight differs. A high learning rate moves the actor fast.
+    const fineTune = async (name: string, anchorKl: number) => {
+      const ftDir = join(dir, name);
+      await train({ config: tiny3m({ anchorKl, lr: 3e-3, epochs: 4 }), runDir: ftDir, resume: false, initFrom: runDir, producedBy: 'test', progress: false, maxUpdates: 3, log: quiet });
+      return ftDir;
+    };
+    const loose = readMetrics(join(await fineTune('anchor-loose', 1e-9), 'metrics.jsonl'));
+    const heldDir = await fineTune('anchor-held', 20);
+    const held = readMetrics(join(heldDir, 'metrics.jsonl'));
+    // Unanchored, the fine-tune drifts further from the clone with every update.
+    expect(loose[2][METRIC.anchorKl]).toBeGreaterThan(loose[0][METRIC.anchorKl]);
+    expect(held[2][METRIC.anchorKl]).toBeLessThan(0.5 * loose[2][METRIC.anchorKl]);
+    expect(existsSync(join(heldDir, ANCHOR_FILE))).toBe(true);
+    await train({ config: tiny3m({ anchorKl: 20, lr: 3e-3, epochs: 4 }), runDir: heldDir, resume: true, producedBy: 'test', progress: false, maxUpdates: 1, log: quiet });
+    expect(readMetrics(join(heldDir, 'metrics.jsonl'))[3][METRIC.anchorKl]).toBeGreaterThan(0);
+    await expect(train({ config: tiny3m({ anchorKl: 1 }), runDir: join(dir, 'w'), resume: false, producedBy: 'test', progress: false, maxUpdates: 1, log: quiet })).rejects.toThrow(/anchorKl 1: needs --init-from/);
   });
 
   it('refuses an expert that cannot teach, a recurrent clone, and --init-from nets of another shape', async () => {

@@ -43,6 +43,17 @@ export const MICRO_SPECS: Readonly<Record<string, MicroVariant>> = {
   'scripted-micro-imitable': 'imitable',
 };
 
+/** What each variant is, for the --policy / --expert help of every command that takes one. */
+const VARIANT_SUMMARY: Readonly<Record<MicroVariant, string>> = {
+  full: 'privileged SMAC micro reading the battle state',
+  imitable: 'the same plan without what agents cannot observe',
+};
+
+/** The micro specs for a command's help: "'scripted-micro' (...) or 'scripted-micro-imitable' (...)". */
+export const MICRO_SPECS_HELP = Object.entries(MICRO_SPECS)
+  .map(([spec, variant]) => `'${spec}' (${VARIANT_SUMMARY[variant]})`)
+  .join(' or ');
+
 /** The move actions N, S, E, W and their unit vectors (SC2 coordinates: north is +y). */
 const MOVES = [
   { action: ACTION.north, dx: 0, dy: 1 },
@@ -161,6 +172,7 @@ class MicroTeam {
     let closest = Infinity;
     for (const a of allies) for (const e of enemies) closest = Math.min(closest, dist(b, a, e));
     if (!this.engaged && (anyoneHurt(b) || closest <= this.contactRange)) this.engaged = true;
+    if (process.env.KD_EXP === 'noline' && this.variant === 'imitable') this.engaged = true;
     if (!this.engaged) {
       this.formLine(b, allies, enemies);
       return;

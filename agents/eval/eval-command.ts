@@ -3,10 +3,11 @@ import { intArg, parseCommand } from '../../shared/cli-args.ts';
 import { createSimulation, resolveScenario } from '../../server/scenarios/registry.ts';
 import { evaluate } from './evaluate.ts';
 import { loadEvalPolicy } from './load-eval-policy.ts';
+import { MICRO_SPECS_HELP } from '../baselines/smac-micro.ts';
 
 const OPTIONS = {
   scenario: { type: 'string', help: 'scenario name or path to a scenario .json (required)' },
-  policy: { type: 'string', help: "checkpoint, run dir, policy file, 'random', 'scripted', 'scripted-micro' (privileged SMAC micro reading the battle state) or 'scripted-micro-imitable' (the same without what agents cannot observe) (required)" },
+  policy: { type: 'string', help: `checkpoint, run dir, policy file, 'random', 'scripted', ${MICRO_SPECS_HELP} (required)` },
   episodes: { type: 'string', help: 'episodes (default 200, the count the targets are measured on)' },
   seed: { type: 'string', help: 'seed of the episode list: episode i uses deriveSeed(seed, i) (default 12345)' },
   physics: { type: 'string', help: 'physics mode override (scenario default otherwise)' },

@@ -5,10 +5,11 @@ import { ACTION } from '../../server/smac/smac-simulation.ts';
 import { evaluate, type Overseer } from './evaluate.ts';
 import { loadEvalPolicy } from './load-eval-policy.ts';
 import type { LoadedEvalPolicy } from './policies.ts';
+import { MICRO_SPECS_HELP } from '../baselines/smac-micro.ts';
 
 const OPTIONS = {
   scenario: { type: 'string', help: 'SMAC-style scenario name or path (required)' },
-  teacher: { type: 'string', help: "teacher: checkpoint, run dir, policy file, 'scripted', 'scripted-micro' or 'scripted-micro-imitable' (required)" },
+  teacher: { type: 'string', help: `teacher: checkpoint, run dir, policy file, 'scripted', ${MICRO_SPECS_HELP} (required)` },
   student: { type: 'string', help: 'student policy file, or any policy kdmarl eval takes (required)' },
   episodes: { type: 'string', help: 'episodes (default 200)' },
   seed: { type: 'string', help: 'seed of the episode list, as kdmarl eval (default 12345)' },

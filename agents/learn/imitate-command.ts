@@ -3,10 +3,11 @@ import { intArg, parseCommand } from '../../shared/cli-args.ts';
 import { newRunDir } from '../../shared/paths.ts';
 import { readConfigFile, resolveConfig } from './config.ts';
 import { DEFAULT_IMITATE, imitate } from './imitate.ts';
+import { MICRO_SPECS_HELP } from '../baselines/smac-micro.ts';
 
 const OPTIONS = {
   scenario: { type: 'string', help: 'scenario name or path to a scenario .json (required)' },
-  expert: { type: 'string', help: "who to imitate: 'scripted', 'scripted-micro' or 'scripted-micro-imitable' (SMAC, privileged; the second leaves out what agents cannot observe) or a full-view policy file / run dir (required)" },
+  expert: { type: 'string', help: `who to imitate: 'scripted', ${MICRO_SPECS_HELP}, or a full-view policy file / run dir (required)` },
   episodes: { type: 'string', help: `episodes the expert plays first (default ${DEFAULT_IMITATE.demoEpisodes})` },
   epochs: { type: 'string', help: `cloning epochs on them (default ${DEFAULT_IMITATE.epochs})` },
   'dagger-rounds': { type: 'string', help: `DAgger rounds after cloning (default ${DEFAULT_IMITATE.daggerRounds}; 0 = cloning only)` },

@@ -89,6 +89,15 @@ export const DISTILL_VARIANTS = {
 } as const satisfies Record<string, Partial<DistillConfig>>;
 export type DistillVariant = keyof typeof DISTILL_VARIANTS;
 
+/**
+ * A variant's config: defaults, then the config file, then the variant, then flags. The variant
+ * comes after the file so that a file raising a weight (e.g. `wCe`) does not bring back into an
+ * ablation the term the variant switches off.
+ */
+export function resolveVariantConfig(scenario: string, variant: DistillVariant, file: Partial<DistillConfig>, flags: Partial<DistillConfig>): DistillConfig {
+  return resolveDistillConfig(scenario, file, DISTILL_VARIANTS[variant], flags);
+}
+
 export function readDistillConfigFile(path: string): Partial<DistillConfig> {
   let json: unknown;
   try {

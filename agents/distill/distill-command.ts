@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { intArg, parseCommand } from '../../shared/cli-args.ts';
 import { resolveScenario } from '../../server/scenarios/registry.ts';
-import { DISTILL_VARIANTS, readDistillConfigFile, resolveDistillConfig, type DistillConfig } from './config.ts';
+import { DISTILL_VARIANTS, readDistillConfigFile, resolveVariantConfig, type DistillConfig } from './config.ts';
 import { distill } from './distiller.ts';
 
 const options = {
@@ -43,7 +43,7 @@ export async function main(argv: string[]): Promise<number> {
     ...(args.envs !== undefined ? { numEnvs: args.envs } : {}),
     ...(args.seed !== undefined ? { seed: args.seed } : {}),
   };
-  const config = resolveDistillConfig(args.scenario, DISTILL_VARIANTS[args.variant], args.config ? readDistillConfigFile(args.config) : {}, flags);
+  const config = resolveVariantConfig(args.scenario, args.variant, args.config ? readDistillConfigFile(args.config) : {}, flags);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const runDir = args.out ?? join('runs', `${scenario}__distill-${args.variant}__${config.seed}__${stamp}`);
   const producedBy = `kdmarl distill ${argv.join(' ')}`;

@@ -10,7 +10,7 @@ import { initBackend } from '../learn/backend.ts';
 import { evaluate, type EvaluationResult } from '../eval/evaluate.ts';
 import { ci95HalfWidth, mean, returnRetention, winRateRetention } from '../eval/metrics.ts';
 import { policyFileAgents, randomAgents, readPolicyPath } from '../eval/policies.ts';
-import { DISTILL_VARIANTS, resolveDistillConfig, type DistillConfig, type DistillVariant } from '../distill/config.ts';
+import { resolveVariantConfig, type DistillConfig, type DistillVariant } from '../distill/config.ts';
 import { distill, STUDENT_POLICY } from '../distill/distiller.ts';
 import { resolveConfig } from '../learn/config.ts';
 import { train } from '../learn/trainer.ts';
@@ -169,7 +169,7 @@ export async function runReport(o: ReportOptions): Promise<Report> {
       const done = join(runDir, 'done.json');
       if (!existsSync(done)) {
         o.log(`report ${name}: distilling '${variant}' seed ${s} (${o.steps} env steps)`);
-        const config = resolveDistillConfig(o.scenario, DISTILL_VARIANTS[variant], o.config, { seed: s, totalSteps: o.steps, evalEvery: 0 });
+        const config = resolveVariantConfig(o.scenario, variant, o.config, { seed: s, totalSteps: o.steps, evalEvery: 0 });
         const result = await distill({ config, teacher: o.teacher, students: o.students, runDir, resume: existsSync(join(runDir, 'distill.ckpt')), producedBy: o.command, progress: false, log: () => {} });
         if (result.stopped) throw new Error('report interrupted: run it again to continue');
         writeFileAtomic(done, JSON.stringify({ envSteps: result.envSteps }) + '\n');

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { train } from '../../agents/learn/trainer.ts';
 import { runReport } from '../../agents/report/report.ts';
 import { tinyConfig } from '../learn/helpers.ts';
+import { resolveVariantConfig } from '../../agents/distill/config.ts';
 
 describe('kdmarl report', () => {
   it('runs the teacher, the from-scratch baseline and distillation variants over seeds, and writes the table', async () => {
@@ -34,4 +35,13 @@ describe('kdmarl report', () => {
     const again = await runReport(options);
     expect(again.rows[2].meanReturn.perSeed).toEqual(report.rows[2].meanReturn.perSeed);
   }, 240_000);
+
+  it('keeps an ablation\'s switched-off terms off when the config file raises their weights', () => {
+    const file = { wCe: 1, lrAnneal: true };
+    const kl = resolveVariantConfig('3m', 'kl', file, { seed: 2 });
+    expect([kl.wCe, kl.wPg, kl.wSr, kl.wRa, kl.teacherGae]).toEqual([0, 0, 0, 0, false]);
+    expect([kl.lrAnneal, kl.seed]).toEqual([true, 2]);
+    expect(resolveVariantConfig('3m', 'full', file, {}).wCe).toBe(1);
+    expect(resolveVariantConfig('3m', 'kl_ce', file, {}).wCe).toBe(1);
+  });
 });

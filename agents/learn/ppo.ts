@@ -52,7 +52,7 @@ export function maskedLogProbAndEntropy(logits: tf.Tensor2D, maskAdd: tf.Tensor2
 }
 
 /** KL(p || q) per row from log-probabilities; masked actions carry zero probability in both, so zero terms. */
-export function rowKl(logP: tf.Tensor2D, logQ: tf.Tensor2D): tf.Tensor1D {
+function rowKl(logP: tf.Tensor2D, logQ: tf.Tensor2D): tf.Tensor1D {
   return tf.sum(tf.mul(tf.exp(logP), tf.sub(logP, logQ)), 1) as tf.Tensor1D;
 }
 

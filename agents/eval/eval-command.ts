@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { intArg, parseCommand } from '../../shared/cli-args.ts';
 import { createSimulation, resolveScenario } from '../../server/scenarios/registry.ts';
 import { evaluate } from './evaluate.ts';
+import { COVER_DISTANCE } from './metrics.ts';
 import { loadEvalPolicy } from './load-eval-policy.ts';
 import { MICRO_SPECS_HELP } from '../baselines/smac-micro.ts';
 
@@ -47,6 +48,7 @@ export async function main(argv: string[]): Promise<number> {
     flopsPerAgent: Object.fromEntries(sim.agentNames.map((a, i) => [a, policy.flopsPerAgent[i]])),
     params: policy.params,
     ...(result.battleEnds ? { battleEnds: result.battleEnds } : {}),
+    ...(result.landmarksCovered !== undefined ? { landmarksCovered: result.landmarksCovered } : {}),
     // Per episode, in seed-list order: two policies' runs on the same list can be compared start by start.
     episodeReturns: result.outcomes.map((o) => Number(o.teamReturn.toFixed(4))),
     episodeWins: result.outcomes.map((o) => (o.won ? 1 : 0)),
@@ -61,6 +63,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(`  mean return  ${out.meanReturn.toFixed(3)} ± ${out.returnCi95.toFixed(3)} (95% CI), std ${out.returnStd.toFixed(3)}`);
     console.log(`  mean length  ${out.meanLength.toFixed(1)} steps`);
     console.log(`  FLOPs/decision ${out.flopsPerDecision.toFixed(0)} per agent (actor only), params ${out.params}`);
+    if (result.landmarksCovered !== undefined) console.log(`  landmarks covered at the last step ${(100 * result.landmarksCovered).toFixed(1)}% (an agent within ${COVER_DISTANCE})`);
     const ends = result.battleEnds;
     if (ends) {
       const pct = (x: number): string => (Number.isNaN(x) ? '-' : `${(100 * x).toFixed(0)}%`);

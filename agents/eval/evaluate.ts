@@ -2,8 +2,8 @@ import { Rng, deriveSeed } from '../../shared/rng.ts';
 import type { ViewSpec } from '../../shared/view-spec.ts';
 import type { DecisionPolicy } from '../baselines/decision-policy.ts';
 import { AgentIO } from '../../server/env/agent-io.ts';
-import { createSimulation, type LoadedScenario } from '../../server/scenarios/registry.ts';
-import { summarizeEpisodes, type BattleEnd, type EpisodeOutcome, type EvalSummary } from './metrics.ts';
+import { createSimulation, resolveScenario, type LoadedScenario } from '../../server/scenarios/registry.ts';
+import { COVER_DISTANCE, summarizeEpisodes, type BattleEnd, type EpisodeOutcome, type EvalSummary } from './metrics.ts';
 import type { Simulation } from '../../server/env/simulation.ts';
 
 /** What plays one agent in an evaluation: a decision policy and the view it observes through. */
@@ -39,7 +39,9 @@ export type EvaluationResult = EvalSummary & { outcomes: EpisodeOutcome[] };
  * (timeout = loss).
  */
 export function evaluate(scenario: string | LoadedScenario, agents: readonly EvalAgent[], options: EvaluateOptions): EvaluationResult {
-  const sim = createSimulation(scenario, options.physics ? { physics: options.physics } : {});
+  const loaded = typeof scenario === 'string' ? resolveScenario(scenario) : scenario;
+  const sim = createSimulation(loaded, options.physics ? { physics: options.physics } : {});
+  const cover = 'kind' in loaded.file && loaded.file.kind === 'spread' ? coverEntities(sim) : null;
   const n = sim.agentNames.length;
   if (agents.length !== n) throw new Error(`evaluate: ${agents.length} policies for ${n} agents (${sim.agentNames.join(', ')})`);
   const io = new AgentIO(sim, agents.map((a) => a.view));
@@ -94,10 +96,25 @@ export function evaluate(scenario: string | LoadedScenario, agents: readonly Eva
     for (let a = 0; a < n; a++) sum += returns[a];
     const outcome: EpisodeOutcome = { teamReturn: sum / n, length: sim.t, won: sim.terminated && sim.won };
     if (units) outcome.end = battleEnd(sim, units, firstLoss);
+    if (cover) outcome.landmarksCovered = landmarksCovered(sim, cover);
     outcomes.push(outcome);
     options.onEpisode?.(episode, outcome);
   }
   return { ...summarizeEpisodes(outcomes), outcomes };
+}
+
+type CoverEntities = { agents: number[]; landmarks: number[] };
+
+function coverEntities(sim: Simulation): CoverEntities {
+  const of = (kind: string) => sim.entities.flatMap((e, i) => (e.kind === kind ? [i] : []));
+  return { agents: of('agent'), landmarks: of('landmark') };
+}
+
+/** The fraction of landmarks with an agent within COVER_DISTANCE now. */
+function landmarksCovered(sim: Simulation, { agents, landmarks }: CoverEntities): number {
+  const p = sim.positions;
+  const near = (l: number) => agents.some((a) => Math.hypot(p[2 * a] - p[2 * l], p[2 * a + 1] - p[2 * l + 1]) <= COVER_DISTANCE);
+  return landmarks.filter(near).length / landmarks.length;
 }
 
 type UnitsBySide = { allies: number[]; enemies: number[] };

@@ -8,7 +8,14 @@
  * - Win: the episode terminated by its rules with a win (SMAC: every enemy dead); a timeout is a loss.
  *   MPE scenarios never terminate, so their win rate is 0 and return is the figure that matters.
  */
-export type EpisodeOutcome = { teamReturn: number; length: number; won: boolean; end?: BattleEnd };
+export type EpisodeOutcome = { teamReturn: number; length: number; won: boolean; end?: BattleEnd; landmarksCovered?: number };
+
+/**
+ * Spread's task is every landmark occupied: a landmark counts as covered at an episode's last step
+ * when some agent's centre is within this distance of it (landmarks and agents have radius 0.05
+ * and 0.15 in MPE2, so the agent then sits on it).
+ */
+export const COVER_DISTANCE = 0.1;
 
 /**
  * How a battle ended, for scenarios with units that can die (SMAC): units left and their mean
@@ -39,6 +46,8 @@ export type EvalSummary = {
   meanLength: number;
   /** Present when the episodes have battle ends (SMAC). */
   battleEnds?: BattleEndSummary;
+  /** Spread: mean fraction of landmarks covered at the last step (COVER_DISTANCE). */
+  landmarksCovered?: number;
 };
 
 export function summarizeEpisodes(outcomes: readonly EpisodeOutcome[]): EvalSummary {
@@ -55,6 +64,7 @@ export function summarizeEpisodes(outcomes: readonly EpisodeOutcome[]): EvalSumm
     returnCi95: ci95HalfWidth(returns),
     meanLength: mean(outcomes.map((o) => o.length)),
     ...(outcomes.every((o) => o.end) ? { battleEnds: summarizeBattleEnds(outcomes) } : {}),
+    ...(outcomes.every((o) => o.landmarksCovered !== undefined) ? { landmarksCovered: mean(outcomes.map((o) => o.landmarksCovered!)) } : {}),
   };
 }
 

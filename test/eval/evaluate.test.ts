@@ -23,6 +23,17 @@ describe('the evaluation routine', () => {
     expect(a.winRate).toBe(0);
   });
 
+  it('counts the landmarks covered at the end of spread episodes (the scripted agents sit on them, random ones do not), and only on spread', async () => {
+    const sim = createSimulation('spread');
+    const scripted = evaluate('spread', (await loadEvalPolicy('scripted', 'spread', sim)).agents, { episodes: 30, seed: 1 });
+    const random = evaluate('spread', (await loadEvalPolicy('random', 'spread', sim)).agents, { episodes: 30, seed: 1 });
+    expect(scripted.landmarksCovered).toBeGreaterThan(0.8);
+    expect(random.landmarksCovered).toBeLessThan(0.1);
+    for (const o of scripted.outcomes) expect([0, 1 / 3, 2 / 3, 1]).toContainEqual(o.landmarksCovered);
+    const listener = createSimulation('speaker_listener');
+    expect(evaluate('speaker_listener', (await loadEvalPolicy('scripted', 'speaker_listener', listener)).agents, { episodes: 2, seed: 1 }).landmarksCovered).toBeUndefined();
+  });
+
   it('puts the scripted baseline clearly above random on spread', async () => {
     const sim = createSimulation('spread');
     const random = evaluate('spread', (await loadEvalPolicy('random', 'spread', sim)).agents, { episodes: 30, seed: 1 });

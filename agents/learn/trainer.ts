@@ -294,10 +294,10 @@ export const ANCHOR_FILE = 'anchor.ckpt';
  */
 function loadAnchor(config: TrainConfig, runDir: string, initCheckpoint: Checkpoint | null, resume: boolean, build: () => ActorCritic): ActorCritic {
   const path = join(runDir, ANCHOR_FILE);
+  if (!initCheckpoint && !resume) throw new Error(`anchorKl ${config.anchorKl}: needs --init-from (the anchor is the actor a fine-tune starts from)`);
+  if (!initCheckpoint && !existsSync(path)) throw new Error(`--resume: anchorKl ${config.anchorKl} anchors to ${path}, which is missing`);
   if (initCheckpoint) saveCheckpoint(path, initCheckpoint, { includeOptimizer: false });
-  else if (!resume) throw new Error(`anchorKl ${config.anchorKl}: needs --init-from (the anchor is the actor a fine-tune starts from)`);
-  else if (!existsSync(path)) throw new Error(`--resume: anchorKl ${config.anchorKl} anchors to ${path}, which is missing`);
   const anchor = build();
-  anchor.setWeights(readCheckpoint(path).weights, path);
+  anchor.setWeights((initCheckpoint ?? readCheckpoint(path)).weights, path);
   return anchor;
 }

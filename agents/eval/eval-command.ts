@@ -49,6 +49,7 @@ export async function main(argv: string[]): Promise<number> {
     params: policy.params,
     ...(result.battleEnds ? { battleEnds: result.battleEnds } : {}),
     ...(result.landmarksCovered !== undefined ? { landmarksCovered: result.landmarksCovered } : {}),
+    ...(result.goal ? { goal: result.goal } : {}),
     // Per episode, in seed-list order: two policies' runs on the same list can be compared start by start.
     episodeReturns: result.outcomes.map((o) => Number(o.teamReturn.toFixed(4))),
     episodeWins: result.outcomes.map((o) => (o.won ? 1 : 0)),
@@ -64,6 +65,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(`  mean length  ${out.meanLength.toFixed(1)} steps`);
     console.log(`  FLOPs/decision ${out.flopsPerDecision.toFixed(0)} per agent (actor only), params ${out.params}`);
     if (result.landmarksCovered !== undefined) console.log(`  landmarks covered at the last step ${(100 * result.landmarksCovered).toFixed(1)}% (an agent within ${COVER_DISTANCE})`);
+    if (result.goal) console.log(`  listener's final distance to its goal: median ${result.goal.medianDistance.toFixed(3)}, within ${COVER_DISTANCE} in ${(100 * result.goal.reached).toFixed(1)}% of episodes`);
     const ends = result.battleEnds;
     if (ends) {
       const pct = (x: number): string => (Number.isNaN(x) ? '-' : `${(100 * x).toFixed(0)}%`);

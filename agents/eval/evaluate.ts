@@ -5,6 +5,7 @@ import { AgentIO } from '../../server/env/agent-io.ts';
 import { createSimulation, resolveScenario, type LoadedScenario } from '../../server/scenarios/registry.ts';
 import { COVER_DISTANCE, summarizeEpisodes, type BattleEnd, type EpisodeOutcome, type EvalSummary } from './metrics.ts';
 import type { Simulation } from '../../server/env/simulation.ts';
+import { SpeakerListenerSimulation } from '../../server/mpe/speaker-listener.ts';
 
 /** What plays one agent in an evaluation: a decision policy and the view it observes through. */
 export type EvalAgent = { policy: DecisionPolicy; view?: ViewSpec };
@@ -97,6 +98,7 @@ export function evaluate(scenario: string | LoadedScenario, agents: readonly Eva
     const outcome: EpisodeOutcome = { teamReturn: sum / n, length: sim.t, won: sim.terminated && sim.won };
     if (units) outcome.end = battleEnd(sim, units, firstLoss);
     if (cover) outcome.landmarksCovered = landmarksCovered(sim, cover);
+    if (sim instanceof SpeakerListenerSimulation) outcome.goalDistance = listenerGoalDistance(sim);
     outcomes.push(outcome);
     options.onEpisode?.(episode, outcome);
   }
@@ -115,6 +117,14 @@ function landmarksCovered(sim: Simulation, { agents, landmarks }: CoverEntities)
   const p = sim.positions;
   const near = (l: number) => agents.some((a) => Math.hypot(p[2 * a] - p[2 * l], p[2 * a + 1] - p[2 * l + 1]) <= COVER_DISTANCE);
   return landmarks.filter(near).length / landmarks.length;
+}
+
+/** speaker_listener: how far the listener is from the goal landmark now. */
+function listenerGoalDistance(sim: SpeakerListenerSimulation): number {
+  const listener = sim.entities.findIndex((e) => e.name === 'listener_0');
+  const goal = sim.entities.findIndex((e) => e.name === `landmark_${sim.goalLandmark}`);
+  const p = sim.positions;
+  return Math.hypot(p[2 * listener] - p[2 * goal], p[2 * listener + 1] - p[2 * goal + 1]);
 }
 
 type UnitsBySide = { allies: number[]; enemies: number[] };

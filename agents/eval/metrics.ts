@@ -8,12 +8,13 @@
  * - Win: the episode terminated by its rules with a win (SMAC: every enemy dead); a timeout is a loss.
  *   MPE scenarios never terminate, so their win rate is 0 and return is the figure that matters.
  */
-export type EpisodeOutcome = { teamReturn: number; length: number; won: boolean; end?: BattleEnd; landmarksCovered?: number };
+export type EpisodeOutcome = { teamReturn: number; length: number; won: boolean; end?: BattleEnd; landmarksCovered?: number; goalDistance?: number };
 
 /**
  * Spread's task is every landmark occupied: a landmark counts as covered at an episode's last step
  * when some agent's centre is within this distance of it (landmarks and agents have radius 0.05
- * and 0.15 in MPE2, so the agent then sits on it).
+ * and 0.15 in MPE2, so the agent then sits on it). speaker_listener's listener has reached its
+ * goal when it ends within the same distance.
  */
 export const COVER_DISTANCE = 0.1;
 
@@ -48,6 +49,8 @@ export type EvalSummary = {
   battleEnds?: BattleEndSummary;
   /** Spread: mean fraction of landmarks covered at the last step (COVER_DISTANCE). */
   landmarksCovered?: number;
+  /** speaker_listener: the listener's distance to its goal at the last step, median over episodes, and the share within COVER_DISTANCE. */
+  goal?: { medianDistance: number; reached: number };
 };
 
 export function summarizeEpisodes(outcomes: readonly EpisodeOutcome[]): EvalSummary {
@@ -65,7 +68,15 @@ export function summarizeEpisodes(outcomes: readonly EpisodeOutcome[]): EvalSumm
     meanLength: mean(outcomes.map((o) => o.length)),
     ...(outcomes.every((o) => o.end) ? { battleEnds: summarizeBattleEnds(outcomes) } : {}),
     ...(outcomes.every((o) => o.landmarksCovered !== undefined) ? { landmarksCovered: mean(outcomes.map((o) => o.landmarksCovered!)) } : {}),
+    ...(outcomes.every((o) => o.goalDistance !== undefined) ? { goal: summarizeGoal(outcomes.map((o) => o.goalDistance!)) } : {}),
   };
+}
+
+function summarizeGoal(distances: number[]): { medianDistance: number; reached: number } {
+  const sorted = [...distances].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const medianDistance = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return { medianDistance, reached: distances.filter((d) => d <= COVER_DISTANCE).length / distances.length };
 }
 
 function summarizeBattleEnds(outcomes: readonly EpisodeOutcome[]): BattleEndSummary {

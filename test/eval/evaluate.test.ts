@@ -32,6 +32,16 @@ describe('the evaluation routine', () => {
     for (const o of scripted.outcomes) expect([0, 1 / 3, 2 / 3, 1]).toContainEqual(o.landmarksCovered);
     const listener = createSimulation('speaker_listener');
     expect(evaluate('speaker_listener', (await loadEvalPolicy('scripted', 'speaker_listener', listener)).agents, { episodes: 2, seed: 1 }).landmarksCovered).toBeUndefined();
+    expect(scripted.goal).toBeUndefined();
+  });
+
+  it('measures how close speaker_listener\'s listener ends to its goal: the scripted pair reaches it, random agents do not', async () => {
+    const sim = createSimulation('speaker_listener');
+    const scripted = evaluate('speaker_listener', (await loadEvalPolicy('scripted', 'speaker_listener', sim)).agents, { episodes: 30, seed: 1 });
+    const random = evaluate('speaker_listener', (await loadEvalPolicy('random', 'speaker_listener', sim)).agents, { episodes: 30, seed: 1 });
+    expect(scripted.goal!.medianDistance).toBeLessThan(0.1);
+    expect(scripted.goal!.reached).toBeGreaterThan(0.8);
+    expect(random.goal!.medianDistance).toBeGreaterThan(0.5);
   });
 
   it('puts the scripted baseline clearly above random on spread', async () => {

@@ -172,7 +172,6 @@ class MicroTeam {
     let closest = Infinity;
     for (const a of allies) for (const e of enemies) closest = Math.min(closest, dist(b, a, e));
     if (!this.engaged && (anyoneHurt(b) || closest <= this.contactRange)) this.engaged = true;
-    if (process.env.KD_EXP === 'noline' && this.variant === 'imitable') this.engaged = true;
     if (!this.engaged) {
       this.formLine(b, allies, enemies);
       return;

@@ -2,10 +2,11 @@ import { Rng, deriveSeed } from '../../shared/rng.ts';
 import type { ViewSpec } from '../../shared/view-spec.ts';
 import type { DecisionPolicy } from '../baselines/decision-policy.ts';
 import { AgentIO } from '../../server/env/agent-io.ts';
-import { createSimulation, resolveScenario, type LoadedScenario } from '../../server/scenarios/registry.ts';
+import { createSimulation, type LoadedScenario } from '../../server/scenarios/registry.ts';
 import { COVER_DISTANCE, summarizeEpisodes, type BattleEnd, type EpisodeOutcome, type EvalSummary } from './metrics.ts';
 import type { Simulation } from '../../server/env/simulation.ts';
 import { SpeakerListenerSimulation } from '../../server/mpe/speaker-listener.ts';
+import { SpreadSimulation } from '../../server/mpe/spread.ts';
 
 /** What plays one agent in an evaluation: a decision policy and the view it observes through. */
 export type EvalAgent = { policy: DecisionPolicy; view?: ViewSpec };
@@ -40,9 +41,7 @@ export type EvaluationResult = EvalSummary & { outcomes: EpisodeOutcome[] };
  * (timeout = loss).
  */
 export function evaluate(scenario: string | LoadedScenario, agents: readonly EvalAgent[], options: EvaluateOptions): EvaluationResult {
-  const loaded = typeof scenario === 'string' ? resolveScenario(scenario) : scenario;
-  const sim = createSimulation(loaded, options.physics ? { physics: options.physics } : {});
-  const cover = 'kind' in loaded.file && loaded.file.kind === 'spread' ? coverEntities(sim) : null;
+  const sim = createSimulation(scenario, options.physics ? { physics: options.physics } : {});
   const n = sim.agentNames.length;
   if (agents.length !== n) throw new Error(`evaluate: ${agents.length} policies for ${n} agents (${sim.agentNames.join(', ')})`);
   const io = new AgentIO(sim, agents.map((a) => a.view));
@@ -97,34 +96,12 @@ export function evaluate(scenario: string | LoadedScenario, agents: readonly Eva
     for (let a = 0; a < n; a++) sum += returns[a];
     const outcome: EpisodeOutcome = { teamReturn: sum / n, length: sim.t, won: sim.terminated && sim.won };
     if (units) outcome.end = battleEnd(sim, units, firstLoss);
-    if (cover) outcome.landmarksCovered = landmarksCovered(sim, cover);
-    if (sim instanceof SpeakerListenerSimulation) outcome.goalDistance = listenerGoalDistance(sim);
+    if (sim instanceof SpreadSimulation) outcome.landmarksCovered = sim.landmarksCovered(COVER_DISTANCE);
+    if (sim instanceof SpeakerListenerSimulation) outcome.goalDistance = sim.goalDistance();
     outcomes.push(outcome);
     options.onEpisode?.(episode, outcome);
   }
   return { ...summarizeEpisodes(outcomes), outcomes };
-}
-
-type CoverEntities = { agents: number[]; landmarks: number[] };
-
-function coverEntities(sim: Simulation): CoverEntities {
-  const of = (kind: string) => sim.entities.flatMap((e, i) => (e.kind === kind ? [i] : []));
-  return { agents: of('agent'), landmarks: of('landmark') };
-}
-
-/** The fraction of landmarks with an agent within COVER_DISTANCE now. */
-function landmarksCovered(sim: Simulation, { agents, landmarks }: CoverEntities): number {
-  const p = sim.positions;
-  const near = (l: number) => agents.some((a) => Math.hypot(p[2 * a] - p[2 * l], p[2 * a + 1] - p[2 * l + 1]) <= COVER_DISTANCE);
-  return landmarks.filter(near).length / landmarks.length;
-}
-
-/** speaker_listener: how far the listener is from the goal landmark now. */
-function listenerGoalDistance(sim: SpeakerListenerSimulation): number {
-  const listener = sim.entities.findIndex((e) => e.name === 'listener_0');
-  const goal = sim.entities.findIndex((e) => e.name === `landmark_${sim.goalLandmark}`);
-  const p = sim.positions;
-  return Math.hypot(p[2 * listener] - p[2 * goal], p[2 * listener + 1] - p[2 * goal + 1]);
 }
 
 type UnitsBySide = { allies: number[]; enemies: number[] };

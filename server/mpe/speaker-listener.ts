@@ -77,8 +77,13 @@ export class SpeakerListenerSimulation extends MpeSimulation {
     }
   }
 
+  /** The listener's distance to the goal landmark now. */
+  goalDistance(): number {
+    return this.world.distance(LISTENER, 2 + this.goal);
+  }
+
   protected computeRewards(rewards: Float32Array): void {
-    const d = this.world.distance(LISTENER, 2 + this.goal);
+    const d = this.goalDistance();
     rewards[0] = -d * d;
     rewards[1] = -d * d;
   }

@@ -54,15 +54,25 @@ export class SpreadSimulation extends MpeSimulation {
     this.world.setMoveAction(agent, action);
   }
 
+  /** Distance from landmark l (0-based) to the nearest agent. */
+  private nearestAgentDistance(l: number): number {
+    let best = Number.POSITIVE_INFINITY;
+    for (let a = 0; a < this.n; a++) best = Math.min(best, this.world.distance(a, this.n + l));
+    return best;
+  }
+
+  /** The fraction of landmarks with an agent's centre within `distance` now (spread's task: every landmark occupied). */
+  landmarksCovered(distance: number): number {
+    let covered = 0;
+    for (let l = 0; l < this.n; l++) if (this.nearestAgentDistance(l) <= distance) covered++;
+    return covered / this.n;
+  }
+
   protected computeRewards(rewards: Float32Array): void {
     const n = this.n;
     const world = this.world;
     let global = 0;
-    for (let l = 0; l < n; l++) {
-      let best = Number.POSITIVE_INFINITY;
-      for (let a = 0; a < n; a++) best = Math.min(best, world.distance(a, n + l));
-      global -= best;
-    }
+    for (let l = 0; l < n; l++) global -= this.nearestAgentDistance(l);
     for (let i = 0; i < n; i++) {
       let local = 0;
       for (let a = 0; a < n; a++) if (a !== i && world.colliding(a, i)) local -= 1;

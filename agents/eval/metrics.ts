@@ -1,3 +1,4 @@
+import { median } from 'simple-statistics';
 /**
  * METHOD.md's metrics, defined once. Every caller (training's periodic evaluation, `kdmarl eval`,
  * reports, tests) computes them through these functions.
@@ -73,10 +74,7 @@ export function summarizeEpisodes(outcomes: readonly EpisodeOutcome[]): EvalSumm
 }
 
 function summarizeGoal(distances: number[]): { medianDistance: number; reached: number } {
-  const sorted = [...distances].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  const medianDistance = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-  return { medianDistance, reached: distances.filter((d) => d <= COVER_DISTANCE).length / distances.length };
+  return { medianDistance: median(distances), reached: distances.filter((d) => d <= COVER_DISTANCE).length / distances.length };
 }
 
 function summarizeBattleEnds(outcomes: readonly EpisodeOutcome[]): BattleEndSummary {

@@ -29,8 +29,8 @@ describe('kdmarl distill, end to end on a tiny teacher', () => {
     expect(first.lastEval?.episodes).toBe(2);
     const policy = loadPolicyFile(join(runDir, STUDENT_POLICY));
     expect(policy.role).toBe('student');
-    expect(policy.agents.agent_0.view).toEqual({ nearest: { agents: 1 }, blocks: ['self', 'landmarks', 'agents'] });
-    expect(policy.nets.agent_0.inputSize).toBe(12);
+    expect(policy.agents.agent_0.view).toEqual({ nearest: { agents: 2, landmarks: 3 }, blocks: ['self', 'landmarks', 'agents'] });
+    expect(policy.nets.agent_0.inputSize).toBe(14);
     expect(readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
 
     const more = resolveDistillConfig('spread', { ...config, totalSteps: 120 });

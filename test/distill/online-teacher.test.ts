@@ -73,7 +73,7 @@ describe('kdmarl teacher (online distillation over the network)', () => {
     expect(ack.ok).toBe(true);
     const pushed = loadPolicyFile(join(outDir, 'students.policy'));
     expect(pushed.role).toBe('student');
-    expect(pushed.nets.agent_0.inputSize).toBe(12);
+    expect(pushed.nets.agent_0.inputSize).toBe(14);
   });
 
   it("supervises with an 'agent_state' teacher, whose critic reads every agent's full view from the stream", async () => {

@@ -45,11 +45,14 @@ describe("kdmarl train with criticInput 'agent_state'", () => {
 
   it('gives student-view actors (the from-scratch baseline) a critic over full views', async () => {
     const dir = join(root, 'scratch');
-    const config = tinyAgentStateConfig({ actorViews: 'student' });
+    // A profile without views: the scenario's default student views (the listener's drops its velocity: 9 of 11 values).
+    const profile = join(root, 'profile.json');
+    writeFileSync(profile, JSON.stringify({ scenario: 'speaker_listener', default: { hidden: [8] } }));
+    const config = tinyAgentStateConfig({ actorViews: 'student', studentProfile: profile });
     await train({ config, runDir: dir, resume: false, producedBy: 'test', progress: false, maxUpdates: 2, log: quiet });
     const ckpt = readCheckpoint(join(dir, CHECKPOINT_FILE));
     // The actors' shape records student views; the critic still pads full views (11 values).
     expect(criticInputWidth(ckpt.weights.critic, 16)).toBe(14 + 11 + 2);
-    expect(ckpt.shape.observationSizes).not.toEqual([3, 11]);
+    expect(ckpt.shape.observationSizes).toEqual([3, 9]);
   });
 });

@@ -15,10 +15,10 @@ describe("kdmarl train with actorViews 'student' (the from-scratch baseline)", (
       expect(file.role).toBe('scratch');
       expect(Object.keys(file.nets)).toHaveLength(3);
       const spec = file.agents.agent_1;
-      expect(spec.view).toEqual({ nearest: { agents: 1 }, blocks: ['self', 'landmarks', 'agents'] });
+      expect(spec.view).toEqual({ nearest: { agents: 2, landmarks: 3 }, blocks: ['self', 'landmarks', 'agents'] });
       expect(spec.agentId).toBeUndefined();
       const net = file.nets[spec.net];
-      expect(net.inputSize).toBe(12);
+      expect(net.inputSize).toBe(14);
       // the spread profile's students: 2 x 16
       expect(net.layers.filter((l) => l.kind === 'dense').map((l) => (l.kind === 'dense' ? l.outputSize : 0))).toEqual([16, 16, 5]);
     }

@@ -1,40 +1,26 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { intArg, parseCommand } from '../../shared/cli-args.ts';
+import { bool, common, defineCommand, intArg, str } from '../../shared/cli-args.ts';
 import { resolveScenario } from '../../server/scenarios/registry.ts';
 import { DISTILL_VARIANTS, readDistillConfigFile, resolveVariantConfig, type DistillConfig } from './config.ts';
 import { distill } from './distiller.ts';
 
-const options = {
-  scenario: { type: 'string', help: 'scenario name or path (the teacher\'s scenario)' },
-  teacher: { type: 'string', help: 'teacher checkpoint file, or a run / models directory holding checkpoint.ckpt' },
-  students: { type: 'string', help: "student profile JSON, or 'default' (agents/distill/profiles/<scenario>.json, else the scenario's student views)" },
-  steps: { type: 'string', help: 'env steps of student rollouts (default 500000)' },
-  envs: { type: 'string', help: 'parallel envs' },
-  seed: { type: 'string', help: 'seed (default 1)' },
-  variant: { type: 'string', help: `loss preset: ${Object.keys(DISTILL_VARIANTS).join(', ')} (default full)` },
-  config: { type: 'string', help: 'JSON file with config fields (see agents/distill/config.ts)' },
-  out: { type: 'string', help: 'run directory (default runs/<scenario>__distill-<variant>__<seed>__<time>)' },
-  resume: { type: 'boolean', help: 'continue the run in --out from its checkpoint' },
-  'no-progress': { type: 'boolean', help: 'plain log lines instead of a progress bar' },
-} as const;
-
-const argsSchema = z.object({
-  scenario: z.string({ error: 'required' }),
-  teacher: z.string({ error: 'required' }),
-  students: z.string().default('default'),
-  steps: intArg().positive().optional(),
-  envs: intArg().positive().optional(),
-  seed: intArg().nonnegative().optional(),
-  variant: z.enum(Object.keys(DISTILL_VARIANTS) as [keyof typeof DISTILL_VARIANTS]).default('full'),
-  config: z.string().optional(),
-  out: z.string().optional(),
-  resume: z.boolean().default(false),
-  noProgress: z.boolean().default(false),
+const command = defineCommand('distill', {
+  scenario: common.requiredScenario("scenario name or .json file (the teacher's scenario)"),
+  teacher: str('teacher checkpoint file, or a run / models directory holding checkpoint.ckpt', z.string({ error: 'required' })),
+  students: str("student profile JSON, or 'default' (agents/distill/profiles/<scenario>.json, else the scenario's student views)", z.string().default('default')),
+  steps: str('env steps of student rollouts', intArg().positive().optional(), { defaultLabel: "the config's, 500000" }),
+  envs: str('parallel envs', intArg().positive().optional(), { defaultLabel: "the config's" }),
+  seed: common.configSeed(),
+  variant: str(`loss preset: ${Object.keys(DISTILL_VARIANTS).join(', ')}`, z.enum(Object.keys(DISTILL_VARIANTS) as [keyof typeof DISTILL_VARIANTS]).default('full')),
+  config: common.config('JSON file with config fields (see agents/distill/config.ts)'),
+  out: common.out('run directory', 'runs/<scenario>__distill-<variant>__<seed>__<time>'),
+  resume: bool('continue the run in --out from its checkpoint'),
+  noProgress: bool('plain log lines instead of a progress bar'),
 });
 
 export async function main(argv: string[]): Promise<number> {
-  const args = parseCommand('distill', argv, options, argsSchema);
+  const args = command.parse(argv);
   if (args === 'help') return 0;
   if (args.resume && !args.out) throw new Error('--resume needs --out DIR (the run to continue)');
   const scenario = resolveScenario(args.scenario).file.name;

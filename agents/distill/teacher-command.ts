@@ -1,44 +1,31 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { intArg, parseCommand } from '../../shared/cli-args.ts';
+import { common, defineCommand, intArg, str } from '../../shared/cli-args.ts';
 import { readDistillConfigFile, resolveDistillConfig } from './config.ts';
 import { runOnlineTeacher } from './online-teacher.ts';
 
-const options = {
-  server: { type: 'string', help: 'ws://host:port of kdmarl serve / kdmarl up' },
-  teacher: { type: 'string', help: 'teacher checkpoint or directory (frozen)' },
-  distill: { type: 'string', help: "student profile JSON or 'default' (must match the views the agents run)" },
-  token: { type: 'string', help: 'the server control token (or KDMARL_CONTROL_TOKEN, or --tokens FILE)' },
-  tokens: { type: 'string', help: "the tokens file of 'kdmarl serve --json' (its control token is used)" },
-  students: { type: 'string', help: 'policy file the agents start from (default: fresh students)' },
-  rollout: { type: 'string', help: 'env steps per update (default 256)' },
-  updates: { type: 'string', help: 'stop after N updates (default 0: until Ctrl-C)' },
-  config: { type: 'string', help: 'JSON file of distillation config fields (loss weights, lr, epochs)' },
-  out: { type: 'string', help: 'where students.policy and metrics.jsonl go (default runs/online__<time>)' },
-} as const;
-
-const argsSchema = z.object({
-  server: z.string({ error: 'required' }),
-  teacher: z.string({ error: 'required' }),
-  distill: z.string().default('default'),
-  token: z.string().optional(),
-  tokens: z.string().optional(),
-  students: z.string().optional(),
-  rollout: intArg().min(8).default(256),
-  updates: intArg().nonnegative().default(0),
-  config: z.string().optional(),
-  out: z.string().optional(),
+const command = defineCommand('teacher', {
+  server: str('ws://host:port of kdmarl serve / kdmarl up', z.string({ error: 'required' })),
+  teacher: str('teacher checkpoint or directory (frozen)', z.string({ error: 'required' })),
+  distill: str("student profile JSON or 'default' (must match the views the agents run)", z.string().default('default')),
+  token: str('the server control token (or KDMARL_CONTROL_TOKEN, or --tokens-file)', z.string().optional()),
+  tokensFile: common.tokensFile("the tokens file of 'kdmarl serve' (its control token is used)"),
+  students: str('policy file the agents start from', z.string().optional(), { defaultLabel: 'fresh students' }),
+  rollout: str('env steps per update', intArg().min(8).default(256)),
+  updates: str('stop after N updates (0: until Ctrl-C)', intArg().nonnegative().default(0)),
+  config: common.config('JSON file of distillation config fields (loss weights, lr, epochs)'),
+  out: common.out('where students.policy and metrics.jsonl go', 'runs/online__<time>'),
 });
 
 export async function main(argv: string[]): Promise<number> {
-  const args = parseCommand('teacher', argv, options, argsSchema);
+  const args = command.parse(argv);
   if (args === 'help') return 0;
   let token = args.token ?? process.env.KDMARL_CONTROL_TOKEN;
-  if (!token && args.tokens) {
+  if (!token && args.tokensFile) {
     try {
-      token = (JSON.parse(readFileSync(args.tokens, 'utf8')) as { control?: string }).control;
+      token = (JSON.parse(readFileSync(args.tokensFile, 'utf8')) as { control?: string }).control;
     } catch (error) {
-      throw new Error(`--tokens ${args.tokens}: ${(error as Error).message}`);
+      throw new Error(`--tokens-file ${args.tokensFile}: ${(error as Error).message}`);
     }
   }
   if (!token) throw new Error('a control token is needed: --token, KDMARL_CONTROL_TOKEN or --tokens FILE');

@@ -1,31 +1,22 @@
 import { z } from 'zod';
-import { intArg, parseCommand } from '../../shared/cli-args.ts';
+import { common, defineCommand, intArg, str } from '../../shared/cli-args.ts';
 import { createSimulation, resolveScenario } from '../../server/scenarios/registry.ts';
 import { evaluate } from './evaluate.ts';
 import { COVER_DISTANCE } from './metrics.ts';
 import { loadEvalPolicy } from './load-eval-policy.ts';
 import { MICRO_SPECS_HELP } from '../baselines/smac-micro.ts';
 
-const OPTIONS = {
-  scenario: { type: 'string', help: 'scenario name or path to a scenario .json (required)' },
-  policy: { type: 'string', help: `checkpoint, run dir, policy file, 'random', 'scripted', ${MICRO_SPECS_HELP} (required)` },
-  episodes: { type: 'string', help: 'episodes (default 200, the count the targets are measured on)' },
-  seed: { type: 'string', help: 'seed of the episode list: episode i uses deriveSeed(seed, i) (default 12345)' },
-  physics: { type: 'string', help: 'physics mode override (scenario default otherwise)' },
-  json: { type: 'boolean', help: 'print one JSON object' },
-} as const;
-
-const schema = z.object({
-  scenario: z.string({ error: 'required' }),
-  policy: z.string({ error: 'required' }),
-  episodes: intArg().positive().default(200),
-  seed: intArg().nonnegative().default(12345),
-  physics: z.string().optional(),
-  json: z.boolean().default(false),
+const command = defineCommand('eval', {
+  scenario: common.requiredScenario(),
+  policy: str(`checkpoint, run dir, policy file, 'random', 'scripted', ${MICRO_SPECS_HELP}`, z.string({ error: 'required' })),
+  episodes: str('episodes (the count the targets are measured on)', intArg().positive().default(200)),
+  seed: common.seed(12345, 'seed of the episode list: episode i uses deriveSeed(seed, i)'),
+  physics: str('physics mode override', z.string().optional(), { defaultLabel: "the scenario's" }),
+  json: common.json(),
 });
 
 export async function main(argv: string[]): Promise<number> {
-  const args = parseCommand('eval', argv, OPTIONS, schema);
+  const args = command.parse(argv);
   if (args === 'help') return 0;
   const scenario = resolveScenario(args.scenario);
   const sim = createSimulation(scenario, args.physics ? { physics: args.physics } : {});

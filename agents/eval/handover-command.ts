@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { intArg, parseCommand } from '../../shared/cli-args.ts';
+import { common, defineCommand, intArg, str } from '../../shared/cli-args.ts';
 import { createSimulation, resolveScenario } from '../../server/scenarios/registry.ts';
 import { ACTION } from '../../server/smac/smac-simulation.ts';
 import { evaluate, type Overseer } from './evaluate.ts';
@@ -7,22 +7,13 @@ import { loadEvalPolicy } from './load-eval-policy.ts';
 import type { LoadedEvalPolicy } from './policies.ts';
 import { MICRO_SPECS_HELP } from '../baselines/smac-micro.ts';
 
-const OPTIONS = {
-  scenario: { type: 'string', help: 'SMAC-style scenario name or path (required)' },
-  teacher: { type: 'string', help: `teacher: checkpoint, run dir, policy file, 'scripted', ${MICRO_SPECS_HELP} (required)` },
-  student: { type: 'string', help: 'student policy file, or any policy kdmarl eval takes (required)' },
-  episodes: { type: 'string', help: 'episodes (default 200)' },
-  seed: { type: 'string', help: 'seed of the episode list, as kdmarl eval (default 12345)' },
-  json: { type: 'boolean', help: 'print one JSON object' },
-} as const;
-
-const schema = z.object({
-  scenario: z.string({ error: 'required' }),
-  teacher: z.string({ error: 'required' }),
-  student: z.string({ error: 'required' }),
-  episodes: intArg().positive().default(200),
-  seed: intArg().nonnegative().default(12345),
-  json: z.boolean().default(false),
+const command = defineCommand('handover', {
+  scenario: common.requiredScenario('SMAC-style scenario name or .json file'),
+  teacher: str(`teacher: checkpoint, run dir, policy file, 'scripted', ${MICRO_SPECS_HELP}`, z.string({ error: 'required' })),
+  student: str('student policy file, or any policy kdmarl eval takes', z.string({ error: 'required' })),
+  episodes: str('episodes', intArg().positive().default(200)),
+  seed: common.seed(12345, 'seed of the episode list, as kdmarl eval'),
+  json: common.json(),
 });
 
 /** The fight has started for an agent once its mask offers an attack (or heal) target. */
@@ -34,7 +25,7 @@ const canTarget = (mask: Uint8Array): boolean => mask.subarray(ACTION.firstTarge
  * in range, or the fight). Also counts the decisions where the two differ, by phase and action.
  */
 export async function main(argv: string[]): Promise<number> {
-  const args = parseCommand('handover', argv, OPTIONS, schema);
+  const args = command.parse(argv);
   if (args === 'help') return 0;
   const scenario = resolveScenario(args.scenario);
   if (scenario.file.family !== 'smac') throw new Error(`--scenario: handover splits episodes into approach and fight, which needs a SMAC-style scenario ('${scenario.file.name}' is ${scenario.file.family})`);

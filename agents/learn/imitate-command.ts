@@ -1,55 +1,38 @@
 import { z } from 'zod';
-import { intArg, parseCommand } from '../../shared/cli-args.ts';
+import { common, defineCommand, intArg, numArg, str } from '../../shared/cli-args.ts';
 import { newRunDir } from '../../shared/paths.ts';
 import { readConfigFile, resolveConfig } from './config.ts';
 import { DEFAULT_IMITATE, imitate } from './imitate.ts';
 import { MICRO_SPECS_HELP } from '../baselines/smac-micro.ts';
 
-const OPTIONS = {
-  scenario: { type: 'string', help: 'scenario name or path to a scenario .json (required)' },
-  expert: { type: 'string', help: `who to imitate: 'scripted', ${MICRO_SPECS_HELP}, or a full-view policy file / run dir (required)` },
-  episodes: { type: 'string', help: `episodes the expert plays first (default ${DEFAULT_IMITATE.demoEpisodes})` },
-  epochs: { type: 'string', help: `cloning epochs on them (default ${DEFAULT_IMITATE.epochs})` },
-  'dagger-rounds': { type: 'string', help: `DAgger rounds after cloning (default ${DEFAULT_IMITATE.daggerRounds}; 0 = cloning only)` },
-  'dagger-episodes': { type: 'string', help: `episodes the clone plays per round (default ${DEFAULT_IMITATE.daggerEpisodes})` },
-  'dagger-epochs': { type: 'string', help: `epochs over the whole dataset per round (default ${DEFAULT_IMITATE.daggerEpochs})` },
-  batch: { type: 'string', help: `minibatch size (default ${DEFAULT_IMITATE.batchSize})` },
-  lr: { type: 'string', help: `Adam learning rate, falling linearly to 0 over each phase (default ${DEFAULT_IMITATE.lr})` },
-  seed: { type: 'string', help: 'seed (default 1)' },
-  config: { type: 'string', help: "the train config (JSON) whose actor to build: use the one you will pass to 'kdmarl train --init-from'" },
-  out: { type: 'string', help: 'run dir (default runs/<scenario>__imitate__<seed>__<time>)' },
-} as const;
-
-const schema = z.object({
-  scenario: z.string().optional(),
-  expert: z.string().optional(),
-  episodes: intArg().positive().optional(),
-  epochs: intArg().positive().optional(),
-  daggerRounds: intArg().nonnegative().optional(),
-  daggerEpisodes: intArg().positive().optional(),
-  daggerEpochs: intArg().positive().optional(),
-  batch: intArg().positive().optional(),
-  lr: z.coerce.number().positive().optional(),
-  seed: intArg().nonnegative().optional(),
-  config: z.string().optional(),
-  out: z.string().optional(),
+const command = defineCommand('imitate', {
+  scenario: common.requiredScenario(),
+  expert: str(`who to imitate: 'scripted', ${MICRO_SPECS_HELP}, or a full-view policy file / run dir`, z.string({ error: 'required' })),
+  episodes: str('episodes the expert plays first', intArg().positive().default(DEFAULT_IMITATE.demoEpisodes)),
+  epochs: str('cloning epochs on them', intArg().positive().default(DEFAULT_IMITATE.epochs)),
+  daggerRounds: str('DAgger rounds after cloning (0 = cloning only)', intArg().nonnegative().default(DEFAULT_IMITATE.daggerRounds)),
+  daggerEpisodes: str('episodes the clone plays per round', intArg().positive().default(DEFAULT_IMITATE.daggerEpisodes)),
+  daggerEpochs: str('epochs over the whole dataset per round', intArg().positive().default(DEFAULT_IMITATE.daggerEpochs)),
+  batch: str('minibatch size', intArg().positive().default(DEFAULT_IMITATE.batchSize)),
+  lr: str('Adam learning rate, falling linearly to 0 over each phase', numArg().positive().default(DEFAULT_IMITATE.lr)),
+  seed: common.configSeed(),
+  config: common.config("the train config (JSON) whose actor to build: use the one you will pass to 'kdmarl train --init-from'"),
+  out: common.out('run dir', 'runs/<scenario>__imitate__<seed>__<time>'),
 });
 
 export async function main(argv: string[]): Promise<number> {
-  const args = parseCommand('imitate', argv, OPTIONS, schema);
+  const args = command.parse(argv);
   if (args === 'help') return 0;
-  if (!args.scenario) throw new Error('--scenario: required (e.g. --scenario 3m)');
-  if (!args.expert) throw new Error("--expert: required (e.g. --expert scripted-micro)");
   const config = resolveConfig(args.scenario, args.config ? readConfigFile(args.config) : {}, args.seed !== undefined ? { seed: args.seed } : {});
   const settings = {
     expert: args.expert,
-    demoEpisodes: args.episodes ?? DEFAULT_IMITATE.demoEpisodes,
-    epochs: args.epochs ?? DEFAULT_IMITATE.epochs,
-    daggerRounds: args.daggerRounds ?? DEFAULT_IMITATE.daggerRounds,
-    daggerEpisodes: args.daggerEpisodes ?? DEFAULT_IMITATE.daggerEpisodes,
-    daggerEpochs: args.daggerEpochs ?? DEFAULT_IMITATE.daggerEpochs,
-    batchSize: args.batch ?? DEFAULT_IMITATE.batchSize,
-    lr: args.lr ?? DEFAULT_IMITATE.lr,
+    demoEpisodes: args.episodes,
+    epochs: args.epochs,
+    daggerRounds: args.daggerRounds,
+    daggerEpisodes: args.daggerEpisodes,
+    daggerEpochs: args.daggerEpochs,
+    batchSize: args.batch,
+    lr: args.lr,
   };
   const label = args.scenario.replace(/^.*\//, '').replace(/\.json$/, '');
   const runDir = args.out ?? newRunDir(label, 'imitate', config.seed);

@@ -1,37 +1,25 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { intArg, parseCommand } from '../../shared/cli-args.ts';
+import { bool, common, defineCommand, intArg, str } from '../../shared/cli-args.ts';
 import { fromRoot, newRunDir } from '../../shared/paths.ts';
 import { describeConfig, readConfigFile, resolveConfig, type TrainConfig } from './config.ts';
 import { train } from './trainer.ts';
 
-const OPTIONS = {
-  scenario: { type: 'string', help: 'scenario name or path to a scenario .json (required)' },
-  steps: { type: 'string', help: 'total env steps (summed over envs)' },
-  envs: { type: 'string', help: 'parallel envs' },
-  seed: { type: 'string', help: 'seed (default 1)' },
-  config: { type: 'string', help: 'JSON file with config fields (see --help-config)' },
-  out: { type: 'string', help: 'run dir (default runs/<scenario>__mappo__<seed>__<time>)' },
-  resume: { type: 'boolean', help: 'continue the run in --out (or the newest run of this scenario and seed)' },
-  'init-from': { type: 'string', help: 'start from the weights of another run (checkpoint or run dir), e.g. a kdmarl imitate run; fresh optimizer and step counter' },
-  'help-config': { type: 'boolean', help: 'list every config field with its doc' },
-} as const;
-
-const schema = z.object({
-  scenario: z.string().optional(),
-  steps: intArg().positive().optional(),
-  envs: intArg().positive().optional(),
-  seed: intArg().nonnegative().optional(),
-  config: z.string().optional(),
-  out: z.string().optional(),
-  resume: z.boolean().optional(),
-  initFrom: z.string().optional(),
-  helpConfig: z.boolean().optional(),
+const command = defineCommand('train', {
+  scenario: str('scenario name or .json file (required unless --help-config)', z.string().optional()),
+  steps: str('total env steps (summed over envs)', intArg().positive().optional(), { defaultLabel: "the config's" }),
+  envs: str('parallel envs', intArg().positive().optional(), { defaultLabel: "the config's" }),
+  seed: common.configSeed(),
+  config: common.config('JSON file with config fields (see --help-config)'),
+  out: common.out('run dir', 'runs/<scenario>__mappo__<seed>__<time>'),
+  resume: bool('continue the run in --out (or the newest run of this scenario and seed)'),
+  initFrom: str('start from the weights of another run (checkpoint or run dir), e.g. a kdmarl imitate run; fresh optimizer and step counter', z.string().optional()),
+  helpConfig: bool('list every config field with its doc'),
 });
 
 export async function main(argv: string[]): Promise<number> {
-  const args = parseCommand('train', argv, OPTIONS, schema);
+  const args = command.parse(argv);
   if (args === 'help') return 0;
   if (args.helpConfig) {
     console.log(`config fields (JSON file for --config; any subset):\n${describeConfig()}`);

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { intArg, numArg, parseCommand, UsageError } from '../../shared/cli-args.ts';
+import { bool, common, defineCommand, intArg, numArg, str, UsageError } from '../../shared/cli-args.ts';
 import type { Caps } from '../../shared/student-profile.ts';
 import { loadPolicySource } from '../policy-source.ts';
 import { AgentClient } from './agent-client.ts';
@@ -12,46 +12,27 @@ import { agentLog } from './agent-log.ts';
  * runs its policy on the typed-array runtime and answers every tick. Nothing on this path imports
  * tfjs or the simulator.
  */
-const options = {
-  server: { type: 'string', help: 'server URL (ws://127.0.0.1:PORT/)' },
-  slot: { type: 'string', help: 'slot index to claim' },
-  token: { type: 'string', help: 'slot token (or env KDMARL_AGENT_TOKEN, or --tokens-file)' },
-  'tokens-file': { type: 'string', help: 'tokens file written by kdmarl serve --json (host mode reads every slot from it)' },
-  'host-slots': { type: 'string', help: 'host mode: run several slots in this process, e.g. 0-63 or 0,2,5' },
-  model: { type: 'string', help: "policy file, 'scripted' or 'random' (default random)" },
-  flops: { type: 'string', help: 'FLOPs cap per decision: a bigger model is refused' },
-  deadline: { type: 'string', help: 'deadline (ms) the server should hold each tick for this agent' },
-  cpu: { type: 'string', help: 'cpu share in (0, 1]: each reply leaves after compute / cpu' },
-  memory: { type: 'string', help: 'memory cap (MB): heap cap (--max-old-space-size) plus an RSS watchdog' },
-  sample: { type: 'boolean', help: 'sample actions from the policy instead of acting greedily' },
-  seed: { type: 'string', help: 'seed for sampling, random policies and fault injection' },
-  latency: { type: 'string', help: 'fault injection: added delay on every reply (ms)' },
-  jitter: { type: 'string', help: 'fault injection: uniform extra delay in [0, jitter) ms' },
-  drop: { type: 'string', help: 'fault injection: probability that a reply is lost' },
-  'extra-delay': { type: 'string', help: 'fault injection: hold every reply this long (ms), e.g. to be slower than the deadline' },
-  'give-up-after': { type: 'string', help: 'stop after this many seconds without reaching the server (default 30)' },
-  'log-level': { type: 'string', help: 'log level: trace, debug, info, warn, error, fatal, silent (default info; pino-format JSON lines on stderr)' },
-} as const;
+type AgentArgs = Exclude<ReturnType<typeof command.parse>, 'help'>;
 
-const schema = z.object({
-  server: z.string().url('expected a ws:// URL'),
-  slot: intArg().min(0).optional(),
-  token: z.string().min(1).optional(),
-  tokensFile: z.string().optional(),
-  hostSlots: z.string().optional(),
-  model: z.string().default('random'),
-  flops: intArg().positive().optional(),
-  deadline: numArg().positive().max(60_000).optional(),
-  cpu: numArg().positive().max(1).optional(),
-  memory: intArg().min(16).max(65_536).optional(),
-  sample: z.boolean().default(false),
-  seed: intArg().optional(),
-  latency: numArg().min(0).default(0),
-  jitter: numArg().min(0).default(0),
-  drop: numArg().min(0).max(1).default(0),
-  extraDelay: numArg().min(0).default(0),
-  giveUpAfter: numArg().positive().default(30),
-  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+const command = defineCommand('agent', {
+  server: str('server URL (ws://127.0.0.1:PORT/)', z.string({ error: 'required' }).url('expected a ws:// URL')),
+  slot: str('slot index to claim', intArg().min(0).optional()),
+  token: str('slot token (or env KDMARL_AGENT_TOKEN, or --tokens-file)', z.string().min(1).optional()),
+  tokensFile: common.tokensFile('tokens file written by kdmarl serve (host mode reads every slot from it)'),
+  hostSlots: str('host mode: run several slots in this process, e.g. 0-63 or 0,2,5', z.string().optional()),
+  model: str("policy file, 'scripted' or 'random'", z.string().default('random')),
+  flops: str('FLOPs cap per decision: a bigger model is refused', intArg().positive().optional()),
+  deadline: str('deadline (ms) the server should hold each tick for this agent', numArg().positive().max(60_000).optional()),
+  cpu: str('cpu share in (0, 1]: each reply leaves after compute / cpu', numArg().positive().max(1).optional()),
+  memory: str('memory cap (MB): heap cap (--max-old-space-size) plus an RSS watchdog', intArg().min(16).max(65_536).optional()),
+  sample: bool('sample actions from the policy instead of acting greedily'),
+  seed: str('seed for sampling, random policies and fault injection', intArg().optional()),
+  latency: str('fault injection: added delay on every reply (ms)', numArg().min(0).default(0)),
+  jitter: str('fault injection: uniform extra delay in [0, jitter) ms', numArg().min(0).default(0)),
+  drop: str('fault injection: probability that a reply is lost', numArg().min(0).max(1).default(0)),
+  extraDelay: str('fault injection: hold every reply this long (ms), e.g. to be slower than the deadline', numArg().min(0).default(0)),
+  giveUpAfter: str('stop after this many seconds without reaching the server', numArg().positive().default(30)),
+  logLevel: common.logLevel('info'),
 });
 
 /** Exit codes: 0 clean, 1 failed (worth a restart), 2 refused (the policy breaks a cap or does not fit: a restart would not help), 3 over the memory cap. */
@@ -59,7 +40,7 @@ export const EXIT_REFUSED = 2;
 export const EXIT_MEMORY = 3;
 
 export async function main(argv: string[]): Promise<number> {
-  const args = parseCommand('agent', argv, options, schema);
+  const args = command.parse(argv);
   if (args === 'help') return 0;
   if (args.memory !== undefined && !heapCapped()) return reexecWithHeapCap(args.memory);
   const slots = resolveSlots(args);
@@ -119,7 +100,7 @@ export async function main(argv: string[]): Promise<number> {
   return exit.code;
 }
 
-function resolveSlots(args: z.infer<typeof schema>): { slot: number; token: string }[] {
+function resolveSlots(args: AgentArgs): { slot: number; token: string }[] {
   const fromFile = args.tokensFile ? readTokens(args.tokensFile) : null;
   if (args.hostSlots !== undefined) {
     if (args.slot !== undefined) throw new UsageError('--slot and --host-slots: give one of them');

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import { intArg, parseCommand } from '../../shared/cli-args.ts';
+import { bool, common, defineCommand, intArg, str } from '../../shared/cli-args.ts';
 import { fromRoot } from '../../shared/paths.ts';
 import { resolveScenario } from '../../server/scenarios/registry.ts';
 import { DISTILL_VARIANTS, readDistillConfigFile, type DistillVariant } from '../distill/config.ts';
@@ -8,38 +8,23 @@ import { runReport } from './report.ts';
 
 const ALL_VARIANTS = Object.keys(DISTILL_VARIANTS) as DistillVariant[];
 
-const options = {
-  scenario: { type: 'string', help: 'scenario name or path' },
-  teacher: { type: 'string', help: 'teacher checkpoint or directory (default models/<scenario>)' },
-  students: { type: 'string', help: "student profile JSON or 'default'" },
-  seeds: { type: 'string', help: 'training seeds per variant (default 3)' },
-  steps: { type: 'string', help: 'env steps per student run (default 200000)' },
-  episodes: { type: 'string', help: 'evaluation episodes on the fixed seed list (default 200, as kdmarl eval)' },
-  'eval-seed': { type: 'string', help: 'seed of the evaluation list (default 2026)' },
-  variants: { type: 'string', help: `comma-separated subset of ${ALL_VARIANTS.join(',')}` },
-  config: { type: 'string', help: 'JSON file of distillation config fields shared by every run' },
-  'no-scratch': { type: 'boolean', help: 'skip the from-scratch baseline (MAPPO on the students\' own views)' },
-  out: { type: 'string', help: 'output directory (default runs/report__<scenario>); finished runs in it are reused' },
-  json: { type: 'boolean', help: 'print the report as one JSON object' },
-} as const;
-
-const argsSchema = z.object({
-  scenario: z.string({ error: 'required' }),
-  teacher: z.string().optional(),
-  students: z.string().default('default'),
-  seeds: intArg().min(1).max(20).default(3),
-  steps: intArg().positive().default(200_000),
-  episodes: intArg().min(10).default(200),
-  evalSeed: intArg().nonnegative().default(2026),
-  variants: z.string().optional(),
-  config: z.string().optional(),
-  noScratch: z.boolean().default(false),
-  out: z.string().optional(),
-  json: z.boolean().default(false),
+const command = defineCommand('report', {
+  scenario: common.requiredScenario(),
+  teacher: str('teacher checkpoint or directory', z.string().optional(), { defaultLabel: 'models/<scenario>' }),
+  students: str("student profile JSON or 'default'", z.string().default('default')),
+  seeds: str('training seeds per variant', intArg().min(1).max(20).default(3)),
+  steps: str('env steps per student run', intArg().positive().default(200_000)),
+  episodes: str('evaluation episodes on the fixed seed list (as kdmarl eval)', intArg().min(10).default(200)),
+  evalSeed: str('seed of the evaluation list', intArg().nonnegative().default(2026)),
+  variants: str(`comma-separated subset of ${ALL_VARIANTS.join(',')}`, z.string().optional()),
+  config: common.config('JSON file of distillation config fields shared by every run'),
+  noScratch: bool("skip the from-scratch baseline (MAPPO on the students' own views)"),
+  out: common.out('output directory; finished runs in it are reused', 'runs/report__<scenario>'),
+  json: common.json('print the report as one JSON object'),
 });
 
 export async function main(argv: string[]): Promise<number> {
-  const args = parseCommand('report', argv, options, argsSchema);
+  const args = command.parse(argv);
   if (args === 'help') return 0;
   const scenario = resolveScenario(args.scenario).file.name;
   const teacher = args.teacher ?? fromRoot('models', scenario);

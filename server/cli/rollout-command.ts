@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { intArg, parseCommand } from '../../shared/cli-args.ts';
+import { common, defineCommand, intArg, str } from '../../shared/cli-args.ts';
 import { Rng, deriveSeed } from '../../shared/rng.ts';
 import { describeZodError } from '../../shared/zod-error.ts';
 import { randomPolicy } from '../../agents/baselines/decision-policy.ts';
@@ -15,24 +15,14 @@ const initSchema = z.strictObject({
 });
 const actionsSchema = z.array(z.record(z.string(), z.number().int()));
 
-const options = {
-  scenario: { type: 'string', help: 'scenario name or path to a scenario .json file' },
-  physics: { type: 'string', help: "physics mode: 'mpe' or 'matter' (MPE scenarios), default: the scenario's" },
-  seed: { type: 'string', help: 'reset seed (default 0)' },
-  init: { type: 'string', help: 'JSON file {"entities": {name: {"pos": [x, y], "vel": [vx, vy]}}, "goals": {agent: landmark}}' },
-  actions: { type: 'string', help: 'JSON file [{agent: action index}, ...], one object per step; random actions when absent' },
-  steps: { type: 'string', help: 'number of steps (default: all given actions, else the episode length)' },
-  json: { type: 'boolean', help: 'print one JSON object {"steps": [...]} (the only output format)' },
-} as const;
-
-const argsSchema = z.object({
-  scenario: z.string({ error: 'required' }),
-  physics: z.string().optional(),
-  seed: intArg().min(0).default(0),
-  init: z.string().optional(),
-  actions: z.string().optional(),
-  steps: intArg().positive().optional(),
-  json: z.boolean().default(false),
+const command = defineCommand('rollout', {
+  scenario: common.requiredScenario(),
+  physics: str("physics mode: 'mpe' or 'matter' (MPE scenarios)", z.string().optional(), { defaultLabel: "the scenario's" }),
+  seed: common.seed(0, 'reset seed'),
+  init: str('JSON file {"entities": {name: {"pos": [x, y], "vel": [vx, vy]}}, "goals": {agent: landmark}}', z.string().optional()),
+  actions: str('JSON file [{agent: action index}, ...], one object per step; random actions when absent', z.string().optional()),
+  steps: str('number of steps', intArg().positive().optional(), { defaultLabel: 'all given actions, else the episode length' }),
+  json: common.json('print one JSON object {"steps": [...]} (the only output format)'),
 });
 
 function readJson<T>(path: string, schema: z.ZodType<T>, what: string): T {
@@ -56,7 +46,7 @@ function entityVectors(sim: Simulation, values: Float32Array): Record<string, [n
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const args = parseCommand('rollout', argv, options, argsSchema);
+  const args = command.parse(argv);
   if (args === 'help') return 0;
   const loaded = resolveScenario(args.scenario);
   const sim = createSimulation(loaded, { physics: args.physics });

@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { parseCommand } from '../../shared/cli-args.ts';
+import { common, defineCommand } from '../../shared/cli-args.ts';
 import { builtinScenarios, createSimulation, type LoadedScenario } from '../scenarios/registry.ts';
 import { defaultStudentViews } from '../scenarios/student-views.ts';
 import { ObservationView } from '../views/view.ts';
@@ -37,12 +36,12 @@ export function summarizeScenario(loaded: LoadedScenario): ScenarioSummary {
   };
 }
 
-const options = {
-  json: { type: 'boolean', help: 'print one JSON object keyed by scenario name' },
-} as const;
+const command = defineCommand('scenarios', {
+  json: common.json('print one JSON object keyed by scenario name'),
+});
 
 export async function main(argv: string[]): Promise<number> {
-  const args = parseCommand('scenarios', argv, options, z.object({ json: z.boolean().default(false) }));
+  const args = command.parse(argv);
   if (args === 'help') return 0;
   const all: Record<string, ScenarioSummary> = {};
   for (const [name, loaded] of builtinScenarios()) all[name] = summarizeScenario(loaded);

@@ -3,42 +3,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { z } from 'zod';
-import { intArg, numArg, parseCommand } from '../../shared/cli-args.ts';
+import { bool, common, defineCommand, intArg, numArg, str } from '../../shared/cli-args.ts';
 import { NetServer, type HttpHandler, type NetServerOptions } from './net-server.ts';
 import { writeTokensFile } from './tokens.ts';
 
-export const serveOptions = {
-  scenario: { type: 'string', help: 'scenario name or .json file (default spread)' },
-  agents: { type: 'string', help: 'agent count for scenarios that take params.numAgents (spread)' },
-  host: { type: 'string', help: 'address to bind (default 127.0.0.1)' },
-  port: { type: 'string', help: 'port (default 0: ephemeral)' },
-  mode: { type: 'string', help: 'lockstep (default) or realtime' },
-  hz: { type: 'string', help: 'realtime tick rate (default 10)' },
-  deadline: { type: 'string', help: 'default per-agent deadline in ms (default 50)' },
-  fallback: { type: 'string', help: 'action for a late or missing answer: stop (default) or hold (last action)' },
-  seed: { type: 'string', help: 'episode seed (default 0)' },
-  'tokens-file': { type: 'string', help: 'where to write the slot tokens (default a fresh 0700 temp dir)' },
-  'no-wait': { type: 'boolean', help: 'start ticking before every slot is claimed' },
-  record: { type: 'string', help: 'write a replay (msgpack: header then snapshots) to this file' },
-  json: { type: 'boolean', help: 'first stdout line: one JSON object with the URL and the tokens file' },
-  'log-level': { type: 'string', help: 'pino level on stderr (default info)' },
-} as const;
-
-export const serveSchema = z.object({
-  scenario: z.string().default('spread'),
-  agents: intArg().min(1).max(4096).optional(),
-  host: z.string().default('127.0.0.1'),
-  port: intArg().min(0).max(65_535).default(0),
-  mode: z.enum(['lockstep', 'realtime']).default('lockstep'),
-  hz: numArg().positive().max(1000).default(10),
-  deadline: numArg().positive().max(60_000).default(50),
-  fallback: z.enum(['stop', 'hold']).default('stop'),
-  seed: intArg().default(0),
-  tokensFile: z.string().optional(),
-  noWait: z.boolean().default(false),
-  record: z.string().optional(),
-  json: z.boolean().default(false),
-  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+export const serveCommand = defineCommand('serve', {
+  scenario: common.scenario('spread'),
+  agents: str('agent count for scenarios that take params.numAgents (spread)', intArg().min(1).max(4096).optional()),
+  host: str('address to bind', z.string().default('127.0.0.1')),
+  port: str('port (0: ephemeral)', intArg().min(0).max(65_535).default(0)),
+  mode: str('lockstep or realtime', z.enum(['lockstep', 'realtime']).default('lockstep')),
+  hz: str('realtime tick rate', numArg().positive().max(1000).default(10)),
+  deadline: str('default per-agent deadline in ms', numArg().positive().max(60_000).default(50)),
+  fallback: str('action for a late or missing answer: stop or hold (last action)', z.enum(['stop', 'hold']).default('stop')),
+  seed: str('episode seed', intArg().default(0)),
+  tokensFile: { ...common.tokensFile('where to write the slot tokens'), defaultLabel: 'a fresh 0700 temp dir' },
+  noWait: bool('start ticking before every slot is claimed'),
+  record: str('write a replay (msgpack: header then snapshots) to this file', z.string().optional()),
+  json: common.json('first stdout line: one JSON object with the URL and the tokens file'),
+  logLevel: common.logLevel('info'),
 });
 
 /** The viewer engineer's static handler when it is there; the server shows a plain page otherwise. */
@@ -73,7 +56,7 @@ export async function startServer(options: NetServerOptions & { tokensFile?: str
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const args = parseCommand('serve', argv, serveOptions, serveSchema);
+  const args = serveCommand.parse(argv);
   if (args === 'help') return 0;
   const log = pino({ name: 'kdmarl-serve', level: args.logLevel }, pino.destination(2));
   const { server, tokensFile } = await startServer({

@@ -1,45 +1,26 @@
 import { z } from 'zod';
-import { intArg, numArg, parseCommand } from '../../shared/cli-args.ts';
+import { bool, common, defineCommand, intArg, numArg, str } from '../../shared/cli-args.ts';
 import { createSimulation } from '../scenarios/registry.ts';
 import { loadVariant } from './world-session.ts';
 import { runHarness, type HarnessOptions, type HarnessResult } from './net-harness.ts';
 
-const options = {
-  scenario: { type: 'string', help: 'scenario (default spread)' },
-  agents: { type: 'string', help: "agent count: a variant with params.numAgents = N (spread); fixed-size scenarios need N = their own count" },
-  host: { type: 'boolean', help: 'run every agent in one host process (one connection) instead of one process each' },
-  model: { type: 'string', help: 'policy for every agent (default random: measures the system, not the policy)' },
-  mode: { type: 'string', help: 'lockstep (default) or realtime' },
-  hz: { type: 'string', help: 'realtime rate (default 20)' },
-  deadline: { type: 'string', help: 'per-agent deadline in ms (default 50)' },
-  latency: { type: 'string', help: 'added delay on every agent reply (ms)' },
-  jitter: { type: 'string', help: 'uniform extra delay in [0, jitter) ms' },
-  drop: { type: 'string', help: 'probability that a reply is lost' },
-  'kill-every': { type: 'string', help: 'SIGKILL a random agent process every S seconds (it is restarted)' },
-  slow: { type: 'string', help: 'K agents answer after twice their deadline' },
-  duration: { type: 'string', help: 'seconds per run (default 10); a clean run of the same length goes first' },
-  'no-clean': { type: 'boolean', help: 'skip the clean comparison run' },
-  seed: { type: 'string', help: 'seed (default 0)' },
-  json: { type: 'boolean', help: 'print one JSON object' },
-} as const;
-
-const schema = z.object({
-  scenario: z.string().default('spread'),
-  agents: intArg().min(1).max(1024).optional(),
-  host: z.boolean().default(false),
-  model: z.string().default('random'),
-  mode: z.enum(['lockstep', 'realtime']).default('lockstep'),
-  hz: numArg().positive().max(1000).default(20),
-  deadline: numArg().positive().max(60_000).default(50),
-  latency: numArg().min(0).default(0),
-  jitter: numArg().min(0).default(0),
-  drop: numArg().min(0).max(1).default(0),
-  killEvery: numArg().positive().optional(),
-  slow: intArg().min(0).default(0),
-  duration: numArg().positive().max(3600).default(10),
-  noClean: z.boolean().default(false),
-  seed: intArg().default(0),
-  json: z.boolean().default(false),
+const command = defineCommand('stress', {
+  scenario: common.scenario('spread'),
+  agents: str('agent count: a variant with params.numAgents = N (spread); fixed-size scenarios need N = their own count', intArg().min(1).max(1024).optional()),
+  host: bool('run every agent in one host process (one connection) instead of one process each'),
+  model: str('policy for every agent (random measures the system, not the policy)', z.string().default('random')),
+  mode: str('lockstep or realtime', z.enum(['lockstep', 'realtime']).default('lockstep')),
+  hz: str('realtime rate', numArg().positive().max(1000).default(20)),
+  deadline: str('per-agent deadline in ms', numArg().positive().max(60_000).default(50)),
+  latency: str('added delay on every agent reply (ms)', numArg().min(0).default(0)),
+  jitter: str('uniform extra delay in [0, jitter) ms', numArg().min(0).default(0)),
+  drop: str('probability that a reply is lost', numArg().min(0).max(1).default(0)),
+  killEvery: str('SIGKILL a random agent process every S seconds (it is restarted)', numArg().positive().optional()),
+  slow: str('K agents answer after twice their deadline', intArg().min(0).default(0)),
+  duration: str('seconds per run; a clean run of the same length goes first', numArg().positive().max(3600).default(10)),
+  noClean: bool('skip the clean comparison run'),
+  seed: str('seed', intArg().default(0)),
+  json: common.json(),
 });
 
 /**
@@ -49,7 +30,7 @@ const schema = z.object({
  * fixed roster (SMAC maps) only run at their own size.
  */
 export async function main(argv: string[]): Promise<number> {
-  const args = parseCommand('stress', argv, options, schema);
+  const args = command.parse(argv);
   if (args === 'help') return 0;
   const own = createSimulation(loadVariant(args.scenario, undefined)).agentNames.length;
   const agents = args.agents === undefined || args.agents === own ? undefined : args.agents;

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { pino, type Logger } from 'pino';
 import { z } from 'zod';
-import { intArg, numArg, parseCommand } from '../../shared/cli-args.ts';
+import { bool, common, defineCommand, intArg, numArg, str } from '../../shared/cli-args.ts';
 import { fromRoot } from '../../shared/paths.ts';
 import { resolveStudent, studentProfileSchema, type Caps } from '../../shared/student-profile.ts';
 import { builtinScenarios } from '../scenarios/registry.ts';
@@ -9,38 +9,21 @@ import { AgentLauncher } from './agent-launcher.ts';
 import type { NetServer, ServerStatus } from './net-server.ts';
 import { loadHttpHandler, startServer } from './serve-command.ts';
 
-const options = {
-  scenario: { type: 'string', help: "scenario (default '3m' where it exists, else 'spread')" },
-  model: { type: 'string', help: 'policy for every agent: a policy file, scripted or random (default: models/<scenario>/student.policy, else scripted)' },
-  mode: { type: 'string', help: 'realtime (default, watchable) or lockstep (as fast as agents answer)' },
-  hz: { type: 'string', help: 'realtime tick rate (default 10)' },
-  host: { type: 'string', help: 'address to bind (default 127.0.0.1)' },
-  port: { type: 'string', help: 'port (default 0: ephemeral)' },
-  deadline: { type: 'string', help: 'default deadline (ms) where the profile gives none (default 50)' },
-  fallback: { type: 'string', help: 'action for a late answer: stop (default) or hold' },
-  'no-caps': { type: 'boolean', help: "ignore the scenario profile's compute caps" },
-  'no-restart': { type: 'boolean', help: 'do not restart crashed agent processes' },
-  duration: { type: 'string', help: 'stop after this many seconds (default: run until Ctrl-C)' },
-  record: { type: 'string', help: 'write a replay of the run to this file' },
-  json: { type: 'boolean', help: 'status as one JSON line per second instead of a live line' },
-  'log-level': { type: 'string', help: 'pino level on stderr (default warn)' },
-} as const;
-
-const schema = z.object({
-  scenario: z.string().optional(),
-  model: z.string().optional(),
-  mode: z.enum(['realtime', 'lockstep']).default('realtime'),
-  hz: numArg().positive().max(1000).default(10),
-  host: z.string().default('127.0.0.1'),
-  port: intArg().min(0).max(65_535).default(0),
-  deadline: numArg().positive().max(60_000).default(50),
-  fallback: z.enum(['stop', 'hold']).default('stop'),
-  noCaps: z.boolean().default(false),
-  noRestart: z.boolean().default(false),
-  duration: numArg().positive().optional(),
-  record: z.string().optional(),
-  json: z.boolean().default(false),
-  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('warn'),
+const command = defineCommand('up', {
+  scenario: str('scenario name or .json file', z.string().optional(), { defaultLabel: "'3m' where it exists, else 'spread'" }),
+  model: str('policy for every agent: a policy file, scripted or random', z.string().optional(), { defaultLabel: 'models/<scenario>/student.policy, else scripted' }),
+  mode: str('realtime (watchable) or lockstep (as fast as agents answer)', z.enum(['realtime', 'lockstep']).default('realtime')),
+  hz: str('realtime tick rate', numArg().positive().max(1000).default(10)),
+  host: str('address to bind', z.string().default('127.0.0.1')),
+  port: str('port (0: ephemeral)', intArg().min(0).max(65_535).default(0)),
+  deadline: str('deadline (ms) where the profile gives none', numArg().positive().max(60_000).default(50)),
+  fallback: str('action for a late answer: stop or hold', z.enum(['stop', 'hold']).default('stop')),
+  noCaps: bool("ignore the scenario profile's compute caps"),
+  noRestart: bool('do not restart crashed agent processes'),
+  duration: str('stop after this many seconds', numArg().positive().optional(), { defaultLabel: 'run until Ctrl-C' }),
+  record: str('write a replay of the run to this file', z.string().optional()),
+  json: common.json('status as one JSON line per second instead of a live line'),
+  logLevel: common.logLevel('warn'),
 });
 
 /** The shipped model for a scenario, or null (then the labelled scripted stand-in runs). */
@@ -71,7 +54,7 @@ export function statusLine(s: ServerStatus): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const args = parseCommand('up', argv, options, schema);
+  const args = command.parse(argv);
   if (args === 'help') return 0;
   const log = pino({ name: 'kdmarl-up', level: args.logLevel }, pino.destination(2));
   const scenario = args.scenario ?? (builtinScenarios().has('3m') ? '3m' : 'spread');

@@ -150,6 +150,39 @@ describe('viewer against kdmarl serve', () => {
     }
   });
 
+  it('says plainly that a wrong ?token= was rejected, with the controls disabled, and says nothing for the right one', async () => {
+    const server = startServer(0, undefined, 10);
+    await server.listen();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    const errors = trackPageErrors(page);
+    try {
+      // The server welcomes a spectator with a wrong token read-only; the welcome comes before the scene.
+      await page.goto(`${server.httpUrl}?token=not-the-token`);
+      await page.waitForFunction(() => window.__viewer?.state().scenario === '3m' && window.__viewer.state().snapshots >= 2);
+      const rejected = await state(page);
+      expect(rejected.controlAccess).toBe('rejected');
+      expect(rejected.controlStatus).toMatch(/^Control token rejected by the server: Pause, Step, Reset, speed and scenario are disabled/);
+      expect(await page.locator('#control-status').isVisible()).toBe(true);
+      expect(rejected.disabledControls.map((c) => c.id)).toEqual(['btn-pause', 'btn-step', 'btn-reset', 'sel-speed', 'in-scenario', 'btn-scenario']);
+      for (const control of rejected.disabledControls) expect(control.title).toMatch(/rejected this page’s control token/);
+      await page.screenshot({ path: screenshotPath('viewer-token-rejected.png') });
+
+      await page.goto(`${server.httpUrl}?token=${TOKEN}`);
+      await page.waitForFunction(() => window.__viewer?.state().scenario === '3m' && window.__viewer.state().snapshots >= 2);
+      const accepted = await state(page);
+      expect(accepted.controlAccess).toBe('allowed');
+      expect(accepted.controlStatus).toBe('');
+      expect(await page.locator('#control-status').isVisible()).toBe(false);
+      expect(accepted.disabledControls).toEqual([]);
+      await page.click('#btn-pause');
+      await page.waitForFunction(() => document.getElementById('hud-mode')!.textContent === 'live · paused');
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+      await server.close();
+    }
+  });
+
   it('shows a student policy’s action probabilities and the relation graph and roles computed from them', async () => {
     const server = startServer(0, undefined, 8);
     await server.listen();

@@ -5,6 +5,7 @@ import { ReplayPlayer } from './stream/replay-player.ts';
 import { SnapshotBuffer } from './stream/snapshot-buffer.ts';
 import { parseReplay, parseScene, parseSnapshot, WireError, type Snapshot } from './stream/wire.ts';
 import { Banner } from './ui/banner.ts';
+import { onDroppedFile } from './ui/drop-zone.ts';
 import { CONTROL_ACCESS, ControlPanel } from './ui/control-panel.ts';
 import { byId, Hud } from './ui/hud.ts';
 import { InspectPanel, parseInspectReply } from './ui/inspect-panel.ts';
@@ -73,7 +74,7 @@ export class ViewerApp {
   start(): void {
     if (this.options.replayUrl) void this.loadReplayUrl(this.options.replayUrl);
     else this.goLive();
-    void this.loadScenarioNames();
+    void this.controls.loadScenarioNames();
     const frame = (now: number): void => {
       this.frameHandle = requestAnimationFrame(frame);
       this.frame(now);
@@ -161,29 +162,6 @@ export class ViewerApp {
     }
   }
 
-  /** Fill the scenario switcher from the server's /scenarios (absent under `vite dev`: then typed names only). */
-  private async loadScenarioNames(): Promise<void> {
-    try {
-      const response = await fetch(new URL('scenarios', location.href.split('?')[0]), { cache: 'no-store' });
-      if (!response.ok) return;
-      const body = (await response.json()) as { scenarios?: { name?: unknown; family?: unknown }[] };
-      for (const entry of body.scenarios ?? []) {
-        if (typeof entry.name === 'string') this.addScenarioOption(entry.name, typeof entry.family === 'string' ? entry.family : '');
-      }
-    } catch {
-      // No listing: the switcher still takes a typed name.
-    }
-  }
-
-  private addScenarioOption(name: string, label: string): void {
-    const list = byId('scenario-list');
-    if ([...list.children].some((o) => (o as HTMLOptionElement).value === name)) return;
-    const option = document.createElement('option');
-    option.value = name;
-    option.label = label;
-    list.append(option);
-  }
-
   private setScene(scene: SceneMessage): void {
     this.scene = scene;
     this.buffer = new SnapshotBuffer(scene.entities.length);
@@ -193,7 +171,7 @@ export class ViewerApp {
     this.hud.setScene(scene, (entity) => this.world.colorOf(entity) ?? '#000000');
     this.inspect.hide();
     this.snapshotTimes = [];
-    this.addScenarioOption(scene.scenario, scene.family);
+    this.controls.addScenario(scene.scenario, scene.family);
   }
 
   async loadReplayUrl(url: string): Promise<void> {
@@ -244,7 +222,7 @@ export class ViewerApp {
     this.note(text);
   }
 
-  /** Records a message for the tests; `show` also puts it under the controls (the status line there already says some). */
+  /** Keeps a message (newest last; the tests read them); `show` also puts it under the controls, unless the status line already says it. */
   private note(text: string, show = true): void {
     this.notes.push(text);
     if (this.notes.length > 50) this.notes.shift();
@@ -413,20 +391,7 @@ export class ViewerApp {
       const file = (event.target as HTMLInputElement).files?.[0];
       if (file) void this.loadReplayFile(file);
     });
-    const drop = byId('drop');
-    window.addEventListener('dragover', (event) => {
-      event.preventDefault();
-      drop.hidden = false;
-    });
-    window.addEventListener('dragleave', (event) => {
-      if (event.relatedTarget === null) drop.hidden = true;
-    });
-    window.addEventListener('drop', (event) => {
-      event.preventDefault();
-      drop.hidden = true;
-      const file = event.dataTransfer?.files[0];
-      if (file) void this.loadReplayFile(file);
-    });
+    onDroppedFile(byId('drop'), (file) => void this.loadReplayFile(file));
   }
 
   async loadReplayFile(file: File): Promise<void> {

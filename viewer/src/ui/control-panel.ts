@@ -34,7 +34,8 @@ const STATUS: Record<ControlAccess, string> = {
 
 /**
  * The run controls (pause, step, reset, speed, scenario): enabled only when the server may accept
- * them, and otherwise disabled with the reason on each control and in the status line.
+ * them, and otherwise disabled with the reason on each control and in the status line. Also fills
+ * the scenario switcher's list.
  */
 export class ControlPanel {
   access: ControlAccess = CONTROL_ACCESS.offline;
@@ -57,6 +58,29 @@ export class ControlPanel {
     this.status.textContent = STATUS[access];
     this.status.hidden = STATUS[access] === '';
     this.status.classList.toggle('rejected', access === CONTROL_ACCESS.rejected);
+  }
+
+  /** Fill the scenario switcher from the server's /scenarios (absent under `vite dev`: then typed names only). */
+  async loadScenarioNames(): Promise<void> {
+    try {
+      const response = await fetch(new URL('scenarios', location.href.split('?')[0]), { cache: 'no-store' });
+      if (!response.ok) return;
+      const body = (await response.json()) as { scenarios?: { name?: unknown; family?: unknown }[] };
+      for (const entry of body.scenarios ?? []) {
+        if (typeof entry.name === 'string') this.addScenario(entry.name, typeof entry.family === 'string' ? entry.family : '');
+      }
+    } catch {
+      // No listing: the switcher still takes a typed name.
+    }
+  }
+
+  addScenario(name: string, label: string): void {
+    const list = byId('scenario-list');
+    if ([...list.children].some((o) => (o as HTMLOptionElement).value === name)) return;
+    const option = document.createElement('option');
+    option.value = name;
+    option.label = label;
+    list.append(option);
   }
 
   /** Why a control cannot be sent now, or null when it can. */

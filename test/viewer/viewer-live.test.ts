@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION } from '../../shared/protocol.ts';
 import { syntheticScene, syntheticSnapshot } from './fixtures/synthetic.ts';
 import { simulationStream } from './fixtures/from-simulation.ts';
-import { screenshotPath, trackPageErrors, useViewerSite } from './harness.ts';
+import { nextFrame, screenshotPath, trackPageErrors, useViewerSite } from './harness.ts';
 import { mockSpectatorServer } from './mock-server.ts';
 
 /**
@@ -31,6 +31,7 @@ describe('viewer, live stream', () => {
     const hello = await mock.waitForMessage((m) => m['kind'] === 'hello');
     expect(hello).toMatchObject({ version: PROTOCOL_VERSION, role: 'spectator', token: 'secret' });
     await page.waitForFunction(() => (window.__viewer?.state().snapshots ?? 0) >= 3);
+    await nextFrame(page);
 
     const state = await page.evaluate(() => window.__viewer!.state());
     expect(state.scenario).toBe('3m-like');
@@ -100,7 +101,7 @@ describe('viewer, live stream', () => {
       window.__viewer!.setOverlay('graph', true);
       window.__viewer!.setOverlay('roles', true);
     });
-    await page.waitForFunction((n) => window.__viewer!.framesRendered() > n, await page.evaluate(() => window.__viewer!.framesRendered()));
+    await nextFrame(page);
     await page.screenshot({ path: screenshotPath('viewer-synthetic-inspect.png') });
     expect(errors).toEqual([]);
     await page.close();
@@ -113,6 +114,7 @@ describe('viewer, live stream', () => {
     // The MSAA path (what a machine with a GPU gets) on top of the default low-quality one.
     await page.goto(`${fixture.site.url}?quality=high`);
     await page.waitForFunction(() => (window.__viewer?.state().tick ?? -1) >= 5);
+    await nextFrame(page);
     const state = await page.evaluate(() => window.__viewer!.state());
     expect(state.drawn.agents).toBe(stream.scene.agents.length);
     expect(state.drawn.entities).toBe(stream.scene.entities.length);
@@ -152,7 +154,7 @@ describe('viewer, live stream', () => {
       expect(await page.locator('#hud-teams').isVisible()).toBe(true);
       if (name === '3m') {
         expect(teams[0]!.detail).toBe('3 marine');
-        await page.waitForFunction((n) => window.__viewer!.framesRendered() > n, await page.evaluate(() => window.__viewer!.framesRendered()));
+        await nextFrame(page);
         await page.screenshot({ path: screenshotPath('viewer-legend.png') });
       }
       expect(errors).toEqual([]);

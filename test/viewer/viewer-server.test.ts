@@ -10,7 +10,7 @@ import { encode } from '../../shared/codec.ts';
 import { POLICY_FORMAT, POLICY_FORMAT_VERSION, type PolicyFile } from '../../shared/model-format.ts';
 import { createStaticHandler } from '../../server/http/static-handler.ts';
 import { NetServer } from '../../server/net/net-server.ts';
-import { buildViewer, launchBrowser, screenshotPath, trackPageErrors } from './harness.ts';
+import { buildViewer, launchBrowser, nextFrame, screenshotPath, trackPageErrors } from './harness.ts';
 
 /**
  * The viewer against the real `kdmarl serve` (NetServer on an ephemeral port, serving the built
@@ -64,6 +64,7 @@ describe('viewer against kdmarl serve', () => {
     try {
       await page.goto(`${server.httpUrl}?token=${TOKEN}`);
       await page.waitForFunction(() => window.__viewer?.state().scenario === '3m' && window.__viewer.state().snapshots >= 5);
+      await nextFrame(page);
       const first = await state(page);
       expect(first.connection).toBe('open');
       expect(first.drawn.agents).toBe(first.agentsInScene);
@@ -124,6 +125,7 @@ describe('viewer against kdmarl serve', () => {
       await page.fill('#in-scenario', 'spread');
       await page.click('#btn-scenario');
       await page.waitForFunction(() => window.__viewer!.state().scenario === 'spread' && window.__viewer!.state().snapshots > 2);
+      await nextFrame(page);
       expect((await state(page)).drawn.agents).toBe((await state(page)).agentsInScene);
       // Chromium logs each refused connection while the server is down; that is the point here.
       expect(errors.filter((e) => !e.includes('ERR_CONNECTION_REFUSED'))).toEqual([]);

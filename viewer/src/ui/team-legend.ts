@@ -7,7 +7,7 @@ type Entity = SceneMessage['entities'][number];
 export type TeamEntry = { label: string; detail: string; colors: string[]; entities: number[] };
 
 /** Types that only repeat the kind ("agent", "landmark"): not worth a detail. */
-const GENERIC_TYPES = new Set(['agent', 'landmark', 'obstacle', 'unit', 'rock']);
+const GENERIC_TYPES = new Set(['agent', 'landmark', 'obstacle', 'unit']);
 /** Enough dots to show landmarks of different colours without a long row. */
 const MAX_SWATCHES = 4;
 

@@ -5,36 +5,63 @@
  */
 type Command = { summary: string; load: () => Promise<{ main: (argv: string[]) => Promise<number | void> }> };
 
-const COMMANDS: Record<string, Command> = {
-  scenarios: { summary: 'list scenarios, their agents, observation and action sizes', load: () => import('./server/cli/scenarios-command.ts') },
-  distill: { summary: 'distill a frozen teacher into small heterogeneous students (KL, CE, SR, RA, teacher-guided GAE)', load: () => import('./agents/distill/distill-command.ts') },
-  report: { summary: 'baselines and ablations over seeds: retention, FLOPs ratio, params, latency on both runtimes', load: () => import('./agents/report/report-command.ts') },
-  teacher: { summary: 'online distillation: supervise a running server and push improved students to its agents', load: () => import('./agents/distill/teacher-command.ts') },
-  rollout: { summary: 'play given or random actions and print every step as JSON', load: () => import('./server/cli/rollout-command.ts') },
-  train: { summary: 'train a MAPPO teacher (CTDE) on a scenario', load: () => import('./agents/learn/train-command.ts') },
-  imitate: { summary: 'clone an expert (scripted-micro, scripted, a policy) into the MAPPO actor, with DAgger rounds; then train --init-from', load: () => import('./agents/learn/imitate-command.ts') },
-  eval: { summary: 'greedy evaluation of a teacher, student or baseline on a fixed seed list', load: () => import('./agents/eval/eval-command.ts') },
-  handover: { summary: 'where a student loses its teacher\'s wins: the teacher takes over one phase (approach or fight) of SMAC episodes', load: () => import('./agents/eval/handover-command.ts') },
-  serve: { summary: 'run a scenario behind a WebSocket server for agent processes, a supervisor and the viewer', load: () => import('./server/net/serve-command.ts') },
-  agent: { summary: 'one agent process (or a host of many slots) answering a server under compute caps', load: () => import('./agents/process/agent-loader.ts') },
-  up: { summary: 'start the server, one agent process per agent and the viewer; live status line', load: () => import('./server/net/up-command.ts') },
-  stress: { summary: 'run the decentralized system under latency, drops, kills and slow agents beside a clean run', load: () => import('./server/net/stress-command.ts') },
-};
+/** Commands in the order a newcomer meets them: run a world, learn, measure, look inside. */
+const GROUPS: readonly { heading: string; commands: Readonly<Record<string, Command>> }[] = [
+  {
+    heading: 'run a world',
+    commands: {
+      up: { summary: 'start the server, one agent process per agent and the viewer; live status line', load: () => import('./server/net/up-command.ts') },
+      serve: { summary: 'run a scenario behind a WebSocket server for agent processes, a supervisor and the viewer', load: () => import('./server/net/serve-command.ts') },
+      agent: { summary: 'one agent process (or a host of many slots) answering a server under compute caps', load: () => import('./agents/process/agent-loader.ts') },
+      stress: { summary: 'run the decentralized system under latency, drops, kills and slow agents beside a clean run', load: () => import('./server/net/stress-command.ts') },
+    },
+  },
+  {
+    heading: 'train and distill',
+    commands: {
+      train: { summary: 'train a MAPPO teacher (CTDE) on a scenario', load: () => import('./agents/learn/train-command.ts') },
+      imitate: { summary: 'clone an expert (scripted-micro, scripted, a policy) into the MAPPO actor, with DAgger rounds; then train --init-from', load: () => import('./agents/learn/imitate-command.ts') },
+      distill: { summary: 'distill a frozen teacher into small heterogeneous students (KL, CE, SR, RA, teacher-guided GAE)', load: () => import('./agents/distill/distill-command.ts') },
+      teacher: { summary: 'online distillation: supervise a running server and push improved students to its agents', load: () => import('./agents/distill/teacher-command.ts') },
+    },
+  },
+  {
+    heading: 'measure',
+    commands: {
+      eval: { summary: 'greedy evaluation of a teacher, student or baseline on a fixed seed list', load: () => import('./agents/eval/eval-command.ts') },
+      report: { summary: 'baselines and ablations over seeds: retention, FLOPs ratio, params, latency on both runtimes', load: () => import('./agents/report/report-command.ts') },
+      handover: { summary: 'where a student loses its teacher\'s wins: the teacher takes over one phase (approach or fight) of SMAC episodes', load: () => import('./agents/eval/handover-command.ts') },
+    },
+  },
+  {
+    heading: 'look inside',
+    commands: {
+      rollout: { summary: 'play given or random actions and print every step as JSON', load: () => import('./server/cli/rollout-command.ts') },
+      scenarios: { summary: 'list scenarios, their agents, observation and action sizes', load: () => import('./server/cli/scenarios-command.ts') },
+    },
+  },
+];
+
+const COMMANDS: Readonly<Record<string, Command>> = Object.assign({}, ...GROUPS.map((g) => g.commands));
 
 function usage(): string {
-  const all = COMMANDS;
-  const width = Math.max(...Object.keys(all).map((k) => k.length));
-  const lines = Object.entries(all).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
-  return `usage: kdmarl <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun 'kdmarl <command> --help' for a command's options.`;
+  const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
+  const groups = GROUPS.map(({ heading, commands }) => `${heading}:\n${Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`).join('\n')}`);
+  return `usage: kdmarl <command> [options]\n\n${groups.join('\n\n')}\n\nRun 'kdmarl <command> --help' for a command's options.`;
 }
 
 async function run(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
-    console.log(usage());
-    return name ? 0 : 2;
+  if (!name) {
+    // No command is a usage error: the usage goes to stderr, and the exit code says so.
+    console.error(usage());
+    return 2;
   }
-  const command = COMMANDS[name];
+  if (name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return 0;
+  }
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) {
     console.error(`kdmarl: unknown command '${name}'\n\n${usage()}`);
     return 2;

@@ -70,6 +70,10 @@ describe('charts page', () => {
     await page.waitForFunction(() => window.__charts!.rows() === 21);
     appendFileSync(join(runs, 'spread__mappo__1__main', 'metrics.jsonl'), trainerLine(22).slice(30) + '\nnot json\n');
     await page.waitForFunction(() => window.__charts!.rows() === 22 && window.__charts!.error().includes('not JSON'));
+    // A poll that finds nothing new is not a failed load in the browser's console.
+    const polls = await page.evaluate(() => window.__charts!.polls());
+    await page.waitForFunction((n) => window.__charts!.polls() > n, polls);
+    expect(await page.evaluate(() => window.__charts!.rows())).toBe(22);
     await page.screenshot({ path: screenshotPath('charts-fixture.png') });
     expect(errors).toEqual([]);
     await page.close();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { syntheticScene, syntheticSnapshot } from './fixtures/synthetic.ts';
-import { screenshotPath, trackPageErrors, useViewerSite } from './harness.ts';
+import { nextFrame, screenshotPath, trackPageErrors, useViewerSite } from './harness.ts';
 import { mockSpectatorServer } from './mock-server.ts';
 
 /**
@@ -22,6 +22,7 @@ describe('viewer frame time', () => {
       await page.goto(`${fixture.site.url}?quality=${quality}`);
       await page.waitForFunction(() => (window.__viewer?.state().snapshots ?? 0) >= 5);
       await page.evaluate(() => window.__viewer!.setOverlay('graph', true));
+      await nextFrame(page);
       expect((await page.evaluate(() => window.__viewer!.state())).drawn.agents).toBe(100);
       // Shader compilation lands in the first frames; measure after it.
       const warm = await page.evaluate(() => window.__viewer!.framesRendered());

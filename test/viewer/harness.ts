@@ -65,6 +65,15 @@ export function screenshotPath(name: string): string {
   return join(dir, name);
 }
 
+/**
+ * Resolves once the viewer has drawn another frame. Snapshots arrive on the socket and are drawn
+ * on the next animation frame, so what is drawn can lag what was received by one frame.
+ */
+export async function nextFrame(page: Page): Promise<void> {
+  const drawn = await page.evaluate(() => window.__viewer!.framesRendered());
+  await page.waitForFunction((n) => window.__viewer!.framesRendered() > n, drawn);
+}
+
 /** Collect page errors so a test can fail on an uncaught exception in the viewer. */
 export function trackPageErrors(page: Page): string[] {
   const errors: string[] = [];

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION } from '../../shared/protocol.ts';
 import { syntheticScene, syntheticSnapshot } from './fixtures/synthetic.ts';
 import { simulationStream } from './fixtures/from-simulation.ts';
-import { screenshotPath, trackPageErrors, useViewerSite } from './harness.ts';
+import { nextFrame, screenshotPath, trackPageErrors, useViewerSite } from './harness.ts';
 import { mockSpectatorServer } from './mock-server.ts';
 
 /**
@@ -31,6 +31,7 @@ describe('viewer, live stream', () => {
     const hello = await mock.waitForMessage((m) => m['kind'] === 'hello');
     expect(hello).toMatchObject({ version: PROTOCOL_VERSION, role: 'spectator', token: 'secret' });
     await page.waitForFunction(() => (window.__viewer?.state().snapshots ?? 0) >= 3);
+    await nextFrame(page);
 
     const state = await page.evaluate(() => window.__viewer!.state());
     expect(state.scenario).toBe('3m-like');
@@ -100,7 +101,7 @@ describe('viewer, live stream', () => {
       window.__viewer!.setOverlay('graph', true);
       window.__viewer!.setOverlay('roles', true);
     });
-    await page.waitForFunction((n) => window.__viewer!.framesRendered() > n, await page.evaluate(() => window.__viewer!.framesRendered()));
+    await nextFrame(page);
     await page.screenshot({ path: screenshotPath('viewer-synthetic-inspect.png') });
     expect(errors).toEqual([]);
     await page.close();
@@ -113,6 +114,7 @@ describe('viewer, live stream', () => {
     // The MSAA path (what a machine with a GPU gets) on top of the default low-quality one.
     await page.goto(`${fixture.site.url}?quality=high`);
     await page.waitForFunction(() => (window.__viewer?.state().tick ?? -1) >= 5);
+    await nextFrame(page);
     const state = await page.evaluate(() => window.__viewer!.state());
     expect(state.drawn.agents).toBe(stream.scene.agents.length);
     expect(state.drawn.entities).toBe(stream.scene.entities.length);
@@ -121,6 +123,68 @@ describe('viewer, live stream', () => {
     expect(pixels.blue).toBeGreaterThan(50);
     await page.screenshot({ path: screenshotPath('viewer-spread.png') });
     expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('the HUD legend names each side in the colour the scene draws it', async () => {
+    const cases = [
+      { name: '3m', labels: ['allies (agents)', 'enemies (built-in AI)'] },
+      { name: 'spread', labels: ['agents', 'landmarks'] },
+      { name: 'tag_scripted', labels: ['adversary agents', 'good (scripted)', 'obstacles'] },
+    ];
+    for (const { name, labels } of cases) {
+      const stream = simulationStream(name, 2);
+      const { page, errors } = await openPage();
+      await mockSpectatorServer(page, wsUrl(), stream.scene, () => stream.next());
+      await page.goto(fixture.site.url);
+      await page.waitForFunction((n) => window.__viewer?.state().scenario === n && window.__viewer.state().snapshots >= 2, name);
+      const teams = await page.evaluate(() => window.__viewer!.teams());
+      expect(teams.map((t) => t.label)).toEqual(labels);
+      // The entries split the scene's entities, agents apart from the rest.
+      expect(teams.flatMap((t) => t.entities).sort((x, y) => x - y)).toEqual(stream.scene.entities.map((_, i) => i));
+      const agents = new Set(stream.scene.agents.map((a) => a.entity));
+      for (const team of teams) expect(new Set(team.entities.map((i) => agents.has(i))).size).toBe(1);
+      // Each entry's swatches are exactly the colours its members are drawn in.
+      const drawn = await page.evaluate((n) => Array.from({ length: n }, (_, i) => window.__viewer!.colorOf(i)), stream.scene.entities.length);
+      for (const team of teams) expect(team.colors).toEqual([...new Set(team.entities.map((i) => drawn[i]))]);
+      // No two sides share a colour.
+      expect(new Set(teams.flatMap((t) => t.colors)).size).toBe(teams.length);
+      const text = await page.locator('#hud-teams').innerText();
+      for (const label of labels) expect(text).toContain(label);
+      expect(await page.locator('#hud-teams').isVisible()).toBe(true);
+      if (name === '3m') {
+        expect(teams[0]!.detail).toBe('3 marine');
+        await nextFrame(page);
+        await page.screenshot({ path: screenshotPath('viewer-legend.png') });
+      }
+      expect(errors).toEqual([]);
+      await page.close();
+    }
+  });
+
+  it('says the control token was rejected when the server refuses a control, and disables the controls with the reason', async () => {
+    const scene = syntheticScene(4, 4, 'stale-token');
+    const { page, errors } = await openPage();
+    const mock = await mockSpectatorServer(page, wsUrl(), scene, (tick) => syntheticSnapshot(scene, tick));
+    await page.goto(fixture.site.url + '?token=stale');
+    await page.waitForFunction(() => (window.__viewer?.state().snapshots ?? 0) >= 1);
+    expect((await page.evaluate(() => window.__viewer!.state())).controlAccess).toBe('allowed');
+    await page.click('#btn-step');
+    await mock.waitForMessage((m) => m['kind'] === 'control' && m['action'] === 'step');
+    mock.send({ kind: 'control', action: 'step', ok: false, error: 'bad control token' });
+    await page.waitForFunction(() => window.__viewer!.state().controlAccess === 'rejected');
+    const state = await page.evaluate(() => window.__viewer!.state());
+    expect(state.controlStatus).toMatch(/^Control token rejected by the server/);
+    expect(state.disabledControls.map((c) => c.id)).toEqual(['btn-pause', 'btn-step', 'btn-reset', 'sel-speed', 'in-scenario', 'btn-scenario']);
+    for (const control of state.disabledControls) expect(control.title).toMatch(/rejected this page’s control token/);
+    expect(await page.locator('#control-status').isVisible()).toBe(true);
+    // A shortcut says why instead of sending.
+    const sent = mock.received.length;
+    await page.keyboard.press('.');
+    await page.waitForFunction(() => window.__viewer!.state().notes.some((n) => n.startsWith('step not sent: disabled')));
+    expect(mock.received.slice(sent).filter((m) => m['kind'] === 'control')).toEqual([]);
+    expect(errors).toEqual([]);
+    mock.stop();
     await page.close();
   });
 

@@ -10,7 +10,7 @@ import { encode } from '../../shared/codec.ts';
 import { POLICY_FORMAT, POLICY_FORMAT_VERSION, type PolicyFile } from '../../shared/model-format.ts';
 import { createStaticHandler } from '../../server/http/static-handler.ts';
 import { NetServer } from '../../server/net/net-server.ts';
-import { buildViewer, launchBrowser, screenshotPath, trackPageErrors } from './harness.ts';
+import { buildViewer, launchBrowser, nextFrame, screenshotPath, trackPageErrors } from './harness.ts';
 
 /**
  * The viewer against the real `kdmarl serve` (NetServer on an ephemeral port, serving the built
@@ -64,6 +64,7 @@ describe('viewer against kdmarl serve', () => {
     try {
       await page.goto(`${server.httpUrl}?token=${TOKEN}`);
       await page.waitForFunction(() => window.__viewer?.state().scenario === '3m' && window.__viewer.state().snapshots >= 5);
+      await nextFrame(page);
       const first = await state(page);
       expect(first.connection).toBe('open');
       expect(first.drawn.agents).toBe(first.agentsInScene);
@@ -124,6 +125,7 @@ describe('viewer against kdmarl serve', () => {
       await page.fill('#in-scenario', 'spread');
       await page.click('#btn-scenario');
       await page.waitForFunction(() => window.__viewer!.state().scenario === 'spread' && window.__viewer!.state().snapshots > 2);
+      await nextFrame(page);
       expect((await state(page)).drawn.agents).toBe((await state(page)).agentsInScene);
       // Chromium logs each refused connection while the server is down; that is the point here.
       expect(errors.filter((e) => !e.includes('ERR_CONNECTION_REFUSED'))).toEqual([]);
@@ -147,6 +149,39 @@ describe('viewer against kdmarl serve', () => {
     } finally {
       await replayPage.close();
       await replayServer.close();
+    }
+  });
+
+  it('says plainly that a wrong ?token= was rejected, with the controls disabled, and says nothing for the right one', async () => {
+    const server = startServer(0, undefined, 10);
+    await server.listen();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    const errors = trackPageErrors(page);
+    try {
+      // The server welcomes a spectator with a wrong token read-only; the welcome comes before the scene.
+      await page.goto(`${server.httpUrl}?token=not-the-token`);
+      await page.waitForFunction(() => window.__viewer?.state().scenario === '3m' && window.__viewer.state().snapshots >= 2);
+      const rejected = await state(page);
+      expect(rejected.controlAccess).toBe('rejected');
+      expect(rejected.controlStatus).toMatch(/^Control token rejected by the server: Pause, Step, Reset, speed and scenario are disabled/);
+      expect(await page.locator('#control-status').isVisible()).toBe(true);
+      expect(rejected.disabledControls.map((c) => c.id)).toEqual(['btn-pause', 'btn-step', 'btn-reset', 'sel-speed', 'in-scenario', 'btn-scenario']);
+      for (const control of rejected.disabledControls) expect(control.title).toMatch(/rejected this page’s control token/);
+      await page.screenshot({ path: screenshotPath('viewer-token-rejected.png') });
+
+      await page.goto(`${server.httpUrl}?token=${TOKEN}`);
+      await page.waitForFunction(() => window.__viewer?.state().scenario === '3m' && window.__viewer.state().snapshots >= 2);
+      const accepted = await state(page);
+      expect(accepted.controlAccess).toBe('allowed');
+      expect(accepted.controlStatus).toBe('');
+      expect(await page.locator('#control-status').isVisible()).toBe(false);
+      expect(accepted.disabledControls).toEqual([]);
+      await page.click('#btn-pause');
+      await page.waitForFunction(() => document.getElementById('hud-mode')!.textContent === 'live · paused');
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+      await server.close();
     }
   });
 

@@ -5,6 +5,8 @@ import { ReplayPlayer } from './stream/replay-player.ts';
 import { SnapshotBuffer } from './stream/snapshot-buffer.ts';
 import { parseReplay, parseScene, parseSnapshot, WireError, type Snapshot } from './stream/wire.ts';
 import { Banner } from './ui/banner.ts';
+import { onDroppedFile } from './ui/drop-zone.ts';
+import { CONTROL_ACCESS, ControlPanel } from './ui/control-panel.ts';
 import { byId, Hud } from './ui/hud.ts';
 import { InspectPanel, parseInspectReply } from './ui/inspect-panel.ts';
 import { OverlayLegend } from './ui/overlay-legend.ts';
@@ -37,6 +39,7 @@ export class ViewerApp {
   readonly inspect = new InspectPanel();
   readonly legend = new OverlayLegend(document.body);
   readonly frames = new FrameStats();
+  readonly controls = new ControlPanel();
   scene: SceneMessage | null = null;
   buffer: SnapshotBuffer | null = null;
   live: LiveConnection | null = null;
@@ -46,8 +49,6 @@ export class ViewerApp {
   /** Messages the server rejected or acknowledged, newest last (for the control note and tests). */
   readonly notes: string[] = [];
   badFrames = 0;
-  /** From the server's welcome: whether our token authorises control (unknown until then). */
-  serverAcceptsControl: boolean | null = null;
   private readonly options: ViewerOptions;
   private lastHud = 0;
   private lastInspect = 0;
@@ -67,14 +68,13 @@ export class ViewerApp {
     this.bindControls();
     this.bindPicking(canvas);
     this.bindReplayInputs();
-    this.setControlsEnabled(false);
     if (!options.serverUrl) byId('idle').textContent = 'No server to watch: open or drop a replay file.';
   }
 
   start(): void {
     if (this.options.replayUrl) void this.loadReplayUrl(this.options.replayUrl);
     else this.goLive();
-    void this.loadScenarioNames();
+    void this.controls.loadScenarioNames();
     const frame = (now: number): void => {
       this.frameHandle = requestAnimationFrame(frame);
       this.frame(now);
@@ -96,7 +96,7 @@ export class ViewerApp {
     byId('timeline').hidden = true;
     this.mode = 'live';
     this.hud.setMode('live', false);
-    this.setControlsEnabled(true);
+    this.controls.set(this.options.token ? CONTROL_ACCESS.allowed : CONTROL_ACCESS.noToken);
     this.live?.stop();
     this.live = new LiveConnection(url, this.options.token, {
       onStatus: (status) => this.onStatus(status),
@@ -138,18 +138,22 @@ export class ViewerApp {
         if (reply) this.inspect.reply = reply;
       } else if (kind === 'welcome') {
         const m = message as Record<string, unknown>;
-        this.serverAcceptsControl = m['control'] === true;
         // A new connection starts with no overlays on the server side.
         if (this.world.overlays.graph || this.world.overlays.roles) this.sendOverlays();
-        if (this.options.token && !this.serverAcceptsControl) this.note('the server refused the control token: read-only');
-        this.setControlsEnabled(true);
+        // A spectator whose token is wrong is still welcomed, read-only: `control` says which.
+        if (!this.options.token) this.controls.set(CONTROL_ACCESS.noToken);
+        else if (m['control'] === true) this.controls.set(CONTROL_ACCESS.allowed);
+        else this.rejectToken();
       } else if (kind === 'error') {
         const m = message as Record<string, unknown>;
         this.note(`server: ${String(m['message'] ?? m['error'] ?? 'error')}${typeof m['code'] === 'number' ? ` (${closeCodeName(m['code'])})` : ''}`);
       } else if (kind === 'control') {
         const m = message as Record<string, unknown>;
-        if (m['ok'] === false) this.note(`control refused: ${String(m['error'] ?? m['message'] ?? 'no reason given')}`);
-        else this.note(`${String(m['action'] ?? 'control')}: ok`);
+        const error = String(m['error'] ?? m['message'] ?? 'no reason given');
+        if (m['ok'] !== false) this.note(`${String(m['action'] ?? 'control')}: ok`);
+        // The server's only refusal that names the token; any other is about the action itself.
+        else if (/token/i.test(error)) this.rejectToken();
+        else this.note(`control refused: ${error}`);
       }
     } catch (error) {
       if (!(error instanceof WireError)) throw error;
@@ -158,39 +162,16 @@ export class ViewerApp {
     }
   }
 
-  /** Fill the scenario switcher from the server's /scenarios (absent under `vite dev`: then typed names only). */
-  private async loadScenarioNames(): Promise<void> {
-    try {
-      const response = await fetch(new URL('scenarios', location.href.split('?')[0]), { cache: 'no-store' });
-      if (!response.ok) return;
-      const body = (await response.json()) as { scenarios?: { name?: unknown; family?: unknown }[] };
-      for (const entry of body.scenarios ?? []) {
-        if (typeof entry.name === 'string') this.addScenarioOption(entry.name, typeof entry.family === 'string' ? entry.family : '');
-      }
-    } catch {
-      // No listing: the switcher still takes a typed name.
-    }
-  }
-
-  private addScenarioOption(name: string, label: string): void {
-    const list = byId('scenario-list');
-    if ([...list.children].some((o) => (o as HTMLOptionElement).value === name)) return;
-    const option = document.createElement('option');
-    option.value = name;
-    option.label = label;
-    list.append(option);
-  }
-
   private setScene(scene: SceneMessage): void {
     this.scene = scene;
     this.buffer = new SnapshotBuffer(scene.entities.length);
     this.world.setScene(scene);
     byId('idle').hidden = true;
     this.needsFraming = true;
-    this.hud.setScene(scene);
+    this.hud.setScene(scene, (entity) => this.world.colorOf(entity) ?? '#000000');
     this.inspect.hide();
     this.snapshotTimes = [];
-    this.addScenarioOption(scene.scenario, scene.family);
+    this.controls.addScenario(scene.scenario, scene.family);
   }
 
   async loadReplayUrl(url: string): Promise<void> {
@@ -226,7 +207,7 @@ export class ViewerApp {
       this.banner.show(`Replay ${name} is truncated: ${replay.truncated}.`, 'warning');
       this.note(replay.truncated);
     }
-    this.setControlsEnabled(false);
+    this.controls.set(CONTROL_ACCESS.offline);
     const scrubber = byId<HTMLInputElement>('scrubber');
     scrubber.max = String(replay.snapshots.length - 1);
     scrubber.value = '0';
@@ -241,10 +222,11 @@ export class ViewerApp {
     this.note(text);
   }
 
-  private note(text: string): void {
+  /** Keeps a message (newest last; the tests read them); `show` also puts it under the controls, unless the status line already says it. */
+  private note(text: string, show = true): void {
     this.notes.push(text);
     if (this.notes.length > 50) this.notes.shift();
-    byId('control-note').textContent = text;
+    if (show) byId('control-note').textContent = text;
   }
 
   // ---- frame ----------------------------------------------------------------------------
@@ -337,19 +319,18 @@ export class ViewerApp {
 
   private sendControl(action: ControlAction, value?: number | string): void {
     const token = this.options.token;
-    if (!token) {
-      this.note('read-only: open the viewer with ?token=… (printed by kdmarl serve) to control the run');
+    const refusal = this.controls.refusal;
+    if (refusal !== null || !token) {
+      this.note(`${action} not sent: ${refusal ?? 'no token'}`);
       return;
     }
     if (!this.live?.send(controlMessage(token, action, value))) this.note(`not connected: ${action} not sent`);
   }
 
-  private setControlsEnabled(enabled: boolean): void {
-    const allowed = enabled && this.options.token !== null && this.serverAcceptsControl !== false;
-    for (const id of ['btn-pause', 'btn-step', 'btn-reset', 'sel-speed', 'in-scenario', 'btn-scenario']) {
-      (byId(id) as HTMLButtonElement).disabled = !allowed;
-    }
-    byId('control-note').textContent = enabled && !this.options.token ? 'read-only: add ?token=… to control the run' : '';
+  private rejectToken(): void {
+    if (this.controls.access !== CONTROL_ACCESS.rejected) this.note('the server rejected the control token: read-only', false);
+    byId('control-note').textContent = '';
+    this.controls.set(CONTROL_ACCESS.rejected);
   }
 
   private bindControls(): void {
@@ -410,20 +391,7 @@ export class ViewerApp {
       const file = (event.target as HTMLInputElement).files?.[0];
       if (file) void this.loadReplayFile(file);
     });
-    const drop = byId('drop');
-    window.addEventListener('dragover', (event) => {
-      event.preventDefault();
-      drop.hidden = false;
-    });
-    window.addEventListener('dragleave', (event) => {
-      if (event.relatedTarget === null) drop.hidden = true;
-    });
-    window.addEventListener('drop', (event) => {
-      event.preventDefault();
-      drop.hidden = true;
-      const file = event.dataTransfer?.files[0];
-      if (file) void this.loadReplayFile(file);
-    });
+    onDroppedFile(byId('drop'), (file) => void this.loadReplayFile(file));
   }
 
   async loadReplayFile(file: File): Promise<void> {

@@ -30,7 +30,16 @@ export type ViewerTestHook = {
     notes: string[];
     badFrames: number;
     replay: { index: number; length: number; playing: boolean } | null;
+    /** Whether the run controls may be used, and the status line under them. */
+    controlAccess: ViewerApp['controls']['access'];
+    controlStatus: string;
+    /** Ids of the run controls that are disabled, each with its tooltip (the reason). */
+    disabledControls: { id: string; title: string }[];
   };
+  /** The HUD's legend of who is which colour. */
+  teams(): ViewerApp['hud']['teams']['entries'];
+  /** An entity's colour as the scene draws it (`#rrggbb`). */
+  colorOf(entity: number): string | null;
   pixelStats(): ReturnType<ViewerApp['world']['pixelStats']>;
   /** Where an entity is drawn, in page CSS pixels (null if behind the camera or no scene). */
   screenPositionOf(entity: number): { x: number; y: number } | null;
@@ -81,8 +90,13 @@ export function installTestHook(app: ViewerApp): void {
         notes: [...app.notes],
         badFrames: app.badFrames,
         replay: player ? { index: player.index, length: player.length, playing: player.playing } : null,
+        controlAccess: app.controls.access,
+        controlStatus: document.getElementById('control-status')?.hidden ? '' : (document.getElementById('control-status')?.textContent ?? ''),
+        disabledControls: [...document.querySelectorAll<HTMLButtonElement>('#controls button:disabled, #controls select:disabled, #controls input:disabled')].map((c) => ({ id: c.id, title: c.title })),
       };
     },
+    teams: () => app.hud.teams.entries,
+    colorOf: (entity) => app.world.colorOf(entity),
     pixelStats: () => app.world.pixelStats(),
     screenPositionOf: (entity) => {
       const positions = app.buffer?.latest ? app.buffer.sample(performance.now()) : null;

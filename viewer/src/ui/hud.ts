@@ -1,5 +1,6 @@
 import type { SceneMessage } from '../../../shared/protocol.ts';
 import type { Snapshot } from '../stream/wire.ts';
+import { TeamLegend } from './team-legend.ts';
 
 function byId<T extends HTMLElement>(id: string): T {
   const element = document.getElementById(id);
@@ -10,7 +11,7 @@ function byId<T extends HTMLElement>(id: string): T {
 /** Latency bars are drawn against this (ms): past it a decision is late on a 10 Hz tick. */
 const LATENCY_FULL_SCALE_MS = 100;
 
-/** The status panel: scenario, tick, episode, score, rates, and one latency bar per agent. */
+/** The status panel: scenario, who is which colour, tick, episode, score, rates, and one latency bar per agent. */
 export class Hud {
   private readonly scenario = byId('hud-scenario');
   private readonly family = byId('hud-family');
@@ -22,11 +23,14 @@ export class Hud {
   private readonly rate = byId('hud-rate');
   private readonly frame = byId('hud-frame');
   private readonly latency = byId('hud-latency');
+  readonly teams = new TeamLegend(byId('hud-teams'));
   private latencyRows: { fill: HTMLElement; value: HTMLElement; name: HTMLElement }[] = [];
 
-  setScene(scene: SceneMessage): void {
+  /** `colorOf`: the colour the scene draws an entity in (for the legend). */
+  setScene(scene: SceneMessage, colorOf: (entity: number) => string): void {
     this.scenario.textContent = scene.scenario;
     this.family.textContent = `${scene.family} · ${scene.agents.length} agents`;
+    this.teams.show(scene, colorOf);
     this.latency.replaceChildren();
     this.latencyRows = scene.agents.map((agent) => {
       const name = document.createElement('span');

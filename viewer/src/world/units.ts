@@ -12,10 +12,9 @@ import {
 } from 'three';
 import type { SceneMessage } from '../../../shared/protocol.ts';
 import type { Snapshot } from '../stream/wire.ts';
+import { entityColors } from './entity-colors.ts';
 import { createShape, shapeFor, type ShapeName } from './shapes.ts';
 
-export const TEAM_COLORS: readonly string[] = ['#3b82f6', '#ef4444'];
-export const NEUTRAL_COLOR = '#9ca3af';
 /** How long a dying unit takes to fade into the ground (ms). */
 const FADE_MS = 1200;
 
@@ -34,7 +33,7 @@ type Slot = { mesh: InstancedMesh; index: number };
 export class UnitLayer {
   readonly meshes: InstancedMesh[] = [];
   private readonly slots: Slot[] = [];
-  private readonly baseColors: Color[] = [];
+  private readonly baseColors: Color[];
   private readonly radii: Float32Array;
   private readonly heights: Float32Array;
   private readonly headings: Float32Array;
@@ -61,6 +60,7 @@ export class UnitLayer {
     this.visible = new Uint8Array(count);
     this.groundColor = groundColor;
     const byShape = new Map<ShapeName, number[]>();
+    this.baseColors = entityColors(scene);
     scene.entities.forEach((entity, i) => {
       const shape = shapeFor(entity);
       const list = byShape.get(shape) ?? [];
@@ -68,16 +68,6 @@ export class UnitLayer {
       byShape.set(shape, list);
       // Landmarks in MPE are points with a tiny radius; keep every body visible at map scale.
       this.radii[i] = Math.max(entity.radius, radiusScale);
-      const colour = entity.color && (entity.kind === 'landmark' || entity.kind === 'obstacle' || entity.team < 0)
-        ? new Color(entity.color[0], entity.color[1], entity.color[2])
-        : new Color(entity.team >= 0 ? (TEAM_COLORS[entity.team] ?? NEUTRAL_COLOR) : NEUTRAL_COLOR);
-      if (entity.kind === 'obstacle' && !entity.color) colour.set('#475569');
-      // Reference colours are for a white background (MPE landmarks are dark grey); lift them
-      // off our dark ground so they stay visible.
-      const hsl = { h: 0, s: 0, l: 0 };
-      colour.getHSL(hsl);
-      if (hsl.l < 0.45 && entity.kind !== 'obstacle') colour.setHSL(hsl.h, hsl.s, 0.45 + hsl.l * 0.3);
-      this.baseColors[i] = colour;
     });
     for (const [shape, entities] of byShape) {
       const geometry = createShape(shape);
@@ -102,6 +92,11 @@ export class UnitLayer {
   /** World-space top of an entity (for bars and beams). */
   topOf(entity: number): number {
     return this.heights[entity]! * this.radii[entity]!;
+  }
+
+  /** The entity's own colour as drawn while alive and not selected, as `#rrggbb`. */
+  colorOf(entity: number): string {
+    return `#${this.baseColors[entity]!.getHexString()}`;
   }
 
   radiusOf(entity: number): number {

@@ -392,6 +392,11 @@ export class WorldView {
   }
 
   /** Entities currently drawn (alive or still fading), split by whether they are agents. */
+  /** An entity's colour as drawn (`#rrggbb`), or null without a scene. */
+  colorOf(entity: number): string | null {
+    return this.units && this.sceneMessage && entity >= 0 && entity < this.sceneMessage.entities.length ? this.units.colorOf(entity) : null;
+  }
+
   drawnCounts(): { agents: number; units: number; entities: number } {
     const scene = this.sceneMessage;
     if (!scene || !this.units) return { agents: 0, units: 0, entities: 0 };

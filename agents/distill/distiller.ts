@@ -32,6 +32,8 @@ export type DistillOptions = {
   config: DistillConfig;
   teacher: string;
   students: string;
+  /** The loss preset the config came from, recorded in config.json so that --resume can hold to it. */
+  variant?: string;
   runDir: string;
   resume: boolean;
   producedBy: string;
@@ -110,7 +112,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
     Object.assign(start, { steps: ckpt.progress.envSteps, updates: ckpt.progress.updates, wallSeconds: ckpt.progress.wallSeconds });
     log(`resumed ${checkpointPath} at update ${start.updates}, ${start.steps} env steps`);
   }
-  writeFileAtomic(join(runDir, 'config.json'), JSON.stringify({ ...config, teacher: options.teacher, students: profilePath, plans }, null, 2) + '\n');
+  writeFileAtomic(join(runDir, 'config.json'), JSON.stringify({ ...config, teacher: options.teacher, students: profilePath, ...(options.variant ? { variant: options.variant } : {}), plans }, null, 2) + '\n');
 
   const E = config.numEnvs;
   const T = config.rolloutLength;

@@ -77,7 +77,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
   const { profile, path: profilePath } = loadStudentProfile(options.students, scenarioName);
   const plans = planStudents(profile, scenario, probe, config.layerNorm, profilePath);
   const shape = { agentNames: probe.agentNames, observationSizes: probe.layouts.map((l) => l.size), actionCounts: probe.actionCounts, stateSize: probe.stateSize };
-  const checkpointPath = prepareRunDir(runDir, { resume: options.resume, checkpointFile: DISTILL_CHECKPOINT, what: 'distillation checkpoint' });
+  const checkpointPath = prepareRunDir(runDir, { file: DISTILL_CHECKPOINT, what: 'distillation checkpoint', resume: options.resume });
   const ckpt = options.resume ? readDistillCheckpoint(checkpointPath) : null;
   if (ckpt) {
     if (ckpt.scenario !== scenarioName) throw new Error(`${checkpointPath}: students of scenario '${ckpt.scenario}', not '${scenarioName}'`);
@@ -242,6 +242,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
     teacher.dispose();
   }
   await loop.writeCurve(`${scenarioName} distillation`);
+  if (loop.stopRequested) log(`stopped by signal at ${loop.steps} env steps; checkpoint saved (continue with kdmarl distill --resume --out ${runDir})`);
   team.dispose();
   adam.dispose();
   return { runDir, policyPath, plans, envSteps: loop.steps, updates: loop.updates, lastEval, stopped: loop.stopRequested };

@@ -113,7 +113,7 @@ export async function imitate(options: ImitateOptions): Promise<ImitateResult> {
   const optimizers = net.actors.map((a) => new Adam(a.variables(), settings.lr, config.adamEps));
   const datasets = net.groups.map((g) => new LabelledStates(g.inputSize, g.actionCount));
   const rng = new Rng(deriveSeed(config.seed, 0x1317a7e));
-  prepareRunDir(runDir, { resume: false, checkpointFile: CHECKPOINT_FILE, what: 'checkpoint' });
+  prepareRunDir(runDir);
   writeFileAtomic(join(runDir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
   const phases: ImitatePhase[] = [];
   const rounds: { name: string; player: 'expert' | 'clone'; episodes: number; epochs: number }[] = [{ name: 'bc', player: 'expert', episodes: settings.demoEpisodes, epochs: settings.epochs }];

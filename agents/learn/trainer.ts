@@ -110,7 +110,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const rng = new Rng(deriveSeed(config.seed, 0xac7));
   const start = { steps: 0, updates: 0, wallSeconds: 0 };
 
-  const checkpointPath = prepareRunDir(runDir, { resume: options.resume, checkpointFile: CHECKPOINT_FILE, what: 'checkpoint' });
+  const checkpointPath = prepareRunDir(runDir, { file: CHECKPOINT_FILE, what: 'checkpoint', resume: options.resume });
   let initCheckpoint: Checkpoint | null = null;
   if (options.resume) {
     const ckpt = readCheckpoint(checkpointPath);

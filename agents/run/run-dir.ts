@@ -7,14 +7,15 @@ const ATOMIC_TEMP = /^\..+\.\d+\.\d+\.\d+\.tmp$/;
 /**
  * Make a run directory ready for a job that starts or resumes in it: create it, remove the
  * temporary files of writes a kill interrupted (only this run writes here), and on --resume make
- * sure the checkpoint to continue from is there. Returns the checkpoint's path.
+ * sure the checkpoint to continue from is there. Returns the checkpoint's path ('' without one).
  */
-export function prepareRunDir(runDir: string, o: { resume: boolean; checkpointFile: string; what: string } = { resume: false, checkpointFile: '', what: '' }): string {
+export function prepareRunDir(runDir: string, checkpoint?: { file: string; what: string; resume: boolean }): string {
   mkdirSync(runDir, { recursive: true });
   removeStaleTemps(runDir);
-  const checkpointPath = join(runDir, o.checkpointFile);
-  if (o.resume && !existsSync(checkpointPath)) throw new Error(`--resume: no ${o.what} at ${checkpointPath}`);
-  return checkpointPath;
+  if (!checkpoint) return '';
+  const path = join(runDir, checkpoint.file);
+  if (checkpoint.resume && !existsSync(path)) throw new Error(`--resume: no ${checkpoint.what} at ${path}`);
+  return path;
 }
 
 /** Remove the temporary files interrupted atomic writes left in `dir`; returns their names. */

@@ -77,9 +77,9 @@ describe('RunLoop', () => {
     writeFileSync(join(runDir, '.checkpoint.ckpt.4242.1700000000000.7.tmp'), 'half');
     writeFileSync(join(runDir, '.student.policy.99.1700000000001.0.tmp'), 'half');
     writeFileSync(join(runDir, '.notes.tmp'), 'not ours');
-    expect(prepareRunDir(runDir, { resume: true, checkpointFile: 'checkpoint.ckpt', what: 'checkpoint' })).toBe(join(runDir, 'checkpoint.ckpt'));
+    expect(prepareRunDir(runDir, { file: 'checkpoint.ckpt', what: 'checkpoint', resume: true })).toBe(join(runDir, 'checkpoint.ckpt'));
     expect(readdirSync(runDir).sort()).toEqual(['.notes.tmp', 'checkpoint.ckpt']);
-    expect(() => prepareRunDir(dir(), { resume: true, checkpointFile: 'distill.ckpt', what: 'distillation checkpoint' })).toThrow(/^--resume: no distillation checkpoint at .*distill\.ckpt$/);
+    expect(() => prepareRunDir(dir(), { file: 'distill.ckpt', what: 'distillation checkpoint', resume: true })).toThrow(/^--resume: no distillation checkpoint at .*distill\.ckpt$/);
     expect(existsSync(join(runDir, 'checkpoint.ckpt'))).toBe(true);
   });
 });

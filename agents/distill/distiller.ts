@@ -131,7 +131,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
   const ctx: DistillContext = { teacher, team, adam, plans, config, rng, centroids };
   const hasWins = scenarioHasWins(scenario);
   const loop = new RunLoop({
-    label: options.progressLabel ?? 'distill', runDir, totalSteps: config.totalSteps, stepsPerUpdate: rows, start, resumed: options.resume,
+    label: options.progressLabel ?? 'distill', runDir, totalSteps: config.totalSteps, stepsPerUpdate: rows, start,
     progress: options.progress !== false, hasWins, log,
   });
 

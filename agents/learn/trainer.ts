@@ -153,7 +153,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const stepsPerUpdate = config.rolloutLength * config.numEnvs;
   const hasWins = scenarioHasWins(scenario);
   const loop = new RunLoop({
-    label: options.progressLabel ?? 'train', runDir, totalSteps: config.totalSteps, stepsPerUpdate, start, resumed: options.resume,
+    label: options.progressLabel ?? 'train', runDir, totalSteps: config.totalSteps, stepsPerUpdate, start,
     maxUpdates: options.maxUpdates, progress: options.progress !== false, hasWins, log,
   });
 

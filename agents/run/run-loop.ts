@@ -13,8 +13,6 @@ export type RunLoopOptions = {
   stepsPerUpdate?: number;
   /** Where a resumed run stands (all 0 on a fresh start). */
   start?: { steps: number; updates: number; wallSeconds: number };
-  /** A resumed run: metrics lines written after its checkpoint are dropped (they will be redone). */
-  resumed?: boolean;
   /** Stop after this many updates in this process (tests, benchmarks, `teacher --updates`). */
   maxUpdates?: number;
   /** A progress bar (TTY) or plain lines on stderr. */
@@ -68,7 +66,8 @@ export class RunLoop {
     this.startSteps = this.steps;
     this.plannedSteps = o.stepsPerUpdate && o.totalSteps > 0 ? Math.ceil(o.totalSteps / o.stepsPerUpdate) * o.stepsPerUpdate : o.totalSteps;
     this.metrics = new MetricsLog(join(o.runDir, 'metrics.jsonl'));
-    if (o.resumed) this.metrics.truncateAfter(this.updates);
+    // Lines past the checkpoint a run resumes from will be redone; a fresh start in the dir keeps none.
+    this.metrics.truncateAfter(this.updates);
     this.progressBar = o.progress && this.plannedSteps > 0 ? new RunProgress(Math.max(this.plannedSteps, this.steps), this.steps, { label: o.label, unit: o.unit, hasWins: o.hasWins }) : null;
     process.on('SIGINT', this.onSignal);
     process.on('SIGTERM', this.onSignal);

@@ -57,7 +57,7 @@ describe('RunLoop', () => {
   it('keeps cadence, maxUpdates and, on resume, wall time and only the metrics up to the checkpoint', async () => {
     const runDir = dir();
     writeFileSync(join(runDir, 'metrics.jsonl'), [1, 2, 3].map((update) => JSON.stringify({ global_step: update * 10, update, wall_seconds: 1 })).join('\n') + '\n');
-    const loop = new RunLoop({ label: 'train', runDir, totalSteps: 100, start: { steps: 20, updates: 2, wallSeconds: 50 }, resumed: true, maxUpdates: 2, progress: false, hasWins: true, log: () => {} });
+    const loop = new RunLoop({ label: 'train', runDir, totalSteps: 100, start: { steps: 20, updates: 2, wallSeconds: 50 }, maxUpdates: 2, progress: false, hasWins: true, log: () => {} });
     const due: boolean[] = [];
     while (await loop.next()) {
       loop.advance(10);
@@ -69,6 +69,9 @@ describe('RunLoop', () => {
     expect(loop.every(0)).toBe(false);
     expect(loop.wallSeconds).toBeGreaterThanOrEqual(50);
     expect(readMetrics(loop.metrics.path).map((l) => [l.update, l.global_step])).toEqual([[1, 10], [2, 20], [3, 30], [4, 40]]);
+    // A fresh start in the same dir begins a new log.
+    new RunLoop({ label: 'train', runDir, totalSteps: 100, progress: false, hasWins: true, log: () => {} }).close();
+    expect(readMetrics(loop.metrics.path)).toEqual([]);
   });
 
   it('prepareRunDir removes only the temporary files of interrupted atomic writes, and a resume needs its checkpoint', () => {

@@ -64,7 +64,8 @@ export class RunLoop {
     this.updates = o.start?.updates ?? 0;
     this.wallBefore = o.start?.wallSeconds ?? 0;
     this.startSteps = this.steps;
-    this.plannedSteps = o.stepsPerUpdate && o.totalSteps > 0 ? Math.ceil(o.totalSteps / o.stepsPerUpdate) * o.stepsPerUpdate : o.totalSteps;
+    const left = Math.max(0, o.totalSteps - this.steps);
+    this.plannedSteps = o.stepsPerUpdate && o.totalSteps > 0 ? this.steps + Math.ceil(left / o.stepsPerUpdate) * o.stepsPerUpdate : o.totalSteps;
     this.metrics = new MetricsLog(join(o.runDir, 'metrics.jsonl'));
     // Lines past the checkpoint a run resumes from will be redone; a fresh start in the dir keeps none.
     this.metrics.truncateAfter(this.updates);

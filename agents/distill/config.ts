@@ -116,3 +116,13 @@ export function resolveDistillConfig(scenario: string, ...layers: Partial<Distil
   if (!parsed.success) throw new Error(`config: ${describeZodError(parsed.error)}`);
   return parsed.data;
 }
+
+/** Every config field with its doc and default, for `kdmarl distill --help-config`. */
+export function describeDistillConfig(): string {
+  return Object.entries(distillConfigSchema.shape)
+    .map(([key, schema]) => {
+      const fallback = (DEFAULT_DISTILL_CONFIG as Record<string, unknown>)[key];
+      return `  ${key.padEnd(20)} ${(schema as z.ZodType).description ?? ''}${fallback === undefined ? '' : ` (default ${JSON.stringify(fallback)})`}`;
+    })
+    .join('\n');
+}

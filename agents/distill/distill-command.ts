@@ -2,38 +2,42 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { bool, common, defineCommand, intArg, str } from '../../shared/cli-args.ts';
 import { resolveScenario } from '../../server/scenarios/registry.ts';
-import { DISTILL_VARIANTS, readDistillConfigFile, resolveVariantConfig, type DistillConfig } from './config.ts';
+import { DISTILL_VARIANTS, describeDistillConfig, distillConfigSchema, readDistillConfigFile, resolveVariantConfig, type DistillConfig, type DistillVariant } from './config.ts';
 import { distill } from './distiller.ts';
+import { loadStudentProfile } from './student-plan.ts';
+import { checkSameSource, continueRunConfig, readRunConfig, samePath, type GivenValues } from '../run/resume.ts';
+import { describeZodError } from '../../shared/zod-error.ts';
+
+const VARIANTS = Object.keys(DISTILL_VARIANTS) as [DistillVariant, ...DistillVariant[]];
 
 const command = defineCommand('distill', {
-  scenario: common.requiredScenario("scenario name or .json file (the teacher's scenario)"),
-  teacher: str('teacher checkpoint file, or a run / models directory holding checkpoint.ckpt', z.string({ error: 'required' })),
-  students: str("student profile JSON, or 'default' (agents/distill/profiles/<scenario>.json, else the scenario's student views)", z.string().default('default')),
-  steps: str('env steps of student rollouts', intArg().positive().optional(), { defaultLabel: "the config's, 500000" }),
+  scenario: str("scenario name or .json file (the teacher's scenario; required unless --resume or --help-config)", z.string().optional()),
+  teacher: str('teacher checkpoint file, or a run / models directory holding checkpoint.ckpt (on --resume: the run\'s own)', z.string().optional()),
+  students: str("student profile JSON, or 'default' (agents/distill/profiles/<scenario>.json, else the scenario's student views)", z.string().optional(), { defaultLabel: "default; on --resume the run's own" }),
+  steps: str('env steps of student rollouts (on --resume: may raise the run\'s budget)', intArg().positive().optional(), { defaultLabel: "the config's, 500000" }),
   envs: str('parallel envs', intArg().positive().optional(), { defaultLabel: "the config's" }),
   seed: common.configSeed(),
-  variant: str(`loss preset: ${Object.keys(DISTILL_VARIANTS).join(', ')}`, z.enum(Object.keys(DISTILL_VARIANTS) as [keyof typeof DISTILL_VARIANTS]).default('full')),
-  config: common.config('JSON file with config fields (see agents/distill/config.ts)'),
+  variant: str(`loss preset: ${VARIANTS.join(', ')}`, z.enum(VARIANTS).optional(), { defaultLabel: "full; on --resume the run's own" }),
+  config: common.config('JSON file with config fields (see --help-config)'),
   out: common.out('run directory', 'runs/<scenario>__distill-<variant>__<seed>__<time>'),
-  resume: bool('continue the run in --out from its checkpoint'),
+  resume: bool("continue the run in --out from its checkpoint, as it was configured (its config, teacher, students and seed)"),
   noProgress: bool('plain log lines instead of a progress bar'),
+  helpConfig: bool('list every config field with its doc and default'),
 });
+
+type Args = Exclude<ReturnType<typeof command.parse>, 'help'>;
+type RunSpec = { config: DistillConfig; teacher: string; students: string; variant: DistillVariant | undefined; runDir: string };
 
 export async function main(argv: string[]): Promise<number> {
   const args = command.parse(argv);
   if (args === 'help') return 0;
-  if (args.resume && !args.out) throw new Error('--resume needs --out DIR (the run to continue)');
-  const scenario = resolveScenario(args.scenario).file.name;
-  const flags: Partial<DistillConfig> = {
-    ...(args.steps !== undefined ? { totalSteps: args.steps } : {}),
-    ...(args.envs !== undefined ? { numEnvs: args.envs } : {}),
-    ...(args.seed !== undefined ? { seed: args.seed } : {}),
-  };
-  const config = resolveVariantConfig(args.scenario, args.variant, args.config ? readDistillConfigFile(args.config) : {}, flags);
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const runDir = args.out ?? join('runs', `${scenario}__distill-${args.variant}__${config.seed}__${stamp}`);
+  if (args.helpConfig) {
+    console.log(`config fields (JSON file for --config; any subset):\n${describeDistillConfig()}`);
+    return 0;
+  }
+  const run = args.resume ? resumedRun(args) : newRun(args);
   const producedBy = `kdmarl distill ${argv.join(' ')}`;
-  const result = await distill({ config, teacher: args.teacher, students: args.students, runDir, resume: args.resume, producedBy, progress: !args.noProgress });
+  const result = await distill({ ...run, resume: args.resume, producedBy, progress: !args.noProgress });
   const e = result.lastEval;
   console.log(
     JSON.stringify({
@@ -47,4 +51,55 @@ export async function main(argv: string[]): Promise<number> {
     }),
   );
   return 0;
+}
+
+function newRun(args: Args): RunSpec {
+  if (!args.scenario) throw new Error('--scenario: required (e.g. --scenario spread)');
+  if (!args.teacher) throw new Error('--teacher: required (a teacher checkpoint, run or models directory)');
+  const variant = args.variant ?? 'full';
+  const config = resolveVariantConfig(args.scenario, variant, args.config ? readDistillConfigFile(args.config) : {}, Object.assign({}, ...Object.values(flagValues(args))));
+  const scenario = resolveScenario(args.scenario).file.name;
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const runDir = args.out ?? join('runs', `${scenario}__distill-${variant}__${config.seed}__${stamp}`);
+  return { config, teacher: args.teacher, students: args.students ?? 'default', variant, runDir };
+}
+
+/** The run in --out as it was configured; a flag that contradicts it is refused, naming both values. */
+function resumedRun(args: Args): RunSpec {
+  const runDir = args.out;
+  if (!runDir) throw new Error('--resume needs --out DIR (the run to continue)');
+  const saved = readRunConfig(runDir, Object.keys(distillConfigSchema.shape));
+  if (!saved) throw new Error(`--resume: ${join(runDir, 'config.json')} is missing; is ${runDir} a distillation run?`);
+  const parsed = distillConfigSchema.safeParse(saved.config);
+  if (!parsed.success) throw new Error(`${join(runDir, 'config.json')}: ${describeZodError(parsed.error)}`);
+  const own = parsed.data;
+  const scenario = resolveScenario(own.scenario).file.name;
+  if (args.scenario !== undefined && resolveScenario(args.scenario).file.name !== scenario) {
+    throw new Error(`--scenario ${args.scenario}: the run in ${runDir} distils on scenario ${scenario} (leave it out to continue the run as it was configured)`);
+  }
+  const ownTeacher = String(saved.extra.teacher ?? '');
+  const teacher = checkSameSource('--teacher', args.teacher, ownTeacher, runDir);
+  const ownStudents = String(saved.extra.students ?? '(scenario defaults)');
+  if (args.students !== undefined && !samePath(loadStudentProfile(args.students, scenario).path, ownStudents)) {
+    throw new Error(`--students ${args.students}: the run in ${runDir} was started with --students ${ownStudents} (leave it out to continue the run as it was configured)`);
+  }
+  const ownVariant = saved.extra.variant as DistillVariant | undefined;
+  if (args.variant !== undefined && ownVariant !== undefined && args.variant !== ownVariant) {
+    throw new Error(`--variant ${args.variant}: the run in ${runDir} was started with --variant ${ownVariant} (leave it out to continue the run as it was configured)`);
+  }
+  const given: GivenValues<DistillConfig>[] = [];
+  if (args.config) given.push({ source: `--config ${args.config}`, values: readDistillConfigFile(args.config) });
+  if (args.variant !== undefined && ownVariant === undefined) given.push({ source: `--variant ${args.variant}`, values: DISTILL_VARIANTS[args.variant] });
+  for (const [flag, values] of Object.entries(flagValues(args))) given.push({ source: `--${flag}`, values });
+  const config = continueRunConfig(own, given, runDir);
+  return { config, teacher, students: ownStudents === '(scenario defaults)' ? 'default' : ownStudents, variant: ownVariant, runDir };
+}
+
+/** The config fields given as flags, by flag name. */
+function flagValues(args: Args): Record<string, Partial<DistillConfig>> {
+  return {
+    ...(args.steps !== undefined ? { steps: { totalSteps: args.steps } } : {}),
+    ...(args.envs !== undefined ? { envs: { numEnvs: args.envs } } : {}),
+    ...(args.seed !== undefined ? { seed: { seed: args.seed } } : {}),
+  };
 }

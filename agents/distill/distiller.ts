@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { decode, encode } from '../../shared/codec.ts';
@@ -10,13 +10,14 @@ import { createSimulation, resolveScenario } from '../../server/scenarios/regist
 import { initBackend } from '../learn/backend.ts';
 import { Adam, linearDecay } from '../learn/adam.ts';
 import { sampleMasked } from '../learn/sampling.ts';
-import { METRIC, MetricsLog } from '../learn/metrics-log.ts';
-import { TrainProgress } from '../learn/progress.ts';
-import { writeCurve } from '../learn/plot.ts';
+import { METRIC, type MetricLine } from '../learn/metrics-log.ts';
+import { RunLoop, scenarioHasWins } from '../run/run-loop.ts';
+import { prepareRunDir } from '../run/run-dir.ts';
+import { checkSameSource, continueRunConfig } from '../run/resume.ts';
 import { writePolicyFile } from '../learn/checkpoint.ts';
 import { evaluate, type EvaluationResult } from '../eval/evaluate.ts';
 import { policyFileAgents } from '../eval/policies.ts';
-import type { DistillConfig } from './config.ts';
+import { distillConfigSchema, type DistillConfig } from './config.ts';
 import { loadFrozenTeacher } from './frozen-teacher.ts';
 import { StudentRollout, distillUpdate, type DistillContext } from './update.ts';
 import { loadStudentProfile, planStudents, type StudentPlan } from './student-plan.ts';
@@ -25,16 +26,20 @@ import { headsInUse } from './losses.ts';
 import { FULL_VIEW_SET } from '../learn/rollout.ts';
 
 export const DISTILL_CHECKPOINT = 'distill.ckpt';
-export const STUDENT_POLICY = 'students.policy';
+export const STUDENT_POLICY = 'student.policy';
 
 export type DistillOptions = {
   config: DistillConfig;
   teacher: string;
   students: string;
+  /** The loss preset the config came from, recorded in config.json so that --resume can hold to it. */
+  variant?: string;
   runDir: string;
   resume: boolean;
   producedBy: string;
   progress?: boolean;
+  /** Names the run on progress lines (default 'distill'). */
+  progressLabel?: string;
   log?: (message: string) => void;
 };
 
@@ -48,6 +53,9 @@ const distillCheckpointSchema = z.strictObject({
   teacher: z.string(),
   weights: z.record(z.string(), z.array(f32)),
   optimizer: z.strictObject({ step: z.number().int(), m: z.array(f32), v: z.array(f32) }),
+  /** The run's profile and config, so that --resume continues the run as it was configured (absent in older checkpoints). */
+  students: z.string().optional(),
+  config: distillConfigSchema.optional(),
   centroids: f32.nullable(),
   progress: z.strictObject({ envSteps: z.number().int(), updates: z.number().int(), wallSeconds: z.number(), rng: z.tuple([z.number(), z.number(), z.number(), z.number()]) }),
 });
@@ -69,6 +77,15 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
   const { profile, path: profilePath } = loadStudentProfile(options.students, scenarioName);
   const plans = planStudents(profile, scenario, probe, config.layerNorm, profilePath);
   const shape = { agentNames: probe.agentNames, observationSizes: probe.layouts.map((l) => l.size), actionCounts: probe.actionCounts, stateSize: probe.stateSize };
+  const checkpointPath = prepareRunDir(runDir, { file: DISTILL_CHECKPOINT, what: 'distillation checkpoint', resume: options.resume });
+  const ckpt = options.resume ? readDistillCheckpoint(checkpointPath) : null;
+  if (ckpt) {
+    if (ckpt.scenario !== scenarioName) throw new Error(`${checkpointPath}: students of scenario '${ckpt.scenario}', not '${scenarioName}'`);
+    // A resume continues the run as it was configured: same teacher, students and config; only the budget may grow.
+    checkSameSource('--teacher', options.teacher, ckpt.teacher, runDir);
+    if (ckpt.students !== undefined) checkSameSource('--students', profilePath, ckpt.students, runDir);
+    if (ckpt.config) continueRunConfig(ckpt.config, [{ source: 'config', values: config }], runDir);
+  }
 
   const backend = await initBackend(config.backend === 'auto' ? undefined : config.backend);
   log(`tfjs backend: ${backend}`);
@@ -86,26 +103,16 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
   const adam = new Adam(team.variables(heads), config.lr, config.adamEps);
   const rng = new Rng(deriveSeed(config.seed, 0xd157));
   let centroids: Float32Array | null = null;
-  let envSteps = 0;
-  let updates = 0;
-  let wallBefore = 0;
-
-  mkdirSync(runDir, { recursive: true });
-  const checkpointPath = join(runDir, DISTILL_CHECKPOINT);
-  const metrics = new MetricsLog(join(runDir, 'metrics.jsonl'));
-  if (options.resume) {
-    if (!existsSync(checkpointPath)) throw new Error(`--resume: no distillation checkpoint at ${checkpointPath}`);
-    const ckpt = readDistillCheckpoint(checkpointPath);
-    if (ckpt.scenario !== scenarioName) throw new Error(`${checkpointPath}: students of scenario '${ckpt.scenario}', not '${scenarioName}'`);
+  const start = { steps: 0, updates: 0, wallSeconds: 0 };
+  if (ckpt) {
     team.setWeights(ckpt.weights, checkpointPath);
     adam.setState(ckpt.optimizer, `${checkpointPath}: optimizer`);
     centroids = ckpt.centroids;
     rng.setState(ckpt.progress.rng);
-    ({ envSteps, updates, wallSeconds: wallBefore } = ckpt.progress);
-    metrics.truncateAfter(updates);
-    log(`resumed ${checkpointPath} at update ${updates}, ${envSteps} env steps`);
+    Object.assign(start, { steps: ckpt.progress.envSteps, updates: ckpt.progress.updates, wallSeconds: ckpt.progress.wallSeconds });
+    log(`resumed ${checkpointPath} at update ${start.updates}, ${start.steps} env steps`);
   }
-  writeFileAtomic(join(runDir, 'config.json'), JSON.stringify({ ...config, teacher: options.teacher, students: profilePath, plans }, null, 2) + '\n');
+  writeFileAtomic(join(runDir, 'config.json'), JSON.stringify({ ...config, teacher: options.teacher, students: profilePath, ...(options.variant ? { variant: options.variant } : {}), plans }, null, 2) + '\n');
 
   const E = config.numEnvs;
   const T = config.rolloutLength;
@@ -113,7 +120,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
   const plannedUpdates = Math.ceil(config.totalSteps / rows);
   const vec = new VecEnv(() => createSimulation(scenario), {
     numEnvs: E,
-    seed: deriveSeed(config.seed, updates + 1),
+    seed: deriveSeed(config.seed, start.updates + 1),
     viewSets: { [FULL_VIEW_SET]: [], student: plans.map((p) => p.view) },
   });
   vec.reset();
@@ -122,43 +129,35 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
   const stepActions = new Int32Array(E * N);
   const stepLogp = new Float32Array(E);
   const ctx: DistillContext = { teacher, team, adam, plans, config, rng, centroids };
-
-  const progress = options.progress === false ? null : new TrainProgress(config.totalSteps, envSteps);
-  const say = (m: string) => (progress ? progress.log(m) : log(m));
-  let stopRequested = false;
-  const onSignal = () => {
-    stopRequested = true;
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const hasWins = scenarioHasWins(scenario);
+  const loop = new RunLoop({
+    label: options.progressLabel ?? 'distill', runDir, totalSteps: config.totalSteps, stepsPerUpdate: rows, start,
+    progress: options.progress !== false, hasWins, log,
+  });
 
   const recent: EpisodeSummary[] = [];
   let lastEval: EvaluationResult | null = null;
-  const started = performance.now();
-  const startSteps = envSteps;
   const policyPath = join(runDir, STUDENT_POLICY);
 
   const saveCheckpoint = () => {
-    const data = {
+    const data: DistillCheckpoint = {
       format: 'kdmarl-distill-checkpoint',
       version: 1,
       scenario: scenarioName,
       teacher: options.teacher,
+      students: profilePath,
+      config,
       weights: team.getWeights(),
       optimizer: adam.getState(),
       centroids: ctx.centroids,
-      progress: { envSteps, updates, wallSeconds: wallBefore + (performance.now() - started) / 1000, rng: rng.getState() },
+      progress: { envSteps: loop.steps, updates: loop.updates, wallSeconds: loop.wallSeconds, rng: rng.getState() },
     };
     writeFileAtomic(checkpointPath, encode(data));
     writePolicyFile(policyPath, team.toPolicyFile(scenarioName, options.producedBy));
   };
 
   try {
-    while (envSteps < config.totalSteps && !stopRequested) {
-      // Yield once per update: the loop is otherwise synchronous and SIGINT / SIGTERM would never
-      // be handled (a Ctrl-C'd distillation ran on to its last step).
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      if (stopRequested) break;
+    while (await loop.next()) {
       // 1. collect: the students act through their own views
       for (let t = 0; t < T; t++) {
         rollout.states.set(vec.states, t * E * shape.stateSize);
@@ -200,27 +199,21 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
       }
       rollout.bootstrapStates.set(vec.states);
       for (let a = 0; a < N; a++) rollout.bootstrapTeacherObs[a].set(vec.obs[FULL_VIEW_SET][a]);
-      envSteps += rows;
 
       // 2-5. teacher targets, teacher-guided GAE, roles and relations, composite-loss epochs
-      if (config.lrAnneal) adam.lr = linearDecay(config.lr, updates, plannedUpdates);
+      if (config.lrAnneal) adam.lr = linearDecay(config.lr, loop.updates, plannedUpdates);
       const last = distillUpdate(ctx, rollout);
-      const gradNorm = last.gradNorm;
-      updates++;
+      loop.advance(rows);
 
       // 6. log, checkpoint, evaluate
       if (recent.length > 200) recent.splice(0, recent.length - 200);
-      const window = recent;
-      const meanReturn = window.length ? window.reduce((s, e) => s + e.teamReturn, 0) / window.length : Number.NaN;
-      const winRate = window.length ? window.filter((e) => e.won).length / window.length : Number.NaN;
-      const sps = (envSteps - startSteps) / ((performance.now() - started) / 1000);
-      const line: Record<string, number> = {
-        global_step: envSteps,
-        update: updates,
-        wall_seconds: wallBefore + (performance.now() - started) / 1000,
+      const meanReturn = recent.length ? recent.reduce((s, e) => s + e.teamReturn, 0) / recent.length : Number.NaN;
+      const winRate = recent.length ? recent.filter((e) => e.won).length / recent.length : Number.NaN;
+      const line: MetricLine = {
+        ...loop.metricLine(),
         [METRIC.episodeReturn]: meanReturn,
         [METRIC.winRate]: winRate,
-        [METRIC.sps]: sps,
+        [METRIC.sps]: loop.sps,
         'losses/total': last.total,
         'losses/pg': last.pg,
         'losses/kl': last.kl,
@@ -229,35 +222,30 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
         'losses/ra': last.ra,
         [METRIC.entropy]: last.entropy,
         'charts/teacher_agreement': last.agreement,
-        'losses/grad_norm': gradNorm,
+        'losses/grad_norm': last.gradNorm,
       };
-      const isLast = envSteps >= config.totalSteps || stopRequested;
-      if ((config.evalEvery > 0 && updates % config.evalEvery === 0) || isLast) {
+      if (loop.every(config.evalEvery) || loop.last) {
         lastEval = evaluateStudents(team, scenarioName, options.producedBy, config);
         line[METRIC.evalReturn] = lastEval.meanReturn;
         line[METRIC.evalReturnCi95] = lastEval.returnCi95;
         line[METRIC.evalWinRate] = lastEval.winRate;
-        say(`update ${updates}: eval return ${lastEval.meanReturn.toFixed(3)} ± ${lastEval.returnCi95.toFixed(3)}, win rate ${(100 * lastEval.winRate).toFixed(1)}%, teacher agreement ${(100 * last.agreement).toFixed(1)}%`);
+        const win = hasWins ? `, win rate ${(100 * lastEval.winRate).toFixed(1)}%` : '';
+        loop.say(`update ${loop.updates}: eval return ${lastEval.meanReturn.toFixed(3)} ± ${lastEval.returnCi95.toFixed(3)}${win}, teacher agreement ${(100 * last.agreement).toFixed(1)}%`);
       }
-      metrics.write(line as never);
-      if (updates % config.checkpointEvery === 0 || isLast) saveCheckpoint();
-      progress?.update({ steps: envSteps, sps, episodeReturn: meanReturn, winRate });
+      loop.metrics.write(line);
+      if (loop.every(config.checkpointEvery) || loop.last) saveCheckpoint();
+      loop.show({ episodeReturn: meanReturn, winRate });
     }
     saveCheckpoint();
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    progress?.stop();
+    loop.close();
     teacher.dispose();
   }
-  try {
-    await writeCurve(join(runDir, 'metrics.jsonl'), join(runDir, 'curve.svg'), `${scenarioName} distillation`);
-  } catch (error) {
-    log(`learning curve not drawn: ${(error as Error).message}`);
-  }
+  await loop.writeCurve(`${scenarioName} distillation`);
+  if (loop.stopRequested) log(`stopped by signal at ${loop.steps} env steps; checkpoint saved (continue with kdmarl distill --resume --out ${runDir})`);
   team.dispose();
   adam.dispose();
-  return { runDir, policyPath, plans, envSteps, updates, lastEval, stopped: stopRequested };
+  return { runDir, policyPath, plans, envSteps: loop.steps, updates: loop.updates, lastEval, stopped: loop.stopRequested };
 }
 
 function evaluateStudents(team: StudentTeam, scenario: string, producedBy: string, config: DistillConfig): EvaluationResult {
@@ -268,7 +256,9 @@ function evaluateStudents(team: StudentTeam, scenario: string, producedBy: strin
   return evaluate(scenario, loaded.agents, { episodes: config.evalEpisodes, seed: deriveSeed(config.seed, 0xe7a1) });
 }
 
-export function readDistillCheckpoint(path: string): z.infer<typeof distillCheckpointSchema> {
+type DistillCheckpoint = z.infer<typeof distillCheckpointSchema>;
+
+export function readDistillCheckpoint(path: string): DistillCheckpoint {
   let raw: unknown;
   try {
     raw = decode(readFileSync(path));

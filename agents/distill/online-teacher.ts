@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { writeFileAtomic } from '../../shared/atomic-write.ts';
@@ -9,7 +8,9 @@ import type { PolicyFile } from '../../shared/model-format.ts';
 import { createSimulation, resolveScenario } from '../../server/scenarios/registry.ts';
 import { initBackend } from '../learn/backend.ts';
 import { Adam } from '../learn/adam.ts';
-import { MetricsLog } from '../learn/metrics-log.ts';
+import { RunLoop, scenarioHasWins } from '../run/run-loop.ts';
+import { prepareRunDir } from '../run/run-dir.ts';
+import { STUDENT_POLICY } from './distiller.ts';
 import { writePolicyFile } from '../learn/checkpoint.ts';
 import { AgentPolicyRuntime, loadPolicyFile } from '../runtime/policy-runtime.ts';
 import type { DistillConfig } from './config.ts';
@@ -110,8 +111,7 @@ export async function runOnlineTeacher(o: OnlineTeacherOptions): Promise<{ updat
   const ctx: DistillContext = { teacher, team, adam, plans, config: o.config, rng: new Rng(o.config.seed), centroids: null };
   o.log(`teacher: supervising '${w.scenario}' on ${o.server} (tfjs ${backend}); ${N} students, ${o.rolloutSteps} steps per update`);
 
-  mkdirSync(o.outDir, { recursive: true });
-  const metrics = new MetricsLog(join(o.outDir, 'metrics.jsonl'));
+  prepareRunDir(o.outDir);
   writeFileAtomic(join(o.outDir, 'config.json'), JSON.stringify({ ...o.config, scenario: w.scenario, online: true, server: o.server, teacher: o.teacher, students: profilePath, plans }, null, 2) + '\n');
   let deployed: PolicyFile = team.toPolicyFile(scenario.file.name, o.producedBy);
   let runtimes = plans.map((p) => new AgentPolicyRuntime(deployed, p.agent));
@@ -120,18 +120,12 @@ export async function runOnlineTeacher(o: OnlineTeacherOptions): Promise<{ updat
   const teacherValues = w.teacherSizes.reduce((sum, size) => sum + size, 0);
   let t = 0;
   let lastTick = -1;
-  let updates = 0;
   let steps = 0;
-  let stop = false;
-  const started = performance.now();
-  const onSignal = () => {
-    stop = true;
-    wake?.();
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // Open-ended: the server's world runs on until a signal, the server closing, or `updates`.
+  const loop = new RunLoop({ label: 'teacher', runDir: o.outDir, totalSteps: 0, maxUpdates: o.updates || undefined, progress: false, hasWins: scenarioHasWins(scenario), log: o.log });
+  loop.onStop(() => wake?.());
   try {
-    while (!stop && !closeReason && (o.updates === 0 || updates < o.updates)) {
+    while (loop.running && !closeReason) {
       const frame = queue.shift();
       if (!frame) {
         await waitForMessage();
@@ -148,15 +142,15 @@ export async function runOnlineTeacher(o: OnlineTeacherOptions): Promise<{ updat
         rollout.bootstrapStates.set(state);
         splitTeacherObs(teacherObs, w.teacherSizes, rollout.bootstrapTeacherObs, 0);
         const stats = distillUpdate(ctx, rollout);
-        updates++;
+        loop.advance(o.rolloutSteps);
         deployed = team.toPolicyFile(scenario.file.name, o.producedBy);
         runtimes = plans.map((p) => new AgentPolicyRuntime(deployed, p.agent));
         const pushed = ws.readyState === WebSocket.OPEN;
         if (pushed) ws.send(packr.pack({ kind: 'weights', policy: packr.pack(deployed) }));
-        writePolicyFile(join(o.outDir, 'students.policy'), deployed);
-        metrics.write({ global_step: steps, update: updates, wall_seconds: (performance.now() - started) / 1000, 'losses/total': stats.total, 'losses/kl': stats.kl, 'losses/ce': stats.ce, 'losses/pg': stats.pg, 'losses/sr': stats.sr, 'losses/ra': stats.ra, 'charts/teacher_agreement': stats.agreement });
-        o.log(`teacher: update ${updates}: KL ${stats.kl.toFixed(3)}, agreement ${(100 * stats.agreement).toFixed(1)}%, weights ${pushed ? 'pushed' : 'not pushed (closed)'}`);
-        o.onUpdate?.(updates, stats, pushed);
+        writePolicyFile(join(o.outDir, STUDENT_POLICY), deployed);
+        loop.metrics.write({ ...loop.metricLine(), 'losses/total': stats.total, 'losses/kl': stats.kl, 'losses/ce': stats.ce, 'losses/pg': stats.pg, 'losses/sr': stats.sr, 'losses/ra': stats.ra, 'charts/teacher_agreement': stats.agreement });
+        o.log(`teacher: update ${loop.updates}: KL ${stats.kl.toFixed(3)}, agreement ${(100 * stats.agreement).toFixed(1)}%, weights ${pushed ? 'pushed' : 'not pushed (closed)'}`);
+        o.onUpdate?.(loop.updates, stats, pushed);
         t = 0;
       }
       writeStep(rollout, t, plans, w, runtimes, { state, teacherObs, studentObs, masks, actions, rewards, misses, status });
@@ -164,14 +158,13 @@ export async function runOnlineTeacher(o: OnlineTeacherOptions): Promise<{ updat
       steps++;
     }
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    loop.close();
     ws.close();
     teacher.dispose();
     team.dispose();
     adam.dispose();
   }
-  return { updates, steps };
+  return { updates: loop.updates, steps };
 }
 
 type StepParts = { state: Float32Array; teacherObs: Float32Array; studentObs: Float32Array; masks: Uint8Array; actions: Int16Array; rewards: Float32Array; misses: Uint8Array; status: number };

@@ -14,7 +14,7 @@ const command = defineCommand('teacher', {
   rollout: str('env steps per update', intArg().min(8).default(256)),
   updates: str('stop after N updates (0: until Ctrl-C)', intArg().nonnegative().default(0)),
   config: common.config('JSON file of distillation config fields (loss weights, lr, epochs)'),
-  out: common.out('where students.policy and metrics.jsonl go', 'runs/online__<time>'),
+  out: common.out('where student.policy and metrics.jsonl go', 'runs/online__<time>'),
 });
 
 export async function main(argv: string[]): Promise<number> {

@@ -36,8 +36,8 @@ export async function main(argv: string[]): Promise<number> {
   };
   const label = args.scenario.replace(/^.*\//, '').replace(/\.json$/, '');
   const runDir = args.out ?? newRunDir(label, 'imitate', config.seed);
-  const result = await imitate({ config, settings, runDir, producedBy: `kdmarl imitate ${argv.join(' ')}` });
-  const last = result.phases[result.phases.length - 1];
-  console.log(JSON.stringify({ runDir: result.runDir, backend: result.backend, wallSeconds: Math.round(result.wallSeconds), phases: result.phases.length, holdoutAccuracy: last.holdoutAccuracy, evalWinRate: last.evalWinRate, evalReturn: last.evalReturn }));
+  const result = await imitate({ config, settings, runDir, producedBy: `kdmarl imitate ${argv.join(' ')}`, progress: true });
+  const last = result.phases.at(-1);
+  console.log(JSON.stringify({ runDir: result.runDir, backend: result.backend, wallSeconds: Math.round(result.wallSeconds), phases: result.phases.length, stopped: result.stopped, holdoutAccuracy: last?.holdoutAccuracy ?? null, evalWinRate: last?.evalWinRate ?? null, evalReturn: last?.evalReturn ?? null }));
   return 0;
 }

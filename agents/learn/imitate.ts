@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng, deriveSeed } from '../../shared/rng.ts';
 import { createSimulation, resolveScenario } from '../../server/scenarios/registry.ts';
@@ -14,6 +13,9 @@ import { MASKED_LOGIT } from './sampling.ts';
 import { CHECKPOINT_FILE, POLICY_FILE, makeCheckpoint, saveCheckpoint, writePolicyFile } from './checkpoint.ts';
 import { EVAL_SEED_OFFSET, buildTeacherNet } from './trainer.ts';
 import { writeFileAtomic } from '../../shared/atomic-write.ts';
+import { METRIC } from './metrics-log.ts';
+import { RunLoop, scenarioHasWins } from '../run/run-loop.ts';
+import { prepareRunDir } from '../run/run-dir.ts';
 import { evaluate, type EvalAgent } from '../eval/evaluate.ts';
 import { policyFileAgents } from '../eval/policies.ts';
 import { loadEvalPolicy } from '../eval/load-eval-policy.ts';
@@ -77,13 +79,15 @@ export type ImitatePhase = {
   evalReturn: number;
 };
 
-export type ImitateResult = { runDir: string; backend: BackendName; phases: ImitatePhase[]; wallSeconds: number };
+export type ImitateResult = { runDir: string; backend: BackendName; phases: ImitatePhase[]; wallSeconds: number; stopped: boolean };
 
 export type ImitateOptions = {
   config: TrainConfig;
   settings: ImitateSettings;
   runDir: string;
   producedBy: string;
+  /** A progress bar (TTY) or plain lines on stderr; off unless true. */
+  progress?: boolean;
   log?: (message: string) => void;
 };
 
@@ -109,21 +113,32 @@ export async function imitate(options: ImitateOptions): Promise<ImitateResult> {
   const optimizers = net.actors.map((a) => new Adam(a.variables(), settings.lr, config.adamEps));
   const datasets = net.groups.map((g) => new LabelledStates(g.inputSize, g.actionCount));
   const rng = new Rng(deriveSeed(config.seed, 0x1317a7e));
-  mkdirSync(runDir, { recursive: true });
+  prepareRunDir(runDir);
   writeFileAtomic(join(runDir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
   const phases: ImitatePhase[] = [];
+  const rounds: { name: string; player: 'expert' | 'clone'; episodes: number; epochs: number }[] = [{ name: 'bc', player: 'expert', episodes: settings.demoEpisodes, epochs: settings.epochs }];
+  for (let r = 1; r <= settings.daggerRounds; r++) rounds.push({ name: `dagger${r}`, player: 'clone', episodes: settings.daggerEpisodes, epochs: settings.daggerEpochs });
+  // A phase is the loop's update and an episode its step: a signal stops the run after the phase it interrupts.
+  const loop = new RunLoop({
+    label: 'imitate', runDir, totalSteps: rounds.reduce((n, r) => n + r.episodes, 0), progress: options.progress === true,
+    hasWins: scenarioHasWins(scenario), unit: 'episodes', log,
+  });
 
   try {
-    const rounds: { name: string; player: 'expert' | 'clone'; episodes: number; epochs: number }[] = [{ name: 'bc', player: 'expert', episodes: settings.demoEpisodes, epochs: settings.epochs }];
-    for (let r = 1; r <= settings.daggerRounds; r++) rounds.push({ name: `dagger${r}`, player: 'clone', episodes: settings.daggerEpisodes, epochs: settings.daggerEpochs });
     for (const [index, round] of rounds.entries()) {
+      if (!(await loop.next())) break;
+      // 1. collect: whoever plays, the expert labels every decision
       const clone = policyFileAgents(net.toPolicyFile(scenarioName, options.producedBy), probe, scenarioName, 'clone').agents;
       const played = playAndLabel(scenario, net, clone, expert.agents, datasets, round.player, { episodes: round.episodes, seed: deriveSeed(config.seed, 0x1317 + index) });
-      log(`${round.name}: ${round.episodes} episodes played by the ${round.player} (won ${(100 * played.winRate).toFixed(1)}%, clone agrees with the expert on ${(100 * played.agreement).toFixed(1)}% of live decisions); dataset ${datasets.reduce((n, d) => n + d.rows, 0)} labelled states`);
+      loop.say(`${round.name}: ${round.episodes} episodes played by the ${round.player} (won ${(100 * played.winRate).toFixed(1)}%, clone agrees with the expert on ${(100 * played.agreement).toFixed(1)}% of live decisions); dataset ${datasets.reduce((n, d) => n + d.rows, 0)} labelled states`);
+      // 2. update: cross-entropy epochs over everything gathered so far
       let loss = Number.NaN;
       for (let epoch = 0; epoch < round.epochs; epoch++) {
         loss = fitEpoch(net, optimizers, datasets, rng, settings, epoch, round.epochs, config.maxGradNorm);
+        await loop.yield();
       }
+      loop.advance(round.episodes);
+      // 3. evaluate, log, save
       const holdoutAccuracy = accuracy(net, datasets, true);
       const evalResult = evaluate(scenario, policyFileAgents(net.toPolicyFile(scenarioName, options.producedBy), probe, scenarioName, 'clone').agents, { episodes: config.evalEpisodes, seed: deriveSeed(config.seed, EVAL_SEED_OFFSET) });
       const phase: ImitatePhase = {
@@ -140,20 +155,24 @@ export async function imitate(options: ImitateOptions): Promise<ImitateResult> {
       };
       phases.push(phase);
       writeFileAtomic(join(runDir, PHASES_FILE), JSON.stringify({ settings, phases }, null, 2) + '\n');
-      log(`${round.name}: ${round.epochs} epochs, loss ${loss.toFixed(4)}, held-out accuracy ${(100 * holdoutAccuracy).toFixed(1)}%; greedy clone ${(100 * evalResult.winRate).toFixed(1)}% wins, return ${evalResult.meanReturn.toFixed(3)} over ${config.evalEpisodes} eval episodes`);
+      loop.metrics.write({ ...loop.metricLine(), 'losses/imitation': loss, 'charts/holdout_accuracy': holdoutAccuracy, 'charts/expert_agreement': played.agreement, [METRIC.evalReturn]: evalResult.meanReturn, [METRIC.evalWinRate]: evalResult.winRate });
+      loop.say(`${round.name}: ${round.epochs} epochs, loss ${loss.toFixed(4)}, held-out accuracy ${(100 * holdoutAccuracy).toFixed(1)}%; greedy clone ${(100 * evalResult.winRate).toFixed(1)}% wins, return ${evalResult.meanReturn.toFixed(3)} over ${config.evalEpisodes} eval episodes`);
       // Saved after every phase: a killed run keeps its last finished phase.
       const valueNorm = new ValueNorm();
-      saveCheckpoint(join(runDir, CHECKPOINT_FILE), makeCheckpoint({ scenarioName, shape, config, net, optimizer: null, valueNorm: valueNorm.getState(), progress: { envSteps: 0, updates: 0, wallSeconds: (performance.now() - started) / 1000, rng: rng.getState() }, producedBy: options.producedBy }), { includeOptimizer: false });
+      saveCheckpoint(join(runDir, CHECKPOINT_FILE), makeCheckpoint({ scenarioName, shape, config, net, optimizer: null, valueNorm: valueNorm.getState(), progress: { envSteps: 0, updates: 0, wallSeconds: loop.wallSeconds, rng: rng.getState() }, producedBy: options.producedBy }), { includeOptimizer: false });
       const policy = net.toPolicyFile(scenarioName, options.producedBy);
       writePolicyFile(join(runDir, POLICY_FILE), policy);
       // Each phase's clone kept beside the latest, to evaluate how much each round added.
       writePolicyFile(join(runDir, `${round.name}.policy`), policy);
+      loop.show({ episodeReturn: evalResult.meanReturn, winRate: evalResult.winRate });
     }
   } finally {
+    loop.close();
     for (const o of optimizers) o.dispose();
     net.dispose();
   }
-  return { runDir, backend, phases, wallSeconds: (performance.now() - started) / 1000 };
+  if (loop.stopRequested) log(`stopped by signal after ${phases.length} of ${rounds.length} phases; the clone of the last finished phase is saved in ${runDir}`);
+  return { runDir, backend, phases, wallSeconds: (performance.now() - started) / 1000, stopped: loop.stopRequested };
 }
 
 /** Growable rows of (actor input, action mask, expert action) for one actor group. */

@@ -5,15 +5,18 @@ import { bool, common, defineCommand, intArg, str } from '../../shared/cli-args.
 import { fromRoot, newRunDir } from '../../shared/paths.ts';
 import { describeConfig, readConfigFile, resolveConfig, type TrainConfig } from './config.ts';
 import { train } from './trainer.ts';
+import { CHECKPOINT_FILE, readCheckpoint } from './checkpoint.ts';
+import { continueRunConfig, type GivenValues } from '../run/resume.ts';
+import { resolveScenario } from '../../server/scenarios/registry.ts';
 
 const command = defineCommand('train', {
-  scenario: str('scenario name or .json file (required unless --help-config)', z.string().optional()),
+  scenario: str('scenario name or .json file (required unless --help-config or --resume --out)', z.string().optional()),
   steps: str('total env steps (summed over envs)', intArg().positive().optional(), { defaultLabel: "the config's" }),
   envs: str('parallel envs', intArg().positive().optional(), { defaultLabel: "the config's" }),
   seed: common.configSeed(),
   config: common.config('JSON file with config fields (see --help-config)'),
   out: common.out('run dir', 'runs/<scenario>__mappo__<seed>__<time>'),
-  resume: bool('continue the run in --out (or the newest run of this scenario and seed)'),
+  resume: bool('continue the run in --out (or the newest run of this scenario and seed) as it was configured; only --steps may change'),
   initFrom: str('start from the weights of another run (checkpoint or run dir), e.g. a kdmarl imitate run; fresh optimizer and step counter', z.string().optional()),
   helpConfig: bool('list every config field with its doc'),
 });
@@ -25,23 +28,29 @@ export async function main(argv: string[]): Promise<number> {
     console.log(`config fields (JSON file for --config; any subset):\n${describeConfig()}`);
     return 0;
   }
-  if (!args.scenario) throw new Error('--scenario: required (e.g. --scenario spread)');
   if (args.resume && args.initFrom) throw new Error('--init-from: not with --resume (a resumed run continues from its own checkpoint)');
   const fromFile = args.config ? readConfigFile(args.config) : {};
   const flags: Partial<TrainConfig> = {};
   if (args.steps !== undefined) flags.totalSteps = args.steps;
   if (args.envs !== undefined) flags.numEnvs = args.envs;
   if (args.seed !== undefined) flags.seed = args.seed;
-  let config = resolveConfig(args.scenario, fromFile, flags);
-  const scenarioLabel = args.scenario.replace(/^.*\//, '').replace(/\.json$/, '');
+  const given: GivenValues<TrainConfig>[] = [
+    ...(args.config ? [{ source: `--config ${args.config}`, values: fromFile }] : []),
+    ...Object.entries({ steps: 'totalSteps', envs: 'numEnvs', seed: 'seed' } as const).flatMap(([flag, key]) => (flags[key] !== undefined ? [{ source: `--${flag}`, values: { [key]: flags[key] } }] : [])),
+  ];
   let runDir = args.out;
+  let config: TrainConfig;
   if (args.resume) {
-    runDir ??= newestRun(scenarioLabel, config.seed);
-    // The resumed run keeps its own config; flags given now (e.g. more --steps) override it.
-    const saved = join(runDir, 'config.json');
-    if (existsSync(saved)) config = resolveConfig(args.scenario, { ...readConfigFile(saved), ...fromFile }, flags);
+    if (!runDir) {
+      if (!args.scenario) throw new Error('--resume: pass --out DIR (or --scenario to continue its newest run)');
+      runDir = newestRun(labelOf(args.scenario), resolveConfig(args.scenario, fromFile, flags).seed);
+    }
+    config = resumedConfig(runDir, args.scenario, given);
+  } else {
+    if (!args.scenario) throw new Error('--scenario: required (e.g. --scenario spread)');
+    config = resolveConfig(args.scenario, fromFile, flags);
+    runDir ??= newRunDir(labelOf(args.scenario), 'mappo', config.seed);
   }
-  runDir ??= newRunDir(scenarioLabel, 'mappo', config.seed);
   const producedBy = `kdmarl train ${argv.join(' ')}`;
   const result = await train({ config, runDir, resume: Boolean(args.resume), initFrom: args.initFrom, producedBy });
   console.log(JSON.stringify({ runDir: result.runDir, backend: result.backend, envSteps: result.envSteps, updates: result.updates, wallSeconds: Math.round(result.wallSeconds), agentSamplesPerSecond: Math.round(result.agentSamplesPerSecond), lastEval: result.lastEval }));
@@ -55,3 +64,22 @@ function newestRun(scenario: string, seed: number): string {
   if (!dirs.length) throw new Error(`--resume: no run of '${scenario}' with seed ${seed} under ${root}; pass --out DIR`);
   return join(root, dirs[dirs.length - 1]);
 }
+
+/**
+ * The config of the run in `runDir` (its config.json, else its checkpoint's), which a resume
+ * continues; a value given now that contradicts it is refused, naming both (the budget may grow).
+ */
+function resumedConfig(runDir: string, scenario: string | undefined, given: GivenValues<TrainConfig>[]): TrainConfig {
+  const savedPath = join(runDir, 'config.json');
+  const checkpointPath = join(runDir, CHECKPOINT_FILE);
+  if (!existsSync(savedPath) && !existsSync(checkpointPath)) throw new Error(`--resume: no checkpoint at ${checkpointPath}`);
+  const saved = existsSync(savedPath) ? readConfigFile(savedPath) : readCheckpoint(checkpointPath).config;
+  if (!saved.scenario) throw new Error(`${savedPath}: no scenario`);
+  const own = resolveConfig(saved.scenario, saved);
+  if (scenario !== undefined && resolveScenario(scenario).file.name !== resolveScenario(own.scenario).file.name) {
+    throw new Error(`--scenario ${scenario}: the run in ${runDir} trains on scenario ${own.scenario} (leave it out to continue the run as it was configured)`);
+  }
+  return continueRunConfig(own, given, runDir);
+}
+
+const labelOf = (scenario: string) => scenario.replace(/^.*\//, '').replace(/\.json$/, '');

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng, deriveSeed } from '../../shared/rng.ts';
 import { writeFileAtomic } from '../../shared/atomic-write.ts';
@@ -13,9 +13,11 @@ import { ValueNorm, IdentityValueNorm } from './value-norm.ts';
 import { Collector, FULL_VIEW_SET } from './rollout.ts';
 import { ppoUpdate, type PpoStats } from './ppo.ts';
 import { CHECKPOINT_FILE, POLICY_FILE, checkShapeMatches, makeCheckpoint, readCheckpoint, saveCheckpoint, writePolicyFile, type Checkpoint } from './checkpoint.ts';
-import { METRIC, MetricsLog, type MetricLine } from './metrics-log.ts';
-import { TrainProgress, formatSeconds } from './progress.ts';
-import { writeCurve } from './plot.ts';
+import { METRIC, type MetricLine } from './metrics-log.ts';
+import { formatSeconds } from '../run/progress.ts';
+import { RunLoop, scenarioHasWins } from '../run/run-loop.ts';
+import { prepareRunDir } from '../run/run-dir.ts';
+import { continueRunConfig } from '../run/resume.ts';
 import { evaluate } from '../eval/evaluate.ts';
 import { policyFileAgents } from '../eval/policies.ts';
 import { mean } from '../eval/metrics.ts';
@@ -35,6 +37,8 @@ export type TrainOptions = {
   producedBy: string;
   /** Progress output: bar/lines on stderr unless false. */
   progress?: boolean;
+  /** Names the run on progress lines (default 'train'). */
+  progressLabel?: string;
   /** Stop after this many updates in this process (tests, benchmarks). */
   maxUpdates?: number;
   log?: (message: string) => void;
@@ -104,31 +108,25 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const criticOpt = new Adam(net.critic.variables(), config.criticLr, config.adamEps);
   const valueNorm = config.valueNorm ? new ValueNorm() : new IdentityValueNorm();
   const rng = new Rng(deriveSeed(config.seed, 0xac7));
-  let envSteps = 0;
-  let updates = 0;
-  let wallBefore = 0;
+  const start = { steps: 0, updates: 0, wallSeconds: 0 };
 
-  mkdirSync(runDir, { recursive: true });
-  const checkpointPath = join(runDir, CHECKPOINT_FILE);
-  const metrics = new MetricsLog(join(runDir, 'metrics.jsonl'));
+  const checkpointPath = prepareRunDir(runDir, { file: CHECKPOINT_FILE, what: 'checkpoint', resume: options.resume });
   let initCheckpoint: Checkpoint | null = null;
   if (options.resume) {
-    if (!existsSync(checkpointPath)) throw new Error(`--resume: no checkpoint at ${checkpointPath}`);
     const ckpt = readCheckpoint(checkpointPath);
     checkShapeMatches(ckpt, shape, checkpointPath);
     if (ckpt.config.recurrent !== config.recurrent) throw new Error(`${checkpointPath}: checkpoint has ${ckpt.config.recurrent ? 'recurrent (GRU)' : 'MLP'} actors, the config asks for ${config.recurrent ? 'recurrent' : 'MLP'} ones (recurrent: ${config.recurrent})`);
     if (ckpt.config.criticInput !== config.criticInput) throw new Error(`${checkpointPath}: checkpoint's critic input is '${ckpt.config.criticInput}', the config asks for '${config.criticInput}' (criticInput cannot change on --resume)`);
+    // A resume continues the run as it was configured; only its budget may grow.
+    continueRunConfig(ckpt.config, [{ source: 'config', values: config }], runDir);
     net.setWeights(ckpt.weights, checkpointPath);
     if (!ckpt.optimizer) throw new Error(`${checkpointPath}: saved without optimizer state; cannot resume training from it`);
     net.groups.forEach((g, gi) => actorOpts[gi].setState(ckpt.optimizer![`actor/${g.name}`], `${checkpointPath}: optimizer actor/${g.name}`));
     criticOpt.setState(ckpt.optimizer.critic, `${checkpointPath}: optimizer critic`);
     valueNorm.setState(ckpt.valueNorm);
     rng.setState(ckpt.progress.rng);
-    envSteps = ckpt.progress.envSteps;
-    updates = ckpt.progress.updates;
-    wallBefore = ckpt.progress.wallSeconds;
-    metrics.truncateAfter(updates);
-    log(`resumed ${checkpointPath} at update ${updates}, ${envSteps} env steps`);
+    Object.assign(start, { steps: ckpt.progress.envSteps, updates: ckpt.progress.updates, wallSeconds: ckpt.progress.wallSeconds });
+    log(`resumed ${checkpointPath} at update ${start.updates}, ${start.steps} env steps`);
   } else if (options.initFrom) {
     const from = existsSync(join(options.initFrom, CHECKPOINT_FILE)) ? join(options.initFrom, CHECKPOINT_FILE) : options.initFrom;
     const ckpt = readCheckpoint(from);
@@ -146,29 +144,22 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   // Env seeds move on with the update counter so a resumed run does not replay the same episodes.
   const vec = new VecEnv(() => createSimulation(scenario), {
     numEnvs: config.numEnvs,
-    seed: deriveSeed(config.seed, updates + 1),
+    seed: deriveSeed(config.seed, start.updates + 1),
     // Student actors read the first set; an 'agent_state' critic also needs the full views.
     ...(students ? { viewSets: { student: students.map((p) => p.view), ...(config.criticInput === 'agent_state' ? { [FULL_VIEW_SET]: [] } : {}) } } : {}),
   });
   vec.reset();
   const collector = new Collector(net, vec, config.rolloutLength, config.recurrent ? config.recurrentChunk : 0);
   const stepsPerUpdate = config.rolloutLength * config.numEnvs;
-  const progress = options.progress === false ? null : new TrainProgress(config.totalSteps, envSteps);
-  const say = (m: string) => (progress ? progress.log(m) : log(m));
+  const hasWins = scenarioHasWins(scenario);
+  const loop = new RunLoop({
+    label: options.progressLabel ?? 'train', runDir, totalSteps: config.totalSteps, stepsPerUpdate, start,
+    maxUpdates: options.maxUpdates, progress: options.progress !== false, hasWins, log,
+  });
 
-  let stopRequested = false;
-  const onSignal = () => {
-    stopRequested = true;
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-
-  const started = performance.now();
-  const startSteps = envSteps;
   const recent: EpisodeSummary[] = [];
   let lastEval: TrainResult['lastEval'] = null;
   let lastStats: PpoStats | null = null;
-  let updatesThisRun = 0;
 
   const snapshot = (): Checkpoint =>
     makeCheckpoint({
@@ -178,7 +169,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       net,
       optimizer: Object.fromEntries([...net.groups.map((g, gi) => [`actor/${g.name}`, actorOpts[gi].getState()] as const), ['critic', criticOpt.getState()] as const]),
       valueNorm: valueNorm.getState(),
-      progress: { envSteps, updates, wallSeconds: wallBefore + (performance.now() - started) / 1000, rng: rng.getState() },
+      progress: { envSteps: loop.steps, updates: loop.updates, wallSeconds: loop.wallSeconds, rng: rng.getState() },
       producedBy: options.producedBy,
       views: students?.map((p) => p.view),
     });
@@ -193,28 +184,24 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   };
 
   try {
-    while (envSteps < config.totalSteps && !stopRequested && (options.maxUpdates === undefined || updatesThisRun < options.maxUpdates)) {
-      // Yield once per update: the loop is otherwise synchronous and signal handlers would never run.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      if (stopRequested) break;
+    while (await loop.next()) {
+      // 1. collect a rollout with the current actors, with GAE targets
       const t0 = performance.now();
       const finished: EpisodeSummary[] = [];
       collector.collect(rng, valueNorm, config.gamma, config.gaeLambda, finished);
       const t1 = performance.now();
-      const actorTrains = updates >= config.freezeActorUpdates;
+      // 2. PPO epochs over it
+      const actorTrains = loop.updates >= config.freezeActorUpdates;
       lastStats = ppoUpdate(net, collector.buffer, valueNorm, actorOpts, criticOpt, config, rng, actorTrains, anchor);
       const t2 = performance.now();
-      envSteps += stepsPerUpdate;
-      updates++;
-      updatesThisRun++;
+      loop.advance(stepsPerUpdate);
+
+      // 3. log / evaluate / checkpoint on their intervals
       recent.push(...finished);
       if (recent.length > 200) recent.splice(0, recent.length - 200);
-      const elapsed = (performance.now() - started) / 1000;
-      const sps = (envSteps - startSteps) / elapsed;
+      const sps = loop.sps;
       const line: MetricLine = {
-        global_step: envSteps,
-        update: updates,
-        wall_seconds: wallBefore + elapsed,
+        ...loop.metricLine(),
         [METRIC.sps]: sps,
         [METRIC.agentSps]: sps * shape.agentNames.length,
         [METRIC.policyLoss]: lastStats.policyLoss,
@@ -235,51 +222,44 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         line[METRIC.episodeLength] = mean(finished.map((e) => e.length));
         line[METRIC.winRate] = finished.filter((e) => e.won).length / finished.length;
       }
-      const evalDue = config.evalEvery > 0 && updates % config.evalEvery === 0;
-      const done = envSteps >= config.totalSteps;
-      if (evalDue || done) {
+      const evalDue = loop.every(config.evalEvery);
+      if (evalDue || loop.finished) {
         const result = runEval();
         lastEval = { meanReturn: result.meanReturn, winRate: result.winRate };
         line[METRIC.evalReturn] = result.meanReturn;
         line[METRIC.evalReturnCi95] = result.returnCi95;
         line[METRIC.evalWinRate] = result.winRate;
         line[METRIC.evalLength] = result.meanLength;
-        say(`eval @ ${envSteps} steps: return ${result.meanReturn.toFixed(3)} ± ${result.returnCi95.toFixed(3)}, win rate ${(100 * result.winRate).toFixed(1)}%, length ${result.meanLength.toFixed(1)}`);
+        const win = hasWins ? `, win rate ${(100 * result.winRate).toFixed(1)}%` : '';
+        loop.say(`eval @ ${loop.steps} steps: return ${result.meanReturn.toFixed(3)} ± ${result.returnCi95.toFixed(3)}${win}, length ${result.meanLength.toFixed(1)}`);
       }
-      if (updates % config.logEvery === 0 || evalDue || done) metrics.write(line);
-      if (updates % config.checkpointEvery === 0) save();
-      progress?.update({
-        steps: envSteps,
-        sps,
+      if (loop.every(config.logEvery) || evalDue || loop.finished) loop.metrics.write(line);
+      if (loop.every(config.checkpointEvery)) save();
+      loop.show({
         episodeReturn: recent.length ? mean(recent.map((e) => e.teamReturn)) : Number.NaN,
         winRate: recent.length ? recent.filter((e) => e.won).length / recent.length : Number.NaN,
       });
     }
     save();
-    try {
-      await writeCurve(metrics.path, join(runDir, 'curve.svg'), `MAPPO on ${scenarioName} (seed ${config.seed})`);
-    } catch (error) {
-      say(`curve.svg not written: ${(error as Error).message}`);
-    }
+    await loop.writeCurve(`MAPPO on ${scenarioName} (seed ${config.seed})`);
   } finally {
-    progress?.stop();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    loop.close();
     for (const o of actorOpts) o.dispose();
     criticOpt.dispose();
     net.dispose();
     anchor?.dispose();
   }
-  const wallSeconds = (performance.now() - started) / 1000;
-  if (stopRequested) log(`stopped by signal at ${envSteps} env steps; checkpoint saved (resume with --resume --out ${runDir})`);
-  log(`trained ${envSteps - startSteps} env steps in ${formatSeconds(wallSeconds)} (${((envSteps - startSteps) / wallSeconds).toFixed(0)} env steps/s); run dir ${runDir}`);
+  const wallSeconds = loop.elapsedSeconds;
+  const trained = loop.steps - loop.startSteps;
+  if (loop.stopRequested) log(`stopped by signal at ${loop.steps} env steps; checkpoint saved (resume with --resume --out ${runDir})`);
+  log(`trained ${trained} env steps in ${formatSeconds(wallSeconds)} (${(trained / wallSeconds).toFixed(0)} env steps/s); run dir ${runDir}`);
   return {
     runDir,
     backend,
-    envSteps,
-    updates,
-    wallSeconds: wallBefore + wallSeconds,
-    agentSamplesPerSecond: ((envSteps - startSteps) * shape.agentNames.length) / wallSeconds,
+    envSteps: loop.steps,
+    updates: loop.updates,
+    wallSeconds: loop.wallSeconds,
+    agentSamplesPerSecond: (trained * shape.agentNames.length) / wallSeconds,
     lastEval,
     lastStats,
   };

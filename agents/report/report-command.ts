@@ -4,7 +4,7 @@ import { bool, common, defineCommand, intArg, str } from '../../shared/cli-args.
 import { fromRoot } from '../../shared/paths.ts';
 import { resolveScenario } from '../../server/scenarios/registry.ts';
 import { DISTILL_VARIANTS, readDistillConfigFile, type DistillVariant } from '../distill/config.ts';
-import { runReport } from './report.ts';
+import { renderMarkdown, runReport } from './report.ts';
 
 const ALL_VARIANTS = Object.keys(DISTILL_VARIANTS) as DistillVariant[];
 
@@ -48,8 +48,9 @@ export async function main(argv: string[]): Promise<number> {
     config: args.config ? readDistillConfigFile(args.config) : {},
     command: `kdmarl report ${argv.join(' ')}`,
     log,
+    progress: true,
   });
   if (args.json) console.log(JSON.stringify(report));
-  else console.log(`\nwrote ${args.out ?? `runs/report__${scenario}`}/report.md, report.json, retention.svg`);
+  else console.log(`\n${renderMarkdown(report)}\nwrote ${args.out ?? `runs/report__${scenario}`}/report.md, report.json, retention.svg`);
   return 0;
 }

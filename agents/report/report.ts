@@ -11,7 +11,7 @@ import { evaluate, type EvaluationResult } from '../eval/evaluate.ts';
 import { ci95HalfWidth, mean, returnRetention, winRateRetention } from '../eval/metrics.ts';
 import { policyFileAgents, randomAgents, readPolicyPath } from '../eval/policies.ts';
 import { resolveVariantConfig, type DistillConfig, type DistillVariant } from '../distill/config.ts';
-import { distill, STUDENT_POLICY } from '../distill/distiller.ts';
+import { DISTILL_CHECKPOINT, distill, STUDENT_POLICY } from '../distill/distiller.ts';
 import { resolveConfig } from '../learn/config.ts';
 import { train } from '../learn/trainer.ts';
 import { CHECKPOINT_FILE } from '../learn/checkpoint.ts';
@@ -62,6 +62,8 @@ export type ReportOptions = {
   config: Partial<DistillConfig>;
   command: string;
   log: (message: string) => void;
+  /** A progress bar (TTY) or plain lines on stderr during each training run. */
+  progress?: boolean;
 };
 
 const DESCRIPTIONS: Record<DistillVariant, string> = {
@@ -140,16 +142,25 @@ export async function runReport(o: ReportOptions): Promise<Report> {
     },
   ];
 
+  const runCount = (o.scratch ? o.seeds : 0) + o.variants.length * o.seeds;
+  let runIndex = 0;
+  const nextRun = (what: string) => {
+    runIndex++;
+    return { label: `[${runIndex}/${runCount}] ${what}`, say: (m: string) => o.log(`report ${name}: run ${runIndex}/${runCount}: ${m}`) };
+  };
+
   if (o.scratch) {
     const evals: EvaluationResult[] = [];
     let file: PolicyFile | null = null;
     for (let s = 1; s <= o.seeds; s++) {
       const runDir = join(o.outDir, 'runs', `scratch__seed${s}`);
       const done = join(runDir, 'done.json');
-      if (!existsSync(done)) {
-        o.log(`report ${name}: training students from scratch, seed ${s} (${o.steps} env steps, MAPPO on their own views)`);
+      const run = nextRun(`scratch seed ${s}`);
+      if (existsSync(done)) run.say(`scratch seed ${s}: finished earlier, reused`);
+      else {
+        run.say(`training students from scratch, seed ${s} (${o.steps} env steps, MAPPO on their own views)`);
         const config = resolveConfig(o.scenario, {}, { actorViews: 'student', studentProfile: o.students, seed: s, totalSteps: o.steps, evalEvery: 0, ...(o.config.backend ? { backend: o.config.backend } : {}) });
-        const result = await train({ config, runDir, resume: existsSync(join(runDir, CHECKPOINT_FILE)), producedBy: o.command, progress: false, log: () => {} });
+        const result = await train({ config, runDir, resume: existsSync(join(runDir, CHECKPOINT_FILE)), producedBy: o.command, progress: o.progress === true, progressLabel: run.label, log: () => {} });
         if (result.envSteps < o.steps) throw new Error('report interrupted: run it again to continue');
         writeFileAtomic(done, JSON.stringify({ envSteps: result.envSteps }) + '\n');
       }
@@ -167,14 +178,16 @@ export async function runReport(o: ReportOptions): Promise<Report> {
     for (let s = 1; s <= o.seeds; s++) {
       const runDir = join(o.outDir, 'runs', `${variant}__seed${s}`);
       const done = join(runDir, 'done.json');
-      if (!existsSync(done)) {
-        o.log(`report ${name}: distilling '${variant}' seed ${s} (${o.steps} env steps)`);
+      const run = nextRun(`${variant} seed ${s}`);
+      if (existsSync(done)) run.say(`'${variant}' seed ${s}: finished earlier, reused`);
+      else {
+        run.say(`distilling '${variant}' seed ${s} (${o.steps} env steps)`);
         const config = resolveVariantConfig(o.scenario, variant, o.config, { seed: s, totalSteps: o.steps, evalEvery: 0 });
-        const result = await distill({ config, teacher: o.teacher, students: o.students, runDir, resume: existsSync(join(runDir, 'distill.ckpt')), producedBy: o.command, progress: false, log: () => {} });
+        const result = await distill({ config, teacher: o.teacher, students: o.students, variant, runDir, resume: existsSync(join(runDir, DISTILL_CHECKPOINT)), producedBy: o.command, progress: o.progress === true, progressLabel: run.label, log: () => {} });
         if (result.stopped) throw new Error('report interrupted: run it again to continue');
         writeFileAtomic(done, JSON.stringify({ envSteps: result.envSteps }) + '\n');
       }
-      studentFile = loadPolicyFile(join(runDir, STUDENT_POLICY));
+      studentFile = loadPolicyFile(studentPolicyOf(runDir));
       const e = evalOn(studentFile);
       o.log(`report ${name}: '${variant}' seed ${s}: return ${e.meanReturn.toFixed(3)}, win rate ${(100 * e.winRate).toFixed(1)}%`);
       evals.push(e);
@@ -204,25 +217,41 @@ export async function runReport(o: ReportOptions): Promise<Report> {
 const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : 'n/a');
 const num = (x: number, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
 
+/** Students of a finished distillation run; runs written before the file was named student.policy kept students.policy. */
+function studentPolicyOf(runDir: string): string {
+  const path = join(runDir, STUDENT_POLICY);
+  const older = join(runDir, 'students.policy');
+  return !existsSync(path) && existsSync(older) ? older : path;
+}
+
+/** A mean with its 95% interval over seeds; one seed has no interval. */
+function returnCell(row: ReportRow): string {
+  const value = num(row.meanReturn.mean, 3);
+  // The teacher's interval is over its evaluation episodes; a student row's over its seeds.
+  if (row.name !== 'teacher' && row.meanReturn.perSeed.length < 2) return `${value} (n=1)`;
+  return `${value} ± ${num(row.meanReturn.ci95, 3)}`;
+}
+
 export function renderMarkdown(r: Report): string {
   const teacher = r.rows[0];
   const lat = (row: ReportRow, runtime: Latency['runtime']) => {
     const l = row.latency.find((x) => x.runtime === runtime);
     return l ? `${num(l.medianUs, 1)} / ${num(l.p99Us, 1)}` : 'n/a';
   };
+  const seeds = r.rows[1]?.seeds.length ?? 0;
   const lines = [
     `# ${r.scenario}: distillation report`,
     '',
     `Teacher \`${r.teacher}\`, students \`${r.students}\`, ${r.stepsPerRun.toLocaleString('en-US')} env steps per student run, ` +
-      `${r.rows[1]?.seeds.length ?? 0} seeds, greedy evaluation on ${r.evalEpisodes} episodes (seed list ${r.evalSeed}). ` +
+      `${seeds} seed${seeds === 1 ? '' : 's'}, greedy evaluation on ${r.evalEpisodes} episodes (seed list ${r.evalSeed}). ` +
       `Retention on ${r.retentionOn === 'winRate' ? 'win rate (student / teacher)' : `return, (R_S - R_rand) / (R_T - R_rand), R_rand = ${num(r.random.meanReturn, 3)}`}. ` +
-      `Mean ± 95% interval over seeds. Latency: median / p99 of single decisions in microseconds, agent ${'0'}, on the typed-array runtime and on tfjs.`,
+      `${seeds === 1 ? 'One seed: no interval over seeds (n=1); the teacher\'s return interval is over its evaluation episodes.' : 'Mean ± 95% interval over seeds.'} Latency: median / p99 of single decisions in microseconds, agent ${'0'}, on the typed-array runtime and on tfjs.`,
     '',
     '| policy | win rate | return | retention | FLOPs/decision | teacher/student FLOPs | params | latency typed-array (us) | latency tfjs (us) |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...r.rows.map(
       (row) =>
-        `| ${row.name === 'teacher' ? 'teacher' : `${row.name}: ${row.description}`} | ${r.retentionOn === 'winRate' ? `${pct(row.winRate.mean)}${row.winRate.ci95 ? ` ± ${pct(row.winRate.ci95)}` : ''}` : 'n/a'} | ${num(row.meanReturn.mean, 3)} ± ${num(row.meanReturn.ci95, 3)} | ${pct(row.retention.mean)}${row.retention.ci95 ? ` ± ${pct(row.retention.ci95)}` : ''} | ${Math.round(row.flopsPerDecision).toLocaleString('en-US')} | ${num(row.flopsRatio, 1)}x | ${row.params.toLocaleString('en-US')} | ${lat(row, 'typed-array')} | ${lat(row, 'tfjs')} |`,
+        `| ${row.name === 'teacher' ? 'teacher' : `${row.name}: ${row.description}`} | ${r.retentionOn === 'winRate' ? `${pct(row.winRate.mean)}${row.winRate.ci95 ? ` ± ${pct(row.winRate.ci95)}` : ''}` : 'n/a'} | ${returnCell(row)} | ${pct(row.retention.mean)}${row.retention.ci95 ? ` ± ${pct(row.retention.ci95)}` : ''} | ${Math.round(row.flopsPerDecision).toLocaleString('en-US')} | ${num(row.flopsRatio, 1)}x | ${row.params.toLocaleString('en-US')} | ${lat(row, 'typed-array')} | ${lat(row, 'tfjs')} |`,
     ),
     '',
     `Teacher on tfjs vs students on the typed-array runtime: ${r.rows

@@ -71,7 +71,7 @@ describe('kdmarl teacher (online distillation over the network)', () => {
     expect(updates).toEqual([1, 2]);
     const [ack] = await acked;
     expect(ack.ok).toBe(true);
-    const pushed = loadPolicyFile(join(outDir, 'students.policy'));
+    const pushed = loadPolicyFile(join(outDir, 'student.policy'));
     expect(pushed.role).toBe('student');
     expect(pushed.nets.agent_0.inputSize).toBe(14);
   });

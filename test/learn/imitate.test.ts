@@ -91,6 +91,22 @@ describe('kdmarl imitate (behaviour cloning + DAgger) and train --init-from', ()
     await expect(train({ config: tiny3m({ anchorKl: 1 }), runDir: join(dir, 'w'), resume: false, producedBy: 'test', progress: false, maxUpdates: 1, log: quiet })).rejects.toThrow(/anchorKl 1: needs --init-from/);
   });
 
+  it('stops after the phase a SIGTERM interrupts, with that phase\'s clone saved', async () => {
+    const stopDir = join(dir, 'stopped');
+    let signalled = false;
+    const log = (line: string) => {
+      if (signalled || !line.startsWith('bc: 2 epochs')) return;
+      signalled = true;
+      setImmediate(() => process.emit('SIGTERM'));
+    };
+    const result = await imitate({ config: tiny3m(), settings: { ...SMALL, demoEpisodes: 10, epochs: 2, daggerRounds: 2, daggerEpisodes: 4 }, runDir: stopDir, producedBy: 'test', log });
+    expect(signalled).toBe(true);
+    expect(result.stopped).toBe(true);
+    expect(result.phases.map((p) => p.name)).toEqual(['bc']);
+    for (const f of [CHECKPOINT_FILE, POLICY_FILE, 'bc.policy', 'metrics.jsonl']) expect(existsSync(join(stopDir, f)), f).toBe(true);
+    expect(existsSync(join(stopDir, 'dagger1.policy'))).toBe(false);
+  });
+
   it('refuses an expert that cannot teach, a recurrent clone, and --init-from nets of another shape', async () => {
     await expect(imitate({ config: tinyConfig(), settings: SMALL, runDir: join(dir, 'x'), producedBy: 'test', log: quiet })).rejects.toThrow(/scripted-micro reads a SMAC battle's state.*'spread' is not a SMAC-family scenario/);
     const student = fromRoot('models', '3m', 'student.policy');

@@ -2,27 +2,45 @@ import cliProgress from 'cli-progress';
 
 export type ProgressValues = { steps: number; sps: number; episodeReturn: number; winRate: number };
 
+export type ProgressOptions = {
+  /** Names the job on every line: 'train', 'distill', '[2/7] full seed 1'. */
+  label?: string;
+  /** What `steps` counts: 'steps', 'episodes'. */
+  unit?: string;
+  /** Show the win rate; scenarios without a win notion show their return only. */
+  hasWins?: boolean;
+  tty?: boolean;
+  plainEverySeconds?: number;
+};
+
 /**
- * Training progress: a cli-progress bar on a TTY (steps, steps/s, return, win rate, ETA), plain
- * lines at most every `plainEverySeconds` otherwise (logs, CI, nohup).
+ * Progress of a long job: a cli-progress bar on a TTY (steps, steps/s, return, win rate, ETA),
+ * plain lines at most every `plainEverySeconds` otherwise (logs, CI, nohup).
  */
-export class TrainProgress {
+export class RunProgress {
   private readonly bar: cliProgress.SingleBar | null;
   private readonly total: number;
   private readonly startSteps: number;
   private readonly started = Date.now();
   private lastPlain = 0;
   private readonly plainEverySeconds: number;
+  private readonly label: string;
+  private readonly unit: string;
+  private readonly hasWins: boolean;
 
-  constructor(total: number, startSteps: number, options: { tty?: boolean; plainEverySeconds?: number } = {}) {
+  constructor(total: number, startSteps: number, options: ProgressOptions = {}) {
     this.total = total;
     this.startSteps = startSteps;
     this.plainEverySeconds = options.plainEverySeconds ?? 15;
+    this.label = options.label ?? 'train';
+    this.unit = options.unit ?? 'steps';
+    this.hasWins = options.hasWins ?? true;
     const tty = options.tty ?? Boolean(process.stderr.isTTY);
+    const win = this.hasWins ? ' | win {win}' : '';
     this.bar = tty
       ? new cliProgress.SingleBar(
           {
-            format: 'train |{bar}| {percentage}% | {value}/{total} steps | {sps} steps/s | return {ret} | win {win} | ETA {eta_formatted}',
+            format: `${this.label} |{bar}| {percentage}% | {value}/{total} ${this.unit} | {sps} ${this.unit}/s | return {ret}${win} | ETA {eta_formatted}`,
             hideCursor: true,
             etaBuffer: 20,
             stream: process.stderr,
@@ -44,20 +62,17 @@ export class TrainProgress {
     this.lastPlain = now;
     const elapsed = (now - this.started) / 1000;
     const done = v.steps - this.startSteps;
-    // The last rollout can overshoot the step budget (whole rollouts only): nothing is left then.
+    // Past the budget (a caller that counts in whole rollouts of its own) nothing is left.
     const eta = done > 0 ? (Math.max(0, this.total - v.steps) * elapsed) / done : Number.NaN;
-    const pct = ((100 * v.steps) / this.total).toFixed(1);
-    process.stderr.write(`train ${v.steps}/${this.total} steps (${pct}%) | ${payload.sps} steps/s | return ${payload.ret} | win ${payload.win} | ETA ${formatSeconds(eta)}\n`);
+    const pct = Math.min(100, (100 * v.steps) / this.total).toFixed(1);
+    const win = this.hasWins ? ` | win ${payload.win}` : '';
+    process.stderr.write(`${this.label} ${v.steps}/${this.total} ${this.unit} (${pct}%) | ${payload.sps} ${this.unit}/s | return ${payload.ret}${win} | ETA ${formatSeconds(eta)}\n`);
   }
 
   /** A message that must not be drawn over by the bar. */
   log(message: string): void {
-    if (this.bar) {
-      process.stderr.write('\r\x1b[K');
-      process.stderr.write(message + '\n');
-    } else {
-      process.stderr.write(message + '\n');
-    }
+    if (this.bar) process.stderr.write('\r\x1b[K');
+    process.stderr.write(message + '\n');
   }
 
   stop(): void {

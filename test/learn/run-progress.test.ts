@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { TrainProgress } from '../../agents/learn/progress.ts';
+import { RunProgress } from '../../agents/run/progress.ts';
 
-describe('TrainProgress plain lines', () => {
+describe('RunProgress plain lines', () => {
   afterEach(() => vi.restoreAllMocks());
 
   it('reports no time left, not a negative ETA, when the last rollout overshoots the budget', () => {
@@ -12,7 +12,7 @@ describe('TrainProgress plain lines', () => {
     });
     let now = 1_000_000;
     vi.spyOn(Date, 'now').mockImplementation(() => now);
-    const progress = new TrainProgress(300000, 0, { tty: false, plainEverySeconds: 0 });
+    const progress = new RunProgress(300000, 0, { tty: false, plainEverySeconds: 0 });
     now += 150_000;
     progress.update({ steps: 150000, sps: 1000, episodeReturn: 10, winRate: 0.5 });
     now += 150_000;

@@ -1,11 +1,7 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { z } from 'zod';
 import { bool, common, defineCommand, intArg, numArg, str } from '../../shared/cli-args.ts';
-import { NetServer, type HttpHandler, type NetServerOptions } from './net-server.ts';
-import { writeTokensFile } from './tokens.ts';
+import { loadHttpHandler, startServer } from './start-server.ts';
 
 export const serveCommand = defineCommand('serve', {
   scenario: common.scenario('spread'),
@@ -24,36 +20,8 @@ export const serveCommand = defineCommand('serve', {
   logLevel: common.logLevel('info'),
 });
 
-/** The viewer engineer's static handler when it is there; the server shows a plain page otherwise. */
-export async function loadHttpHandler(log: Logger): Promise<HttpHandler | undefined> {
-  try {
-    const mod = (await import('../http/static-handler.ts')) as { createStaticHandler?: () => HttpHandler };
-    return mod.createStaticHandler?.();
-  } catch (error) {
-    log.debug({ err: (error as Error).message }, 'no static handler; serving a plain page');
-    return undefined;
-  }
-}
-
-export function defaultTokensPath(): string {
-  return join(mkdtempSync(join(tmpdir(), 'kdmarl-')), 'tokens.json');
-}
-
-export async function startServer(options: NetServerOptions & { tokensFile?: string }): Promise<{ server: NetServer; tokensFile: string }> {
-  const server = new NetServer(options);
-  await server.listen();
-  const tokensFile = options.tokensFile ?? defaultTokensPath();
-  const write = (): void =>
-    writeTokensFile(tokensFile, {
-      url: server.url,
-      scenario: server.world.name,
-      control: server.controlToken,
-      slots: server.tokens.map((token, slot) => ({ slot, agent: server.world.sim.agentNames[slot], token })),
-    });
-  write();
-  server.on('scenario', write);
-  return { server, tokensFile };
-}
+// `kdmarl up` and older callers import these from here.
+export { defaultTokensPath, loadHttpHandler, startServer } from './start-server.ts';
 
 export async function main(argv: string[]): Promise<number> {
   const args = serveCommand.parse(argv);

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { CLOSE_CODES, FRAME, LIMITS, ROLES, type Hello, type SupervisorStepFrame } from '../../shared/protocol.ts';
+import { CLOSE_CODES, FRAME, LIMITS, ROLES, type Hello, type SupervisorStepFrame, type WeightsPush } from '../../shared/protocol.ts';
 import { describeZodError } from '../../shared/zod-error.ts';
 import { describeKind } from './agent-slots.ts';
 import { TokenBucket, type ServerClient } from './client.ts';
@@ -65,10 +65,14 @@ export class SupervisorRole {
       list.push(s);
       byClient.set(holder, list);
     }
+    // One id and one encoding for every holder (ids are per connection): a policy file is packed once, not once per agent process.
+    const id = this.nextWeightsId++;
+    let push: Buffer | null = null;
     for (const [holder, held] of byClient) {
-      const id = this.nextWeightsId++;
+      if (holder.closed || holder.ws.readyState !== holder.ws.OPEN) continue;
       holder.pendingWeights.set(id, held);
-      room.send(holder, { kind: 'weights', id, policy: parsed.data.policy });
+      push ??= room.packr.pack({ kind: 'weights', id, policy: parsed.data.policy } satisfies WeightsPush);
+      holder.ws.send(push);
     }
     const offline = slots.filter((s) => !holders[s]);
     room.send(client, { kind: 'weights-sent', slots: slots.filter((s) => holders[s]), offline });

@@ -16,7 +16,7 @@ describe('what the protocol documents', () => {
     await supervisor.next('welcome');
     // Out of range for a 5-action agent: replaced by the fallback.
     bad.runners[0].policy = { label: 'bad', flops: 0, observationSize: bad.runners[0].info.observationSize, decide: () => 99 };
-    let missed = new Uint8Array(0);
+    let missed: Uint8Array = new Uint8Array(0);
     while (missed[2] !== 1) missed = (await supervisor.nextArray())[10] as Uint8Array;
     expect([...missed]).toEqual([0, 0, 1]);
     const status = server.status();

@@ -39,7 +39,6 @@ export class Connections {
     this.room = room;
     this.handlers = handlers;
     this.http = createServer((req, res) => handlers.http(req, res));
-    this.http.on('error', (error) => room.log.error({ err: error }, 'http server error'));
     this.wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.maxPayload, perMessageDeflate: false });
     this.supervisorWss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.supervisorMaxPayload, perMessageDeflate: false });
     for (const wss of [this.wss, this.supervisorWss]) {
@@ -52,12 +51,15 @@ export class Connections {
   /** Bind and start the heartbeat; resolves with the ws:// URL. */
   async listen(host: string, port: number): Promise<string> {
     await new Promise<void>((resolve, reject) => {
-      this.http.once('error', reject);
+      const failed = (error: NodeJS.ErrnoException): void => reject(listenError(error, host, port));
+      this.http.once('error', failed);
       this.http.listen(port, host, () => {
-        this.http.off('error', reject);
+        this.http.off('error', failed);
         resolve();
       });
     });
+    // Only once listening: a failure to bind is the caller's one error line, not a logged stack.
+    this.http.on('error', (error) => this.room.log.error({ err: error }, 'http server error'));
     const address = this.http.address() as AddressInfo;
     const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     this.url = `ws://${shownHost}:${address.port}/`;
@@ -226,6 +228,23 @@ export class Connections {
       this.room.log.error({ client: client.id, err: error }, 'message handler failed');
       this.reject(client, CLOSE_CODES.badMessage, `server could not handle the message: ${(error as Error).message}`);
     }
+  }
+}
+
+/** Why the server cannot listen, in one line that names the flag to change. */
+function listenError(error: NodeJS.ErrnoException, host: string, port: number): Error {
+  switch (error.code) {
+    case 'EADDRINUSE':
+      return new Error(`port ${port} on ${host} is already in use: pick another --port (0 picks a free one)`);
+    case 'EADDRNOTAVAIL':
+      return new Error(`${host} is not an address of this machine: pick another --host (127.0.0.1 for this machine only, 0.0.0.0 for every interface)`);
+    case 'EACCES':
+      return new Error(`not allowed to listen on port ${port} of ${host} (ports below 1024 need privileges): pick another --port`);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new Error(`--host ${host}: no such host`);
+    default:
+      return new Error(`cannot listen on ${host}:${port}: ${error.message}`);
   }
 }
 

@@ -98,6 +98,10 @@ export class NetServer extends EventEmitter<ServerEvents> {
   get defaultDeadlineMs(): number {
     return this.room.defaultDeadlineMs;
   }
+  /** Ticking has begun (every slot claimed, or not waiting for them). */
+  get started(): boolean {
+    return this.ticks.started;
+  }
   get paused(): boolean {
     return this.room.paused;
   }

@@ -5,7 +5,7 @@ import { describeZodError } from '../../shared/zod-error.ts';
 import type { ObservationView } from '../views/view.ts';
 import { TokenBucket, type ServerClient } from './client.ts';
 import type { Connections } from './connections.ts';
-import { welcome } from './handshake.ts';
+import { describeKind, welcome } from './handshake.ts';
 import { agentReportSchema, weightsAckSchema } from './protocol-schemas.ts';
 import type { Room } from './room.ts';
 import type { TickLoop } from './tick-loop.ts';
@@ -158,9 +158,4 @@ export class AgentSlots {
       room.events.emit('release', slot);
     }
   }
-}
-
-/** A message kind for an error reason, without rendering whatever a client put there. */
-export function describeKind(kind: unknown): string {
-  return typeof kind === 'string' ? kind.slice(0, 40) : typeof kind;
 }

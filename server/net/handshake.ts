@@ -55,3 +55,8 @@ export function welcome(room: Room, role: WelcomeMessage['role'], slots: SlotInf
     control,
   };
 }
+
+/** A message kind for an error reason, without rendering whatever a client put there. */
+export function describeKind(kind: unknown): string {
+  return typeof kind === 'string' ? kind.slice(0, 40) : typeof kind;
+}

@@ -1,11 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import { CLOSE_CODES, LIMITS, ROLES, type ControlReply, type Hello, type ProbabilitiesRequest } from '../../shared/protocol.ts';
 import { describeZodError } from '../../shared/zod-error.ts';
-import { describeKind } from './agent-slots.ts';
 import type { ServerClient } from './client.ts';
 import type { Connections } from './connections.ts';
 import { probabilityKind } from './distributions.ts';
-import { welcome } from './handshake.ts';
+import { describeKind, welcome } from './handshake.ts';
 import { controlSchema, inspectSchema, overlaysSchema } from './protocol-schemas.ts';
 import type { Room } from './room.ts';
 import type { SnapshotStream } from './snapshot-stream.ts';

@@ -1,10 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import { CLOSE_CODES, FRAME, LIMITS, ROLES, type Hello, type SupervisorStepFrame, type WeightsPush } from '../../shared/protocol.ts';
 import { describeZodError } from '../../shared/zod-error.ts';
-import { describeKind } from './agent-slots.ts';
 import { TokenBucket, type ServerClient } from './client.ts';
 import type { Connections } from './connections.ts';
-import { welcome } from './handshake.ts';
+import { describeKind, welcome } from './handshake.ts';
 import { weightsSchema } from './protocol-schemas.ts';
 import type { Room } from './room.ts';
 import type { TickLoop } from './tick-loop.ts';

@@ -43,12 +43,8 @@ export class WorldSession {
   /** The actions the next step applies: every agent's is set (answer, fallback or dead action) before `step`. */
   private readonly actions: Int32Array;
   private readonly rewards: Float32Array;
-  private _tick = 0;
-  private _episode = 0;
-  private _episodes = 0;
-  private _wins = 0;
-  private _losses = 0;
-  private _lastReturn = 0;
+  /** Steps taken, the running episode (1-based), episodes finished and how they ended. */
+  private readonly counts = { tick: 0, episode: 0, episodes: 0, wins: 0, losses: 0, lastReturn: 0 };
   private returnSum = 0;
   private episodeReturn = 0;
   private readonly rng: Rng;
@@ -86,29 +82,29 @@ export class WorldSession {
   }
 
   get tick(): number {
-    return this._tick;
+    return this.counts.tick;
   }
 
   /** The running episode (1-based). */
   get episode(): number {
-    return this._episode;
+    return this.counts.episode;
   }
 
   /** Episodes finished. */
   get episodes(): number {
-    return this._episodes;
+    return this.counts.episodes;
   }
 
   get wins(): number {
-    return this._wins;
+    return this.counts.wins;
   }
 
   get losses(): number {
-    return this._losses;
+    return this.counts.losses;
   }
 
   get lastReturn(): number {
-    return this._lastReturn;
+    return this.counts.lastReturn;
   }
 
   /** Every agent's action mask, concatenated (read only: refreshed by the world after each reset and step). */
@@ -179,7 +175,7 @@ export class WorldSession {
     this.io.refreshMasks();
     for (let i = 0; i < this.agentCount; i++) this.lastActions[i] = this.io.fallbackAction(i);
     this.episodeReturn = 0;
-    this._episode++;
+    this.counts.episode++;
   }
 
   /** Agent i's student observation at `out[offset ..]` (the sim fills the raw table first). */
@@ -204,14 +200,14 @@ export class WorldSession {
   }
 
   /**
-   * Advance one step with the actions set by `applyAction`, `applyFallback` and `applyDeadAction`. Returns how the episode ended, or null
-   * while it runs; on an end the next episode has already started.
+   * Advance one step with the actions set by `applyAction`, `applyFallback` and `applyDeadAction`.
+   * Returns how the episode ended, or null while it runs; on an end the next episode has already started.
    */
   step(): EpisodeEnd | null {
     const sim = this.sim;
     sim.step(this.actions, this.rewards);
     this.lastActions.set(this.actions);
-    this._tick++;
+    this.counts.tick++;
     let sum = 0;
     for (let i = 0; i < this.agentCount; i++) sum += this.rewards[i];
     this.episodeReturn += sum / this.agentCount;
@@ -221,23 +217,23 @@ export class WorldSession {
       return null;
     }
     const end: EpisodeEnd = { terminated, won: terminated && sim.won, return: this.episodeReturn, steps: sim.t };
-    this._episodes++;
-    if (end.won) this._wins++;
-    else if (this.family !== 'mpe') this._losses++;
-    this._lastReturn = end.return;
+    this.counts.episodes++;
+    if (end.won) this.counts.wins++;
+    else if (this.family !== 'mpe') this.counts.losses++;
+    this.counts.lastReturn = end.return;
     this.returnSum += end.return;
     this.resetEpisode();
     return end;
   }
 
   get meanReturn(): number {
-    return this._episodes === 0 ? 0 : this.returnSum / this._episodes;
+    return this.counts.episodes === 0 ? 0 : this.returnSum / this.counts.episodes;
   }
 
   /** Win rate where the scenario has winners (SMAC-style), else null. */
   get winRate(): number | null {
     if (this.family === 'mpe') return null;
-    return this._episodes === 0 ? 0 : this._wins / this._episodes;
+    return this.counts.episodes === 0 ? 0 : this.counts.wins / this.counts.episodes;
   }
 
   scene(): SceneMessage {

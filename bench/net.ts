@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { AgentLauncher } from '../server/net/agent-launcher.ts';
 import { runHarness, type HarnessOptions, type HarnessResult } from '../server/net/net-harness.ts';
-import { startServer } from '../server/net/serve-command.ts';
+import { startServer } from '../server/net/start-server.ts';
 
 export type BenchNetOptions = {
   /** Seconds measured per case (at least 3). */

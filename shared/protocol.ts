@@ -1,15 +1,18 @@
 /**
  * The wire protocol between the server and its clients (agent processes, the supervisor, the
  * viewer). One source of truth: every constant and message shape lives here. Frames are binary,
- * msgpack-encoded with `shared/codec.ts` (typed arrays stay typed arrays).
+ * msgpack-encoded with `shared/codec.ts` (typed arrays stay typed arrays). The server checks
+ * incoming messages against the zod schemas in server/net/protocol-schemas.ts, which must agree
+ * with the types here; this file has no runtime dependencies, so the viewer bundles it as is.
  *
- * The network issue extends this file (handshake, observation, action, supervisor and control
- * messages); the spectator part below is what the viewer renders and what replay files hold.
+ * The spectator part is what the viewer renders and what replay files hold; the network part
+ * below it is the handshake, the per-tick frames, supervision and control.
  */
-import type { EntityInfo } from '../server/env/simulation.ts';
-import { z } from 'zod';
-import { capsSchema } from './student-profile.ts';
-import { viewSpecSchema, type ViewSpec } from './view-spec.ts';
+import type { EntityInfo } from './entity-info.ts';
+import type { Caps } from './student-profile.ts';
+import type { ViewSpec } from './view-spec.ts';
+
+export type { EntityInfo } from './entity-info.ts';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -154,13 +157,17 @@ export function closeCodeName(code: number): string {
   return String(code);
 }
 
-/** Size and rate limits. `maxPayload` is the ws hard limit per path; role limits close with `tooLarge`. */
+/**
+ * Size and rate limits. `maxPayload` is the ws hard limit per path; role limits close with
+ * `tooLarge`. Until its hello is accepted a client may send `helloFrameBytes` on any path; the
+ * role's own limit applies after that.
+ */
 export const LIMITS = {
   /** ws maxPayload on the main path (agents, spectators). */
   maxPayload: 256 * 1024,
-  /** ws maxPayload on the supervisor path (policy files). */
+  /** ws maxPayload on the supervisor path: an authenticated supervisor's frames (policy files). */
   supervisorMaxPayload: 16 * 1024 * 1024,
-  /** Largest frame before the role is known (an agent host's hello lists many slots). */
+  /** Largest frame before the role is known and its token checked, on every path (an agent host's hello lists many slots). */
   helloFrameBytes: 64 * 1024,
   /** Largest frame a spectator may send after its hello (control, inspect). */
   spectatorFrameBytes: 4 * 1024,
@@ -181,6 +188,8 @@ export const LIMITS = {
   /** Supervisors get every tick; above this backlog ticks are dropped and counted. */
   supervisorBufferedBytes: 64 * 1024 * 1024,
   maxSlotsPerConnection: 1024,
+  /** Most msgpack values (scalars, strings, containers) in one frame: far above any real message, and a bound on decoding work. */
+  maxFrameValues: 65_536,
 } as const;
 
 /** Hot per-tick frames are msgpack arrays whose first element is one of these tags. */
@@ -237,48 +246,47 @@ export type SupervisorStepFrame = [
   /** won (terminated episodes) */ boolean,
 ];
 
-const slotClaimSchema = z.strictObject({
-  slot: z.number().int().min(0).max(65_535),
-  token: z.string().min(1).max(256),
-  caps: capsSchema.default({}),
+/** One slot an agent connection claims in its hello. */
+export type SlotClaim = {
+  slot: number;
+  token: string;
+  caps: Caps;
   /** The view this slot's policy was trained on; absent: the scenario's default student view. */
-  view: viewSpecSchema.optional(),
+  view?: ViewSpec;
   /** Views by agent name (a policy file's table); the server picks the slot's agent. */
-  viewByAgent: z.record(z.string(), viewSpecSchema).optional(),
+  viewByAgent?: Record<string, ViewSpec>;
   /** What runs the slot ('student', 'scripted', 'random'), for status lines. */
-  policy: z.string().max(64).default('unknown'),
-});
-export type SlotClaim = z.infer<typeof slotClaimSchema>;
+  policy: string;
+};
 
-export const helloSchema = z.discriminatedUnion('role', [
-  z.strictObject({
-    kind: z.literal('hello'),
-    version: z.number(),
-    role: z.literal(ROLES.agent),
-    slots: z.array(slotClaimSchema).min(1).max(LIMITS.maxSlotsPerConnection),
-    /** Views by agent name for every slot of this hello (a policy file's table, sent once); a slot's own view or table wins. */
-    viewByAgent: z.record(z.string(), viewSpecSchema).optional(),
-    pid: z.number().int().optional(),
-  }),
-  z.strictObject({
-    kind: z.literal('hello'),
-    version: z.number(),
-    role: z.literal(ROLES.spectator),
-    /** The control token; without it the spectator is read-only. */
-    token: z.string().max(256).optional(),
-    /** Snapshot rate in Hz. */
-    rate: z.number().optional(),
-  }),
-  z.strictObject({
-    kind: z.literal('hello'),
-    version: z.number(),
-    role: z.literal(ROLES.supervisor),
-    token: z.string().min(1).max(256),
-    /** Send teacher (full) observations in step frames (default true). */
-    teacherObservations: z.boolean().default(true),
-  }),
-]);
-export type Hello = z.infer<typeof helloSchema>;
+/** The first frame of every connection; its role decides the path (supervisors at SUPERVISOR_PATH). */
+export type Hello =
+  | {
+      kind: 'hello';
+      version: number;
+      role: typeof ROLES.agent;
+      slots: SlotClaim[];
+      /** Views by agent name for every slot of this hello (a policy file's table, sent once); a slot's own view or table wins. */
+      viewByAgent?: Record<string, ViewSpec>;
+      pid?: number;
+    }
+  | {
+      kind: 'hello';
+      version: number;
+      role: typeof ROLES.spectator;
+      /** The control token; without it the spectator is read-only. */
+      token?: string;
+      /** Snapshot rate in Hz. */
+      rate?: number;
+    }
+  | {
+      kind: 'hello';
+      version: number;
+      role: typeof ROLES.supervisor;
+      token: string;
+      /** Send teacher (full) observations in step frames (default true). */
+      teacherObservations: boolean;
+    };
 
 /** What a slot looks like to its agent: the answer to its claim. */
 export type SlotInfo = {
@@ -332,67 +340,60 @@ export const FALLBACKS = { hold: 'hold', stop: 'stop' } as const;
 export type Fallback = (typeof FALLBACKS)[keyof typeof FALLBACKS];
 
 /** agent -> server, about once a second: what the agent measured itself. */
-export const agentReportSchema = z.strictObject({
-  kind: z.literal('report'),
-  slots: z
-    .array(
-      z.strictObject({
-        slot: z.number().int().min(0),
-        /** Median decision time over the last window (ms), compute only. */
-        decideMs: z.number().min(0).max(1e6),
-        /** Median reply delay including the cpu-share emulation (ms). */
-        replyMs: z.number().min(0).max(1e6),
-        flops: z.number().min(0),
-        decisions: z.number().int().min(0),
-      }),
-    )
-    .max(LIMITS.maxSlotsPerConnection),
-  rssMb: z.number().min(0),
-  heapMb: z.number().min(0),
+export type AgentReport = {
+  kind: 'report';
+  slots: {
+    slot: number;
+    /** Median decision time over the last window (ms), compute only. */
+    decideMs: number;
+    /** Median reply delay including the cpu-share emulation (ms). */
+    replyMs: number;
+    flops: number;
+    decisions: number;
+  }[];
+  rssMb: number;
+  heapMb: number;
   /** Weights generation in use (0 = as started). */
-  generation: z.number().int().min(0).default(0),
-});
-export type AgentReport = z.infer<typeof agentReportSchema>;
+  generation: number;
+};
 
-/** Spectator control (authorised by the control token) and inspection requests. */
-export const controlSchema = z.strictObject({
-  kind: z.literal('control'),
-  token: z.string().max(256),
-  action: z.enum(['pause', 'resume', 'step', 'reset', 'speed', 'scenario']),
+export const CONTROL_ACTIONS = ['pause', 'resume', 'step', 'reset', 'speed', 'scenario'] as const;
+
+/** Spectator or supervisor control, authorised by the control token. */
+export type ControlMessage = {
+  kind: 'control';
+  token: string;
+  action: (typeof CONTROL_ACTIONS)[number];
   /** speed: a factor of the server's base realtime rate (the viewer's 0.25x..4x; 0 = lockstep, as fast as agents answer); scenario: a name. */
-  value: z.union([z.number(), z.string().max(256)]).optional(),
+  value?: number | string;
   /** speed: an absolute realtime rate in Hz instead of a factor (0 = lockstep). */
-  hz: z.number().min(0).max(1000).optional(),
-});
-export type ControlMessage = z.infer<typeof controlSchema>;
+  hz?: number;
+};
 
-export const inspectSchema = z.strictObject({ kind: z.literal('inspect'), agent: z.number().int().min(0) });
+/** spectator -> server: inspect one agent (renewed by the viewer while the panel is open). */
+export type InspectMessage = { kind: 'inspect'; agent: number };
 
 /**
  * spectator -> server: which overlays this spectator shows. While any spectator shows the graph or
  * the roles, agents send their action distributions and snapshots carry `relations`, `roles` and
  * `roleNames` (computed by the server from those distributions).
  */
-export const overlaysSchema = z.strictObject({ kind: z.literal('overlays'), graph: z.boolean(), roles: z.boolean() });
-export type OverlaysMessage = z.infer<typeof overlaysSchema>;
+export type OverlaysMessage = { kind: 'overlays'; graph: boolean; roles: boolean };
 
 /** supervisor -> server: new weights (a policy file's bytes) for some slots (default all), swapped in at the next episode. */
-export const weightsSchema = z.strictObject({
-  kind: z.literal('weights'),
-  policy: z.instanceof(Uint8Array),
-  slots: z.array(z.number().int().min(0)).optional(),
-});
+export type WeightsMessage = { kind: 'weights'; policy: Uint8Array; slots?: number[] };
 /** server -> agent: [weights message] with an id the agent echoes in its ack. */
 export type WeightsPush = { kind: 'weights'; id: number; policy: Uint8Array };
-export const weightsAckSchema = z.strictObject({
-  kind: z.literal('weights-ack'),
-  id: z.number().int(),
-  ok: z.boolean(),
-  error: z.string().max(2000).optional(),
+/** agent -> server, forwarded to supervisors with the slots it was for. */
+export type WeightsAck = {
+  kind: 'weights-ack';
+  id: number;
+  ok: boolean;
+  error?: string;
   /** Generation the weights will have once swapped in. */
-  generation: z.number().int().min(0),
-});
-export type WeightsAck = z.infer<typeof weightsAckSchema> & { slots?: number[] };
+  generation: number;
+  slots?: number[];
+};
 
 /** Server errors sent before a close, and control replies, so clients can show why. */
 export type ErrorMessage = { kind: 'error'; code: number; message: string };

@@ -11,11 +11,6 @@ const target = process.env['KDMARL_SERVER'] ?? 'http://127.0.0.1:8080';
 export default defineConfig({
   root,
   base: './',
-  resolve: {
-    // shared/protocol.ts also holds the server's zod schemas; the viewer needs only its constants
-    // and types, and zod's module-level code does not tree-shake (~100 kB). See src/zod-stub.ts.
-    alias: [{ find: /^zod$/, replacement: root + 'src/zod-stub.ts' }],
-  },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -4,7 +4,7 @@ import type { Caps } from '../../shared/student-profile.ts';
 import type { TickMode } from '../../shared/protocol.ts';
 import { AgentLauncher, type AgentSpec } from './agent-launcher.ts';
 import type { NetServer } from './net-server.ts';
-import { startServer } from './serve-command.ts';
+import { startServer } from './start-server.ts';
 
 export type HarnessFaults = {
   /** Added delay on every reply (ms) and uniform jitter. */

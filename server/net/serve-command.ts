@@ -1,11 +1,9 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { z } from 'zod';
 import { bool, common, defineCommand, intArg, numArg, str } from '../../shared/cli-args.ts';
-import { NetServer, type HttpHandler, type NetServerOptions } from './net-server.ts';
-import { writeTokensFile } from './tokens.ts';
+import type { NetServer } from './net-server.ts';
+import { loadHttpHandler, startServer } from './start-server.ts';
+import { statusLine } from './status-line.ts';
 
 export const serveCommand = defineCommand('serve', {
   scenario: common.scenario('spread'),
@@ -20,41 +18,13 @@ export const serveCommand = defineCommand('serve', {
   tokensFile: { ...common.tokensFile('where to write the slot tokens'), defaultLabel: 'a fresh 0700 temp dir' },
   noWait: bool('start ticking before every slot is claimed'),
   record: str('write a replay (msgpack: header then snapshots) to this file', z.string().optional()),
-  json: common.json('first stdout line: one JSON object with the URL and the tokens file'),
+  statusEvery: str('seconds between status lines (0: none)', numArg().min(0).max(3600).default(10)),
+  json: common.json('first stdout line: one JSON object with the URL and the tokens file; status lines as JSON'),
   logLevel: common.logLevel('info'),
 });
 
-/** The viewer engineer's static handler when it is there; the server shows a plain page otherwise. */
-export async function loadHttpHandler(log: Logger): Promise<HttpHandler | undefined> {
-  try {
-    const mod = (await import('../http/static-handler.ts')) as { createStaticHandler?: () => HttpHandler };
-    return mod.createStaticHandler?.();
-  } catch (error) {
-    log.debug({ err: (error as Error).message }, 'no static handler; serving a plain page');
-    return undefined;
-  }
-}
-
-export function defaultTokensPath(): string {
-  return join(mkdtempSync(join(tmpdir(), 'kdmarl-')), 'tokens.json');
-}
-
-export async function startServer(options: NetServerOptions & { tokensFile?: string }): Promise<{ server: NetServer; tokensFile: string }> {
-  const server = new NetServer(options);
-  await server.listen();
-  const tokensFile = options.tokensFile ?? defaultTokensPath();
-  const write = (): void =>
-    writeTokensFile(tokensFile, {
-      url: server.url,
-      scenario: server.world.name,
-      control: server.controlToken,
-      slots: server.tokens.map((token, slot) => ({ slot, agent: server.world.sim.agentNames[slot], token })),
-    });
-  write();
-  server.on('scenario', write);
-  return { server, tokensFile };
-}
-
+// `kdmarl up` and older callers import these from here.
+export { defaultTokensPath, loadHttpHandler, startServer } from './start-server.ts';
 export async function main(argv: string[]): Promise<number> {
   const args = serveCommand.parse(argv);
   if (args === 'help') return 0;
@@ -89,7 +59,38 @@ export async function main(argv: string[]): Promise<number> {
     console.log(`  slot tokens: ${tokensFile}`);
     console.log(`  viewer:      ${viewer}`);
   }
+  const status = (): string => (args.json ? JSON.stringify(server.status()) : statusLine(server.status()));
+  if (!args.noWait) announceWaiting(server, tokensFile, args.json);
+  const every = args.statusEvery > 0 ? setInterval(() => console.log(status()), args.statusEvery * 1000) : null;
   await stopped;
+  if (every) clearInterval(every);
+  // Stop stepping before agents see the shutdown, so their leaving is not counted as misses.
+  server.stopTicking();
+  const final = status();
   await server.close();
+  console.log(args.json ? `{"final":${final}}` : `final: ${final}`);
   return 0;
+}
+
+/** Until every slot is claimed the world does not tick: say which slots it waits for, and how to fill one. */
+function announceWaiting(server: NetServer, tokensFile: string, json: boolean): void {
+  const free = (): number[] => server.status().agents.filter((a) => !a.connected).map((a) => a.slot);
+  const say = (): void => {
+    const slots = free();
+    if (server.started || slots.length === 0) return;
+    const total = server.world.agentCount;
+    const line = `waiting for ${slots.length === 1 ? `slot ${slots[0]}` : `slots ${slots.join(', ')}`} (${total - slots.length} of ${total} claimed) before the first tick, or restart with --no-wait`;
+    console.log(json ? JSON.stringify({ waiting: slots, claimed: total - slots.length, agents: total }) : line);
+  };
+  if (!json) console.log(`  one agent:   kdmarl agent --server ${server.url} --tokens-file ${tokensFile} --slot N`);
+  say();
+  const onClaim = (): void => {
+    if (server.started || free().length === 0) {
+      server.off('claim', onClaim);
+      if (!json) console.log(`all ${server.world.agentCount} slots claimed: the world ticks`);
+      return;
+    }
+    say();
+  };
+  server.on('claim', onClaim);
 }

@@ -69,7 +69,7 @@ export class SnapshotBuilder {
     m.attacks = sim.events.attacks;
     m.heals = sim.events.heals;
     fillAlive(world, m.alive);
-    for (let i = 0; i < world.agentCount; i++) this.lastAction[i] = world.lastActions[i];
+    for (let i = 0; i < world.agentCount; i++) this.lastAction[i] = world.lastAction(i);
     m.score.episodes = world.episodes;
     m.score.wins = world.wins;
     m.score.losses = world.losses;

@@ -28,27 +28,23 @@ export class WorldSession {
   readonly name: string;
   readonly family: string;
   readonly sim: Simulation;
-  readonly io: AgentIO;
   readonly agentCount: number;
   /** Teacher (full) views, for supervisors and inspection. */
   readonly teacherViews: readonly ObservationView[];
   /** The scenario's default student views. */
   readonly defaultViews: readonly ViewSpec[];
-  /** The view each slot's agent currently sees (its claim's view or the default). */
-  readonly studentViews: ObservationView[];
   readonly agentTypes: readonly string[];
   readonly fallback: Fallback;
+  private readonly io: AgentIO;
+  /** The view each slot's agent currently sees (its claim's view or the default). */
+  private readonly views: ObservationView[];
   /** The actions applied last step (for hold-last fallbacks and snapshots). */
-  readonly lastActions: Int32Array;
-  readonly actions: Int32Array;
-  readonly rewards: Float32Array;
-  readonly state: Float32Array;
-  tick = 0;
-  episode = 0;
-  episodes = 0;
-  wins = 0;
-  losses = 0;
-  lastReturn = 0;
+  private readonly lastActions: Int32Array;
+  /** The actions the next step applies: every agent's is set (answer, fallback or dead action) before `step`. */
+  private readonly actions: Int32Array;
+  private readonly rewards: Float32Array;
+  /** Steps taken, the running episode (1-based), episodes finished and how they ended. */
+  private readonly counts = { tick: 0, episode: 0, episodes: 0, wins: 0, losses: 0, lastReturn: 0 };
   private returnSum = 0;
   private episodeReturn = 0;
   private readonly rng: Rng;
@@ -62,13 +58,12 @@ export class WorldSession {
     this.defaultViews = defaultStudentViews(this.loaded, this.sim);
     this.io = new AgentIO(this.sim);
     this.teacherViews = this.sim.layouts.map((layout, i) => new ObservationView(layout, {}, `teacher view of ${this.sim.agentNames[i]}`));
-    this.studentViews = this.sim.layouts.map((layout, i) => new ObservationView(layout, this.defaultViews[i], `student view of ${this.sim.agentNames[i]}`));
+    this.views = this.sim.layouts.map((layout, i) => new ObservationView(layout, this.defaultViews[i], `student view of ${this.sim.agentNames[i]}`));
     this.agentTypes = this.sim.agentNames.map((name) => this.sim.entities.find((e) => e.name === name)?.type ?? 'agent');
     this.fallback = options.fallback ?? 'stop';
     this.lastActions = new Int32Array(this.agentCount);
     this.actions = new Int32Array(this.agentCount);
     this.rewards = new Float32Array(this.agentCount);
-    this.state = new Float32Array(this.sim.stateSize);
     this.rng = new Rng(options.seed ?? 0);
     this.resetEpisode();
   }
@@ -79,7 +74,99 @@ export class WorldSession {
   }
 
   setStudentView(agent: number, view: ObservationView): void {
-    this.studentViews[agent] = view;
+    this.views[agent] = view;
+  }
+
+  get studentViews(): readonly ObservationView[] {
+    return this.views;
+  }
+
+  get tick(): number {
+    return this.counts.tick;
+  }
+
+  /** The running episode (1-based). */
+  get episode(): number {
+    return this.counts.episode;
+  }
+
+  /** Episodes finished. */
+  get episodes(): number {
+    return this.counts.episodes;
+  }
+
+  get wins(): number {
+    return this.counts.wins;
+  }
+
+  get losses(): number {
+    return this.counts.losses;
+  }
+
+  get lastReturn(): number {
+    return this.counts.lastReturn;
+  }
+
+  /** Every agent's action mask, concatenated (read only: refreshed by the world after each reset and step). */
+  get masks(): Uint8Array {
+    return this.io.masks;
+  }
+
+  /** Where each agent's mask starts in `masks`. */
+  get maskOffsets(): readonly number[] {
+    return this.io.maskOffsets;
+  }
+
+  /**
+   * Agent i's answer for the next step, checked leniently. Returns false, leaving the action
+   * unset, when the answer is not an allowed action (the caller then applies the fallback).
+   */
+  applyAction(i: number, raw: number): boolean {
+    const checked = this.io.checkAction(i, raw, 'lenient');
+    if (checked.replaced) return false;
+    this.actions[i] = checked.action;
+    return true;
+  }
+
+  /** Agent i did not answer in time (or answered badly): it takes the fallback action next step. */
+  applyFallback(i: number): void {
+    this.actions[i] = this.fallbackAction(i);
+  }
+
+  /** A dead agent owes no decision: it takes the simulation's dead action. */
+  applyDeadAction(i: number): void {
+    this.actions[i] = this.sim.deadAction;
+  }
+
+  /** The actions the next step applies, into `out` (the supervisor's copy). */
+  writeActions(out: Int16Array): void {
+    for (let i = 0; i < this.agentCount; i++) out[i] = this.actions[i];
+  }
+
+  /** The rewards of the last step, into `out`. */
+  writeRewards(out: Float32Array): void {
+    out.set(this.rewards);
+  }
+
+  /** The global state (for the centralized critic) into `out`. */
+  writeState(out: Float32Array): void {
+    this.sim.writeState(out, 0);
+  }
+
+  /** The action agent i applied last step. */
+  lastAction(i: number): number {
+    return this.lastActions[i];
+  }
+
+  /**
+   * This tick's student observation of every agent into `student` (agent i at `studentOffsets[i]`)
+   * and, when `teacher` is given, the teacher observations likewise.
+   */
+  writeObservations(student: Float32Array, studentOffsets: readonly number[], teacher: Float32Array | null, teacherOffsets: readonly number[]): void {
+    for (let i = 0; i < this.agentCount; i++) {
+      this.writeStudent(i, student, studentOffsets[i]);
+      if (teacher) this.writeTeacherFromRaw(i, teacher, teacherOffsets[i]);
+    }
   }
 
   /** Start a new episode (auto-reset and the `reset` control). Does not count the abandoned one. */
@@ -88,14 +175,14 @@ export class WorldSession {
     this.io.refreshMasks();
     for (let i = 0; i < this.agentCount; i++) this.lastActions[i] = this.io.fallbackAction(i);
     this.episodeReturn = 0;
-    this.episode++;
+    this.counts.episode++;
   }
 
   /** Agent i's student observation at `out[offset ..]` (the sim fills the raw table first). */
   writeStudent(i: number, out: Float32Array, offset: number): void {
     const alive = this.sim.alive[i] === 1;
     if (alive) this.sim.observe(i, this.io.raws[i]);
-    this.studentViews[i].write(this.io.raws[i], alive, out, offset);
+    this.views[i].write(this.io.raws[i], alive, out, offset);
   }
 
   /** Agent i's teacher observation; call after `writeStudent` for the same tick (the raw table is filled). */
@@ -113,14 +200,14 @@ export class WorldSession {
   }
 
   /**
-   * Advance one step with `this.actions` (already valid). Returns how the episode ended, or null
-   * while it runs; on an end the next episode has already started.
+   * Advance one step with the actions set by `applyAction`, `applyFallback` and `applyDeadAction`.
+   * Returns how the episode ended, or null while it runs; on an end the next episode has already started.
    */
   step(): EpisodeEnd | null {
     const sim = this.sim;
     sim.step(this.actions, this.rewards);
     this.lastActions.set(this.actions);
-    this.tick++;
+    this.counts.tick++;
     let sum = 0;
     for (let i = 0; i < this.agentCount; i++) sum += this.rewards[i];
     this.episodeReturn += sum / this.agentCount;
@@ -130,23 +217,23 @@ export class WorldSession {
       return null;
     }
     const end: EpisodeEnd = { terminated, won: terminated && sim.won, return: this.episodeReturn, steps: sim.t };
-    this.episodes++;
-    if (end.won) this.wins++;
-    else if (this.family !== 'mpe') this.losses++;
-    this.lastReturn = end.return;
+    this.counts.episodes++;
+    if (end.won) this.counts.wins++;
+    else if (this.family !== 'mpe') this.counts.losses++;
+    this.counts.lastReturn = end.return;
     this.returnSum += end.return;
     this.resetEpisode();
     return end;
   }
 
   get meanReturn(): number {
-    return this.episodes === 0 ? 0 : this.returnSum / this.episodes;
+    return this.counts.episodes === 0 ? 0 : this.returnSum / this.counts.episodes;
   }
 
   /** Win rate where the scenario has winners (SMAC-style), else null. */
   get winRate(): number | null {
     if (this.family === 'mpe') return null;
-    return this.episodes === 0 ? 0 : this.wins / this.episodes;
+    return this.counts.episodes === 0 ? 0 : this.counts.wins / this.counts.episodes;
   }
 
   scene(): SceneMessage {

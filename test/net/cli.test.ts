@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { ensureNetDist } from './helpers/build-dist.ts';
@@ -18,17 +19,23 @@ function run(args: string[], onLine: (line: string, kill: () => void) => void = 
 }
 
 describe('network commands from dist', () => {
-  it('serve --json prints its URL and a 0600 tokens file first, and stops on SIGTERM', async () => {
+  it('serve --json prints its URL and a 0600 tokens file first, stops on SIGTERM and removes the temp dir it made', async () => {
     let first: Record<string, unknown> | null = null;
+    let tokensWhileRunning: { exists: boolean; mode: number } | null = null;
     const { code } = await run(['serve', '--scenario', 'spread', '--json', '--log-level', 'warn'], (line, kill) => {
-      first ??= JSON.parse(line) as Record<string, unknown>;
+      if (first) return;
+      first = JSON.parse(line) as Record<string, unknown>;
+      const file = String(first.tokensFile);
+      tokensWhileRunning = { exists: existsSync(file), mode: existsSync(file) ? statSync(file).mode & 0o777 : 0 };
       kill();
     });
     expect(code).toBe(0);
     expect(String(first!.url)).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/$/);
     const tokens = String(first!.tokensFile);
-    expect(existsSync(tokens)).toBe(true);
-    expect(statSync(tokens).mode & 0o777).toBe(0o600);
+    expect(tokensWhileRunning!.exists).toBe(true);
+    expect(tokensWhileRunning!.mode).toBe(0o600);
+    expect(basename(dirname(tokens))).toMatch(/^kdmarl-/);
+    expect(existsSync(dirname(tokens))).toBe(false);
   });
 
   it('up starts the server and agents, reports status and stops every child', async () => {

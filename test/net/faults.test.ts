@@ -34,12 +34,12 @@ describe('faults: slow, dead and dropped agents', () => {
 
   it('holds the last action as fallback when asked to', () => {
     const world = new WorldSession({ scenario: 'spread', fallback: 'hold' });
-    world.actions.set([3, 4, 1]);
+    [3, 4, 1].forEach((action, i) => world.applyAction(i, action));
     world.step();
     expect(world.fallbackAction(0)).toBe(3);
     expect(world.fallbackAction(1)).toBe(4);
     const stop = new WorldSession({ scenario: 'spread', fallback: 'stop' });
-    stop.actions.set([3, 4, 1]);
+    [3, 4, 1].forEach((action, i) => stop.applyAction(i, action));
     stop.step();
     expect(stop.fallbackAction(0)).toBe(stop.sim.defaultAction[0]);
   });

@@ -1,6 +1,6 @@
 import { createPackr } from '../../../shared/codec.ts';
 import { REPLAY_FORMAT, type ReplayHeader, type SceneAgent, type SceneMessage, type SnapshotMessage } from '../../../shared/protocol.ts';
-import type { EntityInfo } from '../../../server/env/simulation.ts';
+import type { EntityInfo } from '../../../shared/entity-info.ts';
 
 /**
  * Decoding and checking what arrives from the server or a replay file. The viewer never trusts a

@@ -10,7 +10,7 @@ import {
   SphereGeometry,
   TorusGeometry,
 } from 'three';
-import type { EntityInfo } from '../../../server/env/simulation.ts';
+import type { EntityInfo } from '../../../shared/entity-info.ts';
 
 /**
  * One silhouette per unit type, so a marine reads differently from a medivac at a glance. Every

@@ -6,7 +6,7 @@ import type { EpisodeMetrics } from './episode-metrics.ts';
 import { AgentIO, InvalidActionError, type ActionPolicy } from './agent-io.ts';
 
 /** How an episode ended: what training, evaluation and the server count. */
-export type EpisodeEnd = {
+export type EpisodeReport = {
   /** Team return: the mean over agents of each agent's undiscounted return. */
   teamReturn: number;
   /** Per-agent undiscounted returns (a copy). */
@@ -135,7 +135,7 @@ export class EnvCore {
   }
 
   /** The report of the episode as it stands (call when `done`). */
-  episodeEnd(): EpisodeEnd {
+  episodeEnd(): EpisodeReport {
     let sum = 0;
     for (let i = 0; i < this.agentCount; i++) sum += this.returns[i];
     return {

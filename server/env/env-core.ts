@@ -126,8 +126,11 @@ export class EnvCore {
     if (this.terminated || this.truncated) throw new Error('step() after the episode ended: call reset()');
     const sim = this.sim;
     sim.step(this.actions, this.rewards);
-    this.lastActions.set(this.actions);
-    for (let i = 0; i < this.agentCount; i++) this.returns[i] += this.rewards[i];
+    // Plain loops: TypedArray.set costs more than it saves on a handful of agents.
+    for (let i = 0; i < this.agentCount; i++) {
+      this.lastActions[i] = this.actions[i];
+      this.returns[i] += this.rewards[i];
+    }
     this.io.refreshMasks();
     this.terminated = sim.terminated;
     this.truncated = !this.terminated && sim.t >= sim.maxSteps;

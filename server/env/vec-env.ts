@@ -133,7 +133,7 @@ export class VecEnv {
         throw error;
       }
       const ended = core.step();
-      this.rewards.set(core.rewards, e * n);
+      for (let a = 0; a < n; a++) this.rewards[e * n + a] = core.rewards[a];
       this.terminated[e] = core.terminated ? 1 : 0;
       this.truncated[e] = core.truncated ? 1 : 0;
       if (ended) {

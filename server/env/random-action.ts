@@ -1,7 +1,8 @@
 /**
  * A uniformly random allowed action: the k-th allowed index for k = floor(u * allowed). `u` is a
- * uniform number in [0, 1); an all-zero mask gives 0. The random baseline and `kdmarl rollout`
- * draw their actions through this one function.
+ * uniform number in [0, 1); an all-zero mask gives 0. The same draw as the random baseline's
+ * (agents/baselines/decision-policy.ts), which keeps its own copy because agent processes load
+ * nothing from server/env beyond the simulation types.
  */
 export function randomAllowedAction(mask: ArrayLike<number>, u: number): number {
   let allowed = 0;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { common, defineCommand, intArg, str } from '../../shared/cli-args.ts';
 import { createSimulation, resolveScenario } from '../../server/scenarios/registry.ts';
 import { evaluate } from './evaluate.ts';
-import { COVER_DISTANCE } from './metrics.ts';
+import { COVER_DISTANCE, type BattleEndSummary } from './metrics.ts';
 import { loadEvalPolicy } from './load-eval-policy.ts';
 import { MICRO_SPECS_HELP } from '../baselines/smac-micro.ts';
 
@@ -57,12 +57,21 @@ export async function main(argv: string[]): Promise<number> {
     console.log(`  FLOPs/decision ${out.flopsPerDecision.toFixed(0)} per agent (actor only), params ${out.params}`);
     if (result.landmarksCovered !== undefined) console.log(`  landmarks covered at the last step ${(100 * result.landmarksCovered).toFixed(1)}% (an agent within ${COVER_DISTANCE})`);
     if (result.goal) console.log(`  listener's final distance to its goal: median ${result.goal.medianDistance.toFixed(3)}, within ${COVER_DISTANCE} in ${(100 * result.goal.reached).toFixed(1)}% of episodes`);
-    const ends = result.battleEnds;
-    if (ends) {
-      const pct = (x: number): string => (Number.isNaN(x) ? '-' : `${(100 * x).toFixed(0)}%`);
-      console.log(`  wins (${ends.wins.count}): ${ends.wins.alliesLeft.toFixed(2)} allies left, ${pct(ends.wins.allyHealthLeft)} ally health left, an ally fell first in ${pct(ends.wins.allyLostFirst)}`);
-      console.log(`  losses (${ends.losses.count}): ${ends.losses.enemiesLeft.toFixed(2)} enemies left (one in ${pct(ends.losses.oneEnemyLeft)}), ${pct(ends.losses.enemyHealthLeft)} enemy health left, an ally fell first in ${pct(ends.losses.allyLostFirst)}`);
-    }
+    if (result.battleEnds) for (const line of battleEndLines(result.battleEnds)) console.log(`  ${line}`);
   }
   return 0;
+}
+
+/** The battle-end lines of `kdmarl eval`; a side with no episodes says so instead of averaging nothing. */
+export function battleEndLines(ends: BattleEndSummary): string[] {
+  const pct = (x: number): string => (Number.isNaN(x) ? '-' : `${(100 * x).toFixed(0)}%`);
+  const { wins, losses } = ends;
+  return [
+    wins.count === 0
+      ? 'wins (0): none'
+      : `wins (${wins.count}): ${wins.alliesLeft.toFixed(2)} allies left, ${pct(wins.allyHealthLeft)} ally health left, an ally fell first in ${pct(wins.allyLostFirst)}`,
+    losses.count === 0
+      ? 'losses (0): none'
+      : `losses (${losses.count}): ${losses.enemiesLeft.toFixed(2)} enemies left (one in ${pct(losses.oneEnemyLeft)}), ${pct(losses.enemyHealthLeft)} enemy health left, an ally fell first in ${pct(losses.allyLostFirst)}`,
+  ];
 }

@@ -2,11 +2,9 @@ import { Rng, deriveSeed } from '../../shared/rng.ts';
 import type { ViewSpec } from '../../shared/view-spec.ts';
 import type { DecisionPolicy } from '../baselines/decision-policy.ts';
 import { AgentIO } from '../../server/env/agent-io.ts';
+import { EnvCore } from '../../server/env/env-core.ts';
 import { createSimulation, type LoadedScenario } from '../../server/scenarios/registry.ts';
-import { COVER_DISTANCE, summarizeEpisodes, type BattleEnd, type EpisodeOutcome, type EvalSummary } from './metrics.ts';
-import type { Simulation } from '../../server/env/simulation.ts';
-import { SpeakerListenerSimulation } from '../../server/mpe/speaker-listener.ts';
-import { SpreadSimulation } from '../../server/mpe/spread.ts';
+import { summarizeEpisodes, type EpisodeOutcome, type EvalSummary } from './metrics.ts';
 
 /** What plays one agent in an evaluation: a decision policy and the view it observes through. */
 export type EvalAgent = { policy: DecisionPolicy; view?: ViewSpec };
@@ -44,7 +42,8 @@ export function evaluate(scenario: string | LoadedScenario, agents: readonly Eva
   const sim = createSimulation(scenario, options.physics ? { physics: options.physics } : {});
   const n = sim.agentNames.length;
   if (agents.length !== n) throw new Error(`evaluate: ${agents.length} policies for ${n} agents (${sim.agentNames.join(', ')})`);
-  const io = new AgentIO(sim, agents.map((a) => a.view));
+  const core = new EnvCore(sim, { views: agents.map((a) => a.view) });
+  const io = core.io;
   agents.forEach((a, i) => {
     if (a.policy.observationSize !== io.views[i].size) {
       throw new Error(`evaluate: ${sim.agentNames[i]}'s policy expects ${a.policy.observationSize} observation values, its view gives ${io.views[i].size}`);
@@ -56,26 +55,18 @@ export function evaluate(scenario: string | LoadedScenario, agents: readonly Eva
   const observations = io.views.map((v) => new Float32Array(v.size));
   const overseer = options.overseer ? { ...options.overseer, io: new AgentIO(sim, options.overseer.agents.map((a) => a.view)) } : null;
   const overseerObservations = overseer ? overseer.io.views.map((v) => new Float32Array(v.size)) : [];
-  const units = unitsBySide(sim);
-  const actions = new Int32Array(n);
-  const rewards = new Float32Array(n);
-  const returns = new Float64Array(n);
   const outcomes: EpisodeOutcome[] = [];
   for (let episode = 0; episode < options.episodes; episode++) {
     const episodeSeed = deriveSeed(options.seed, episode);
-    const envRng = new Rng(episodeSeed);
     // A separate stream for stochastic baselines, so the env's draws do not depend on the policy.
     const decisionRng = new Rng(deriveSeed(episodeSeed, 0x5eed));
     // The overseer draws from its own stream, so asking it leaves the evaluated agents' draws as they were.
     const overseerRng = new Rng(deriveSeed(episodeSeed, 0x0bee));
-    sim.reset(envRng);
-    io.refreshMasks();
-    returns.fill(0);
+    core.reset(episodeSeed);
     // Recurrent policies start each episode from a zero state, as in training.
     for (const a of agents) a.policy.reset?.();
     if (overseer) for (const a of overseer.agents) a.policy.reset?.();
-    let firstLoss: BattleEnd['firstLoss'] = 'none';
-    while (!sim.terminated && sim.t < sim.maxSteps) {
+    do {
       for (let a = 0; a < n; a++) {
         io.writeObservation(a, observations[a], 0);
         const count = sim.actionCounts[a];
@@ -85,57 +76,13 @@ export function evaluate(scenario: string | LoadedScenario, agents: readonly Eva
           overseer.io.writeObservation(a, overseerObservations[a], 0);
           action = overseer.choose(a, action, overseer.agents[a].policy.decide(overseerObservations[a], mask, overseerRng.uniform()), mask);
         }
-        actions[a] = io.isAllowed(a, action) ? action : io.fallbackAction(a);
+        core.setAction(a, action, 'lenient');
       }
-      sim.step(actions, rewards);
-      for (let a = 0; a < n; a++) returns[a] += rewards[a];
-      io.refreshMasks();
-      if (firstLoss === 'none' && units) firstLoss = firstSideDown(sim, units);
-    }
-    let sum = 0;
-    for (let a = 0; a < n; a++) sum += returns[a];
-    const outcome: EpisodeOutcome = { teamReturn: sum / n, length: sim.t, won: sim.terminated && sim.won };
-    if (units) outcome.end = battleEnd(sim, units, firstLoss);
-    if (sim instanceof SpreadSimulation) outcome.landmarksCovered = sim.landmarksCovered(COVER_DISTANCE);
-    if (sim instanceof SpeakerListenerSimulation) outcome.goalDistance = sim.goalDistance();
+    } while (!core.step());
+    const end = core.episodeEnd();
+    const outcome: EpisodeOutcome = { teamReturn: end.teamReturn, length: end.length, won: end.won, ...end.metrics };
     outcomes.push(outcome);
     options.onEpisode?.(episode, outcome);
   }
   return { ...summarizeEpisodes(outcomes), outcomes };
-}
-
-type UnitsBySide = { allies: number[]; enemies: number[] };
-
-/** Entity indices of the units of each side, or null when the scenario has none that can die (MPE). */
-function unitsBySide(sim: Simulation): UnitsBySide | null {
-  const allies: number[] = [];
-  const enemies: number[] = [];
-  sim.entities.forEach((e, i) => {
-    if (e.kind !== 'unit') return;
-    if (e.team === 0) allies.push(i);
-    else if (e.team === 1) enemies.push(i);
-  });
-  return allies.length && enemies.length ? { allies, enemies } : null;
-}
-
-function firstSideDown(sim: Simulation, units: UnitsBySide): BattleEnd['firstLoss'] {
-  const allyDown = units.allies.some((i) => sim.health[i] <= 0);
-  const enemyDown = units.enemies.some((i) => sim.health[i] <= 0);
-  // Both in the same step: the step's order decided it, call it for neither.
-  return allyDown === enemyDown ? 'none' : allyDown ? 'ally' : 'enemy';
-}
-
-function battleEnd(sim: Simulation, units: UnitsBySide, firstLoss: BattleEnd['firstLoss']): BattleEnd {
-  const side = (list: number[]): [number, number] => {
-    let left = 0;
-    let health = 0;
-    for (const i of list) {
-      if (sim.health[i] > 0) left++;
-      health += Math.max(0, sim.health[i]);
-    }
-    return [left, health / list.length];
-  };
-  const [alliesLeft, allyHealthLeft] = side(units.allies);
-  const [enemiesLeft, enemyHealthLeft] = side(units.enemies);
-  return { alliesLeft, enemiesLeft, allyHealthLeft, enemyHealthLeft, firstLoss };
 }

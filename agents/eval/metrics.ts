@@ -1,4 +1,5 @@
 import { median } from 'simple-statistics';
+import { COVER_DISTANCE, type BattleEnd, type EpisodeMetrics } from '../../server/env/episode-metrics.ts';
 /**
  * METHOD.md's metrics, defined once. Every caller (training's periodic evaluation, `kdmarl eval`,
  * reports, tests) computes them through these functions.
@@ -9,28 +10,9 @@ import { median } from 'simple-statistics';
  * - Win: the episode terminated by its rules with a win (SMAC: every enemy dead); a timeout is a loss.
  *   MPE scenarios never terminate, so their win rate is 0 and return is the figure that matters.
  */
-export type EpisodeOutcome = { teamReturn: number; length: number; won: boolean; end?: BattleEnd; landmarksCovered?: number; goalDistance?: number };
+export type EpisodeOutcome = { teamReturn: number; length: number; won: boolean } & EpisodeMetrics;
 
-/**
- * Spread's task is every landmark occupied: a landmark counts as covered at an episode's last step
- * when some agent's centre is within this distance of it (landmarks and agents have radius 0.05
- * and 0.15 in MPE2, so the agent then sits on it). speaker_listener's listener has reached its
- * goal when it ends within the same distance.
- */
-export const COVER_DISTANCE = 0.1;
-
-/**
- * How a battle ended, for scenarios with units that can die (SMAC): units left and their mean
- * health fraction per side (dead units count 0, shields not counted), and which side lost a unit first.
- * It tells a close loss (one enemy left on its last hit points) from a rout.
- */
-export type BattleEnd = {
-  alliesLeft: number;
-  enemiesLeft: number;
-  allyHealthLeft: number;
-  enemyHealthLeft: number;
-  firstLoss: 'ally' | 'enemy' | 'none';
-};
+export { COVER_DISTANCE, type BattleEnd };
 
 /** Means over the won and the lost episodes of the battle ends, when the scenario has them. */
 export type BattleEndSummary = {

@@ -61,17 +61,26 @@ export function randomAgents(sim: Simulation): LoadedEvalPolicy {
   return { label: 'random', agents, flopsPerAgent: agents.map(() => 0), flopsPerDecision: 0, params: 0, policyFile: null };
 }
 
+/** What `distill` writes in its run dir: the deployed students. */
+export const STUDENT_POLICY_FILE = 'student.policy';
+
 /**
- * Read a policy given on the command line: a run dir or models/<scenario> dir (its checkpoint),
+ * The files a run dir or models/<scenario> dir is searched for, in order: a teacher run's
+ * checkpoint, its deployed teacher, then a distill run's students.
+ */
+export const RUN_DIR_POLICIES: readonly string[] = [CHECKPOINT_FILE, POLICY_FILE, STUDENT_POLICY_FILE];
+
+/**
+ * Read a policy given on the command line: a run dir or models/<scenario> dir (see RUN_DIR_POLICIES),
  * a checkpoint file, or a deployed policy file (teacher or student). The format is recognised
  * from the content, not the extension.
  */
 export function readPolicyPath(path: string): PolicyFile {
   let file = path;
   if (existsSync(path) && statSync(path).isDirectory()) {
-    if (existsSync(join(path, CHECKPOINT_FILE))) file = join(path, CHECKPOINT_FILE);
-    else if (existsSync(join(path, POLICY_FILE))) file = join(path, POLICY_FILE);
-    else throw new Error(`${path}: directory holds neither ${CHECKPOINT_FILE} nor ${POLICY_FILE}`);
+    const found = RUN_DIR_POLICIES.find((name) => existsSync(join(path, name)));
+    if (!found) throw new Error(`${path}: no policy in this directory (looked for ${RUN_DIR_POLICIES.join(', ')})`);
+    file = join(path, found);
   }
   let bytes: Buffer;
   try {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { common, defineCommand, intArg, str } from '../../shared/cli-args.ts';
 import { Rng, deriveSeed } from '../../shared/rng.ts';
 import { describeZodError } from '../../shared/zod-error.ts';
-import { randomPolicy } from '../../agents/baselines/decision-policy.ts';
+import { randomAllowedAction } from '../env/random-action.ts';
 import { ParallelEnv } from '../env/parallel-env.ts';
 import { createSimulation, resolveScenario } from '../scenarios/registry.ts';
 import type { Simulation } from '../env/simulation.ts';
@@ -68,7 +68,6 @@ export async function main(argv: string[]): Promise<number> {
   }
   const total = args.steps ?? actions?.length ?? sim.maxSteps;
   if (actions && total > actions.length) throw new Error(`--steps ${total} but the actions file has only ${actions.length} steps`);
-  const random = env.possibleAgents.map((name) => randomPolicy(env.observationSpace(name).shape[0]));
   const rng = new Rng(deriveSeed(args.seed, 0x51ab));
   const toLists = (obs: typeof observations) => Object.fromEntries(Object.entries(obs).map(([k, v]) => [k, Array.from(v.observation)]));
   const result = {
@@ -87,7 +86,7 @@ export async function main(argv: string[]): Promise<number> {
       }
     } else {
       stepActions = Object.fromEntries(
-        env.possibleAgents.map((name, i) => [name, random[i].decide(observations[name].observation, observations[name].actionMask, rng.uniform())]),
+        env.possibleAgents.map((name) => [name, randomAllowedAction(observations[name].actionMask, rng.uniform())]),
       );
     }
     let step;

@@ -1,7 +1,8 @@
-import { common, defineCommand } from '../../shared/cli-args.ts';
+import { bool, common, defineCommand } from '../../shared/cli-args.ts';
 import { builtinScenarios, createSimulation, type LoadedScenario } from '../scenarios/registry.ts';
 import { defaultStudentViews } from '../scenarios/student-views.ts';
 import { ObservationView } from '../views/view.ts';
+import { scenariosMarkdown } from './scenarios-markdown.ts';
 
 export type ScenarioSummary = {
   family: string;
@@ -11,6 +12,8 @@ export type ScenarioSummary = {
   maxSteps: number;
   stateSize: number;
   agents: Record<string, { type: string; observationSize: number; studentObservationSize: number; actionCount: number }>;
+  /** Types of the actors no policy controls (SMAC enemies, a scripted prey), one entry per actor. */
+  opponents: string[];
 };
 
 export function summarizeScenario(loaded: LoadedScenario): ScenarioSummary {
@@ -33,18 +36,25 @@ export function summarizeScenario(loaded: LoadedScenario): ScenarioSummary {
     maxSteps: sim.maxSteps,
     stateSize: sim.stateSize,
     agents,
+    opponents: sim.entities.filter((e) => e.agent === -1 && e.team === 1 && (e.kind === 'unit' || e.kind === 'agent')).map((e) => e.type),
   };
 }
 
 const command = defineCommand('scenarios', {
   json: common.json('print one JSON object keyed by scenario name'),
+  markdown: bool("print the scenarios as a Markdown table (the README's scenario table)"),
 });
 
 export async function main(argv: string[]): Promise<number> {
   const args = command.parse(argv);
   if (args === 'help') return 0;
   const all: Record<string, ScenarioSummary> = {};
+  if (args.json && args.markdown) throw new Error('--json and --markdown: give one of them');
   for (const [name, loaded] of builtinScenarios()) all[name] = summarizeScenario(loaded);
+  if (args.markdown) {
+    console.log(scenariosMarkdown(all));
+    return 0;
+  }
   if (args.json) {
     console.log(JSON.stringify(all));
     return 0;

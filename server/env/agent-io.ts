@@ -76,20 +76,21 @@ export class AgentIO {
     return this.sim.alive[i] === 1 ? this.sim.defaultAction[i] : this.sim.deadAction;
   }
 
+  /** Why `action` is not allowed for agent i now (for the strict error). */
+  invalidReason(i: number, action: unknown): string {
+    const n = this.sim.actionCounts[i];
+    if (typeof action !== 'number' || !Number.isInteger(action)) return 'not an integer';
+    if (action < 0 || action >= n) return `out of range [0, ${n})`;
+    return this.sim.alive[i] === 1 ? 'masked (not available now)' : `agent is dead: only ${this.sim.deadAction} is allowed`;
+  }
+
   /**
    * Check `action` for agent i against the current mask. Strict: throw. Lenient: return the
    * fallback and count it. Returns the action to apply.
    */
   checkAction(i: number, action: unknown, policy: ActionPolicy): { action: number; replaced: boolean } {
     if (typeof action === 'number' && this.isAllowed(i, action)) return { action, replaced: false };
-    if (policy === 'strict') {
-      const n = this.sim.actionCounts[i];
-      let why: string;
-      if (typeof action !== 'number' || !Number.isInteger(action)) why = 'not an integer';
-      else if (action < 0 || action >= n) why = `out of range [0, ${n})`;
-      else why = this.sim.alive[i] === 1 ? 'masked (not available now)' : `agent is dead: only ${this.sim.deadAction} is allowed`;
-      throw new InvalidActionError(this.sim.agentNames[i], action, why);
-    }
+    if (policy === 'strict') throw new InvalidActionError(this.sim.agentNames[i], action, this.invalidReason(i, action));
     this.invalidCounts[i]++;
     return { action: this.fallbackAction(i), replaced: true };
   }

@@ -1,7 +1,8 @@
-import { Rng } from '../../shared/rng.ts';
 import { box, discrete, type BoxSpace, type DiscreteSpace } from '../../shared/spaces.ts';
 import type { Simulation } from './simulation.ts';
-import { AgentIO, type ActionPolicy } from './agent-io.ts';
+import type { AgentIO, ActionPolicy } from './agent-io.ts';
+import { EnvCore } from './env-core.ts';
+import type { EpisodeMetrics } from './episode-metrics.ts';
 import type { ViewSpec } from '../../shared/view-spec.ts';
 
 /** An observation as PettingZoo's action-masked envs give it. */
@@ -16,6 +17,8 @@ export type AgentInfo = {
   invalidAction: boolean;
   /** Set on the last step of an episode: whether the team won (SMAC-style scenarios). */
   won?: boolean;
+  /** Set on the last step of an episode: the scenario's own measures (battle end, landmarks covered, goal distance). */
+  metrics?: EpisodeMetrics;
 };
 
 export type StepResult = {
@@ -42,13 +45,11 @@ export type ParallelEnvOptions = {
  */
 export class ParallelEnv {
   readonly sim: Simulation;
+  readonly core: EnvCore;
   readonly io: AgentIO;
   readonly possibleAgents: readonly string[];
   agents: string[] = [];
-  private readonly rng = new Rng(0);
   private readonly actionPolicy: ActionPolicy;
-  private readonly actionBuffer: Int32Array;
-  private readonly rewardBuffer: Float32Array;
   private readonly observationSpaces: readonly BoxSpace[];
   private readonly actionSpaces: readonly DiscreteSpace[];
   private readonly indexOf: ReadonlyMap<string, number>;
@@ -62,10 +63,9 @@ export class ParallelEnv {
         throw new Error(`views: unknown agent '${name}' (agents: ${this.possibleAgents.join(', ')})`);
       }
     }
-    this.io = new AgentIO(sim, sim.agentNames.map((name) => options.views?.[name]));
+    this.core = new EnvCore(sim, { views: sim.agentNames.map((name) => options.views?.[name]) });
+    this.io = this.core.io;
     this.actionPolicy = options.actions ?? 'strict';
-    this.actionBuffer = new Int32Array(sim.agentNames.length);
-    this.rewardBuffer = new Float32Array(sim.agentNames.length);
     this.observationSpaces = this.io.views.map((v) => box(v.size));
     this.actionSpaces = sim.actionCounts.map((n) => discrete(n));
     this.indexOf = new Map(sim.agentNames.map((name, i) => [name, i]));
@@ -87,10 +87,7 @@ export class ParallelEnv {
   }
 
   reset(options: { seed?: number } = {}): { observations: Record<string, AgentObservation>; infos: Record<string, AgentInfo> } {
-    if (options.seed !== undefined) this.rng.seed(options.seed);
-    this.sim.reset(this.rng);
-    this.io.invalidCounts.fill(0);
-    this.io.refreshMasks();
+    this.core.reset(options.seed);
     this.hasReset = true;
     this.agents = [...this.possibleAgents];
     const infos: Record<string, AgentInfo> = {};
@@ -103,41 +100,39 @@ export class ParallelEnv {
   step(actions: Record<string, number>): StepResult {
     if (!this.hasReset) throw new Error('step() before reset()');
     if (this.agents.length === 0) throw new Error('step() after the episode ended: call reset()');
-    const sim = this.sim;
+    const core = this.core;
     const n = this.possibleAgents.length;
     for (const name of Object.keys(actions)) {
       if (!this.indexOf.has(name)) throw new Error(`actions: unknown agent '${name}'`);
     }
-    const replaced: boolean[] = new Array(n);
     for (let i = 0; i < n; i++) {
       const name = this.possibleAgents[i];
       const given = actions[name];
       if (given === undefined && this.actionPolicy === 'strict') {
         throw new Error(`actions: missing action for ${name}`);
       }
-      const checked = this.io.checkAction(i, given, this.actionPolicy);
-      this.actionBuffer[i] = checked.action;
-      replaced[i] = checked.replaced;
+      core.setAction(i, given, this.actionPolicy);
     }
-    sim.step(this.actionBuffer, this.rewardBuffer);
-    this.io.refreshMasks();
-    const terminated = sim.terminated;
-    const truncated = !terminated && sim.t >= sim.maxSteps;
+    const ended = core.step();
+    const end = ended ? core.episodeEnd() : null;
     const rewards: Record<string, number> = {};
     const terminations: Record<string, boolean> = {};
     const truncations: Record<string, boolean> = {};
     const infos: Record<string, AgentInfo> = {};
     for (let i = 0; i < n; i++) {
       const name = this.possibleAgents[i];
-      rewards[name] = this.rewardBuffer[i];
-      terminations[name] = terminated;
-      truncations[name] = truncated;
-      const info: AgentInfo = { alive: sim.alive[i] === 1, invalidAction: replaced[i] };
-      if (terminated || truncated) info.won = terminated && sim.won;
+      rewards[name] = core.rewards[i];
+      terminations[name] = core.terminated;
+      truncations[name] = core.truncated;
+      const info: AgentInfo = { alive: this.sim.alive[i] === 1, invalidAction: core.replaced[i] === 1 };
+      if (end) {
+        info.won = end.won;
+        info.metrics = end.metrics;
+      }
       infos[name] = info;
     }
     const observations = this.collectObservations();
-    if (terminated || truncated) this.agents = [];
+    if (ended) this.agents = [];
     return { observations, rewards, terminations, truncations, infos };
   }
 

@@ -1,5 +1,6 @@
 import type { Rng } from '../../shared/rng.ts';
 import type { ObservationLayout, RawObservation } from './layout.ts';
+import type { EpisodeMetrics } from './episode-metrics.ts';
 
 /** What the viewer and `kdmarl rollout` need to know about each entity, fixed for an episode. */
 export type EntityInfo = {
@@ -92,6 +93,11 @@ export interface Simulation {
    * agent's goal landmark. Names not known throw.
    */
   setInitialState(init: InitialState): void;
+  /**
+   * The scenario's own measures of the episode as it stands (call at its end): battle ends,
+   * landmarks covered, goal distance. An empty object when the scenario defines none.
+   */
+  episodeMetrics(): EpisodeMetrics;
 }
 
 export type InitialState = {

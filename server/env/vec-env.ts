@@ -1,6 +1,8 @@
-import { Rng, deriveSeed } from '../../shared/rng.ts';
+import { deriveSeed, type Rng } from '../../shared/rng.ts';
 import type { Simulation } from './simulation.ts';
-import { AgentIO } from './agent-io.ts';
+import { InvalidActionError, type AgentIO } from './agent-io.ts';
+import { EnvCore } from './env-core.ts';
+import type { EpisodeMetrics } from './episode-metrics.ts';
 import { ObservationView } from '../views/view.ts';
 import type { ViewSpec } from '../../shared/view-spec.ts';
 
@@ -14,6 +16,8 @@ export type EpisodeSummary = {
   length: number;
   won: boolean;
   terminated: boolean;
+  /** The scenario's own measures at the last step (battle end, landmarks covered, goal distance). */
+  metrics: EpisodeMetrics;
 };
 
 export type VecEnvOptions = {
@@ -34,6 +38,8 @@ export type VecEnvOptions = {
  */
 export class VecEnv {
   readonly numEnvs: number;
+  /** One env core per env: the step, checks and episode bookkeeping. */
+  readonly cores: readonly EnvCore[];
   readonly sims: readonly Simulation[];
   readonly ios: readonly AgentIO[];
   readonly agentNames: readonly string[];
@@ -64,17 +70,16 @@ export class VecEnv {
   /** Episodes finished by the last step. */
   readonly finished: EpisodeSummary[] = [];
   readonly rngs: readonly Rng[];
-  private readonly actionScratch: Int32Array;
-  private readonly rewardScratch: Float32Array;
-  private readonly episodeReturns: Float32Array;
 
   constructor(makeSim: () => Simulation, options: VecEnvOptions) {
     const { numEnvs } = options;
     if (!Number.isInteger(numEnvs) || numEnvs < 1) throw new Error(`numEnvs must be a positive integer, got ${numEnvs}`);
     this.numEnvs = numEnvs;
-    this.sims = Array.from({ length: numEnvs }, makeSim);
+    this.cores = Array.from({ length: numEnvs }, (_, e) => new EnvCore(makeSim(), { seed: deriveSeed(options.seed, e) }));
+    this.sims = this.cores.map((core) => core.sim);
+    this.ios = this.cores.map((core) => core.io);
+    this.rngs = this.cores.map((core) => core.rng);
     const first = this.sims[0];
-    this.ios = this.sims.map((sim) => new AgentIO(sim));
     this.agentNames = first.agentNames;
     this.numAgents = first.agentNames.length;
     this.actionCounts = first.actionCounts;
@@ -99,18 +104,12 @@ export class VecEnv {
     this.alive = new Uint8Array(numEnvs * this.numAgents);
     this.terminated = new Uint8Array(numEnvs);
     this.truncated = new Uint8Array(numEnvs);
-    this.rngs = Array.from({ length: numEnvs }, (_, e) => new Rng(deriveSeed(options.seed, e)));
-    this.actionScratch = new Int32Array(this.numAgents);
-    this.rewardScratch = new Float32Array(this.numAgents);
-    this.episodeReturns = new Float32Array(numEnvs * this.numAgents);
   }
 
   /** Reset every env; seeds derive from `seed` (defaults to the constructor's). */
   reset(seed?: number): void {
     for (let e = 0; e < this.numEnvs; e++) {
-      if (seed !== undefined) this.rngs[e].seed(deriveSeed(seed, e));
-      this.sims[e].reset(this.rngs[e]);
-      this.episodeReturns.fill(0, e * this.numAgents, (e + 1) * this.numAgents);
+      this.cores[e].reset(seed === undefined ? undefined : deriveSeed(seed, e));
       this.writeOutputs(e, this.obs, this.states);
     }
     this.terminated.fill(0);
@@ -126,32 +125,30 @@ export class VecEnv {
     const n = this.numAgents;
     this.finished.length = 0;
     for (let e = 0; e < this.numEnvs; e++) {
-      const sim = this.sims[e];
-      const io = this.ios[e];
-      for (let a = 0; a < n; a++) {
-        const action = actions[e * n + a];
-        if (!io.isAllowed(a, action)) {
-          throw new Error(`env ${e}: invalid action ${action} for ${this.agentNames[a]} (masked or out of range)`);
-        }
-        this.actionScratch[a] = action;
+      const core = this.cores[e];
+      try {
+        for (let a = 0; a < n; a++) core.setAction(a, actions[e * n + a], 'strict');
+      } catch (error) {
+        if (error instanceof InvalidActionError) throw new Error(`env ${e}: ${error.message} (a learner must sample from the mask)`);
+        throw error;
       }
-      sim.step(this.actionScratch, this.rewardScratch);
-      for (let a = 0; a < n; a++) {
-        this.rewards[e * n + a] = this.rewardScratch[a];
-        this.episodeReturns[e * n + a] += this.rewardScratch[a];
-      }
-      const terminated = sim.terminated;
-      const truncated = !terminated && sim.t >= sim.maxSteps;
-      this.terminated[e] = terminated ? 1 : 0;
-      this.truncated[e] = truncated ? 1 : 0;
-      if (terminated || truncated) {
+      const ended = core.step();
+      for (let a = 0; a < n; a++) this.rewards[e * n + a] = core.rewards[a];
+      this.terminated[e] = core.terminated ? 1 : 0;
+      this.truncated[e] = core.truncated ? 1 : 0;
+      if (ended) {
         this.writeOutputs(e, this.finalObs, this.finalStates);
-        const returns = this.episodeReturns.slice(e * n, (e + 1) * n);
-        let sum = 0;
-        for (let a = 0; a < n; a++) sum += returns[a];
-        this.finished.push({ env: e, teamReturn: sum / n, returns, length: sim.t, won: terminated && sim.won, terminated });
-        this.episodeReturns.fill(0, e * n, (e + 1) * n);
-        sim.reset(this.rngs[e]);
+        const end = core.episodeEnd();
+        this.finished.push({
+          env: e,
+          teamReturn: end.teamReturn,
+          returns: Float32Array.from(end.returns),
+          length: end.length,
+          won: end.won,
+          terminated: end.terminated,
+          metrics: end.metrics,
+        });
+        core.reset();
       }
       this.writeOutputs(e, this.obs, this.states);
     }
@@ -160,7 +157,6 @@ export class VecEnv {
   private writeOutputs(e: number, obs: Record<string, Float32Array[]>, states: Float32Array): void {
     const sim = this.sims[e];
     const io = this.ios[e];
-    io.refreshMasks();
     const n = this.numAgents;
     for (let a = 0; a < n; a++) {
       const alive = sim.alive[a] === 1;

@@ -1,6 +1,7 @@
 import type { Rng } from '../../shared/rng.ts';
 import { RawObservation, type ObservationLayout } from '../env/layout.ts';
 import type { EntityInfo, InitialState, Simulation, StepEvents } from '../env/simulation.ts';
+import type { EpisodeMetrics } from '../env/episode-metrics.ts';
 import { MatterPhysics } from './matter-physics.ts';
 import { MPE_DT, MpeWorld, type MpeEntitySpec } from './mpe-world.ts';
 
@@ -155,6 +156,11 @@ export abstract class MpeSimulation implements Simulation {
     }
     if (init.goals) this.setGoals(init.goals);
     this.afterPositionsChanged();
+  }
+
+  /** No measures beyond return by default; scenarios with a task to check (spread, speaker_listener) override this. */
+  episodeMetrics(): EpisodeMetrics {
+    return {};
   }
 
   protected entityByName(name: string, where: string): number {

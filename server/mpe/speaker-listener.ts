@@ -1,5 +1,6 @@
 import type { Rng } from '../../shared/rng.ts';
 import { makeLayout, type RawObservation } from '../env/layout.ts';
+import type { EpisodeMetrics } from '../env/episode-metrics.ts';
 import { MOVE_ACTION_NAMES, MpeSimulation, agentSpec, landmarkSpec, type MpePhysics } from './mpe-simulation.ts';
 
 const LANDMARK_COLORS: [number, number, number][] = [
@@ -80,6 +81,10 @@ export class SpeakerListenerSimulation extends MpeSimulation {
   /** The listener's distance to the goal landmark now. */
   goalDistance(): number {
     return this.world.distance(LISTENER, 2 + this.goal);
+  }
+
+  override episodeMetrics(): EpisodeMetrics {
+    return { goalDistance: this.goalDistance() };
   }
 
   protected computeRewards(rewards: Float32Array): void {

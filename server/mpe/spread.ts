@@ -1,5 +1,6 @@
 import type { Rng } from '../../shared/rng.ts';
 import { makeLayout, type RawObservation } from '../env/layout.ts';
+import { COVER_DISTANCE, type EpisodeMetrics } from '../env/episode-metrics.ts';
 import { MOVE_ACTION_NAMES, MpeSimulation, agentSpec, landmarkSpec, type MpePhysics } from './mpe-simulation.ts';
 
 export type SpreadParams = { numAgents: number; localRatio: number; maxSteps: number };
@@ -66,6 +67,10 @@ export class SpreadSimulation extends MpeSimulation {
     let covered = 0;
     for (let l = 0; l < this.n; l++) if (this.nearestAgentDistance(l) <= distance) covered++;
     return covered / this.n;
+  }
+
+  override episodeMetrics(): EpisodeMetrics {
+    return { landmarksCovered: this.landmarksCovered(COVER_DISTANCE) };
   }
 
   protected computeRewards(rewards: Float32Array): void {

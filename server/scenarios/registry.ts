@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { fromRoot } from '../../shared/paths.ts';
 import type { Simulation } from '../env/simulation.ts';
-import { describeZodError } from '../../shared/zod-error.ts';
+import { describeScenarioError } from './scenario-error.ts';
 import type { ScenarioFamily } from './family.ts';
 import { mpeFamily } from '../mpe/family.ts';
 import { smacFamily } from '../smac/family.ts';
@@ -29,7 +29,7 @@ export function parseScenario(json: unknown, path: string): LoadedScenario {
     throw new Error(`${path}: family: unknown family '${familyName.data.family}' (known: ${FAMILIES.map((f) => f.name).join(', ')})`);
   }
   const parsed = family.schema.safeParse(json);
-  if (!parsed.success) throw new Error(`${path}: ${describeZodError(parsed.error)}`);
+  if (!parsed.success) throw new Error(`${path}: ${describeScenarioError(parsed.error, family.schema)}`);
   return { file: parsed.data as ScenarioFile, path, family };
 }
 

@@ -1,6 +1,8 @@
 import type { Rng } from '../../shared/rng.ts';
 import { makeLayout, type ObservationLayout, type RawObservation } from '../env/layout.ts';
 import type { EntityInfo, InitialState, Simulation, StepEvents } from '../env/simulation.ts';
+import type { EpisodeMetrics } from '../env/episode-metrics.ts';
+import { BattleEndTracker } from './battle-end.ts';
 import { ALLY, Battle, ENEMY, ORDER, TICKS_PER_STEP, TICK_SECONDS, type Movement, type UnitSpec } from './battle.ts';
 import { KinematicMovement } from './kinematic-movement.ts';
 import { MatterMovement } from './matter-movement.ts';
@@ -80,6 +82,7 @@ export class SmacSimulation implements Simulation {
   private readonly entityIndex: ReadonlyMap<string, number>;
   private readonly spawnOrder: { units: number[]; spawn: readonly [number, number]; jitter: number; mirror: number }[];
   private rng: Rng | null = null;
+  private readonly battleEnd: BattleEndTracker;
 
   constructor(file: SmacScenarioFile, physics: SmacPhysics) {
     this.file = file;
@@ -177,6 +180,7 @@ export class SmacSimulation implements Simulation {
     this.lastActions = new Int32Array(this.nAgents).fill(-1);
     this.previousHealth = new Float64Array(n);
     this.wasAlive = new Uint8Array(n);
+    this.battleEnd = new BattleEndTracker(this.entities, this.health);
     const { deathValue, win } = file.reward;
     let enemyPool = 0;
     for (const u of enemyUnits) enemyPool += battle.maxHp[u] + battle.maxShield[u];
@@ -196,6 +200,7 @@ export class SmacSimulation implements Simulation {
     battle.events.attacks.length = 0;
     battle.events.heals.length = 0;
     this.syncOutputs();
+    this.battleEnd.reset();
   }
 
   /** SMAClite's spawn grid: ceil(sqrt(k)) units per row, mirrored for the enemy so equal armies face each other. */
@@ -259,6 +264,11 @@ export class SmacSimulation implements Simulation {
     const reward = this.teamReward(this.won, lost);
     for (let i = 0; i < this.nAgents; i++) rewards[i] = reward;
     this.syncOutputs();
+    this.battleEnd.afterStep();
+  }
+
+  episodeMetrics(): EpisodeMetrics {
+    return { end: this.battleEnd.end() };
   }
 
   private applyAction(i: number, action: number): void {

@@ -47,6 +47,24 @@ describe('kdmarl scenarios --json', () => {
   });
 });
 
+describe('kdmarl scenarios --markdown', () => {
+  it('prints the scenario table, one row per scenario, with the same sizes as --json', async () => {
+    const all = JSON.parse((await capture(() => scenarios(['--json']))).out);
+    const { code, out } = await capture(() => scenarios(['--markdown']));
+    expect(code).toBe(0);
+    const lines = out.trim().split('\n');
+    expect(lines[0]).toBe('| scenario | agents | scripted opponents | observation (teacher / student) | actions | state | steps | physics |');
+    expect(lines[1]).toMatch(/^\| --- \|/);
+    expect(lines).toHaveLength(2 + Object.keys(all).length);
+    const row = (name: string): string[] => lines.find((l) => l.startsWith(`| \`${name}\` |`))!.split('|').slice(1, -1).map((c) => c.trim());
+    const m3 = all['3m'].agents.agent_0;
+    expect(row('3m')).toEqual(['`3m`', '3 marines', '3 marines', `${m3.observationSize} / ${m3.studentObservationSize}`, '9', '48', '60', 'matter / kinematic']);
+    expect(row('speaker_listener').slice(1, 5)).toEqual(['1 speaker, 1 listener', '-', '3 / 3, 11 / 9', '3, 5']);
+    expect(row('tag_scripted').slice(1, 3)).toEqual(['3 adversaries', '1 good']);
+    await expect(scenarios(['--json', '--markdown'])).rejects.toThrow('--json and --markdown: give one of them');
+  });
+});
+
 describe('kdmarl rollout', () => {
   it('plays an actions file from an init file and prints every step', async () => {
     const init = file('init.json', { entities: { agent_0: { pos: [0, 0], vel: [0, 0] }, agent_1: { pos: [1, 1] }, agent_2: { pos: [-1, -1] } } });

@@ -1,9 +1,8 @@
-import { AgentIO } from '../env/agent-io.ts';
+import { EnvCore } from '../env/env-core.ts';
 import type { Simulation } from '../env/simulation.ts';
 import { createSimulation, parseScenario, resolveScenario, type LoadedScenario } from '../scenarios/registry.ts';
 import { defaultStudentViews } from '../scenarios/student-views.ts';
 import { ObservationView } from '../views/view.ts';
-import { Rng } from '../../shared/rng.ts';
 import type { ViewSpec } from '../../shared/view-spec.ts';
 import type { Fallback, SceneMessage } from '../../shared/protocol.ts';
 
@@ -19,9 +18,10 @@ export type SessionOptions = {
 export type EpisodeEnd = { terminated: boolean; won: boolean; return: number; steps: number };
 
 /**
- * One running scenario without any networking: the simulation, its per-agent I/O (masks, lenient
- * action checking), the per-slot student views the agents asked for, the teacher views, and the
- * episode bookkeeping (episodes, wins, returns). The network server drives it tick by tick.
+ * One running scenario without any networking: the env core (the one env step: lenient action
+ * checking, fallbacks, masks, returns), the per-slot student views the agents asked for, the
+ * teacher views, and the session's counts (episodes, wins, returns). The network server drives it
+ * tick by tick.
  */
 export class WorldSession {
   readonly loaded: LoadedScenario;
@@ -35,19 +35,12 @@ export class WorldSession {
   readonly defaultViews: readonly ViewSpec[];
   readonly agentTypes: readonly string[];
   readonly fallback: Fallback;
-  private readonly io: AgentIO;
+  private readonly core: EnvCore;
   /** The view each slot's agent currently sees (its claim's view or the default). */
   private readonly views: ObservationView[];
-  /** The actions applied last step (for hold-last fallbacks and snapshots). */
-  private readonly lastActions: Int32Array;
-  /** The actions the next step applies: every agent's is set (answer, fallback or dead action) before `step`. */
-  private readonly actions: Int32Array;
-  private readonly rewards: Float32Array;
   /** Steps taken, the running episode (1-based), episodes finished and how they ended. */
   private readonly counts = { tick: 0, episode: 0, episodes: 0, wins: 0, losses: 0, lastReturn: 0 };
   private returnSum = 0;
-  private episodeReturn = 0;
-  private readonly rng: Rng;
 
   constructor(options: SessionOptions) {
     this.loaded = loadVariant(options.scenario, options.agents);
@@ -56,15 +49,11 @@ export class WorldSession {
     this.sim = createSimulation(this.loaded);
     this.agentCount = this.sim.agentNames.length;
     this.defaultViews = defaultStudentViews(this.loaded, this.sim);
-    this.io = new AgentIO(this.sim);
     this.teacherViews = this.sim.layouts.map((layout, i) => new ObservationView(layout, {}, `teacher view of ${this.sim.agentNames[i]}`));
     this.views = this.sim.layouts.map((layout, i) => new ObservationView(layout, this.defaultViews[i], `student view of ${this.sim.agentNames[i]}`));
     this.agentTypes = this.sim.agentNames.map((name) => this.sim.entities.find((e) => e.name === name)?.type ?? 'agent');
     this.fallback = options.fallback ?? 'stop';
-    this.lastActions = new Int32Array(this.agentCount);
-    this.actions = new Int32Array(this.agentCount);
-    this.rewards = new Float32Array(this.agentCount);
-    this.rng = new Rng(options.seed ?? 0);
+    this.core = new EnvCore(this.sim, { seed: options.seed ?? 0, fallback: this.fallback });
     this.resetEpisode();
   }
 
@@ -109,12 +98,12 @@ export class WorldSession {
 
   /** Every agent's action mask, concatenated (read only: refreshed by the world after each reset and step). */
   get masks(): Uint8Array {
-    return this.io.masks;
+    return this.core.io.masks;
   }
 
   /** Where each agent's mask starts in `masks`. */
   get maskOffsets(): readonly number[] {
-    return this.io.maskOffsets;
+    return this.core.io.maskOffsets;
   }
 
   /**
@@ -122,30 +111,28 @@ export class WorldSession {
    * unset, when the answer is not an allowed action (the caller then applies the fallback).
    */
   applyAction(i: number, raw: number): boolean {
-    const checked = this.io.checkAction(i, raw, 'lenient');
-    if (checked.replaced) return false;
-    this.actions[i] = checked.action;
-    return true;
+    return this.core.setAction(i, raw, 'lenient');
   }
 
   /** Agent i did not answer in time (or answered badly): it takes the fallback action next step. */
   applyFallback(i: number): void {
-    this.actions[i] = this.fallbackAction(i);
+    this.core.setFallback(i);
   }
 
   /** A dead agent owes no decision: it takes the simulation's dead action. */
   applyDeadAction(i: number): void {
-    this.actions[i] = this.sim.deadAction;
+    this.core.actions[i] = this.sim.deadAction;
   }
 
   /** The actions the next step applies, into `out` (the supervisor's copy). */
   writeActions(out: Int16Array): void {
-    for (let i = 0; i < this.agentCount; i++) out[i] = this.actions[i];
+    const actions = this.core.actions;
+    for (let i = 0; i < this.agentCount; i++) out[i] = actions[i];
   }
 
   /** The rewards of the last step, into `out`. */
   writeRewards(out: Float32Array): void {
-    out.set(this.rewards);
+    out.set(this.core.rewards);
   }
 
   /** The global state (for the centralized critic) into `out`. */
@@ -155,7 +142,7 @@ export class WorldSession {
 
   /** The action agent i applied last step. */
   lastAction(i: number): number {
-    return this.lastActions[i];
+    return this.core.lastActions[i];
   }
 
   /**
@@ -171,32 +158,25 @@ export class WorldSession {
 
   /** Start a new episode (auto-reset and the `reset` control). Does not count the abandoned one. */
   resetEpisode(): void {
-    this.sim.reset(this.rng);
-    this.io.refreshMasks();
-    for (let i = 0; i < this.agentCount; i++) this.lastActions[i] = this.io.fallbackAction(i);
-    this.episodeReturn = 0;
+    this.core.reset();
     this.counts.episode++;
   }
 
   /** Agent i's student observation at `out[offset ..]` (the sim fills the raw table first). */
   writeStudent(i: number, out: Float32Array, offset: number): void {
     const alive = this.sim.alive[i] === 1;
-    if (alive) this.sim.observe(i, this.io.raws[i]);
-    this.views[i].write(this.io.raws[i], alive, out, offset);
+    if (alive) this.sim.observe(i, this.core.io.raws[i]);
+    this.views[i].write(this.core.io.raws[i], alive, out, offset);
   }
 
   /** Agent i's teacher observation; call after `writeStudent` for the same tick (the raw table is filled). */
   writeTeacherFromRaw(i: number, out: Float32Array, offset: number): void {
-    this.teacherViews[i].write(this.io.raws[i], this.sim.alive[i] === 1, out, offset);
+    this.teacherViews[i].write(this.core.io.raws[i], this.sim.alive[i] === 1, out, offset);
   }
 
   /** The action a missing or late answer becomes: the declared default, or the last action while it is still allowed. */
   fallbackAction(i: number): number {
-    if (this.fallback === 'hold') {
-      const last = this.lastActions[i];
-      if (this.io.isAllowed(i, last)) return last;
-    }
-    return this.io.fallbackAction(i);
+    return this.core.fallbackAction(i);
   }
 
   /**
@@ -204,19 +184,10 @@ export class WorldSession {
    * Returns how the episode ended, or null while it runs; on an end the next episode has already started.
    */
   step(): EpisodeEnd | null {
-    const sim = this.sim;
-    sim.step(this.actions, this.rewards);
-    this.lastActions.set(this.actions);
     this.counts.tick++;
-    let sum = 0;
-    for (let i = 0; i < this.agentCount; i++) sum += this.rewards[i];
-    this.episodeReturn += sum / this.agentCount;
-    const terminated = sim.terminated;
-    if (!terminated && sim.t < sim.maxSteps) {
-      this.io.refreshMasks();
-      return null;
-    }
-    const end: EpisodeEnd = { terminated, won: terminated && sim.won, return: this.episodeReturn, steps: sim.t };
+    if (!this.core.step()) return null;
+    const report = this.core.episodeEnd();
+    const end: EpisodeEnd = { terminated: report.terminated, won: report.won, return: report.teamReturn, steps: report.length };
     this.counts.episodes++;
     if (end.won) this.counts.wins++;
     else if (this.family !== 'mpe') this.counts.losses++;

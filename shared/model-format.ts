@@ -7,6 +7,9 @@ import { viewSpecSchema } from './view-spec.ts';
  * Teachers export to it too, so evaluation and latency comparisons run both on one runtime.
  * Training-only heads (critic, projections, role heads) are never part of it.
  */
+/** What a distillation writes and `kdmarl up` runs: `<run or models dir>/student.policy`. */
+export const STUDENT_POLICY_FILE = 'student.policy';
+
 export const POLICY_FORMAT = 'kdmarl-policy';
 export const POLICY_FORMAT_VERSION = 1;
 

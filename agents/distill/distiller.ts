@@ -24,9 +24,10 @@ import { loadStudentProfile, planStudents, type StudentPlan } from './student-pl
 import { StudentTeam } from './student-team.ts';
 import { headsInUse } from './losses.ts';
 import { FULL_VIEW_SET } from '../learn/rollout.ts';
+import { STUDENT_POLICY_FILE } from '../../shared/model-format.ts';
 
 export const DISTILL_CHECKPOINT = 'distill.ckpt';
-export const STUDENT_POLICY = 'student.policy';
+export const STUDENT_POLICY = STUDENT_POLICY_FILE;
 
 export type DistillOptions = {
   config: DistillConfig;

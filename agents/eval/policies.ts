@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { decode } from '../../shared/codec.ts';
-import type { PolicyFile } from '../../shared/model-format.ts';
+import { STUDENT_POLICY_FILE, type PolicyFile } from '../../shared/model-format.ts';
 import { netParams } from '../../shared/flops.ts';
 import { randomPolicy, type DecisionPolicy } from '../baselines/decision-policy.ts';
 import { AgentPolicyRuntime, parsePolicyBytes } from '../runtime/policy-runtime.ts';
@@ -62,7 +62,7 @@ export function randomAgents(sim: Simulation): LoadedEvalPolicy {
 }
 
 /** What `distill` writes in its run dir: the deployed students. */
-export const STUDENT_POLICY_FILE = 'student.policy';
+export { STUDENT_POLICY_FILE };
 
 /**
  * The files a run dir or models/<scenario> dir is searched for, in order: a teacher run's

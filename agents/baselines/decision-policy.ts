@@ -1,4 +1,5 @@
 import type { Simulation } from '../../server/env/simulation.ts';
+import { randomAllowedAction } from '../../shared/random-action.ts';
 
 /**
  * Anything that turns one agent's observation and action mask into an action: a deployed
@@ -30,16 +31,6 @@ export function randomPolicy(observationSize: number): DecisionPolicy {
     label: 'random',
     flops: 0,
     observationSize,
-    decide(_observation, mask, u) {
-      let allowed = 0;
-      for (let a = 0; a < mask.length; a++) allowed += mask[a];
-      if (allowed === 0) return 0;
-      let k = Math.min(allowed - 1, Math.floor(u * allowed));
-      for (let a = 0; a < mask.length; a++) {
-        if (mask[a] !== 1) continue;
-        if (k-- === 0) return a;
-      }
-      return 0;
-    },
+    decide: (_observation, mask, u) => randomAllowedAction(mask, u),
   };
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { common, defineCommand, intArg, str } from '../../shared/cli-args.ts';
 import { Rng, deriveSeed } from '../../shared/rng.ts';
 import { describeZodError } from '../../shared/zod-error.ts';
-import { randomAllowedAction } from '../env/random-action.ts';
+import { randomAllowedAction } from '../../shared/random-action.ts';
 import { ParallelEnv } from '../env/parallel-env.ts';
 import { createSimulation, resolveScenario } from '../scenarios/registry.ts';
 import type { Simulation } from '../env/simulation.ts';

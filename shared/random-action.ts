@@ -1,8 +1,7 @@
 /**
  * A uniformly random allowed action: the k-th allowed index for k = floor(u * allowed). `u` is a
- * uniform number in [0, 1); an all-zero mask gives 0. The same draw as the random baseline's
- * (agents/baselines/decision-policy.ts), which keeps its own copy because agent processes load
- * nothing from server/env beyond the simulation types.
+ * uniform number in [0, 1); an all-zero mask gives 0. `kdmarl rollout` and the random baseline
+ * (agent processes included) draw with it, so both pick the same actions from the same numbers.
  */
 export function randomAllowedAction(mask: ArrayLike<number>, u: number): number {
   let allowed = 0;

@@ -1,9 +1,9 @@
 import type { Layer, PolicyNet } from './model-format.ts';
 
 /**
- * FLOPs per decision, the one counter used by caps, reports and the viewer (METHOD.md):
+ * FLOPs per decision, the one counter used by caps, reports and the viewer (docs/method.md §6):
  * dense in->out = 2*in*out + out, plus one per activation element; LayerNorm = 7 per element
- * (mean, variance, normalise, scale and shift); a GRU step = METHOD.md's 3*(2*in*h + 2*h*h) + about
+ * (mean, variance, normalise, scale and shift); a GRU step = the method's (docs/method.md §6) 3*(2*in*h + 2*h*h) + about
  * 10*h, counted the dense way (see gruFlops).
  */
 export function denseFlops(inputSize: number, outputSize: number, activated: boolean): number {
@@ -17,7 +17,7 @@ export function layerNormFlops(size: number): number {
 /**
  * One GRU step: the two combined projections as dense layers (2*in*3h + 3h and 2*h*3h + 3h, biases
  * included), then one per element-wise op: r and z (add, sigmoid: 4h), n (r * hn, add, tanh: 3h),
- * h' = (1 - z) * n + z * h (4h). METHOD.md's 3*(2*in*h + 2*h*h) + about 10*h, made exact: + 17h.
+ * h' = (1 - z) * n + z * h (4h). The method's (docs/method.md §6) 3*(2*in*h + 2*h*h) + about 10*h, made exact: + 17h.
  */
 export function gruFlops(inputSize: number, hiddenSize: number): number {
   const h = hiddenSize;

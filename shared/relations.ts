@@ -1,6 +1,6 @@
 /**
  * The method's coordination structure in plain arrays (no tfjs), shared by distillation (the
- * frozen teacher's relation targets, METHOD.md L_SR) and the server (the viewer's graph and role
+ * frozen teacher's relation targets, docs/method.md §3.3 L_SR) and the server (the viewer's graph and role
  * overlays, computed from the agents' action distributions).
  */
 

@@ -22,7 +22,7 @@ export type Caps = z.infer<typeof capsSchema>;
 const studentSpecSchema = z.strictObject({
   /** The student's view; absent: the scenario's default student view for that agent. */
   view: viewSpecSchema.optional(),
-  /** Hidden layer widths, or 'auto' for the capacity rule (METHOD.md). */
+  /** Hidden layer widths, or 'auto' for the capacity rule (docs/method.md §4). */
   hidden: z.union([z.literal('auto'), z.array(z.number().int().min(1).max(4096)).max(4)]).optional(),
   /** Hidden layers used by the capacity rule (1 or 2). */
   layers: z.number().int().min(1).max(2).optional(),
@@ -69,7 +69,7 @@ export function nextPow2(x: number): number {
 }
 
 /**
- * METHOD.md's capacity rule: width h = clamp(nextPow2(obsDim / 2), 8, 64) for one or two hidden
+ * The capacity rule (docs/method.md §4): width h = clamp(nextPow2(obsDim / 2), 8, 64) for one or two hidden
  * layers, then halved until the actor fits the FLOPs cap. Throws when even the narrowest student
  * (width 1) does not fit, so an impossible profile fails before training starts.
  */

@@ -6,7 +6,7 @@ import type { DecisionPolicy } from './decision-policy.ts';
 /**
  * The best setting the 3m headroom probe found ('lineRetreat lineTol=0.5 esc=1 rk=12 minGain=0.6',
  * 96.0% over kdmarl eval's 200-episode list before fire was split), fixed here so the figures
- * in the docs are reproducible. A probe on 8m (session 7) found wider lines, tighter lines and
+ * in the docs are reproducible. A probe on 8m found wider lines, tighter lines and
  * other retreat thresholds no better; split fire was the gain.
  */
 const MICRO = {

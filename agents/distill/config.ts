@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { describeZodError } from '../../shared/zod-error.ts';
 
 /**
- * The distillation config (stage 2 of METHOD.md), one documented field per knob. Resolution:
- * defaults, then `--config FILE`, then flags. The loss weights keep METHOD.md's names so results
+ * The distillation config (stage 2 of docs/method.md §3), one documented field per knob. Resolution:
+ * defaults, then `--config FILE`, then flags. The loss weights keep the method's (docs/method.md §3.2) names so results
  * stay comparable; the ablations of `kdmarl report` are presets over these fields.
  */
 export const distillConfigSchema = z.strictObject({
@@ -78,7 +78,7 @@ export const DEFAULT_DISTILL_CONFIG: Omit<DistillConfig, 'scenario'> = {
   evalEpisodes: 32,
 };
 
-/** Presets for the baselines and ablations of METHOD.md (used by `kdmarl report` and `--variant`). */
+/** Presets for the baselines and ablations of docs/method.md §5 (used by `kdmarl report` and `--variant`). */
 export const DISTILL_VARIANTS = {
   full: {},
   kl: { teacherGae: false, wPg: 0, wCe: 0, wSr: 0, wRa: 0 },

@@ -62,7 +62,7 @@ const distillCheckpointSchema = z.strictObject({
 });
 
 /**
- * Stage 2 of METHOD.md: the frozen teacher supervises heterogeneous students that act in the
+ * Stage 2 of docs/method.md §3: the frozen teacher supervises heterogeneous students that act in the
  * envs through their own limited views. collect (students act) -> teacher targets (logits, hidden
  * states, critic values) -> teacher-guided GAE -> composite loss for `epochs` passes -> log /
  * checkpoint / evaluate the exported students.

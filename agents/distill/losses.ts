@@ -5,7 +5,7 @@ import type { DistillConfig } from './config.ts';
 import type { StudentTeam } from './student-team.ts';
 
 /**
- * The composite distillation loss of METHOD.md, one module for offline (`kdmarl distill`) and
+ * The composite distillation loss of docs/method.md §3.2, one module for offline (`kdmarl distill`) and
  * online (`kdmarl teacher --distill`) distillation. Inputs are plain arrays, so a batch can come
  * from the in-process VecEnv or from what the supervisor saw over the network.
  *
@@ -158,7 +158,7 @@ const masked = (x: tf.Tensor, active: tf.Tensor1D, count: number): tf.Scalar => 
 
 /**
  * Relation matrices of row-major embeddings [rows, N, width] -> [rows, N, N]: pairwise Euclidean
- * distances divided by their mean over live pairs i != j of the same row (METHOD.md R[i][j]).
+ * distances divided by their mean over live pairs i != j of the same row (docs/method.md §3.3 R[i][j]).
  */
 export function relationMatrices(embeddings: tf.Tensor3D, pairMask: tf.Tensor3D): tf.Tensor3D {
   const diff = tf.sub(tf.expandDims(embeddings, 2), tf.expandDims(embeddings, 1));

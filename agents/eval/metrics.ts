@@ -1,7 +1,7 @@
 import { median } from 'simple-statistics';
 import { COVER_DISTANCE, type BattleEnd, type EpisodeMetrics } from '../../server/env/episode-metrics.ts';
 /**
- * METHOD.md's metrics, defined once. Every caller (training's periodic evaluation, `kdmarl eval`,
+ * The method's metrics (docs/method.md §6), defined once. Every caller (training's periodic evaluation, `kdmarl eval`,
  * reports, tests) computes them through these functions.
  *
  * - Return of an episode: the team return, i.e. the mean over agents of each agent's undiscounted

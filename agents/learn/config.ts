@@ -13,7 +13,7 @@ export const trainConfigSchema = z.strictObject({
   totalSteps: z.number().int().positive().describe('Env steps to train for, summed over all parallel envs.'),
   numEnvs: z.number().int().positive().describe('Parallel envs stepped in-process by the VecEnv (MAPPO: rollout threads).'),
   rolloutLength: z.number().int().positive().describe('Env steps per env per update (MAPPO: episode_length / buffer length).'),
-  actorHidden: z.array(z.number().int().positive()).min(1).describe('Actor hidden layer widths (ReLU). METHOD.md default 2 x 256.'),
+  actorHidden: z.array(z.number().int().positive()).min(1).describe('Actor hidden layer widths (ReLU). docs/method.md §2 default 2 x 256.'),
   criticHidden: z.array(z.number().int().positive()).min(1).describe('Centralized critic hidden layer widths (ReLU).'),
   layerNorm: z.boolean().describe('LayerNorm on the network inputs (MAPPO use_feature_normalization).'),
   lr: z.number().positive().describe('Actor Adam learning rate (MAPPO 5e-4, MPE scripts 7e-4).'),
@@ -33,7 +33,7 @@ export const trainConfigSchema = z.strictObject({
   normalizeAdvantages: z.boolean().describe('Normalise advantages over the live samples of each update.'),
   shareActor: z.boolean().describe('Agents with the same observation size and action count share one actor (with an agent-id one-hot).'),
   // Defaults keep checkpoints written before these two fields existed loadable.
-  actorViews: z.enum(['full', 'student']).default('full').describe("'full': actors see the teacher (full) view (MAPPO). 'student': each agent's own actor sees its student view with its student's size from `studentProfile`: METHOD.md's from-scratch baseline."),
+  actorViews: z.enum(['full', 'student']).default('full').describe("'full': actors see the teacher (full) view (MAPPO). 'student': each agent's own actor sees its student view with its student's size from `studentProfile`: the method's (docs/method.md §5) from-scratch baseline."),
   studentProfile: z.string().default('default').describe("Student profile for actorViews 'student': 'default' (agents/distill/profiles/<scenario>.json) or a path."),
   // Defaults again keep older checkpoints' configs parsing.
   recurrent: z.boolean().default(false).describe('GRU actors (MAPPO rMAPPO): ReLU hidden layers, then a GRU at the last hidden width, then the logits head. The critic stays an MLP.'),
@@ -94,7 +94,7 @@ export const DEFAULT_CONFIG: Omit<TrainConfig, 'scenario'> = {
 };
 
 /**
- * Per-scenario defaults. 2 x 256 is METHOD.md's teacher, but on one wasm core it trains 3x slower
+ * Per-scenario defaults. 2 x 256 is the method's (docs/method.md §2) teacher, but on one wasm core it trains 3x slower
  * than 2 x 128 and 6x slower than 2 x 64 (spread, end to end: 1.7k / 5.2k / 10.7k agent-samples/s),
  * too slow for hour-scale runs here. MPE teachers and 3m default to 2 x 128; the bigger SMAC maps
  * (8-10 agents, 80-160 observation values, where the PPO update dominates) to MAPPO's own width,

@@ -62,10 +62,10 @@ export function scenarioShape(sim: Simulation): ScenarioShape {
 
 /**
  * The actor-critic a config asks for on a scenario: full-view actors (MAPPO), or with actorViews
- * 'student' each agent's own actor on its student view and size (METHOD.md's from-scratch baseline).
+ * 'student' each agent's own actor on its student view and size (the method's (docs/method.md §5) from-scratch baseline).
  */
 export function buildTeacherNet(config: TrainConfig, scenario: LoadedScenario, probe: Simulation): { net: ActorCritic; shape: ScenarioShape; students: StudentPlan[] | null } {
-  // actorViews 'student': METHOD.md's from-scratch baseline, each agent's own actor on its student
+  // actorViews 'student': the method's (docs/method.md §5) from-scratch baseline, each agent's own actor on its student
   // view with its student's size; the centralized critic still sees the state.
   const students = config.actorViews === 'student' ? planStudents(loadStudentProfile(config.studentProfile, scenario.file.name).profile, scenario, probe, config.layerNorm, config.studentProfile) : null;
   const shape = students ? { ...scenarioShape(probe), observationSizes: students.map((p) => p.observationSize) } : scenarioShape(probe);

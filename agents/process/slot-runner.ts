@@ -56,7 +56,7 @@ export class SlotRunner {
 
   /**
    * Decide from this slot's part of the frame. Sets `replyDelayMs` so the reply leaves after
-   * measured_compute / cpu in total (METHOD.md's cpu cap).
+   * measured_compute / cpu in total (the method's (docs/method.md §7) cpu cap).
    */
   decide(observations: Float32Array, obsOffset: number, masks: Uint8Array, maskOffset: number, u: number): number {
     const obs = this.observation;

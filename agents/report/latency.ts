@@ -11,7 +11,7 @@ export type Latency = { runtime: 'typed-array' | 'tfjs'; medianUs: number; p99Us
 
 /**
  * A decision = build the input, forward pass, masked argmax, as an agent process does it. Timed
- * one at a time after a warm-up (METHOD.md: at least 1000 single decisions); inputs are drawn
+ * one at a time after a warm-up (docs/method.md §6: at least 1000 single decisions); inputs are drawn
  * once up front so the timing holds only the decision.
  */
 export function measureTypedArray(file: PolicyFile, agent: string, decisions = 2000, warmup = 300): Latency {

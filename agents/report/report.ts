@@ -76,7 +76,7 @@ const DESCRIPTIONS: Record<DistillVariant, string> = {
 };
 
 /**
- * `kdmarl report`: the baselines and ablations of METHOD.md on one scenario, each over `seeds`
+ * `kdmarl report`: the baselines and ablations of docs/method.md §5 on one scenario, each over `seeds`
  * training seeds, evaluated greedily on one fixed seed list, in one run. A finished run directory
  * is reused, so an interrupted report continues where it stopped.
  */

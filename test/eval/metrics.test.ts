@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ci95HalfWidth, returnRetention, summarizeEpisodes, winRateRetention } from '../../agents/eval/metrics.ts';
 
-describe('METHOD.md metrics', () => {
+describe('docs/method.md §6 metrics', () => {
   it('summarises episodes: win rate counts only wins (timeouts are losses), return is the mean team return', () => {
     const s = summarizeEpisodes([
       { teamReturn: 1, length: 10, won: true },

@@ -18,7 +18,7 @@ describe('training config', () => {
     expect(config.epochs).toBe(3);
     expect(config.seed).toBe(9);
     expect(config.lr).toBe(7e-4); // MPE scripts' learning rate
-    expect(resolveConfig('some_new_map').actorHidden).toEqual([256, 256]); // METHOD.md default
+    expect(resolveConfig('some_new_map').actorHidden).toEqual([256, 256]); // docs/method.md §2 default
   });
 
   it('names an unknown field and an invalid one', () => {

@@ -11,7 +11,7 @@ export class MetricsLog {
   rejectedCount = 0;
   private pending = '';
   private lineNumber = 0;
-  /** The trainer writes `global_step` (env steps); the issue's example lines use `step`. */
+  /** The trainer writes `global_step` (env steps); other logs (CleanRL-style) use `step`: either is read. */
   static readonly X_KEYS = ['global_step', 'step'] as const;
   /** Bookkeeping columns not worth a chart of their own. */
   static readonly SKIPPED = new Set(['global_step', 'step', 'update']);

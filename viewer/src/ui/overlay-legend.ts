@@ -4,8 +4,8 @@ import { ROLE_COLORS_CSS } from '../world/world-view.ts';
 /**
  * Says what the graph and role overlays show. The server computes both from the agents' action
  * distributions (sent only while someone looks): an edge's brightness is the relation
- * R[i][j] = distance between the two agents' action distributions / mean distance (METHOD.md's
- * L_SR relation, brightest = the pair acting most differently); a role is the action category
+ * R[i][j] = distance between the two agents' action distributions / mean distance (the L_SR relation of docs/method.md §3.3,
+ * brightest = the pair acting most differently); a role is the action category
  * (hold, move, attack, heal, say) holding most of the agent's probability mass.
  */
 export class OverlayLegend {

@@ -1,10 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main as rollout } from '../../server/cli/rollout-command.ts';
 import { main as scenarios } from '../../server/cli/scenarios-command.ts';
 import { loadScenarioFile, resolveScenario } from '../../server/scenarios/registry.ts';
+import { fromRoot } from '../../shared/paths.ts';
 
 /** Run a command's main() and capture what it prints. */
 async function capture(run: () => Promise<number>): Promise<{ code: number; out: string }> {
@@ -62,6 +63,11 @@ describe('kdmarl scenarios --markdown', () => {
     expect(row('speaker_listener').slice(1, 5)).toEqual(['1 speaker, 1 listener', '-', '3 / 3, 11 / 9', '3, 5']);
     expect(row('tag_scripted').slice(1, 3)).toEqual(['3 adversaries', '1 good']);
     await expect(scenarios(['--json', '--markdown'])).rejects.toThrow('--json and --markdown: give one of them');
+  });
+
+  it("is the README's scenario table, as printed", async () => {
+    const { out } = await capture(() => scenarios(['--markdown']));
+    expect(readFileSync(fromRoot('README.md'), 'utf8')).toContain(out.trim());
   });
 });
 

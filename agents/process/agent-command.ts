@@ -6,6 +6,7 @@ import type { Caps } from '../../shared/student-profile.ts';
 import { loadPolicySource } from '../policy-source.ts';
 import { AgentClient } from './agent-client.ts';
 import { agentLog } from './agent-log.ts';
+import { LAUNCHER_MESSAGES, tellLauncher, watchLauncher } from './launcher-link.ts';
 
 /**
  * `kdmarl agent`: one agent process (or a host of many slots) that connects to `kdmarl serve`,
@@ -71,6 +72,7 @@ export async function main(argv: string[]): Promise<number> {
     giveUpAfterMs: args.giveUpAfter * 1000,
     ...(args.latency > 0 || args.jitter > 0 || args.drop > 0 ? { faults: { latencyMs: args.latency, jitterMs: args.jitter, drop: args.drop } } : {}),
   });
+  client.once('welcome', () => tellLauncher({ kind: LAUNCHER_MESSAGES.ready }));
   client.on('firstAction', (ms) => log.info({ msSinceConnect: Math.round(ms * 10) / 10, msSinceStart: Math.round(performance.now()) }, 'first action'));
   let watchdog: NodeJS.Timeout | null = null;
   let overMemory = false;
@@ -93,6 +95,7 @@ export async function main(argv: string[]): Promise<number> {
   };
   process.once('SIGTERM', () => onSignal('SIGTERM'));
   process.once('SIGINT', () => onSignal('SIGINT'));
+  watchLauncher(() => onSignal('launcher gone'));
   const exit = await client.run();
   if (watchdog) clearInterval(watchdog);
   if (overMemory) return EXIT_MEMORY;
@@ -107,14 +110,30 @@ function resolveSlots(args: AgentArgs): { slot: number; token: string }[] {
     if (!fromFile) throw new UsageError('--host-slots needs --tokens-file (the tokens of every slot)');
     return parseSlotList(args.hostSlots).map((slot) => {
       const token = fromFile.get(slot);
-      if (!token) throw new UsageError(`--host-slots: slot ${slot} is not in ${args.tokensFile}`);
+      if (!token) throw new UsageError(`--host-slots: no slot ${slot} in ${args.tokensFile} (it has ${slotRange([...fromFile.keys()])})`);
       return { slot, token };
     });
   }
   if (args.slot === undefined) throw new UsageError('--slot: required (or --host-slots for host mode)');
+  if (fromFile && !fromFile.has(args.slot)) throw new UsageError(`--slot: no slot ${args.slot} in ${args.tokensFile} (it has ${slotRange([...fromFile.keys()])})`);
   const token = args.token ?? process.env.KDMARL_AGENT_TOKEN ?? fromFile?.get(args.slot);
   if (!token) throw new UsageError(`--token: required for slot ${args.slot} (or env KDMARL_AGENT_TOKEN, or --tokens-file)`);
   return [{ slot: args.slot, token }];
+}
+
+/** [0, 1, 2, 5] -> 'slots 0-2, 5' */
+export function slotRange(slots: number[]): string {
+  if (slots.length === 0) return 'no slots';
+  const sorted = [...slots].sort((a, b) => a - b);
+  const parts: string[] = [];
+  let from = sorted[0];
+  for (let k = 1; k <= sorted.length; k++) {
+    if (k < sorted.length && sorted[k] === sorted[k - 1] + 1) continue;
+    const to = sorted[k - 1];
+    parts.push(to === from ? String(from) : `${from}-${to}`);
+    from = sorted[k];
+  }
+  return `${sorted.length === 1 ? 'slot' : 'slots'} ${parts.join(', ')}`;
 }
 
 /** '0-63', '0,2,5', '0-3,8' */
@@ -156,6 +175,7 @@ function reexecWithHeapCap(memoryMb: number): Promise<number> {
   };
   process.on('SIGTERM', forward);
   process.on('SIGINT', forward);
+  watchLauncher(() => forward('SIGTERM'));
   return new Promise((resolve) => {
     child.on('exit', (code, signal) => {
       process.off('SIGTERM', forward);

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { fromRoot } from '../../shared/paths.ts';
 import type { Caps } from '../../shared/student-profile.ts';
+import { LAUNCHER_MESSAGES, type LauncherMessage } from '../../agents/process/launcher-link.ts';
 
 export type AgentSpec = {
   slot: number;
@@ -17,17 +18,44 @@ export type AgentSpec = {
   tokensFile?: string;
 };
 
+/**
+ * When a crashed agent comes back. A crash after the agent held its slot for `healthyMs` is not a
+ * loop: it restarts after `soonMs` and its back-off starts over. Crashes before that (at start-up,
+ * or soon after connecting) are quick: the first `freeQuickCrashes` in a row still restart after
+ * `soonMs`, later ones wait `backoffBaseMs` x 2^k, capped at `backoffMaxMs`.
+ */
+export const RESTART = {
+  soonMs: 100,
+  healthyMs: 1000,
+  freeQuickCrashes: 3,
+  backoffBaseMs: 250,
+  backoffMaxMs: 10_000,
+} as const;
+
+/** The wait before restarting after `quickCrashes` quick crashes in a row (this one included). */
+export function restartDelay(quickCrashes: number): number {
+  if (quickCrashes <= RESTART.freeQuickCrashes) return RESTART.soonMs;
+  return Math.min(RESTART.backoffMaxMs, RESTART.backoffBaseMs * 2 ** (quickCrashes - RESTART.freeQuickCrashes - 1));
+}
+
 type Managed = {
   spec: AgentSpec;
   child: ChildProcess | null;
   restarts: number;
+  /** Crashes in a row that came before the agent had held its slot for RESTART.healthyMs. */
+  quickCrashes: number;
+  /** When the running process said it holds its slot (0: not yet). */
+  readyAt: number;
+  /** Set while a restart waits its delay. */
+  restartTimer: NodeJS.Timeout | null;
   stopping: boolean;
   stderrTail: string;
-  startedAt: number;
 };
 
 type Events = {
   spawned: [slot: number, pid: number];
+  /** The agent process holds its slot (it was welcomed by the server). */
+  ready: [slot: number, pid: number];
   /** `lastLine`: the last stderr line (why it stopped). */
   exited: [slot: number, code: number | null, signal: string | null, expected: boolean, lastLine: string];
 };
@@ -44,7 +72,7 @@ export function builtAgent(): string {
 }
 
 /**
- * Starts one `kdmarl agent` process per spec, restarts crashed ones (with a growing delay), and
+ * Starts one `kdmarl agent` process per spec, restarts crashed ones (see RESTART), and
  * stops them all cleanly: SIGTERM, then SIGKILL after a timeout. Tokens travel in the environment,
  * never on the command line (other users can read argv).
  */
@@ -70,7 +98,7 @@ export class AgentLauncher extends EventEmitter<Events> {
   start(spec: AgentSpec): void {
     const existing = this.managed.get(spec.slot);
     if (existing?.child) throw new Error(`slot ${spec.slot} already has an agent process`);
-    const managed: Managed = existing ?? { spec, child: null, restarts: 0, stopping: false, stderrTail: '', startedAt: 0 };
+    const managed: Managed = existing ?? { spec, child: null, restarts: 0, quickCrashes: 0, readyAt: 0, restartTimer: null, stopping: false, stderrTail: '' };
     managed.spec = spec;
     managed.stopping = false;
     this.managed.set(spec.slot, managed);
@@ -88,11 +116,17 @@ export class AgentLauncher extends EventEmitter<Events> {
     const child = spawn(process.execPath, [...execArgv, ...args], {
       // msgpackr's native addon only speeds up string-heavy data; skipping it saves ~5 MiB and ~10 ms per agent.
       env: { ...process.env, KDMARL_AGENT_TOKEN: spec.token, MSGPACKR_NATIVE_ACCELERATION_DISABLED: 'true' },
-      stdio: ['ignore', 'ignore', 'pipe'],
+      // The IPC channel: the agent says when it holds its slot, and exits when this process is gone.
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
     managed.child = child;
-    managed.startedAt = Date.now();
+    managed.readyAt = 0;
     managed.stderrTail = '';
+    child.on('message', (message: LauncherMessage) => {
+      if (message?.kind !== LAUNCHER_MESSAGES.ready || managed.child !== child) return;
+      managed.readyAt = Date.now();
+      this.emit('ready', spec.slot, child.pid ?? 0);
+    });
     child.on('error', (error) => this.log.error({ slot: spec.slot, err: error.message }, 'agent process failed to start'));
     child.stderr!.on('data', (chunk: Buffer) => {
       managed.stderrTail = (managed.stderrTail + chunk.toString()).slice(-2000);
@@ -106,13 +140,15 @@ export class AgentLauncher extends EventEmitter<Events> {
       this.log.warn({ slot: spec.slot, code, signal, lastLine }, 'agent process exited');
       // 0: stopped cleanly (shutdown, scenario switch); 2: refused its policy, which a restart would not change.
       if (!this.restart || code === 0 || code === 2) return;
-      // Quick crash loops back off; a process that ran a while restarts at once.
-      const ranMs = Date.now() - managed.startedAt;
-      const delay = this.restartDelayMs ?? (ranMs > 10_000 ? 100 : Math.min(10_000, 250 * 2 ** managed.restarts));
+      const healthy = managed.readyAt > 0 && Date.now() - managed.readyAt >= RESTART.healthyMs;
+      managed.quickCrashes = healthy ? 0 : managed.quickCrashes + 1;
+      const delay = this.restartDelayMs ?? restartDelay(managed.quickCrashes);
       managed.restarts++;
-      setTimeout(() => {
+      managed.restartTimer = setTimeout(() => {
+        managed.restartTimer = null;
         if (!managed.stopping && !managed.child) this.spawnManaged(managed);
-      }, delay).unref();
+      }, delay);
+      managed.restartTimer.unref();
     });
     if (child.pid !== undefined) this.emit('spawned', spec.slot, child.pid);
   }
@@ -123,6 +159,16 @@ export class AgentLauncher extends EventEmitter<Events> {
     if (!child) return false;
     child.kill('SIGKILL');
     return true;
+  }
+
+  /** Slots whose agent crashed and does not hold its slot again yet (waiting to restart, or starting). */
+  restarting(): number[] {
+    const slots: number[] = [];
+    for (const m of this.managed.values()) {
+      if (m.stopping || m.restarts === 0) continue;
+      if (m.restartTimer || (m.child && m.readyAt === 0)) slots.push(m.spec.slot);
+    }
+    return slots.sort((a, b) => a - b);
   }
 
   restarts(slot: number): number {
@@ -146,6 +192,8 @@ export class AgentLauncher extends EventEmitter<Events> {
     const waits: Promise<void>[] = [];
     for (const managed of this.managed.values()) {
       managed.stopping = true;
+      if (managed.restartTimer) clearTimeout(managed.restartTimer);
+      managed.restartTimer = null;
       const child = managed.child;
       if (!child || child.exitCode !== null) continue;
       waits.push(

@@ -1,0 +1,22 @@
+/**
+ * The link between an agent process and the launcher that started it (`kdmarl up`), over the IPC
+ * channel the launcher opens. When the launcher dies, even by SIGKILL, the channel closes with it
+ * and the agent stops instead of living on until its reconnects give up.
+ */
+export const LAUNCHER_MESSAGES = { ready: 'ready' } as const;
+
+export type LauncherMessage = { kind: (typeof LAUNCHER_MESSAGES)[keyof typeof LAUNCHER_MESSAGES] };
+
+/** Call `onGone` once the launcher's channel closes; a process started by hand has no channel and nothing happens. */
+export function watchLauncher(onGone: () => void): void {
+  if (!process.channel) return;
+  // The channel must not keep a finished agent alive.
+  process.channel.unref();
+  process.once('disconnect', onGone);
+}
+
+/** Tell the launcher something (the agent holds its slot); a closed or absent channel is ignored. */
+export function tellLauncher(message: LauncherMessage): void {
+  if (!process.send || !process.connected) return;
+  process.send(message, undefined, {}, () => {});
+}

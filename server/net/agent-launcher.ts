@@ -20,9 +20,10 @@ export type AgentSpec = {
 
 /**
  * When a crashed agent comes back. A crash after the agent held its slot for `healthyMs` is not a
- * loop: it restarts after `soonMs` and its back-off starts over. Crashes before that (at start-up,
- * or soon after connecting) are quick: the first `freeQuickCrashes` in a row still restart after
- * `soonMs`, later ones wait `backoffBaseMs` x 2^k, capped at `backoffMaxMs`.
+ * loop: it restarts after `soonMs` and its back-off starts over. An agent that exits on its own
+ * before that (at start-up, or soon after connecting) made a quick crash: the first
+ * `freeQuickCrashes` in a row still restart after `soonMs`, later ones wait `backoffBaseMs` x 2^k,
+ * capped at `backoffMaxMs`. A process killed by a signal restarts after `soonMs` whenever it dies.
  */
 export const RESTART = {
   soonMs: 100,
@@ -56,6 +57,8 @@ type Events = {
   spawned: [slot: number, pid: number];
   /** The agent process holds its slot (it was welcomed by the server). */
   ready: [slot: number, pid: number];
+  /** A crashed agent will be started again after `delayMs`. */
+  restarting: [slot: number, delayMs: number];
   /** `lastLine`: the last stderr line (why it stopped). */
   exited: [slot: number, code: number | null, signal: string | null, expected: boolean, lastLine: string];
 };
@@ -84,14 +87,17 @@ export class AgentLauncher extends EventEmitter<Events> {
   private readonly agentScript: string;
   private readonly quiet: boolean;
   private readonly restartDelayMs: number | undefined;
+  private readonly childStderr: 'pipe' | 'inherit';
 
-  constructor(options: { url: string; log: Logger; restart?: boolean; quietChildren?: boolean; restartDelayMs?: number }) {
+  /** `childStderr`: 'inherit' writes the agents' stderr to this process's (no last line on a crash then). */
+  constructor(options: { url: string; log: Logger; restart?: boolean; quietChildren?: boolean; restartDelayMs?: number; childStderr?: 'pipe' | 'inherit' }) {
     super();
     this.url = options.url;
     this.log = options.log;
     this.restart = options.restart ?? true;
     this.quiet = options.quietChildren ?? true;
     this.restartDelayMs = options.restartDelayMs;
+    this.childStderr = options.childStderr ?? 'pipe';
     this.agentScript = builtAgent();
   }
 
@@ -117,7 +123,7 @@ export class AgentLauncher extends EventEmitter<Events> {
       // msgpackr's native addon only speeds up string-heavy data; skipping it saves ~5 MiB and ~10 ms per agent.
       env: { ...process.env, KDMARL_AGENT_TOKEN: spec.token, MSGPACKR_NATIVE_ACCELERATION_DISABLED: 'true' },
       // The IPC channel: the agent says when it holds its slot, and exits when this process is gone.
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      stdio: ['ignore', 'ignore', this.childStderr, 'ipc'],
     });
     managed.child = child;
     managed.readyAt = 0;
@@ -128,7 +134,7 @@ export class AgentLauncher extends EventEmitter<Events> {
       this.emit('ready', spec.slot, child.pid ?? 0);
     });
     child.on('error', (error) => this.log.error({ slot: spec.slot, err: error.message }, 'agent process failed to start'));
-    child.stderr!.on('data', (chunk: Buffer) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
       managed.stderrTail = (managed.stderrTail + chunk.toString()).slice(-2000);
     });
     child.on('exit', (code, signal) => {
@@ -141,9 +147,12 @@ export class AgentLauncher extends EventEmitter<Events> {
       // 0: stopped cleanly (shutdown, scenario switch); 2: refused its policy, which a restart would not change.
       if (!this.restart || code === 0 || code === 2) return;
       const healthy = managed.readyAt > 0 && Date.now() - managed.readyAt >= RESTART.healthyMs;
-      managed.quickCrashes = healthy ? 0 : managed.quickCrashes + 1;
+      // Killed by a signal (an operator, a fault test) is not the agent failing on its own: no back-off for it.
+      if (healthy) managed.quickCrashes = 0;
+      else if (signal === null) managed.quickCrashes++;
       const delay = this.restartDelayMs ?? restartDelay(managed.quickCrashes);
       managed.restarts++;
+      this.emit('restarting', spec.slot, delay);
       managed.restartTimer = setTimeout(() => {
         managed.restartTimer = null;
         if (!managed.stopping && !managed.child) this.spawnManaged(managed);

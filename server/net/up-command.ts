@@ -5,7 +5,7 @@ import { bool, common, defineCommand, intArg, numArg, str, UsageError } from '..
 import { fromRoot } from '../../shared/paths.ts';
 import type { SlotInfo, WelcomeMessage } from '../../shared/protocol.ts';
 import { resolveStudent, studentProfileSchema, type Caps } from '../../shared/student-profile.ts';
-import { loadPolicySource } from '../../agents/policy-source.ts';
+import { CapError, loadPolicySource } from '../../agents/policy-source.ts';
 import { builtinScenarios } from '../scenarios/registry.ts';
 import { AgentLauncher } from './agent-launcher.ts';
 import type { ServerStatus } from './net-server.ts';
@@ -56,16 +56,19 @@ export function profileCaps(world: WorldSession, log: Logger): Caps[] {
  */
 export async function checkModel(model: string, world: WorldSession, caps: readonly Caps[]): Promise<void> {
   const refuse = (error: unknown, where = ''): never => {
-    const message = (error as Error).message.replace(/^--model: /, '');
+    const message = (error as Error).message;
+    if (message.startsWith('--model: ')) throw new UsageError(`${message}${where}`);
     const own = message.startsWith(`${model}: `) ? message.slice(model.length + 2) : message;
     throw new UsageError(`--model ${model}: ${own}${where}`);
   };
   for (let slot = 0; slot < world.agentCount; slot++) {
     const agent = world.sim.agentNames[slot];
     const where = ` (slot ${slot}, ${agent}${caps[slot].flops !== undefined ? `, FLOPs cap ${caps[slot].flops}` : ''})`;
-    const source = await loadPolicySource(model, { flopsCap: caps[slot].flops }).catch((error: unknown) => refuse(error, caps[slot].flops !== undefined ? where : ''));
+    const source = await loadPolicySource(model, { flopsCap: caps[slot].flops }).catch((error: unknown) => refuse(error, error instanceof CapError ? where : ''));
     // The stand-ins fit every slot; they read the layout the server sends when an agent connects.
     if (source.kind !== 'file') return;
+    const scenario = source.scenario ?? world.name;
+    if (scenario !== world.name && !world.name.startsWith(`${scenario}_`)) refuse(new Error(`a policy for scenario '${scenario}', up runs '${world.name}' (--scenario)`));
     try {
       const view = source.viewByAgent ? source.viewByAgent[agent] : source.view;
       if (source.viewByAgent && !view) throw new Error(`the policy has no net for ${agent}; it has: ${Object.keys(source.viewByAgent).join(', ')}`);

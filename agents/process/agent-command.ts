@@ -6,7 +6,7 @@ import type { Caps } from '../../shared/student-profile.ts';
 import { loadPolicySource } from '../policy-source.ts';
 import { AgentClient } from './agent-client.ts';
 import { agentLog } from './agent-log.ts';
-import { LAUNCHER_MESSAGES, tellLauncher, watchLauncher } from './launcher-link.ts';
+import { LAUNCHER_MESSAGES, tellLauncher, waitForClaim, watchLauncher } from './launcher-link.ts';
 
 /**
  * `kdmarl agent`: one agent process (or a host of many slots) that connects to `kdmarl serve`,
@@ -32,6 +32,7 @@ const command = defineCommand('agent', {
   jitter: str('fault injection: uniform extra delay in [0, jitter) ms', numArg().min(0).default(0)),
   drop: str('fault injection: probability that a reply is lost', numArg().min(0).max(1).default(0)),
   extraDelay: str('fault injection: hold every reply this long (ms), e.g. to be slower than the deadline', numArg().min(0).default(0)),
+  standby: bool('warm spare for a launcher: load the model, then wait for the slot and token over IPC'),
   giveUpAfter: str('stop after this many seconds without reaching the server', numArg().positive().default(30)),
   logLevel: common.logLevel('info'),
 });
@@ -44,15 +45,14 @@ export async function main(argv: string[]): Promise<number> {
   const args = command.parse(argv);
   if (args === 'help') return 0;
   if (args.memory !== undefined && !heapCapped()) return reexecWithHeapCap(args.memory);
-  const slots = resolveSlots(args);
   const caps: Caps = {
     ...(args.flops !== undefined ? { flops: args.flops } : {}),
     ...(args.deadline !== undefined ? { deadlineMs: args.deadline } : {}),
     ...(args.cpu !== undefined ? { cpu: args.cpu } : {}),
     ...(args.memory !== undefined ? { memoryMb: args.memory } : {}),
   };
-  const slotLabel = slots.length === 1 ? String(slots[0].slot) : `${slots[0].slot}..${slots[slots.length - 1].slot}`;
-  const log = agentLog({ name: 'kdmarl-agent', level: args.logLevel, base: { pid: process.pid, slot: slotLabel } });
+  if (args.standby && !process.channel) throw new UsageError('--standby: only a launcher (kdmarl up) starts spares; it gives the slot over IPC');
+  const given = args.standby ? null : resolveSlots(args);
   // Refused at load: a bad file or a model over the FLOPs cap never connects.
   let source;
   try {
@@ -61,6 +61,12 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`kdmarl agent: refused: ${(error as Error).message}`);
     return EXIT_REFUSED;
   }
+  // A spare has its model loaded and waits here, so taking over a crashed slot costs no start-up.
+  const claim = given ? null : await waitForClaim();
+  const slots = given ?? (claim ? [claim] : null);
+  if (!slots) return 0;
+  const slotLabel = slots.length === 1 ? String(slots[0].slot) : `${slots[0].slot}..${slots[slots.length - 1].slot}`;
+  const log = agentLog({ name: 'kdmarl-agent', level: args.logLevel, base: { pid: process.pid, slot: slotLabel } });
   const client = new AgentClient({
     url: args.server,
     slots,

@@ -20,3 +20,31 @@ export function tellLauncher(message: LauncherMessage): void {
   if (!process.send || !process.connected) return;
   process.send(message, undefined, {}, () => {});
 }
+
+/** What a launcher sends a warm spare (an agent started with --standby): the slot it now runs. */
+export type ClaimMessage = { kind: 'claim'; slot: number; token: string };
+
+/** A warm spare waits here for its slot; null when the launcher goes away first (or there is none). */
+export function waitForClaim(): Promise<{ slot: number; token: string } | null> {
+  return new Promise((resolve) => {
+    if (!process.channel) {
+      resolve(null);
+      return;
+    }
+    const onMessage = (message: Partial<ClaimMessage>): void => {
+      if (message?.kind !== 'claim' || typeof message.slot !== 'number' || typeof message.token !== 'string') return;
+      done();
+      resolve({ slot: message.slot, token: message.token });
+    };
+    const onGone = (): void => {
+      done();
+      resolve(null);
+    };
+    const done = (): void => {
+      process.off('message', onMessage);
+      process.off('disconnect', onGone);
+    };
+    process.on('message', onMessage);
+    process.once('disconnect', onGone);
+  });
+}

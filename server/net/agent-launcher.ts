@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { fromRoot } from '../../shared/paths.ts';
 import type { Caps } from '../../shared/student-profile.ts';
-import { LAUNCHER_MESSAGES, type LauncherMessage } from '../../agents/process/launcher-link.ts';
+import { LAUNCHER_MESSAGES, type ClaimMessage, type LauncherMessage } from '../../agents/process/launcher-link.ts';
 
 export type AgentSpec = {
   slot: number;
@@ -57,6 +57,8 @@ type Events = {
   spawned: [slot: number, pid: number];
   /** The agent process holds its slot (it was welcomed by the server). */
   ready: [slot: number, pid: number];
+  /** A warm spare was started (it takes the next crashed slot of its kind). */
+  spare: [pid: number];
   /** A crashed agent will be started again after `delayMs`. */
   restarting: [slot: number, delayMs: number];
   /** `lastLine`: the last stderr line (why it stopped). */
@@ -88,9 +90,24 @@ export class AgentLauncher extends EventEmitter<Events> {
   private readonly quiet: boolean;
   private readonly restartDelayMs: number | undefined;
   private readonly childStderr: 'pipe' | 'inherit';
+  private readonly useSpares: boolean;
+  /** Warm spares by agent kind (model, caps, flags): started with --standby, model loaded, no slot yet. */
+  private readonly spares = new Map<string, { child: ChildProcess; onExit: (code: number | null) => void }>();
+  private closing = false;
 
-  /** `childStderr`: 'inherit' writes the agents' stderr to this process's (no last line on a crash then). */
-  constructor(options: { url: string; log: Logger; restart?: boolean; quietChildren?: boolean; restartDelayMs?: number; childStderr?: 'pipe' | 'inherit' }) {
+  /**
+   * `childStderr`: 'inherit' writes the agents' stderr to this process's (no last line on a crash then).
+   * `spares`: keep one warm agent process per kind of agent, which takes over a crashed slot at once.
+   */
+  constructor(options: {
+    url: string;
+    log: Logger;
+    restart?: boolean;
+    quietChildren?: boolean;
+    restartDelayMs?: number;
+    childStderr?: 'pipe' | 'inherit';
+    spares?: boolean;
+  }) {
     super();
     this.url = options.url;
     this.log = options.log;
@@ -98,6 +115,7 @@ export class AgentLauncher extends EventEmitter<Events> {
     this.quiet = options.quietChildren ?? true;
     this.restartDelayMs = options.restartDelayMs;
     this.childStderr = options.childStderr ?? 'pipe';
+    this.useSpares = options.spares ?? false;
     this.agentScript = builtAgent();
   }
 
@@ -108,23 +126,39 @@ export class AgentLauncher extends EventEmitter<Events> {
     managed.spec = spec;
     managed.stopping = false;
     this.managed.set(spec.slot, managed);
+    this.closing = false;
     this.spawnManaged(managed);
+    // After the caller's start() calls, so the first slots do not take the spare as it starts.
+    if (this.useSpares) setImmediate(() => this.fillSpare(spec));
   }
 
-  private spawnManaged(managed: Managed): void {
-    const { spec } = managed;
+  /** One agent process for `spec`: for its slot, or (standby) a spare that waits for one over IPC. */
+  private spawnAgent(spec: AgentSpec, standby: boolean): ChildProcess {
     // A small young generation: agents allocate little per tick, and it saves ~10 MiB of RSS per process.
     // One V8 worker thread instead of one per core: ~4 MiB less per agent process.
     const execArgv = ['--max-semi-space-size=1', '--v8-pool-size=1', ...(spec.caps.memoryMb !== undefined ? [`--max-old-space-size=${spec.caps.memoryMb}`] : [])];
-    const claim = spec.hostSlots !== undefined ? ['--host-slots', spec.hostSlots, '--tokens-file', spec.tokensFile ?? ''] : ['--slot', String(spec.slot)];
+    const claim = standby ? ['--standby'] : spec.hostSlots !== undefined ? ['--host-slots', spec.hostSlots, '--tokens-file', spec.tokensFile ?? ''] : ['--slot', String(spec.slot)];
     const args = [this.agentScript, '--server', this.url, ...claim, '--model', spec.model, ...capArgs(spec.caps), ...(spec.args ?? [])];
     if (this.quiet) args.push('--log-level', 'warn');
-    const child = spawn(process.execPath, [...execArgv, ...args], {
+    return spawn(process.execPath, [...execArgv, ...args], {
       // msgpackr's native addon only speeds up string-heavy data; skipping it saves ~5 MiB and ~10 ms per agent.
-      env: { ...process.env, KDMARL_AGENT_TOKEN: spec.token, MSGPACKR_NATIVE_ACCELERATION_DISABLED: 'true' },
+      env: { ...process.env, ...(standby ? {} : { KDMARL_AGENT_TOKEN: spec.token }), MSGPACKR_NATIVE_ACCELERATION_DISABLED: 'true' },
       // The IPC channel: the agent says when it holds its slot, and exits when this process is gone.
       stdio: ['ignore', 'ignore', this.childStderr, 'ipc'],
     });
+  }
+
+  /** Run the slot's agent: the warm spare of its kind when there is one (handed the slot over IPC), else a new process. */
+  private spawnManaged(managed: Managed): void {
+    const { spec } = managed;
+    const spare = this.takeSpare(spec);
+    if (spare) spare.send({ kind: 'claim', slot: spec.slot, token: spec.token } satisfies ClaimMessage);
+    this.attach(managed, spare ?? this.spawnAgent(spec, false));
+    if (spare) this.fillSpare(spec);
+  }
+
+  private attach(managed: Managed, child: ChildProcess): void {
+    const { spec } = managed;
     managed.child = child;
     managed.readyAt = 0;
     managed.stderrTail = '';
@@ -135,6 +169,7 @@ export class AgentLauncher extends EventEmitter<Events> {
     });
     child.on('error', (error) => this.log.error({ slot: spec.slot, err: error.message }, 'agent process failed to start'));
     child.stderr?.on('data', (chunk: Buffer) => {
+      if (managed.child !== child) return;
       managed.stderrTail = (managed.stderrTail + chunk.toString()).slice(-2000);
     });
     child.on('exit', (code, signal) => {
@@ -160,6 +195,42 @@ export class AgentLauncher extends EventEmitter<Events> {
       managed.restartTimer.unref();
     });
     if (child.pid !== undefined) this.emit('spawned', spec.slot, child.pid);
+  }
+
+  private takeSpare(spec: AgentSpec): ChildProcess | null {
+    const key = spareKey(spec);
+    const spare = this.spares.get(key);
+    if (!spare) return null;
+    this.spares.delete(key);
+    spare.child.off('exit', spare.onExit);
+    return spare.child.exitCode === null && spare.child.signalCode === null && spare.child.connected ? spare.child : null;
+  }
+
+  /**
+   * Start a warm spare for this kind of agent if there is none. A spare killed by a signal is
+   * replaced; one that exits on its own (its model is refused, it crashes at start) is not, so a
+   * broken spare never loops: slots then restart by starting new processes.
+   */
+  private fillSpare(spec: AgentSpec): void {
+    if (!this.useSpares || this.closing || spec.hostSlots !== undefined) return;
+    const key = spareKey(spec);
+    if (this.spares.has(key)) return;
+    const child = this.spawnAgent(spec, true);
+    child.stderr?.resume();
+    child.on('error', (error) => this.log.error({ err: error.message }, 'spare agent process failed to start'));
+    const onExit = (code: number | null): void => {
+      if (this.spares.get(key)?.child !== child) return;
+      this.spares.delete(key);
+      if (code === null && !this.closing) setTimeout(() => this.fillSpare(spec), RESTART.soonMs).unref();
+      else if (!this.closing) this.log.warn({ code }, 'spare agent process exited; crashed slots restart with new processes');
+    };
+    child.on('exit', onExit);
+    this.spares.set(key, { child, onExit });
+    if (child.pid !== undefined) this.emit('spare', child.pid);
+  }
+
+  sparePids(): number[] {
+    return [...this.spares.values()].flatMap((s) => (s.child.pid !== undefined ? [s.child.pid] : []));
   }
 
   /** Kill one agent without telling the launcher it was meant (it is restarted): fault injection. */
@@ -198,6 +269,12 @@ export class AgentLauncher extends EventEmitter<Events> {
 
   /** SIGTERM every agent, SIGKILL whatever is left after `timeoutMs`. */
   async stopAll(timeoutMs = 3000): Promise<void> {
+    this.closing = true;
+    for (const { child, onExit } of this.spares.values()) {
+      child.off('exit', onExit);
+      child.kill('SIGTERM');
+    }
+    this.spares.clear();
     const waits: Promise<void>[] = [];
     for (const managed of this.managed.values()) {
       managed.stopping = true;
@@ -222,6 +299,11 @@ export class AgentLauncher extends EventEmitter<Events> {
     await Promise.all(waits);
     this.managed.clear();
   }
+}
+
+/** Agents of one kind can stand in for each other: same model, caps and flags. */
+function spareKey(spec: AgentSpec): string {
+  return JSON.stringify([spec.model, spec.caps, spec.args ?? []]);
 }
 
 export function capArgs(caps: Caps): string[] {

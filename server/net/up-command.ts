@@ -120,7 +120,7 @@ export async function main(argv: string[]): Promise<number> {
     process.once('SIGTERM', () => resolve());
     if (args.duration !== undefined) setTimeout(resolve, args.duration * 1000);
   });
-  const launcher = new AgentLauncher({ url: server.url, log, restart: !args.noRestart });
+  const launcher = new AgentLauncher({ url: server.url, log, restart: !args.noRestart, spares: !args.noRestart });
   const launch = (): void => {
     const model = args.model ?? shippedModel(server.world.name) ?? 'scripted';
     const caps = capsFor(server.world);

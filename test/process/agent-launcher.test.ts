@@ -66,6 +66,28 @@ describe('agent launcher restarts', () => {
     expect(l.restarts(1)).toBe(1);
   });
 
+  it('hands a crashed slot to the warm spare, then starts a new spare', async () => {
+    const server = await startServer({ scenario: 'spread' });
+    ensureNetDist();
+    const l = new AgentLauncher({ url: server.url, log: silent, spares: true });
+    launchers.push(l);
+    const firstSpare = nextEvent<[number]>(l, 'spare');
+    const ready = allReady(l, [0, 1, 2]);
+    server.tokens.forEach((token, slot) => l.start({ slot, token, model: 'random', caps: {} }));
+    const [sparePid] = await firstSpare;
+    await ready;
+    expect(l.sparePids()).toEqual([sparePid]);
+    const takenOver = nextEvent<[number, number]>(l, 'spawned', (slot) => slot === 2);
+    const back = nextEvent<[number, number]>(l, 'ready', (slot) => slot === 2);
+    const nextSpare = nextEvent<[number]>(l, 'spare');
+    l.crash(2);
+    expect((await takenOver)[1]).toBe(sparePid);
+    expect((await back)[1]).toBe(sparePid);
+    const [newSparePid] = await nextSpare;
+    expect(newSparePid).not.toBe(sparePid);
+    expect(server.status().agents.every((a) => a.connected)).toBe(true);
+  });
+
   it('backs off an agent that keeps failing on its own before it holds its slot', async () => {
     const server = await startServer({ scenario: 'spread' });
     const url = server.url;

@@ -53,6 +53,9 @@ export async function main(argv: string[]): Promise<number> {
   };
   if (args.standby && !process.channel) throw new UsageError('--standby: only a launcher (kdmarl up) starts spares; it gives the slot over IPC');
   const given = args.standby ? null : resolveSlots(args);
+  // A spare listens for its slot before anything else, and says so: the launcher holds the claim until then.
+  const claimed = given ? null : waitForClaim();
+  if (claimed) tellLauncher({ kind: LAUNCHER_MESSAGES.standby });
   // Refused at load: a bad file or a model over the FLOPs cap never connects.
   let source;
   try {
@@ -62,7 +65,7 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT_REFUSED;
   }
   // A spare has its model loaded and waits here, so taking over a crashed slot costs no start-up.
-  const claim = given ? null : await waitForClaim();
+  const claim = claimed ? await claimed : null;
   const slots = given ?? (claim ? [claim] : null);
   if (!slots) return 0;
   const slotLabel = slots.length === 1 ? String(slots[0].slot) : `${slots[0].slot}..${slots[slots.length - 1].slot}`;

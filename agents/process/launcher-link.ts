@@ -3,7 +3,8 @@
  * channel the launcher opens. When the launcher dies, even by SIGKILL, the channel closes with it
  * and the agent stops instead of living on until its reconnects give up.
  */
-export const LAUNCHER_MESSAGES = { ready: 'ready' } as const;
+/** `standby`: a spare listens for its claim (a claim sent earlier would be lost); `ready`: the agent holds its slot. */
+export const LAUNCHER_MESSAGES = { standby: 'standby', ready: 'ready' } as const;
 
 export type LauncherMessage = { kind: (typeof LAUNCHER_MESSAGES)[keyof typeof LAUNCHER_MESSAGES] };
 

@@ -39,6 +39,15 @@ export function restartDelay(quickCrashes: number): number {
   return Math.min(RESTART.backoffMaxMs, RESTART.backoffBaseMs * 2 ** (quickCrashes - RESTART.freeQuickCrashes - 1));
 }
 
+type Spare = {
+  child: ChildProcess;
+  onExit: (code: number | null) => void;
+  /** The spare listens for its claim (it said 'standby'); a claim sent before that would be lost. */
+  listening: boolean;
+  /** The claim to send once it listens, when it was taken before that. */
+  claim: ClaimMessage | null;
+};
+
 type Managed = {
   spec: AgentSpec;
   child: ChildProcess | null;
@@ -92,7 +101,7 @@ export class AgentLauncher extends EventEmitter<Events> {
   private readonly childStderr: 'pipe' | 'inherit';
   private readonly useSpares: boolean;
   /** Warm spares by agent kind (model, caps, flags): started with --standby, model loaded, no slot yet. */
-  private readonly spares = new Map<string, { child: ChildProcess; onExit: (code: number | null) => void }>();
+  private readonly spares = new Map<string, Spare>();
   private closing = false;
 
   /**
@@ -152,8 +161,12 @@ export class AgentLauncher extends EventEmitter<Events> {
   private spawnManaged(managed: Managed): void {
     const { spec } = managed;
     const spare = this.takeSpare(spec);
-    if (spare) spare.send({ kind: 'claim', slot: spec.slot, token: spec.token } satisfies ClaimMessage);
-    this.attach(managed, spare ?? this.spawnAgent(spec, false));
+    if (spare) {
+      const claim: ClaimMessage = { kind: 'claim', slot: spec.slot, token: spec.token };
+      if (spare.listening) spare.child.send(claim);
+      else spare.claim = claim;
+    }
+    this.attach(managed, spare?.child ?? this.spawnAgent(spec, false));
     if (spare) this.fillSpare(spec);
   }
 
@@ -197,13 +210,13 @@ export class AgentLauncher extends EventEmitter<Events> {
     if (child.pid !== undefined) this.emit('spawned', spec.slot, child.pid);
   }
 
-  private takeSpare(spec: AgentSpec): ChildProcess | null {
+  private takeSpare(spec: AgentSpec): Spare | null {
     const key = spareKey(spec);
     const spare = this.spares.get(key);
     if (!spare) return null;
     this.spares.delete(key);
     spare.child.off('exit', spare.onExit);
-    return spare.child.exitCode === null && spare.child.signalCode === null && spare.child.connected ? spare.child : null;
+    return spare.child.exitCode === null && spare.child.signalCode === null && spare.child.connected ? spare : null;
   }
 
   /**
@@ -225,7 +238,13 @@ export class AgentLauncher extends EventEmitter<Events> {
       else if (!this.closing) this.log.warn({ code }, 'spare agent process exited; crashed slots restart with new processes');
     };
     child.on('exit', onExit);
-    this.spares.set(key, { child, onExit });
+    const spare: Spare = { child, onExit, listening: false, claim: null };
+    child.on('message', (message: LauncherMessage) => {
+      if (message?.kind !== LAUNCHER_MESSAGES.standby) return;
+      spare.listening = true;
+      if (spare.claim) child.send(spare.claim);
+    });
+    this.spares.set(key, spare);
     if (child.pid !== undefined) this.emit('spare', child.pid);
   }
 

@@ -88,6 +88,23 @@ describe('agent launcher restarts', () => {
     expect(server.status().agents.every((a) => a.connected)).toBe(true);
   });
 
+  it('hands the slot to a spare taken while it is still starting, once it listens', async () => {
+    const server = await startServer({ scenario: 'spread' });
+    ensureNetDist();
+    const l = new AgentLauncher({ url: server.url, log: silent, spares: true });
+    launchers.push(l);
+    const spareStarted = nextEvent<[number]>(l, 'spare');
+    server.tokens.forEach((token, slot) => l.start({ slot, token, model: 'random', caps: {} }));
+    // Just spawned: the spare is still loading when slot 0's agent is killed and the slot is handed to it.
+    const [sparePid] = await spareStarted;
+    const takenOver = nextEvent<[number, number]>(l, 'spawned', (slot, pid) => slot === 0 && pid === sparePid);
+    const ready = allReady(l, [0, 1, 2]);
+    l.crash(0);
+    await takenOver;
+    await ready;
+    expect(server.status().agents.every((a) => a.connected)).toBe(true);
+  });
+
   it('backs off an agent that keeps failing on its own before it holds its slot', async () => {
     const server = await startServer({ scenario: 'spread' });
     const url = server.url;

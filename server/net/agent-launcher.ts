@@ -137,8 +137,6 @@ export class AgentLauncher extends EventEmitter<Events> {
     this.managed.set(spec.slot, managed);
     this.closing = false;
     this.spawnManaged(managed);
-    // After the caller's start() calls, so the first slots do not take the spare as it starts.
-    if (this.useSpares) setImmediate(() => this.fillSpare(spec));
   }
 
   /** One agent process for `spec`: for its slot, or (standby) a spare that waits for one over IPC. */
@@ -167,7 +165,8 @@ export class AgentLauncher extends EventEmitter<Events> {
       else spare.claim = claim;
     }
     this.attach(managed, spare?.child ?? this.spawnAgent(spec, false));
-    if (spare) this.fillSpare(spec);
+    // Also when the spare taken was dying (killed, its exit not seen yet): the next one starts now.
+    this.fillSpare(spec);
   }
 
   private attach(managed: Managed, child: ChildProcess): void {

@@ -71,12 +71,11 @@ describe('agent launcher restarts', () => {
     ensureNetDist();
     const l = new AgentLauncher({ url: server.url, log: silent, spares: true });
     launchers.push(l);
-    const firstSpare = nextEvent<[number]>(l, 'spare');
     const ready = allReady(l, [0, 1, 2]);
     server.tokens.forEach((token, slot) => l.start({ slot, token, model: 'random', caps: {} }));
-    const [sparePid] = await firstSpare;
     await ready;
-    expect(l.sparePids()).toEqual([sparePid]);
+    const [sparePid] = l.sparePids();
+    expect(sparePid).toBeGreaterThan(0);
     const takenOver = nextEvent<[number, number]>(l, 'spawned', (slot) => slot === 2);
     const back = nextEvent<[number, number]>(l, 'ready', (slot) => slot === 2);
     const nextSpare = nextEvent<[number]>(l, 'spare');
@@ -93,10 +92,9 @@ describe('agent launcher restarts', () => {
     ensureNetDist();
     const l = new AgentLauncher({ url: server.url, log: silent, spares: true });
     launchers.push(l);
-    const spareStarted = nextEvent<[number]>(l, 'spare');
     server.tokens.forEach((token, slot) => l.start({ slot, token, model: 'random', caps: {} }));
-    // Just spawned: the spare is still loading when slot 0's agent is killed and the slot is handed to it.
-    const [sparePid] = await spareStarted;
+    // Each start hands its slot to the spare the one before started: the spare left has just been spawned and is still loading.
+    const [sparePid] = l.sparePids();
     const takenOver = nextEvent<[number, number]>(l, 'spawned', (slot, pid) => slot === 0 && pid === sparePid);
     const ready = allReady(l, [0, 1, 2]);
     l.crash(0);

@@ -87,8 +87,11 @@ export function builtAgent(): string {
 
 /**
  * Starts one `kdmarl agent` process per spec, restarts crashed ones (see RESTART), and
- * stops them all cleanly: SIGTERM, then SIGKILL after a timeout. Tokens travel in the environment,
- * never on the command line (other users can read argv).
+ * stops them all cleanly: SIGTERM, then SIGKILL after a timeout. Tokens travel in the environment
+ * or over IPC, never on the command line (other users can read argv). Every agent has an IPC
+ * channel to this process: it says when it holds its slot, and it exits when the channel closes
+ * (this process died, even by SIGKILL). With `spares`, a warm agent of each kind waits with its
+ * model loaded and takes over a crashed slot without a process start-up.
  */
 export class AgentLauncher extends EventEmitter<Events> {
   private readonly managed = new Map<number, Managed>();

@@ -115,13 +115,18 @@ export async function main(argv: string[]): Promise<number> {
     logger: log,
     httpHandler: await loadHttpHandler(log),
   });
+  let stop = (): void => {};
   const stopped = new Promise<void>((resolve) => {
+    stop = resolve;
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
     if (args.duration !== undefined) setTimeout(resolve, args.duration * 1000);
   });
   const launcher = new AgentLauncher({ url: server.url, log, restart: !args.noRestart, spares: !args.noRestart });
+  // Agents that refused their model are not restarted: when every slot's did, nothing would ever run.
+  const refused = new Set<number>();
   const launch = (): void => {
+    refused.clear();
     const model = args.model ?? shippedModel(server.world.name) ?? 'scripted';
     const caps = capsFor(server.world);
     const label = model === 'scripted' || model === 'random' ? `${model} stand-in (no trained student shipped for ${server.world.name})` : model;
@@ -130,8 +135,14 @@ export async function main(argv: string[]): Promise<number> {
   };
   launcher.on('exited', (slot, code, signal, expected, lastLine) => {
     if (expected || code === 0) return;
-    if (code === 2) console.log(`\nagent ${slot} refused to run, not restarting: ${lastLine.replace(/^kdmarl agent: /, '')}`);
-    else console.log(`\nagent ${slot} crashed (code ${code}, signal ${signal}); restarting${lastLine ? `: ${lastLine}` : ''}`);
+    if (code === 2) {
+      console.log(`\nagent ${slot} refused to run, not restarting: ${lastLine.replace(/^kdmarl agent: /, '')}`);
+      refused.add(slot);
+      if (refused.size === server.world.agentCount) {
+        console.error('kdmarl up: every agent refused its model; stopping');
+        stop();
+      }
+    } else console.log(`\nagent ${slot} crashed (code ${code}, signal ${signal}); restarting${lastLine ? `: ${lastLine}` : ''}`);
   });
   console.log(`kdmarl up: ${server.world.name}, ${server.mode}${server.mode === 'realtime' ? ` at ${server.hz} Hz` : ''}`);
   console.log(`  viewer: ${server.httpUrl}?token=${server.controlToken}`);
@@ -159,5 +170,5 @@ export async function main(argv: string[]): Promise<number> {
   const final = server.status();
   await server.close();
   console.log(args.json ? JSON.stringify({ final }) : `final: ${statusLine(final)}`);
-  return 0;
+  return refused.size === server.world.agentCount ? 1 : 0;
 }

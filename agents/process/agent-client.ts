@@ -89,6 +89,11 @@ export class AgentClient extends EventEmitter<Events> {
   private acted = false;
   reconnects = 0;
   private welcomeMessage: WelcomeMessage | null = null;
+  /** Why the last connection attempt failed before it opened ('connection refused'), if it did. */
+  private unreachable: string | null = null;
+  /** What this outage has already said: one line when the link drops, one when the server cannot be reached. */
+  private saidDropped = false;
+  private saidUnreachable = false;
   /** An observation that arrived while the policies were still loading; answered once they are. */
   private earlyFrame: unknown[] | null = null;
 
@@ -135,8 +140,12 @@ export class AgentClient extends EventEmitter<Events> {
     this.attempt++;
     const ws = new WebSocket(this.options.url, { maxPayload: LIMITS.supervisorMaxPayload, perMessageDeflate: false });
     this.ws = ws;
-    ws.on('error', (error) => this.log.debug({ err: error.message }, 'socket error'));
+    ws.on('error', (error) => {
+      if (ws.readyState !== WebSocket.OPEN) this.unreachable = connectFailure(error);
+      this.log.debug({ err: error.message }, 'socket error');
+    });
     ws.on('open', () => {
+      this.unreachable = null;
       this.lastHeard = performance.now();
       // A new connection starts without distributions until this server asks for them.
       this.sendDistributions = false;
@@ -188,16 +197,33 @@ export class AgentClient extends EventEmitter<Events> {
     });
   }
 
+  /**
+   * Retry with backoff until `giveUpAfterMs` has passed since the last welcome (or the start). Each
+   * outage says what happened once: the link dropped, and/or the server cannot be reached (with
+   * the socket's reason); the attempts in between log at debug level only.
+   */
   private scheduleReconnect(code: number, reason: string): void {
     const giveUp = this.options.giveUpAfterMs ?? 30_000;
-    if (performance.now() - this.lastWelcomeAt > giveUp) {
-      this.end({ code: 1, reason: `server unreachable for ${Math.round(giveUp / 1000)} s (last close ${code} ${reason})` });
+    const url = this.options.url;
+    const waited = performance.now() - this.lastWelcomeAt;
+    if (waited > giveUp) {
+      const why = this.unreachable ? `cannot reach ${url}: ${this.unreachable}` : `server unreachable (last close ${code}${reason ? ` ${reason}` : ''})`;
+      this.end({ code: 1, reason: `${why}; gave up after ${Math.round(giveUp / 1000)} s` });
       return;
     }
     const base = this.options.backoffMs ?? 50;
     const ceiling = this.options.maxBackoffMs ?? 2000;
     const delay = Math.min(ceiling, base * 2 ** Math.min(10, this.attempt - 1)) * (0.5 + 0.5 * this.rng.uniform());
-    this.log.info({ code, reason, retryInMs: Math.round(delay), attempt: this.attempt }, 'link dropped; reconnecting');
+    const fields = { code, reason, retryInMs: Math.round(delay), attempt: this.attempt };
+    if (this.unreachable && !this.saidUnreachable) {
+      this.saidUnreachable = true;
+      this.log.warn({ url }, `cannot reach ${url}: ${this.unreachable}; retrying for ${Math.max(1, Math.round((giveUp - waited) / 1000))} s`);
+    } else if (!this.unreachable && !this.saidDropped) {
+      this.saidDropped = true;
+      this.log.info(fields, 'link dropped; reconnecting');
+    } else {
+      this.log.debug(fields, 'still reconnecting');
+    }
     setTimeout(() => this.connect(), delay);
   }
 
@@ -234,6 +260,8 @@ export class AgentClient extends EventEmitter<Events> {
       }
       this.reconnects++;
       this.attempt = 0;
+      this.saidDropped = false;
+      this.saidUnreachable = false;
       this.lastWelcomeAt = performance.now();
       this.log.info({ reconnects: this.reconnects }, 'reconnected');
       this.emit('welcome', welcome);
@@ -257,6 +285,8 @@ export class AgentClient extends EventEmitter<Events> {
     this.partialWithDistributions[3] = distributions;
     this.attempt = 0;
     this.lastWelcomeAt = performance.now();
+    this.saidDropped = false;
+    this.saidUnreachable = false;
     this.log.info(
       { scenario: welcome.scenario, slots: infos.map((i) => `${i.slot}:${i.agent}`).join(' '), policy: this.options.source.label, flops: this.runners.map((r) => r.policy.flops) },
       'welcome',
@@ -388,6 +418,16 @@ export class AgentClient extends EventEmitter<Events> {
   slotInfos(): SlotInfo[] {
     return this.runners.map((r) => r.info);
   }
+}
+
+/** A failed connect in words: 'connection refused', 'no such host', or the socket's own message. */
+function connectFailure(error: Error): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ECONNREFUSED') return 'connection refused';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'no such host';
+  if (code === 'ETIMEDOUT') return 'connection timed out';
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return 'host unreachable';
+  return error.message;
 }
 
 function spin(ms: number): void {

@@ -6,6 +6,7 @@ import type { Caps } from '../../shared/student-profile.ts';
 import { loadPolicySource } from '../policy-source.ts';
 import { AgentClient } from './agent-client.ts';
 import { agentLog } from './agent-log.ts';
+import { LAUNCHER_MESSAGES, tellLauncher, waitForClaim, watchLauncher } from './launcher-link.ts';
 
 /**
  * `kdmarl agent`: one agent process (or a host of many slots) that connects to `kdmarl serve`,
@@ -31,6 +32,7 @@ const command = defineCommand('agent', {
   jitter: str('fault injection: uniform extra delay in [0, jitter) ms', numArg().min(0).default(0)),
   drop: str('fault injection: probability that a reply is lost', numArg().min(0).max(1).default(0)),
   extraDelay: str('fault injection: hold every reply this long (ms), e.g. to be slower than the deadline', numArg().min(0).default(0)),
+  standby: bool('warm spare for a launcher: load the model, then wait for the slot and token over IPC'),
   giveUpAfter: str('stop after this many seconds without reaching the server', numArg().positive().default(30)),
   logLevel: common.logLevel('info'),
 });
@@ -43,15 +45,17 @@ export async function main(argv: string[]): Promise<number> {
   const args = command.parse(argv);
   if (args === 'help') return 0;
   if (args.memory !== undefined && !heapCapped()) return reexecWithHeapCap(args.memory);
-  const slots = resolveSlots(args);
   const caps: Caps = {
     ...(args.flops !== undefined ? { flops: args.flops } : {}),
     ...(args.deadline !== undefined ? { deadlineMs: args.deadline } : {}),
     ...(args.cpu !== undefined ? { cpu: args.cpu } : {}),
     ...(args.memory !== undefined ? { memoryMb: args.memory } : {}),
   };
-  const slotLabel = slots.length === 1 ? String(slots[0].slot) : `${slots[0].slot}..${slots[slots.length - 1].slot}`;
-  const log = agentLog({ name: 'kdmarl-agent', level: args.logLevel, base: { pid: process.pid, slot: slotLabel } });
+  if (args.standby && !process.channel) throw new UsageError('--standby: only a launcher (kdmarl up) starts spares; it gives the slot over IPC');
+  const given = args.standby ? null : resolveSlots(args);
+  // A spare listens for its slot before anything else, and says so: the launcher holds the claim until then.
+  const claimed = given ? null : waitForClaim();
+  if (claimed) tellLauncher({ kind: LAUNCHER_MESSAGES.standby });
   // Refused at load: a bad file or a model over the FLOPs cap never connects.
   let source;
   try {
@@ -60,6 +64,12 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`kdmarl agent: refused: ${(error as Error).message}`);
     return EXIT_REFUSED;
   }
+  // A spare has its model loaded and waits here, so taking over a crashed slot costs no start-up.
+  const claim = claimed ? await claimed : null;
+  const slots = given ?? (claim ? [claim] : null);
+  if (!slots) return 0;
+  const slotLabel = slots.length === 1 ? String(slots[0].slot) : `${slots[0].slot}..${slots[slots.length - 1].slot}`;
+  const log = agentLog({ name: 'kdmarl-agent', level: args.logLevel, base: { pid: process.pid, slot: slotLabel } });
   const client = new AgentClient({
     url: args.server,
     slots,
@@ -71,6 +81,7 @@ export async function main(argv: string[]): Promise<number> {
     giveUpAfterMs: args.giveUpAfter * 1000,
     ...(args.latency > 0 || args.jitter > 0 || args.drop > 0 ? { faults: { latencyMs: args.latency, jitterMs: args.jitter, drop: args.drop } } : {}),
   });
+  client.once('welcome', () => tellLauncher({ kind: LAUNCHER_MESSAGES.ready }));
   client.on('firstAction', (ms) => log.info({ msSinceConnect: Math.round(ms * 10) / 10, msSinceStart: Math.round(performance.now()) }, 'first action'));
   let watchdog: NodeJS.Timeout | null = null;
   let overMemory = false;
@@ -93,6 +104,7 @@ export async function main(argv: string[]): Promise<number> {
   };
   process.once('SIGTERM', () => onSignal('SIGTERM'));
   process.once('SIGINT', () => onSignal('SIGINT'));
+  watchLauncher(() => onSignal('launcher gone'));
   const exit = await client.run();
   if (watchdog) clearInterval(watchdog);
   if (overMemory) return EXIT_MEMORY;
@@ -107,14 +119,30 @@ function resolveSlots(args: AgentArgs): { slot: number; token: string }[] {
     if (!fromFile) throw new UsageError('--host-slots needs --tokens-file (the tokens of every slot)');
     return parseSlotList(args.hostSlots).map((slot) => {
       const token = fromFile.get(slot);
-      if (!token) throw new UsageError(`--host-slots: slot ${slot} is not in ${args.tokensFile}`);
+      if (!token) throw new UsageError(`--host-slots: no slot ${slot} in ${args.tokensFile} (it has ${slotRange([...fromFile.keys()])})`);
       return { slot, token };
     });
   }
   if (args.slot === undefined) throw new UsageError('--slot: required (or --host-slots for host mode)');
+  if (fromFile && !fromFile.has(args.slot)) throw new UsageError(`--slot: no slot ${args.slot} in ${args.tokensFile} (it has ${slotRange([...fromFile.keys()])})`);
   const token = args.token ?? process.env.KDMARL_AGENT_TOKEN ?? fromFile?.get(args.slot);
   if (!token) throw new UsageError(`--token: required for slot ${args.slot} (or env KDMARL_AGENT_TOKEN, or --tokens-file)`);
   return [{ slot: args.slot, token }];
+}
+
+/** [0, 1, 2, 5] -> 'slots 0-2, 5' */
+export function slotRange(slots: number[]): string {
+  if (slots.length === 0) return 'no slots';
+  const sorted = [...slots].sort((a, b) => a - b);
+  const parts: string[] = [];
+  let from = sorted[0];
+  for (let k = 1; k <= sorted.length; k++) {
+    if (k < sorted.length && sorted[k] === sorted[k - 1] + 1) continue;
+    const to = sorted[k - 1];
+    parts.push(to === from ? String(from) : `${from}-${to}`);
+    from = sorted[k];
+  }
+  return `${sorted.length === 1 ? 'slot' : 'slots'} ${parts.join(', ')}`;
 }
 
 /** '0-63', '0,2,5', '0-3,8' */
@@ -156,6 +184,7 @@ function reexecWithHeapCap(memoryMb: number): Promise<number> {
   };
   process.on('SIGTERM', forward);
   process.on('SIGINT', forward);
+  watchLauncher(() => forward('SIGTERM'));
   return new Promise((resolve) => {
     child.on('exit', (code, signal) => {
       process.off('SIGTERM', forward);

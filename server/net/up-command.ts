@@ -1,13 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { pino, type Logger } from 'pino';
 import { z } from 'zod';
-import { bool, common, defineCommand, intArg, numArg, str } from '../../shared/cli-args.ts';
+import { bool, common, defineCommand, intArg, numArg, str, UsageError } from '../../shared/cli-args.ts';
 import { fromRoot } from '../../shared/paths.ts';
+import type { SlotInfo, WelcomeMessage } from '../../shared/protocol.ts';
 import { resolveStudent, studentProfileSchema, type Caps } from '../../shared/student-profile.ts';
+import { CapError, loadPolicySource } from '../../agents/policy-source.ts';
 import { builtinScenarios } from '../scenarios/registry.ts';
 import { AgentLauncher } from './agent-launcher.ts';
-import type { NetServer, ServerStatus } from './net-server.ts';
+import type { ServerStatus } from './net-server.ts';
 import { loadHttpHandler, startServer } from './serve-command.ts';
+import { WorldSession } from './world-session.ts';
 
 const command = defineCommand('up', {
   scenario: str('scenario name or .json file', z.string().optional(), { defaultLabel: "'3m' where it exists, else 'spread'" }),
@@ -33,8 +36,7 @@ export function shippedModel(scenario: string): string | null {
 }
 
 /** Per-slot caps from the scenario's shipped student profile (agents/distill/profiles/<scenario>.json). */
-export function profileCaps(server: NetServer, log: Logger): Caps[] {
-  const world = server.world;
+export function profileCaps(world: WorldSession, log: Logger): Caps[] {
   const base = world.name.replace(/_\d+$/, '');
   const path = fromRoot('agents', 'distill', 'profiles', `${base}.json`);
   if (!existsSync(path)) return world.sim.agentNames.map(() => ({}));
@@ -44,6 +46,44 @@ export function profileCaps(server: NetServer, log: Logger): Caps[] {
     return world.sim.agentNames.map(() => ({}));
   }
   return world.sim.agentNames.map((agent, i) => resolveStudent(parsed.data, agent, world.agentTypes[i]).caps);
+}
+
+/**
+ * Would every slot's agent accept this model? The checks the agent process makes once welcomed
+ * (file loads, FLOPs cap, scenario, observation and action sizes), made here against the world
+ * before anything starts, so a model that cannot run is one error line instead of agents that
+ * refuse and slots that stay empty. Throws that line.
+ */
+export async function checkModel(model: string, world: WorldSession, caps: readonly Caps[]): Promise<void> {
+  const refuse = (error: unknown, where = ''): never => {
+    const message = (error as Error).message;
+    if (message.startsWith('--model: ')) throw new UsageError(`${message}${where}`);
+    const own = message.startsWith(`${model}: `) ? message.slice(model.length + 2) : message;
+    throw new UsageError(`--model ${model}: ${own}${where}`);
+  };
+  for (let slot = 0; slot < world.agentCount; slot++) {
+    const agent = world.sim.agentNames[slot];
+    const where = ` (slot ${slot}, ${agent}${caps[slot].flops !== undefined ? `, FLOPs cap ${caps[slot].flops}` : ''})`;
+    const source = await loadPolicySource(model, { flopsCap: caps[slot].flops }).catch((error: unknown) => refuse(error, error instanceof CapError ? where : ''));
+    // The stand-ins fit every slot; they read the layout the server sends when an agent connects.
+    if (source.kind !== 'file') return;
+    const scenario = source.scenario ?? world.name;
+    if (scenario !== world.name && !world.name.startsWith(`${scenario}_`)) refuse(new Error(`a policy for scenario '${scenario}', up runs '${world.name}' (--scenario)`));
+    try {
+      const view = source.viewByAgent ? source.viewByAgent[agent] : source.view;
+      if (source.viewByAgent && !view) throw new Error(`the policy has no net for ${agent}; it has: ${Object.keys(source.viewByAgent).join(', ')}`);
+      const compiled = world.compileStudentView(slot, view);
+      const info = { slot, agent, observationSize: compiled.size, actionCount: world.sim.actionCounts[slot] } as SlotInfo;
+      await source.forSlot(info, { scenario: world.name } as WelcomeMessage);
+    } catch (error) {
+      refuse(error, where);
+    }
+  }
+}
+
+/** The status line's note on slots whose agent crashed and is not back yet. */
+export function restartingNote(slots: readonly number[]): string {
+  return slots.length > 0 ? ` | restarting ${slots.join(',')}` : '';
 }
 
 export function statusLine(s: ServerStatus): string {
@@ -58,6 +98,11 @@ export async function main(argv: string[]): Promise<number> {
   if (args === 'help') return 0;
   const log = pino({ name: 'kdmarl-up', level: args.logLevel }, pino.destination(2));
   const scenario = args.scenario ?? (builtinScenarios().has('3m') ? '3m' : 'spread');
+  const capsFor = (world: WorldSession): Caps[] => (args.noCaps ? world.sim.agentNames.map(() => ({})) : profileCaps(world, log));
+  if (args.model !== undefined) {
+    const world = new WorldSession({ scenario });
+    await checkModel(args.model, world, capsFor(world));
+  }
   const { server, tokensFile } = await startServer({
     scenario,
     host: args.host,
@@ -70,23 +115,34 @@ export async function main(argv: string[]): Promise<number> {
     logger: log,
     httpHandler: await loadHttpHandler(log),
   });
+  let stop = (): void => {};
   const stopped = new Promise<void>((resolve) => {
+    stop = resolve;
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
     if (args.duration !== undefined) setTimeout(resolve, args.duration * 1000);
   });
-  const launcher = new AgentLauncher({ url: server.url, log, restart: !args.noRestart });
+  const launcher = new AgentLauncher({ url: server.url, log, restart: !args.noRestart, spares: !args.noRestart });
+  // Agents that refused their model are not restarted: when every slot's did, nothing would ever run.
+  const refused = new Set<number>();
   const launch = (): void => {
+    refused.clear();
     const model = args.model ?? shippedModel(server.world.name) ?? 'scripted';
-    const caps = args.noCaps ? server.world.sim.agentNames.map(() => ({})) : profileCaps(server, log);
+    const caps = capsFor(server.world);
     const label = model === 'scripted' || model === 'random' ? `${model} stand-in (no trained student shipped for ${server.world.name})` : model;
     console.log(`agents: ${server.world.agentCount} x ${label}`);
     server.tokens.forEach((token, slot) => launcher.start({ slot, token, model, caps: caps[slot] }));
   };
   launcher.on('exited', (slot, code, signal, expected, lastLine) => {
     if (expected || code === 0) return;
-    if (code === 2) console.log(`\nagent ${slot} refused to run, not restarting: ${lastLine.replace(/^kdmarl agent: /, '')}`);
-    else console.log(`\nagent ${slot} crashed (code ${code}, signal ${signal}); restarting${lastLine ? `: ${lastLine}` : ''}`);
+    if (code === 2) {
+      console.log(`\nagent ${slot} refused to run, not restarting: ${lastLine.replace(/^kdmarl agent: /, '')}`);
+      refused.add(slot);
+      if (refused.size === server.world.agentCount) {
+        console.error('kdmarl up: every agent refused its model; stopping');
+        stop();
+      }
+    } else console.log(`\nagent ${slot} crashed (code ${code}, signal ${signal}); restarting${lastLine ? `: ${lastLine}` : ''}`);
   });
   console.log(`kdmarl up: ${server.world.name}, ${server.mode}${server.mode === 'realtime' ? ` at ${server.hz} Hz` : ''}`);
   console.log(`  viewer: ${server.httpUrl}?token=${server.controlToken}`);
@@ -99,9 +155,11 @@ export async function main(argv: string[]): Promise<number> {
   const tty = process.stdout.isTTY === true && !args.json;
   const status = setInterval(() => {
     const s = server.status();
-    if (args.json) console.log(JSON.stringify(s));
-    else if (tty) process.stdout.write(`\r\x1b[2K${statusLine(s)}`.slice(0, (process.stdout.columns ?? 200) + 5));
-    else console.log(statusLine(s));
+    const restarting = launcher.restarting();
+    const line = statusLine(s) + restartingNote(restarting);
+    if (args.json) console.log(JSON.stringify({ ...s, restarting }));
+    else if (tty) process.stdout.write(`\r\x1b[2K${line}`.slice(0, (process.stdout.columns ?? 200) + 5));
+    else console.log(line);
   }, 1000);
 
   await stopped;
@@ -112,5 +170,5 @@ export async function main(argv: string[]): Promise<number> {
   const final = server.status();
   await server.close();
   console.log(args.json ? JSON.stringify({ final }) : `final: ${statusLine(final)}`);
-  return 0;
+  return refused.size === server.world.agentCount ? 1 : 0;
 }

@@ -10,7 +10,7 @@ const GROUPS: readonly { heading: string; commands: Readonly<Record<string, Comm
   {
     heading: 'run a world',
     commands: {
-      up: { summary: 'start the server, one agent process per agent and the viewer; live status line', load: () => import('./server/net/up-command.ts') },
+      up: { summary: 'start the server, one agent process per agent and the viewer; live status line', load: () => import('./agents/process/up-command.ts') },
       serve: { summary: 'run a scenario behind a WebSocket server for agent processes, a supervisor and the viewer', load: () => import('./server/net/serve-command.ts') },
       agent: { summary: 'one agent process (or a host of many slots) answering a server under compute caps', load: () => import('./agents/process/agent-loader.ts') },
       stress: { summary: 'run the decentralized system under latency, drops, kills and slow agents beside a clean run', load: () => import('./server/net/stress-command.ts') },

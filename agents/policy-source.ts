@@ -142,7 +142,7 @@ function scriptedSource(): PolicySource {
 
 type SmacModule = { smacHeuristic?: (observationSize: number, info: { blocks: SlotInfo['layout'] }) => DecisionPolicy };
 
-/** SMAC-style slots: the SMAC engineer's heuristic, given the layout so it can find every block. */
+/** SMAC-style slots: the SMAC heuristic, given the layout so it can find every block. */
 async function smacScripted(info: SlotInfo): Promise<DecisionPolicy> {
   let mod: SmacModule;
   try {

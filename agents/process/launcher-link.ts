@@ -3,10 +3,9 @@
  * channel the launcher opens. When the launcher dies, even by SIGKILL, the channel closes with it
  * and the agent stops instead of living on until its reconnects give up.
  */
-/** `standby`: a spare listens for its claim (a claim sent earlier would be lost); `ready`: the agent holds its slot. */
-export const LAUNCHER_MESSAGES = { standby: 'standby', ready: 'ready' } as const;
+import type { ClaimMessage, LauncherMessage } from '../../shared/launcher-ipc.ts';
 
-export type LauncherMessage = { kind: (typeof LAUNCHER_MESSAGES)[keyof typeof LAUNCHER_MESSAGES] };
+export { LAUNCHER_MESSAGES } from '../../shared/launcher-ipc.ts';
 
 /** Call `onGone` once the launcher's channel closes; a process started by hand has no channel and nothing happens. */
 export function watchLauncher(onGone: () => void): void {
@@ -21,9 +20,6 @@ export function tellLauncher(message: LauncherMessage): void {
   if (!process.send || !process.connected) return;
   process.send(message, undefined, {}, () => {});
 }
-
-/** What a launcher sends a warm spare (an agent started with --standby): the slot it now runs. */
-export type ClaimMessage = { kind: 'claim'; slot: number; token: string };
 
 /** A warm spare waits here for its slot; null when the launcher goes away first (or there is none). */
 export function waitForClaim(): Promise<{ slot: number; token: string } | null> {

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { fromRoot } from '../../shared/paths.ts';
 import type { Caps } from '../../shared/student-profile.ts';
-import { LAUNCHER_MESSAGES, type ClaimMessage, type LauncherMessage } from '../../agents/process/launcher-link.ts';
+import { LAUNCHER_MESSAGES, type ClaimMessage, type LauncherMessage } from '../../shared/launcher-ipc.ts';
 
 export type AgentSpec = {
   slot: number;
@@ -77,7 +77,7 @@ type Events = {
 /**
  * What agent processes run: the agent bundle (one ES module, built by `npm run build`), which
  * takes `kdmarl agent`'s flags. Loading one file instead of a few hundred is most of an agent's
- * start-up (NETWORK.md). Compiled JS either way: no TypeScript loader in an agent process.
+ * start-up (docs/protocol.md). Compiled JS either way: no TypeScript loader in an agent process.
  */
 export function builtAgent(): string {
   const bundle = fromRoot('dist', 'agent.js');

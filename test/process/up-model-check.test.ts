@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encode } from '../../shared/codec.ts';
-import { checkModel, restartingNote } from '../../server/net/up-command.ts';
+import { checkModel, restartingNote } from '../../agents/process/up-command.ts';
 import { WorldSession } from '../../server/net/world-session.ts';
 import { ensureNetDist } from '../net/helpers/build-dist.ts';
 import { linearSpreadPolicy, spawnNode } from '../net/helpers/net-helpers.ts';

@@ -16,3 +16,18 @@ describe('the server room', () => {
     expect(offenders.map((file) => relative(ROOT, file))).toEqual([]);
   });
 });
+
+const importsFrom = (dir: string, rooms: string): string[] =>
+  tsFiles(join(ROOT, dir))
+    .filter((file) => new RegExp(`from\\s+'(\\.\\./)+(${rooms})/`).test(readFileSync(file, 'utf8')))
+    .map((file) => relative(ROOT, file));
+
+describe('the contract room', () => {
+  it('shared/ imports nothing from server/, agents/ or viewer/', () => {
+    expect(importsFrom('shared', 'server|agents|viewer')).toEqual([]);
+  });
+
+  it('the viewer imports nothing from server/ or agents/ (it talks through the protocol in shared/)', () => {
+    expect(importsFrom('viewer/src', 'server|agents')).toEqual([]);
+  });
+});

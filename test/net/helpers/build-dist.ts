@@ -15,7 +15,7 @@ import { projectRoot } from '../../../shared/paths.ts';
 const ENTRY = 'agents/process/agent-loader.ts';
 const AGENT_ENTRIES = [ENTRY, 'agents/process/agent-main.ts', 'agents/process/bundle-agent.ts'];
 /** The network commands: serve, up, stress (their closures include the simulator). */
-const NET_ENTRIES = ['server/net/serve-command.ts', 'server/net/up-command.ts', 'server/net/stress-command.ts'];
+const NET_ENTRIES = ['server/net/serve-command.ts', 'agents/process/up-command.ts', 'server/net/stress-command.ts'];
 
 /** Every source file the agent command can load (static and literal dynamic imports). */
 export function agentClosure(): string[] {

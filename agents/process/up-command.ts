@@ -5,12 +5,12 @@ import { bool, common, defineCommand, intArg, numArg, str, UsageError } from '..
 import { fromRoot } from '../../shared/paths.ts';
 import type { SlotInfo, WelcomeMessage } from '../../shared/protocol.ts';
 import { resolveStudent, studentProfileSchema, type Caps } from '../../shared/student-profile.ts';
-import { CapError, loadPolicySource } from '../../agents/policy-source.ts';
-import { builtinScenarios } from '../scenarios/registry.ts';
-import { AgentLauncher } from './agent-launcher.ts';
-import type { ServerStatus } from './net-server.ts';
-import { loadHttpHandler, startServer } from './serve-command.ts';
-import { WorldSession } from './world-session.ts';
+import { CapError, loadPolicySource } from '../policy-source.ts';
+import { builtinScenarios } from '../../server/scenarios/registry.ts';
+import { AgentLauncher } from '../../server/net/agent-launcher.ts';
+import { loadHttpHandler, startServer } from '../../server/net/start-server.ts';
+import { statusLine } from '../../server/net/status-line.ts';
+import { WorldSession } from '../../server/net/world-session.ts';
 
 const command = defineCommand('up', {
   scenario: str('scenario name or .json file', z.string().optional(), { defaultLabel: "'3m' where it exists, else 'spread'" }),
@@ -86,13 +86,6 @@ export function restartingNote(slots: readonly number[]): string {
   return slots.length > 0 ? ` | restarting ${slots.join(',')}` : '';
 }
 
-export function statusLine(s: ServerStatus): string {
-  const score = s.winRate !== null ? `win ${(100 * s.winRate).toFixed(0)}% (${s.wins}/${s.episodes})` : `return ${s.meanReturn.toFixed(2)} (last ${s.lastReturn.toFixed(2)})`;
-  const agents = s.agents.map((a) => `${a.connected ? '' : '!'}${a.slot}:${a.latencyMs.toFixed(2)}ms/${a.misses}m`).join(' ');
-  const connected = s.agents.filter((a) => a.connected).length;
-  return `${s.scenario} ${s.mode}${s.paused ? ' PAUSED' : ''} | tick ${s.tick} | ${s.tickRate.toFixed(1)} ticks/s | ep ${s.episodes} | ${score} | agents ${connected}/${s.agents.length} | ${agents}`;
-}
-
 export async function main(argv: string[]): Promise<number> {
   const args = command.parse(argv);
   if (args === 'help') return 0;
@@ -166,6 +159,8 @@ export async function main(argv: string[]): Promise<number> {
   clearInterval(status);
   if (tty) process.stdout.write('\n');
   console.log('stopping agents...');
+  // Agents leaving at shutdown are not misses.
+  server.stopTicking();
   await launcher.stopAll();
   const final = server.status();
   await server.close();

@@ -30,6 +30,6 @@ describe('shipped students (models/<scenario>/student.policy, what kdmarl up run
     agents.flopsPerAgent.forEach((flops, i) => expect(flops).toBeLessThanOrEqual(plans[i].caps.flops ?? Number.POSITIVE_INFINITY));
     const result = evaluate(scenario, agents.agents, { episodes: 3, seed: 5 });
     expect(result.episodes).toBe(3);
-    expect(readFileSync(join(modelsDir, name, 'STUDENTS.md'), 'utf8')).toMatch(/kdmarl (distill|report) --scenario \S+/);
+    expect(readFileSync(join(modelsDir, name, 'STUDENTS.md'), 'utf8')).toMatch(/(kdmarl|node dist\/cli\.js) (distill|report) --scenario \S+/);
   });
 });

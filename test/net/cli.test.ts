@@ -1,28 +1,14 @@
-import { spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
-import { ensureNetDist } from './helpers/build-dist.ts';
+import { runCli } from './helpers/run-cli.ts';
 
-/** Run `node dist/cli.js ...`, collecting stdout lines; resolves with the exit code. */
-function run(args: string[], onLine: (line: string, kill: () => void) => void = () => undefined): Promise<{ code: number | null; lines: string[]; stderr: string }> {
-  const child = spawn(process.execPath, [ensureNetDist(), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: string[] = [];
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    lines.push(line);
-    onLine(line, () => child.kill('SIGTERM'));
-  });
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, lines, stderr })));
-}
 
 describe('network commands from dist', () => {
   it('serve --json prints its URL and a 0600 tokens file first, stops on SIGTERM and removes the temp dir it made', async () => {
     let first: Record<string, unknown> | null = null;
     let tokensWhileRunning: { exists: boolean; mode: number } | null = null;
-    const { code } = await run(['serve', '--scenario', 'spread', '--json', '--log-level', 'warn'], (line, kill) => {
+    const { code } = await runCli(['serve', '--scenario', 'spread', '--json', '--log-level', 'warn'], (line, kill) => {
       if (first) return;
       first = JSON.parse(line) as Record<string, unknown>;
       const file = String(first.tokensFile);
@@ -39,7 +25,7 @@ describe('network commands from dist', () => {
   });
 
   it('up starts the server and agents, reports status and stops every child', async () => {
-    const { code, lines } = await run(['up', '--scenario', 'spread', '--mode', 'lockstep', '--duration', '4', '--json']);
+    const { code, lines } = await runCli(['up', '--scenario', 'spread', '--mode', 'lockstep', '--duration', '4', '--json']);
     expect(code).toBe(0);
     expect(lines.some((l) => /viewer: http:\/\/127\.0\.0\.1:\d+\/\?token=/.test(l))).toBe(true);
     // The shipped students run by default (models/spread/student.policy), under the profile's caps.
@@ -50,7 +36,7 @@ describe('network commands from dist', () => {
   });
 
   it('stress --json prints one object with the fault and clean figures', async () => {
-    const { code, lines } = await run(['stress', '--scenario', 'spread', '--duration', '1', '--drop', '0.05', '--no-clean', '--json']);
+    const { code, lines } = await runCli(['stress', '--scenario', 'spread', '--duration', '1', '--drop', '0.05', '--no-clean', '--json']);
     expect(code).toBe(0);
     const result = JSON.parse(lines[lines.length - 1]) as { clean: unknown; faults: Record<string, unknown> };
     expect(result.clean).toBeNull();
@@ -58,7 +44,7 @@ describe('network commands from dist', () => {
   });
 
   it('refuses bad flags with a message naming the flag', async () => {
-    const { code, stderr } = await run(['agent', '--server', 'ws://127.0.0.1:1/', '--slot', 'x']);
+    const { code, stderr } = await runCli(['agent', '--server', 'ws://127.0.0.1:1/', '--slot', 'x']);
     expect(code).not.toBe(0);
     expect(stderr).toMatch(/--slot/);
   });

@@ -1,28 +1,16 @@
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AgentStatus, ServerStatus } from '../../server/net/net-server.ts';
 import { statusLine } from '../../server/net/status-line.ts';
 import { PROTOCOL_VERSION } from '../../shared/protocol.ts';
-import { ensureNetDist } from './helpers/build-dist.ts';
+import { runCli } from './helpers/run-cli.ts';
 import { inProcessAgent, nextEvent, RawClient, startServer, stopStarted, ticks } from './helpers/net-helpers.ts';
 
 afterEach(stopStarted);
 
 /** `kdmarl serve ...` from dist; `onLine` sees each stdout line and may stop it. */
-function serve(args: string[], onLine: (line: string, stop: () => void) => void = () => undefined): Promise<{ code: number | null; lines: string[]; stderr: string }> {
-  const child = spawn(process.execPath, [ensureNetDist(), 'serve', '--log-level', 'warn', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: string[] = [];
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    lines.push(line);
-    onLine(line, () => child.kill('SIGTERM'));
-  });
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, lines, stderr })));
-}
+const serve = (args: string[], onLine?: (line: string, stop: () => void) => void) => runCli(['serve', '--log-level', 'warn', ...args], onLine);
 
 describe('kdmarl serve', () => {
   it('a port in use is one clear line, no stack trace', async () => {

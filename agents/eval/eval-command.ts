@@ -51,7 +51,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(JSON.stringify(out));
   } else {
     console.log(`${out.scenario} / ${out.label} (${args.policy}): ${out.episodes} episodes, seed ${out.seed}`);
-    console.log(`  win rate     ${(100 * out.winRate).toFixed(1)}%`);
+    if (scenario.file.family === 'smac') console.log(`  win rate     ${(100 * out.winRate).toFixed(1)}%`);
     console.log(`  mean return  ${out.meanReturn.toFixed(3)} ± ${out.returnCi95.toFixed(3)} (95% CI), std ${out.returnStd.toFixed(3)}`);
     console.log(`  mean length  ${out.meanLength.toFixed(1)} steps`);
     console.log(`  FLOPs/decision ${out.flopsPerDecision.toFixed(0)} per agent (actor only), params ${out.params}`);

@@ -102,6 +102,7 @@ export async function imitate(options: ImitateOptions): Promise<ImitateResult> {
   log(`tfjs backend: ${backend}`);
 
   const scenario = resolveScenario(config.scenario);
+  const hasWins = scenarioHasWins(scenario);
   const scenarioName = scenario.file.name;
   const probe = createSimulation(scenario);
   const expert = await loadEvalPolicy(settings.expert, scenarioName, probe, '--expert');
@@ -121,7 +122,7 @@ export async function imitate(options: ImitateOptions): Promise<ImitateResult> {
   // A phase is the loop's update and an episode its step: a signal stops the run after the phase it interrupts.
   const loop = new RunLoop({
     label: 'imitate', runDir, totalSteps: rounds.reduce((n, r) => n + r.episodes, 0), progress: options.progress === true,
-    hasWins: scenarioHasWins(scenario), unit: 'episodes', log,
+    hasWins, unit: 'episodes', log,
   });
 
   try {
@@ -130,7 +131,7 @@ export async function imitate(options: ImitateOptions): Promise<ImitateResult> {
       // 1. collect: whoever plays, the expert labels every decision
       const clone = policyFileAgents(net.toPolicyFile(scenarioName, options.producedBy), probe, scenarioName, 'clone').agents;
       const played = playAndLabel(scenario, net, clone, expert.agents, datasets, round.player, { episodes: round.episodes, seed: deriveSeed(config.seed, 0x1317 + index) });
-      loop.say(`${round.name}: ${round.episodes} episodes played by the ${round.player} (won ${(100 * played.winRate).toFixed(1)}%, clone agrees with the expert on ${(100 * played.agreement).toFixed(1)}% of live decisions); dataset ${datasets.reduce((n, d) => n + d.rows, 0)} labelled states`);
+      loop.say(`${round.name}: ${round.episodes} episodes played by the ${round.player} (${hasWins ? `won ${(100 * played.winRate).toFixed(1)}%, ` : ''}clone agrees with the expert on ${(100 * played.agreement).toFixed(1)}% of live decisions); dataset ${datasets.reduce((n, d) => n + d.rows, 0)} labelled states`);
       // 2. update: cross-entropy epochs over everything gathered so far
       let loss = Number.NaN;
       for (let epoch = 0; epoch < round.epochs; epoch++) {
@@ -156,7 +157,7 @@ export async function imitate(options: ImitateOptions): Promise<ImitateResult> {
       phases.push(phase);
       writeFileAtomic(join(runDir, PHASES_FILE), JSON.stringify({ settings, phases }, null, 2) + '\n');
       loop.metrics.write({ ...loop.metricLine(), 'losses/imitation': loss, 'charts/holdout_accuracy': holdoutAccuracy, 'charts/expert_agreement': played.agreement, [METRIC.evalReturn]: evalResult.meanReturn, [METRIC.evalWinRate]: evalResult.winRate });
-      loop.say(`${round.name}: ${round.epochs} epochs, loss ${loss.toFixed(4)}, held-out accuracy ${(100 * holdoutAccuracy).toFixed(1)}%; greedy clone ${(100 * evalResult.winRate).toFixed(1)}% wins, return ${evalResult.meanReturn.toFixed(3)} over ${config.evalEpisodes} eval episodes`);
+      loop.say(`${round.name}: ${round.epochs} epochs, loss ${loss.toFixed(4)}, held-out accuracy ${(100 * holdoutAccuracy).toFixed(1)}%; greedy clone ${hasWins ? `${(100 * evalResult.winRate).toFixed(1)}% wins, ` : ''}return ${evalResult.meanReturn.toFixed(3)} over ${config.evalEpisodes} eval episodes`);
       // Saved after every phase: a killed run keeps its last finished phase.
       const valueNorm = new ValueNorm();
       saveCheckpoint(join(runDir, CHECKPOINT_FILE), makeCheckpoint({ scenarioName, shape, config, net, optimizer: null, valueNorm: valueNorm.getState(), progress: { envSteps: 0, updates: 0, wallSeconds: loop.wallSeconds, rng: rng.getState() }, producedBy: options.producedBy }), { includeOptimizer: false });

@@ -16,6 +16,7 @@ import { resolveConfig } from '../learn/config.ts';
 import { train } from '../learn/trainer.ts';
 import { CHECKPOINT_FILE } from '../learn/checkpoint.ts';
 import { loadPolicyFile } from '../runtime/policy-runtime.ts';
+import { readRunConfig } from '../run/resume.ts';
 import { measureTfjs, measureTypedArray, type Latency } from './latency.ts';
 
 /** What one row of the results table holds: a policy kind over seeds. */
@@ -156,17 +157,19 @@ export async function runReport(o: ReportOptions): Promise<Report> {
       const runDir = join(o.outDir, 'runs', `scratch__seed${s}`);
       const done = join(runDir, 'done.json');
       const run = nextRun(`scratch seed ${s}`);
-      if (existsSync(done)) run.say(`scratch seed ${s}: finished earlier, reused`);
-      else {
+      const config = resolveConfig(o.scenario, {}, { actorViews: 'student', studentProfile: o.students, seed: s, totalSteps: o.steps, evalEvery: 0, ...(o.config.backend ? { backend: o.config.backend } : {}) });
+      if (existsSync(done)) {
+        checkReusable(runDir, config);
+        run.say(`scratch seed ${s}: finished earlier, reused`);
+      } else {
         run.say(`training students from scratch, seed ${s} (${o.steps} env steps, MAPPO on their own views)`);
-        const config = resolveConfig(o.scenario, {}, { actorViews: 'student', studentProfile: o.students, seed: s, totalSteps: o.steps, evalEvery: 0, ...(o.config.backend ? { backend: o.config.backend } : {}) });
         const result = await train({ config, runDir, resume: existsSync(join(runDir, CHECKPOINT_FILE)), producedBy: o.command, progress: o.progress === true, progressLabel: run.label, log: () => {} });
         if (result.envSteps < o.steps) throw new Error('report interrupted: run it again to continue');
         writeFileAtomic(done, JSON.stringify({ envSteps: result.envSteps }) + '\n');
       }
       file = readPolicyPath(runDir);
       const e = evalOn(file);
-      o.log(`report ${name}: 'scratch' seed ${s}: return ${e.meanReturn.toFixed(3)}, win rate ${(100 * e.winRate).toFixed(1)}%`);
+      o.log(`report ${name}: 'scratch' seed ${s}: ${scoreText(e, hasWins)}`);
       evals.push(e);
     }
     if (file) rows.push(summaryRow('scratch', 'same-size students trained from scratch (MAPPO on their own views, same env steps)', evals, file));
@@ -179,17 +182,19 @@ export async function runReport(o: ReportOptions): Promise<Report> {
       const runDir = join(o.outDir, 'runs', `${variant}__seed${s}`);
       const done = join(runDir, 'done.json');
       const run = nextRun(`${variant} seed ${s}`);
-      if (existsSync(done)) run.say(`'${variant}' seed ${s}: finished earlier, reused`);
-      else {
+      const config = resolveVariantConfig(o.scenario, variant, o.config, { seed: s, totalSteps: o.steps, evalEvery: 0 });
+      if (existsSync(done)) {
+        checkReusable(runDir, config);
+        run.say(`'${variant}' seed ${s}: finished earlier, reused`);
+      } else {
         run.say(`distilling '${variant}' seed ${s} (${o.steps} env steps)`);
-        const config = resolveVariantConfig(o.scenario, variant, o.config, { seed: s, totalSteps: o.steps, evalEvery: 0 });
         const result = await distill({ config, teacher: o.teacher, students: o.students, variant, runDir, resume: existsSync(join(runDir, DISTILL_CHECKPOINT)), producedBy: o.command, progress: o.progress === true, progressLabel: run.label, log: () => {} });
         if (result.stopped) throw new Error('report interrupted: run it again to continue');
         writeFileAtomic(done, JSON.stringify({ envSteps: result.envSteps }) + '\n');
       }
       studentFile = loadPolicyFile(studentPolicyOf(runDir));
       const e = evalOn(studentFile);
-      o.log(`report ${name}: '${variant}' seed ${s}: return ${e.meanReturn.toFixed(3)}, win rate ${(100 * e.winRate).toFixed(1)}%`);
+      o.log(`report ${name}: '${variant}' seed ${s}: ${scoreText(e, hasWins)}`);
       evals.push(e);
     }
     if (studentFile) rows.push(summaryRow(variant, DESCRIPTIONS[variant], evals, studentFile));
@@ -288,4 +293,22 @@ async function renderRetentionSvg(r: Report): Promise<string> {
   const svg = await view.toSVG();
   view.finalize();
   return svg;
+}
+
+function scoreText(e: EvaluationResult, hasWins: boolean): string {
+  return `return ${e.meanReturn.toFixed(3)}${hasWins ? `, win rate ${(100 * e.winRate).toFixed(1)}%` : ''}`;
+}
+
+/**
+ * A finished run in the report's folder is reused only when it was made with the config this
+ * report asks for: a report run again with other settings must not relabel old runs as new.
+ */
+function checkReusable(runDir: string, config: object): void {
+  const saved = readRunConfig(runDir, Object.keys(config))?.config;
+  if (!saved) return;
+  for (const [key, value] of Object.entries(config)) {
+    if (JSON.stringify(saved[key]) !== JSON.stringify(value)) {
+      throw new Error(`${runDir} was made with ${key} ${JSON.stringify(saved[key])}, this report asks for ${JSON.stringify(value)}: give another --out, or remove that run to redo it`);
+    }
+  }
 }

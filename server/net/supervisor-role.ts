@@ -1,3 +1,4 @@
+import type { Packr } from 'msgpackr';
 import { performance } from 'node:perf_hooks';
 import { CLOSE_CODES, FRAME, LIMITS, ROLES, type Hello, type SupervisorStepFrame, type WeightsPush } from '../../shared/protocol.ts';
 import { describeZodError } from '../../shared/zod-error.ts';
@@ -64,14 +65,17 @@ export class SupervisorRole {
       list.push(s);
       byClient.set(holder, list);
     }
-    // One id and one encoding for every holder (ids are per connection): a policy file is packed once, not once per agent process.
+    // One id for every holder (ids are per connection). The policy bytes are never copied: each
+    // agent gets the push as two fragments of one message, the encoded head and the bytes as received.
     const id = this.nextWeightsId++;
-    let push: Buffer | null = null;
+    const policy = parsed.data.policy;
+    let head: Buffer | null = null;
     for (const [holder, held] of byClient) {
       if (holder.closed || holder.ws.readyState !== holder.ws.OPEN) continue;
       holder.pendingWeights.set(id, held);
-      push ??= room.packr.pack({ kind: 'weights', id, policy: parsed.data.policy } satisfies WeightsPush);
-      holder.ws.send(push);
+      head ??= weightsPushHead(room.packr, id, policy.byteLength);
+      holder.ws.send(head, { fin: false });
+      holder.ws.send(policy, { fin: true });
     }
     const offline = slots.filter((s) => !holders[s]);
     room.send(client, { kind: 'weights-sent', slots: slots.filter((s) => holders[s]), offline });
@@ -119,3 +123,19 @@ export class SupervisorRole {
 }
 
 const NO_VALUES = new Float32Array(0);
+
+/**
+ * Every byte of `packr.pack({kind: 'weights', id, policy})` before the policy's own bytes: the
+ * message with a nil policy, whose last byte (the nil) becomes msgpackr's typed-array extension
+ * header for a Uint8Array of `length` bytes. Followed by the policy bytes it is the same frame.
+ */
+export function weightsPushHead(packr: Packr, id: number, length: number): Buffer {
+  const message = packr.pack({ kind: 'weights', id, policy: null } satisfies Omit<WeightsPush, 'policy'> & { policy: null });
+  const size = length + 1; // the extension's data starts with the typed-array code
+  const ext = size < 0x100 ? Buffer.from([0xc7, size]) : size < 0x10000 ? Buffer.from([0xc8, size >> 8, size & 0xff]) : Buffer.alloc(5, 0xc9);
+  if (size >= 0x10000) ext.writeUInt32BE(size, 1);
+  return Buffer.concat([message.subarray(0, message.length - 1), ext, TYPED_UINT8_ARRAY]);
+}
+
+/** msgpackr's typed-array extension type and its code for Uint8Array. */
+const TYPED_UINT8_ARRAY = Buffer.from([0x74, 1]);

@@ -73,7 +73,7 @@ export class SupervisorRole {
     for (const [holder, held] of byClient) {
       if (holder.closed || holder.ws.readyState !== holder.ws.OPEN) continue;
       holder.pendingWeights.set(id, held);
-      head ??= weightsPushHead(room.packr, id, policy.byteLength);
+      head ??= weightsPushHead(room.packr, id, policy);
       holder.ws.send(head, { fin: false });
       holder.ws.send(policy, { fin: true });
     }
@@ -126,16 +126,26 @@ const NO_VALUES = new Float32Array(0);
 
 /**
  * Every byte of `packr.pack({kind: 'weights', id, policy})` before the policy's own bytes: the
- * message with a nil policy, whose last byte (the nil) becomes msgpackr's typed-array extension
- * header for a Uint8Array of `length` bytes. Followed by the policy bytes it is the same frame.
+ * message with a nil policy, whose last byte (the nil) becomes the policy's header as msgpackr
+ * writes it (a Buffer as a bin, any other Uint8Array as its typed-array extension). Followed by
+ * the policy bytes it is the same frame.
  */
-export function weightsPushHead(packr: Packr, id: number, length: number): Buffer {
+export function weightsPushHead(packr: Packr, id: number, policy: Uint8Array): Buffer {
   const message = packr.pack({ kind: 'weights', id, policy: null } satisfies Omit<WeightsPush, 'policy'> & { policy: null });
-  const size = length + 1; // the extension's data starts with the typed-array code
-  const ext = size < 0x100 ? Buffer.from([0xc7, size]) : size < 0x10000 ? Buffer.from([0xc8, size >> 8, size & 0xff]) : Buffer.alloc(5, 0xc9);
-  if (size >= 0x10000) ext.writeUInt32BE(size, 1);
-  return Buffer.concat([message.subarray(0, message.length - 1), ext, TYPED_UINT8_ARRAY]);
+  const header = Buffer.isBuffer(policy) ? lengthHeader(BIN, policy.length, []) : lengthHeader(EXT, policy.length + 1, TYPED_UINT8_ARRAY);
+  return Buffer.concat([message.subarray(0, message.length - 1), header]);
 }
 
-/** msgpackr's typed-array extension type and its code for Uint8Array. */
-const TYPED_UINT8_ARRAY = Buffer.from([0x74, 1]);
+/** The 8-, 16- and 32-bit length forms of msgpack's bin and ext types. */
+const BIN = [0xc4, 0xc5, 0xc6] as const;
+const EXT = [0xc7, 0xc8, 0xc9] as const;
+/** msgpackr's typed-array extension type and its code for Uint8Array; its length counts the code. */
+const TYPED_UINT8_ARRAY = [0x74, 1];
+
+function lengthHeader(types: readonly [number, number, number], length: number, after: number[]): Buffer {
+  if (length < 0x100) return Buffer.from([types[0], length, ...after]);
+  if (length < 0x10000) return Buffer.from([types[1], length >> 8, length & 0xff, ...after]);
+  const header = Buffer.from([types[2], 0, 0, 0, 0, ...after]);
+  header.writeUInt32BE(length, 1);
+  return header;
+}

@@ -80,22 +80,28 @@ describe("an authenticated supervisor's 16 MiB weights push", () => {
     const frames: Buffer[] = [];
     agent.ws.on('message', (data: Buffer) => frames.push(data));
     const supervisor = await supervisorOf(server);
-    const policy = randomFillSync(new Uint8Array(LARGEST_POLICY_BYTES));
-    supervisor.send({ kind: 'weights', policy, slots: [0] });
-    const push = await agent.next('weights');
-    expect(Buffer.compare(push.policy as Uint8Array, policy)).toBe(0);
-    const frame = frames.find((f) => f.length > policy.length)!;
-    expect(Buffer.compare(frame, packr.pack({ kind: 'weights', id: push.id, policy }))).toBe(0);
-    expect(await supervisor.next('weights-sent')).toMatchObject({ slots: [0], offline: [] });
+    const bytes = randomFillSync(new Uint8Array(LARGEST_POLICY_BYTES));
+    // msgpackr sends a Uint8Array as its typed-array extension and a Buffer as a bin (as other msgpack libraries send bytes).
+    for (const policy of [bytes, Buffer.from(bytes.buffer)]) {
+      frames.length = 0;
+      supervisor.send({ kind: 'weights', policy, slots: [0] });
+      const push = await agent.next('weights');
+      expect(Buffer.compare(push.policy as Uint8Array, policy)).toBe(0);
+      const frame = frames.find((f) => f.length > policy.length)!;
+      expect(Buffer.compare(frame, packr.pack({ kind: 'weights', id: push.id, policy }))).toBe(0);
+      expect(await supervisor.next('weights-sent')).toMatchObject({ slots: [0], offline: [] });
+    }
   });
 });
 
 describe('forwarding policy bytes without decoding them', () => {
-  it('the push head followed by the policy is what msgpackr encodes, for every extension size', () => {
-    for (const length of [0, 1, 254, 255, 300, 65534, 65535, 70_000]) {
+  it('the push head followed by the policy is what msgpackr encodes, for every length form of a Uint8Array or a Buffer', () => {
+    for (const length of [0, 1, 254, 255, 256, 300, 65534, 65535, 65536, 70_000]) {
       const policy = randomFillSync(new Uint8Array(length));
-      const whole = packr.pack({ kind: 'weights', id: 7, policy });
-      expect(Buffer.compare(Buffer.concat([weightsPushHead(packr, 7, length), policy]), whole)).toBe(0);
+      for (const sent of [policy, Buffer.from(policy)]) {
+        const whole = packr.pack({ kind: 'weights', id: 7, policy: sent });
+        expect(Buffer.compare(Buffer.concat([weightsPushHead(packr, 7, sent), sent]), whole)).toBe(0);
+      }
     }
   });
 

@@ -107,10 +107,11 @@ export function mapBytesEntry(frame: Uint8Array, key: string): { start: number; 
   else if (type === 0xde) [entries, pos] = [readLength(frame, 1, 2), 3];
   else if (type === 0xdf) [entries, pos] = [readLength(frame, 1, 4), 5];
   else return null;
+  const wanted = KEY_ENCODER.encode(key);
   let found: { start: number; end: number; bytes: Uint8Array } | null = null;
   for (let i = 0; i < entries; i++) {
     const keyEnd = valueEnd(frame, pos);
-    const matches = isString(frame, pos, keyEnd, key);
+    const matches = isString(frame, pos, keyEnd, wanted);
     const end = valueEnd(frame, keyEnd);
     if (matches) found = byteString(frame, keyEnd, end);
     pos = end;
@@ -141,11 +142,11 @@ function valueEnd(bytes: Uint8Array, pos: number): number {
 
 const KEY_ENCODER = new TextEncoder();
 
-function isString(bytes: Uint8Array, start: number, end: number, text: string): boolean {
+/** Whether the value at `start`-`end` is a msgpack string of exactly these UTF-8 bytes. */
+function isString(bytes: Uint8Array, start: number, end: number, wanted: Uint8Array): boolean {
   const type = bytes[start];
   const headerBytes = type >= 0xa0 && type <= 0xbf ? 1 : type === 0xd9 ? 2 : type === 0xda ? 3 : type === 0xdb ? 5 : -1;
   if (headerBytes < 0) return false;
-  const wanted = KEY_ENCODER.encode(text);
   if (end - start - headerBytes !== wanted.length) return false;
   for (let i = 0; i < wanted.length; i++) if (bytes[start + headerBytes + i] !== wanted[i]) return false;
   return true;

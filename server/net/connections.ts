@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { CLOSE_CODES, LIMITS, SUPERVISOR_PATH, closeCodeName, type ErrorMessage } from '../../shared/protocol.ts';
 import { ServerClient, TokenBucket } from './client.ts';
-import { msgpackProblem } from './msgpack-guard.ts';
+import { mapBytesEntry, msgpackProblem } from './msgpack-guard.ts';
 import type { Room } from './room.ts';
 
 export type ConnectionHandlers = {
@@ -217,7 +217,7 @@ export class Connections {
     }
     let value: unknown;
     try {
-      value = this.room.packr.unpack(bytes);
+      value = this.decode(bytes);
     } catch {
       this.reject(client, CLOSE_CODES.badFrame, 'not msgpack: the frame does not decode');
       return;
@@ -228,6 +228,19 @@ export class Connections {
       this.room.log.error({ client: client.id, err: error }, 'message handler failed');
       this.reject(client, CLOSE_CODES.badMessage, `server could not handle the message: ${(error as Error).message}`);
     }
+  }
+
+  /**
+   * Decode a frame. A large frame's `policy` byte string (a supervisor's policy file, up to 16 MiB)
+   * is not decoded into a copy: the rest of the frame is decoded and `policy` is a view of the
+   * received bytes, which the supervisor role forwards to agents as it is.
+   */
+  private decode(bytes: Buffer): unknown {
+    const policy = bytes.length > LARGE_FRAME_BYTES ? mapBytesEntry(bytes, 'policy') : null;
+    if (policy === null) return this.room.packr.unpack(bytes);
+    const rest = this.room.packr.unpack(Buffer.concat([bytes.subarray(0, policy.start), NIL, bytes.subarray(policy.end)])) as Record<string, unknown>;
+    rest.policy = policy.bytes;
+    return rest;
   }
 }
 
@@ -250,3 +263,6 @@ function listenError(error: NodeJS.ErrnoException, host: string, port: number): 
 
 /** Room for WebSocket frame headers and a pong or two before the hello is accepted. */
 const HELLO_SLACK_BYTES = 1024;
+/** Frames above this size have their `policy` bytes handed on as a view rather than decoded. */
+const LARGE_FRAME_BYTES = 64 * 1024;
+const NIL = Buffer.from([0xc0]);

@@ -90,3 +90,78 @@ function readLength(bytes: Uint8Array, pos: number, size: number): number {
   if (size === 2) return (bytes[pos] << 8) | bytes[pos + 1];
   return bytes[pos] * 0x1000000 + ((bytes[pos + 1] << 16) | (bytes[pos + 2] << 8) | bytes[pos + 3]);
 }
+
+/**
+ * The bytes of the `key` entry of a frame holding one msgpack map (a frame msgpackProblem passed),
+ * when that entry is a byte string: a msgpack bin, or msgpackr's typed-array extension holding a
+ * Uint8Array. `start`-`end` is the whole encoded entry value and `bytes` a view of its content, so a
+ * large byte string can be handed on without decoding it into a copy. Null when the frame is not a
+ * map, has no such key, or the value is something else. A repeated key counts by its last entry, as
+ * msgpackr decodes it.
+ */
+export function mapBytesEntry(frame: Uint8Array, key: string): { start: number; end: number; bytes: Uint8Array } | null {
+  const type = frame[0];
+  let entries: number;
+  let pos: number;
+  if (type >= 0x80 && type <= 0x8f) [entries, pos] = [type & 0x0f, 1];
+  else if (type === 0xde) [entries, pos] = [readLength(frame, 1, 2), 3];
+  else if (type === 0xdf) [entries, pos] = [readLength(frame, 1, 4), 5];
+  else return null;
+  const wanted = KEY_ENCODER.encode(key);
+  let found: { start: number; end: number; bytes: Uint8Array } | null = null;
+  for (let i = 0; i < entries; i++) {
+    const keyEnd = valueEnd(frame, pos);
+    const matches = isString(frame, pos, keyEnd, wanted);
+    const end = valueEnd(frame, keyEnd);
+    if (matches) found = byteString(frame, keyEnd, end);
+    pos = end;
+  }
+  return found;
+}
+
+/** Where the value starting at `pos` ends, in a frame msgpackProblem passed. */
+function valueEnd(bytes: Uint8Array, pos: number): number {
+  let remaining = 1;
+  while (remaining > 0) {
+    remaining--;
+    const type = bytes[pos++];
+    if (type <= 0x7f || type >= 0xe0) continue;
+    if (type <= 0x8f) remaining += 2 * (type & 0x0f);
+    else if (type <= 0x9f) remaining += type & 0x0f;
+    else if (type <= 0xbf) pos += type & 0x1f;
+    else {
+      const header = HEADERS[type - 0xc0]!;
+      const n = header.lengthBytes === 0 ? 0 : readLength(bytes, pos, header.lengthBytes);
+      pos += header.lengthBytes + header.fixed + (header.kind === 'bytes' ? n : 0);
+      if (header.kind === 'array') remaining += n;
+      else if (header.kind === 'map') remaining += 2 * n;
+    }
+  }
+  return pos;
+}
+
+const KEY_ENCODER = new TextEncoder();
+
+/** Whether the value at `start`-`end` is a msgpack string of exactly these UTF-8 bytes. */
+function isString(bytes: Uint8Array, start: number, end: number, wanted: Uint8Array): boolean {
+  const type = bytes[start];
+  const headerBytes = type >= 0xa0 && type <= 0xbf ? 1 : type === 0xd9 ? 2 : type === 0xda ? 3 : type === 0xdb ? 5 : -1;
+  if (headerBytes < 0) return false;
+  if (end - start - headerBytes !== wanted.length) return false;
+  for (let i = 0; i < wanted.length; i++) if (bytes[start + headerBytes + i] !== wanted[i]) return false;
+  return true;
+}
+
+/** msgpackr's extension type for typed arrays, and its code for Uint8Array. */
+const TYPED_ARRAY_EXT = 0x74;
+const UINT8_ARRAY_CODE = 1;
+
+function byteString(bytes: Uint8Array, start: number, end: number): { start: number; end: number; bytes: Uint8Array } | null {
+  const type = bytes[start];
+  // Of the same type msgpackr decodes it to: a bin is a subarray of the frame, the extension a plain Uint8Array.
+  if (type >= 0xc4 && type <= 0xc6) return { start, end, bytes: bytes.subarray(start + 1 + HEADERS[type - 0xc0]!.lengthBytes, end) };
+  if (type < 0xc7 || type > 0xc9) return null;
+  const typeAt = start + 1 + HEADERS[type - 0xc0]!.lengthBytes;
+  if (bytes[typeAt] !== TYPED_ARRAY_EXT || end === typeAt + 1 || bytes[typeAt + 1] !== UINT8_ARRAY_CODE) return null;
+  return { start, end, bytes: new Uint8Array(bytes.buffer, bytes.byteOffset + typeAt + 2, end - typeAt - 2) };
+}

@@ -1,3 +1,4 @@
+import type { Packr } from 'msgpackr';
 import { performance } from 'node:perf_hooks';
 import { CLOSE_CODES, FRAME, LIMITS, ROLES, type Hello, type SupervisorStepFrame, type WeightsPush } from '../../shared/protocol.ts';
 import { describeZodError } from '../../shared/zod-error.ts';
@@ -64,14 +65,17 @@ export class SupervisorRole {
       list.push(s);
       byClient.set(holder, list);
     }
-    // One id and one encoding for every holder (ids are per connection): a policy file is packed once, not once per agent process.
+    // One id for every holder (ids are per connection). The policy bytes are never copied: each
+    // agent gets the push as two fragments of one message, the encoded head and the bytes as received.
     const id = this.nextWeightsId++;
-    let push: Buffer | null = null;
+    const policy = parsed.data.policy;
+    let head: Buffer | null = null;
     for (const [holder, held] of byClient) {
       if (holder.closed || holder.ws.readyState !== holder.ws.OPEN) continue;
       holder.pendingWeights.set(id, held);
-      push ??= room.packr.pack({ kind: 'weights', id, policy: parsed.data.policy } satisfies WeightsPush);
-      holder.ws.send(push);
+      head ??= weightsPushHead(room.packr, id, policy);
+      holder.ws.send(head, { fin: false });
+      holder.ws.send(policy, { fin: true });
     }
     const offline = slots.filter((s) => !holders[s]);
     room.send(client, { kind: 'weights-sent', slots: slots.filter((s) => holders[s]), offline });
@@ -119,3 +123,29 @@ export class SupervisorRole {
 }
 
 const NO_VALUES = new Float32Array(0);
+
+/**
+ * Every byte of `packr.pack({kind: 'weights', id, policy})` before the policy's own bytes: the
+ * message with a nil policy, whose last byte (the nil) becomes the policy's header as msgpackr
+ * writes it (a Buffer as a bin, any other Uint8Array as its typed-array extension). Followed by
+ * the policy bytes it is the same frame.
+ */
+export function weightsPushHead(packr: Packr, id: number, policy: Uint8Array): Buffer {
+  const message = packr.pack({ kind: 'weights', id, policy: null } satisfies Omit<WeightsPush, 'policy'> & { policy: null });
+  const header = Buffer.isBuffer(policy) ? lengthHeader(BIN, policy.length, []) : lengthHeader(EXT, policy.length + 1, TYPED_UINT8_ARRAY);
+  return Buffer.concat([message.subarray(0, message.length - 1), header]);
+}
+
+/** The 8-, 16- and 32-bit length forms of msgpack's bin and ext types. */
+const BIN = [0xc4, 0xc5, 0xc6] as const;
+const EXT = [0xc7, 0xc8, 0xc9] as const;
+/** msgpackr's typed-array extension type and its code for Uint8Array; its length counts the code. */
+const TYPED_UINT8_ARRAY = [0x74, 1];
+
+function lengthHeader(types: readonly [number, number, number], length: number, after: number[]): Buffer {
+  if (length < 0x100) return Buffer.from([types[0], length, ...after]);
+  if (length < 0x10000) return Buffer.from([types[1], length >> 8, length & 0xff, ...after]);
+  const header = Buffer.from([types[2], 0, 0, 0, 0, ...after]);
+  header.writeUInt32BE(length, 1);
+  return header;
+}

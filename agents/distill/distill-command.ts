@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { bool, common, defineCommand, intArg, str } from '../../shared/cli-args.ts';
 import { resolveScenario } from '../../server/scenarios/registry.ts';
@@ -61,7 +61,8 @@ function newRun(args: Args): RunSpec {
   const scenario = resolveScenario(args.scenario).file.name;
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const runDir = args.out ?? join('runs', `${scenario}__distill-${variant}__${config.seed}__${stamp}`);
-  return { config, teacher: args.teacher, students: args.students ?? 'default', variant, runDir };
+  // Saved absolute in config.json, so a resume from another directory finds the same teacher.
+  return { config, teacher: resolve(args.teacher), students: args.students ?? 'default', variant, runDir };
 }
 
 /** The run in --out as it was configured; a flag that contradicts it is refused, naming both values. */

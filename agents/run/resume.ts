@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 /** What a resume may change: its budget. Everything else is the run's own. */
@@ -51,7 +51,14 @@ export function readRunConfig(runDir: string, fields: readonly string[]): { conf
 
 /** Two spellings of one file or directory (relative to the working directory) are the same. */
 export function samePath(a: string, b: string): boolean {
-  return resolve(a) === resolve(b);
+  return canonical(a) === canonical(b);
+}
+
+/** A directory holding a checkpoint stands for that checkpoint: `models/3m` and `models/3m/checkpoint.ckpt` are one teacher. */
+function canonical(path: string): string {
+  const full = resolve(path);
+  const inside = join(full, 'checkpoint.ckpt');
+  return existsSync(full) && statSync(full).isDirectory() && existsSync(inside) ? inside : full;
 }
 
 /** A resume naming another file than the run's own (teacher, students profile) is refused. */

@@ -72,6 +72,8 @@ export function defineCommand<O extends OptionTable>(name: string, options: O, a
   for (const [key, decl] of Object.entries(options)) shape[key] = decl.schema;
   const schema = z.object(shape);
   const help = (): string => helpText(name, options, about);
+  // One line for a bad flag; the whole table only when asked for.
+  const helpHint = `'kdmarl ${name} --help' lists the options`;
   return {
     name,
     options,
@@ -94,7 +96,7 @@ export function defineCommand<O extends OptionTable>(name: string, options: O, a
       try {
         values = parseArgs({ args: argv, options: parseOptions, strict: true, allowPositionals: false }).values;
       } catch (error) {
-        throw new UsageError(`${(error as Error).message}\n\n${help()}`);
+        throw new UsageError(`${(error as Error).message.split('\n')[0]} (${helpHint})`);
       }
       if (values.help) {
         console.log(help());
@@ -104,14 +106,14 @@ export function defineCommand<O extends OptionTable>(name: string, options: O, a
       for (const [flag, value] of Object.entries(values)) {
         if (flag === 'help') continue;
         const key = aliasOf.get(flag) ?? camel(flag);
-        if (key in input) throw new UsageError(`--${kebab(key)}: given twice (also as --${flag})`);
+        if (key in input) throw new UsageError(`--${kebab(key)}: given twice (as --${kebab(key)} and as its alias --${options[key].aliases?.join(', --')})`);
         input[key] = value;
       }
       const parsed = schema.safeParse(input);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
         const where = issue.path.length ? `--${kebab(String(issue.path[0]))}` : 'options';
-        throw new UsageError(`${where}: ${issue.message}\n\n${help()}`);
+        throw new UsageError(`${where}: ${issue.message} (${helpHint})`);
       }
       return parsed.data as ParsedOptions<O>;
     },

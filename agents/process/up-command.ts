@@ -89,6 +89,8 @@ export function restartingNote(slots: readonly number[]): string {
 export async function main(argv: string[]): Promise<number> {
   const args = command.parse(argv);
   if (args === 'help') return 0;
+  // --json: every stdout line is one JSON object.
+  const say = (json: object, text: string): void => console.log(args.json ? JSON.stringify(json) : text);
   const log = pino({ name: 'kdmarl-up', level: args.logLevel }, pino.destination(2));
   const scenario = args.scenario ?? (builtinScenarios().has('3m') ? '3m' : 'spread');
   const capsFor = (world: WorldSession): Caps[] => (args.noCaps ? world.sim.agentNames.map(() => ({})) : profileCaps(world, log));
@@ -123,23 +125,26 @@ export async function main(argv: string[]): Promise<number> {
     const model = args.model ?? shippedModel(server.world.name) ?? 'scripted';
     const caps = capsFor(server.world);
     const label = model === 'scripted' || model === 'random' ? `${model} stand-in (no trained student shipped for ${server.world.name})` : model;
-    console.log(`agents: ${server.world.agentCount} x ${label}`);
+    say({ agents: server.world.agentCount, model, label }, `agents: ${server.world.agentCount} x ${label}`);
     server.tokens.forEach((token, slot) => launcher.start({ slot, token, model, caps: caps[slot] }));
   };
   launcher.on('exited', (slot, code, signal, expected, lastLine) => {
     if (expected || code === 0) return;
     if (code === 2) {
-      console.log(`\nagent ${slot} refused to run, not restarting: ${lastLine.replace(/^kdmarl agent: /, '')}`);
+      const reason = lastLine.replace(/^kdmarl agent: /, '');
+      say({ refused: slot, reason }, `\nagent ${slot} refused to run, not restarting: ${reason}`);
       refused.add(slot);
       if (refused.size === server.world.agentCount) {
         console.error('kdmarl up: every agent refused its model; stopping');
         stop();
       }
-    } else console.log(`\nagent ${slot} crashed (code ${code}, signal ${signal}); restarting${lastLine ? `: ${lastLine}` : ''}`);
+    } else say({ crashed: slot, code, signal, lastLine }, `\nagent ${slot} crashed (code ${code}, signal ${signal}); restarting${lastLine ? `: ${lastLine}` : ''}`);
   });
-  console.log(`kdmarl up: ${server.world.name}, ${server.mode}${server.mode === 'realtime' ? ` at ${server.hz} Hz` : ''}`);
-  console.log(`  viewer: ${server.httpUrl}?token=${server.controlToken}`);
-  console.log(`  server: ${server.url}  (slot tokens: ${tokensFile})`);
+  const viewer = `${server.httpUrl}?token=${server.controlToken}`;
+  say(
+    { url: server.url, http: server.httpUrl, viewer, tokensFile, scenario: server.world.name, agents: server.world.agentCount, mode: server.mode },
+    `kdmarl up: ${server.world.name}, ${server.mode}${server.mode === 'realtime' ? ` at ${server.hz} Hz` : ''}\n  viewer: ${viewer}\n  server: ${server.url}  (slot tokens: ${tokensFile})`,
+  );
   launch();
   server.on('scenario', () => {
     void launcher.stopAll().then(launch);
@@ -158,7 +163,7 @@ export async function main(argv: string[]): Promise<number> {
   await stopped;
   clearInterval(status);
   if (tty) process.stdout.write('\n');
-  console.log('stopping agents...');
+  if (!args.json) console.log('stopping agents...');
   // Agents leaving at shutdown are not misses.
   server.stopTicking();
   await launcher.stopAll();

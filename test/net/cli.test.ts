@@ -27,9 +27,11 @@ describe('network commands from dist', () => {
   it('up starts the server and agents, reports status and stops every child', async () => {
     const { code, lines } = await runCli(['up', '--scenario', 'spread', '--mode', 'lockstep', '--duration', '4', '--json']);
     expect(code).toBe(0);
-    expect(lines.some((l) => /viewer: http:\/\/127\.0\.0\.1:\d+\/\?token=/.test(l))).toBe(true);
+    // --json: every stdout line is one JSON object.
+    const objects = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(objects.some((o) => /^http:\/\/127\.0\.0\.1:\d+\/\?token=/.test(String(o.viewer)))).toBe(true);
     // The shipped students run by default (models/spread/student.policy), under the profile's caps.
-    expect(lines.some((l) => /agents: 3 x \S*models\/spread\/student\.policy/.test(l))).toBe(true);
+    expect(objects.some((o) => o.agents === 3 && /models\/spread\/student\.policy$/.test(String(o.model)))).toBe(true);
     const final = JSON.parse(lines[lines.length - 1]) as { final: { agents: unknown[]; scenario: string } };
     expect(final.final.scenario).toBe('spread');
     expect(final.final.agents).toHaveLength(3);

@@ -20,7 +20,7 @@ export const serveCommand = defineCommand('serve', {
   record: str('write a replay (msgpack: header then snapshots) to this file', z.string().optional()),
   statusEvery: str('seconds between status lines (0: none)', numArg().min(0).max(3600).default(10)),
   json: common.json('first stdout line: one JSON object with the URL and the tokens file; status lines as JSON'),
-  logLevel: common.logLevel('info'),
+  logLevel: common.logLevel('warn'),
 });
 
 // `kdmarl up` and older callers import these from here.

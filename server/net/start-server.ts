@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
@@ -26,6 +26,7 @@ export function defaultTokensPath(): string {
  * switches). Without `tokensFile` the tokens go to a fresh temp dir, removed when the server closes.
  */
 export async function startServer(options: NetServerOptions & { tokensFile?: string }): Promise<{ server: NetServer; tokensFile: string }> {
+  if (options.record) checkWritable(options.record);
   const server = new NetServer(options);
   await server.listen();
   const tokensFile = options.tokensFile ?? defaultTokensPath();
@@ -43,4 +44,14 @@ export async function startServer(options: NetServerOptions & { tokensFile?: str
     server.once('closed', () => rmSync(dir, { recursive: true, force: true }));
   }
   return { server, tokensFile };
+}
+
+/** A replay that cannot be written is refused before the world starts, not found empty afterwards. */
+function checkWritable(path: string): void {
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    closeSync(openSync(path, 'w'));
+  } catch (error) {
+    throw new Error(`--record ${path}: cannot write it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
 }

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AgentStatus, ServerStatus } from '../../server/net/net-server.ts';
@@ -31,6 +33,16 @@ describe('kdmarl serve', () => {
     const { code, stderr } = await serve(['--scenario', 'spread', '--host', '192.0.2.1']);
     expect(code).toBe(1);
     expect(stderr.trim().split('\n')).toEqual(['kdmarl: 192.0.2.1 is not an address of this machine: pick another --host (127.0.0.1 for this machine only, 0.0.0.0 for every interface)']);
+  });
+
+  it('a replay it cannot write is one clear line before the world starts', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'kdmarl-rec-')), 'plain-file');
+    writeFileSync(file, '');
+    const { code, stderr } = await serve(['--scenario', 'spread', '--no-wait', '--record', join(file, 'x.rec')]);
+    expect(code).toBe(1);
+    const lines = stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^kdmarl: --record \S+x\.rec: cannot write it \((ENOTDIR|EEXIST)\)$/);
   });
 
   it('says which slots it waits for until they are claimed, then prints status lines', async () => {

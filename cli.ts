@@ -50,12 +50,26 @@ function usage(): string {
   return `usage: kdmarl <command> [options]\n\n${groups.join('\n\n')}\n\nRun 'kdmarl <command> --help' for a command's options.`;
 }
 
+/** The package's version; cli.ts runs from the root (vitest) or dist/ (built), so look in both places. */
+async function version(): Promise<string> {
+  const { readFileSync, existsSync } = await import('node:fs');
+  for (const rel of ['./package.json', '../package.json']) {
+    const url = new URL(rel, import.meta.url);
+    if (existsSync(url)) return `kdmarl ${(JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version}`;
+  }
+  return 'kdmarl (version unknown: no package.json beside the command)';
+}
+
 async function run(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name) {
     // No command is a usage error: the usage goes to stderr, and the exit code says so.
     console.error(usage());
     return 2;
+  }
+  if (name === '--version' || name === '-v') {
+    console.log(await version());
+    return 0;
   }
   if (name === '--help' || name === '-h' || name === 'help') {
     console.log(usage());

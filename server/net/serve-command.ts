@@ -14,7 +14,7 @@ export const serveCommand = defineCommand('serve', {
   hz: str('realtime tick rate', numArg().positive().max(1000).default(10)),
   deadline: str('default per-agent deadline in ms', numArg().positive().max(60_000).default(50)),
   fallback: str('action for a late or missing answer: stop or hold (last action)', z.enum(['stop', 'hold']).default('stop')),
-  seed: str('episode seed', intArg().default(0)),
+  seed: common.seed(0, 'episode seed'),
   tokensFile: { ...common.tokensFile('where to write the slot tokens'), defaultLabel: 'a fresh 0700 temp dir' },
   noWait: bool('start ticking before every slot is claimed'),
   record: str('write a replay (msgpack: header then snapshots) to this file', z.string().optional()),

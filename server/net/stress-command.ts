@@ -19,7 +19,7 @@ const command = defineCommand('stress', {
   slow: str('K agents answer after twice their deadline', intArg().min(0).default(0)),
   duration: str('seconds per run; a clean run of the same length goes first', numArg().positive().max(3600).default(10)),
   noClean: bool('skip the clean comparison run'),
-  seed: str('seed', intArg().default(0)),
+  seed: common.seed(0),
   json: common.json(),
 });
 

@@ -1,9 +1,11 @@
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { bool, common, defineCommand, intArg, str } from '../../shared/cli-args.ts';
 import { resolveScenario } from '../../server/scenarios/registry.ts';
 import { DISTILL_VARIANTS, describeDistillConfig, distillConfigSchema, readDistillConfigFile, resolveVariantConfig, type DistillConfig, type DistillVariant } from './config.ts';
-import { distill } from './distiller.ts';
+import { DISTILL_CHECKPOINT, distill } from './distiller.ts';
+import { CHECKPOINT_FILE } from '../learn/checkpoint.ts';
 import { loadStudentProfile } from './student-plan.ts';
 import { checkSameSource, continueRunConfig, readRunConfig, samePath, type GivenValues } from '../run/resume.ts';
 import { describeZodError } from '../../shared/zod-error.ts';
@@ -69,6 +71,9 @@ function newRun(args: Args): RunSpec {
 function resumedRun(args: Args): RunSpec {
   const runDir = args.out;
   if (!runDir) throw new Error('--resume needs --out DIR (the run to continue)');
+  if (!existsSync(join(runDir, DISTILL_CHECKPOINT)) && existsSync(join(runDir, CHECKPOINT_FILE))) {
+    throw new Error(`--resume: ${runDir} is a training run (${CHECKPOINT_FILE}): continue it with 'kdmarl train --resume --out ${runDir}'`);
+  }
   const saved = readRunConfig(runDir, Object.keys(distillConfigSchema.shape));
   if (!saved) throw new Error(`--resume: ${join(runDir, 'config.json')} is missing; is ${runDir} a distillation run?`);
   const parsed = distillConfigSchema.safeParse(saved.config);

@@ -6,6 +6,7 @@ import { fromRoot, newRunDir } from '../../shared/paths.ts';
 import { describeConfig, readConfigFile, resolveConfig, type TrainConfig } from './config.ts';
 import { train } from './trainer.ts';
 import { CHECKPOINT_FILE, readCheckpoint } from './checkpoint.ts';
+import { DISTILL_CHECKPOINT } from '../distill/distiller.ts';
 import { continueRunConfig, type GivenValues } from '../run/resume.ts';
 import { resolveScenario } from '../../server/scenarios/registry.ts';
 
@@ -72,6 +73,7 @@ function newestRun(scenario: string, seed: number): string {
 function resumedConfig(runDir: string, scenario: string | undefined, given: GivenValues<TrainConfig>[]): TrainConfig {
   const savedPath = join(runDir, 'config.json');
   const checkpointPath = join(runDir, CHECKPOINT_FILE);
+  if (existsSync(join(runDir, DISTILL_CHECKPOINT))) throw new Error(`--resume: ${runDir} is a distillation run (${DISTILL_CHECKPOINT}): continue it with 'kdmarl distill --resume --out ${runDir}'`);
   if (!existsSync(savedPath) && !existsSync(checkpointPath)) throw new Error(`--resume: no checkpoint at ${checkpointPath}`);
   const saved = existsSync(savedPath) ? readConfigFile(savedPath) : readCheckpoint(checkpointPath).config;
   if (!saved.scenario) throw new Error(`${savedPath}: no scenario`);

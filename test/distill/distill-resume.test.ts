@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { train } from '../../agents/learn/trainer.ts';
 import { main as distillMain } from '../../agents/distill/distill-command.ts';
+import { main as trainMain } from '../../agents/learn/train-command.ts';
 import { DISTILL_CHECKPOINT, STUDENT_POLICY, distill, readDistillCheckpoint } from '../../agents/distill/distiller.ts';
 import { distillConfigSchema, resolveDistillConfig } from '../../agents/distill/config.ts';
 import { tinyConfig } from '../learn/helpers.ts';
@@ -61,6 +62,11 @@ describe('kdmarl distill --resume continues the run as it was configured', () =>
     const config = resolveDistillConfig('spread', { ...readDistillCheckpoint(join(runDir, DISTILL_CHECKPOINT)).config });
     await expect(distill({ config, teacher: other, students: 'default', runDir, resume: true, producedBy: 'test', progress: false, log: quiet })).rejects.toThrow(/^--teacher .*models-spread-mappo: the run in/);
     await expect(distill({ config: { ...config, numEnvs: 3 }, teacher: teacherDir, students: 'default', runDir, resume: true, producedBy: 'test', progress: false, log: quiet })).rejects.toThrow(/^config: numEnvs 3 contradicts the run in .*, which has numEnvs 2/);
+  });
+
+  it('names the right command when --resume points at the other kind of run', async () => {
+    await expect(distillMain(['--resume', '--out', teacherDir, '--no-progress'])).rejects.toThrow(/^--resume: .*teacher is a training run \(checkpoint\.ckpt\): continue it with 'kdmarl train --resume --out /);
+    await expect(trainMain(['--resume', '--out', runDir])).rejects.toThrow(/^--resume: .*run is a distillation run \(distill\.ckpt\): continue it with 'kdmarl distill --resume --out /);
   });
 
   it('--help-config lists every distill config field with its doc', async () => {

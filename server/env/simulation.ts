@@ -4,7 +4,7 @@ import type { EpisodeMetrics } from './episode-metrics.ts';
 
 import type { EntityInfo } from '../../shared/entity-info.ts';
 
-export type { EntityInfo };
+export type { EntityInfo, EpisodeMetrics };
 
 /**
  * Per-step events worth drawing or counting: attacks (source shoots target), heals.

@@ -1,7 +1,6 @@
 import type { Rng } from '../../shared/rng.ts';
 import { makeLayout, type ObservationLayout, type RawObservation } from '../env/layout.ts';
-import type { EntityInfo, InitialState, Simulation, StepEvents } from '../env/simulation.ts';
-import type { EpisodeMetrics } from '../env/episode-metrics.ts';
+import type { EntityInfo, EpisodeMetrics, InitialState, Simulation, StepEvents } from '../env/simulation.ts';
 import { BattleEndTracker } from './battle-end.ts';
 import { ALLY, Battle, ENEMY, ORDER, TICKS_PER_STEP, TICK_SECONDS, type Movement, type UnitSpec } from './battle.ts';
 import { KinematicMovement } from './kinematic-movement.ts';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { common, defineCommand, intArg, str } from '../../shared/cli-args.ts';
-import { createSimulation, resolveScenario } from '../../server/scenarios/registry.ts';
+import { createSimulation, resolveScenario, scenarioHasWins } from '../../server/scenarios/registry.ts';
 import { evaluate } from './evaluate.ts';
 import { COVER_DISTANCE, type BattleEndSummary } from './metrics.ts';
 import { loadEvalPolicy } from './load-eval-policy.ts';
@@ -51,7 +51,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(JSON.stringify(out));
   } else {
     console.log(`${out.scenario} / ${out.label} (${args.policy}): ${out.episodes} episodes, seed ${out.seed}`);
-    if (scenario.file.family === 'smac') console.log(`  win rate     ${(100 * out.winRate).toFixed(1)}%`);
+    if (scenarioHasWins(scenario)) console.log(`  win rate     ${(100 * out.winRate).toFixed(1)}%`);
     console.log(`  mean return  ${out.meanReturn.toFixed(3)} ± ${out.returnCi95.toFixed(3)} (95% CI), std ${out.returnStd.toFixed(3)}`);
     console.log(`  mean length  ${out.meanLength.toFixed(1)} steps`);
     console.log(`  FLOPs/decision ${out.flopsPerDecision.toFixed(0)} per agent (actor only), params ${out.params}`);

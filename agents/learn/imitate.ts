@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
 import { Rng, deriveSeed } from '../../shared/rng.ts';
-import { createSimulation, resolveScenario } from '../../server/scenarios/registry.ts';
+import { createSimulation, resolveScenario, scenarioHasWins } from '../../server/scenarios/registry.ts';
 import { initBackend, type BackendName } from './backend.ts';
 import { checkConfig, type TrainConfig } from './config.ts';
 import { ActorCritic } from './actor-critic.ts';
@@ -14,7 +14,7 @@ import { CHECKPOINT_FILE, POLICY_FILE, makeCheckpoint, saveCheckpoint, writePoli
 import { EVAL_SEED_OFFSET, buildTeacherNet } from './trainer.ts';
 import { writeFileAtomic } from '../../shared/atomic-write.ts';
 import { METRIC } from './metrics-log.ts';
-import { RunLoop, scenarioHasWins } from '../run/run-loop.ts';
+import { RunLoop } from '../run/run-loop.ts';
 import { prepareRunDir } from '../run/run-dir.ts';
 import { evaluate, type EvalAgent } from '../eval/evaluate.ts';
 import { policyFileAgents } from '../eval/policies.ts';

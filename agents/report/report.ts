@@ -5,7 +5,7 @@ import { compile, type TopLevelSpec } from 'vega-lite';
 import { writeFileAtomic } from '../../shared/atomic-write.ts';
 import { netParams } from '../../shared/flops.ts';
 import type { PolicyFile } from '../../shared/model-format.ts';
-import { createSimulation, resolveScenario } from '../../server/scenarios/registry.ts';
+import { createSimulation, resolveScenario, scenarioHasWins } from '../../server/scenarios/registry.ts';
 import { initBackend } from '../learn/backend.ts';
 import { evaluate, type EvaluationResult } from '../eval/evaluate.ts';
 import { ci95HalfWidth, mean, returnRetention, winRateRetention } from '../eval/metrics.ts';
@@ -97,7 +97,7 @@ export async function runReport(o: ReportOptions): Promise<Report> {
   const random = evalOn(null);
   const teacherFile = readPolicyPath(o.teacher);
   const teacherEval = evalOn(teacherFile);
-  const hasWins = teacherEval.winRate > 0 || scenario.file.family === 'smac';
+  const hasWins = teacherEval.winRate > 0 || scenarioHasWins(scenario);
   const retentionOf = (e: { winRate: number; meanReturn: number }) =>
     hasWins ? winRateRetention(e.winRate, teacherEval.winRate) : returnRetention(e.meanReturn, teacherEval.meanReturn, random.meanReturn);
   const flopsOf = (file: PolicyFile) => {

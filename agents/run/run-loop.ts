@@ -168,8 +168,3 @@ export class RunLoop {
     this.progressBar?.stop();
   }
 }
-
-/** Whether episodes of a scenario can be won (SMAC battles); the others are scored by return. */
-export function scenarioHasWins(scenario: { file: { family: string } }): boolean {
-  return scenario.file.family === 'smac';
-}

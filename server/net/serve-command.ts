@@ -24,7 +24,6 @@ export const serveCommand = defineCommand('serve', {
 });
 
 // `kdmarl up` and older callers import these from here.
-export { defaultTokensPath, loadHttpHandler, startServer } from './start-server.ts';
 export async function main(argv: string[]): Promise<number> {
   const args = serveCommand.parse(argv);
   if (args === 'help') return 0;

@@ -1,6 +1,6 @@
 import { EnvCore } from '../env/env-core.ts';
 import type { Simulation } from '../env/simulation.ts';
-import { createSimulation, parseScenario, resolveScenario, type LoadedScenario } from '../scenarios/registry.ts';
+import { createSimulation, parseScenario, resolveScenario, scenarioHasWins, type LoadedScenario } from '../scenarios/registry.ts';
 import { defaultStudentViews } from '../scenarios/student-views.ts';
 import { ObservationView } from '../views/view.ts';
 import type { ViewSpec } from '../../shared/view-spec.ts';
@@ -27,6 +27,8 @@ export class WorldSession {
   readonly loaded: LoadedScenario;
   readonly name: string;
   readonly family: string;
+  /** Episodes end in a win or a loss (SMAC battles); other scenarios are scored by return. */
+  private readonly hasWins: boolean;
   readonly sim: Simulation;
   readonly agentCount: number;
   /** Teacher (full) views, for supervisors and inspection. */
@@ -46,6 +48,7 @@ export class WorldSession {
     this.loaded = loadVariant(options.scenario, options.agents);
     this.name = this.loaded.file.name;
     this.family = this.loaded.file.family;
+    this.hasWins = scenarioHasWins(this.loaded);
     this.sim = createSimulation(this.loaded);
     this.agentCount = this.sim.agentNames.length;
     this.defaultViews = defaultStudentViews(this.loaded, this.sim);
@@ -190,7 +193,7 @@ export class WorldSession {
     const end: EpisodeEnd = { terminated: report.terminated, won: report.won, return: report.teamReturn, steps: report.length };
     this.counts.episodes++;
     if (end.won) this.counts.wins++;
-    else if (this.family !== 'mpe') this.counts.losses++;
+    else if (this.hasWins) this.counts.losses++;
     this.counts.lastReturn = end.return;
     this.returnSum += end.return;
     this.resetEpisode();
@@ -203,7 +206,7 @@ export class WorldSession {
 
   /** Win rate where the scenario has winners (SMAC-style), else null. */
   get winRate(): number | null {
-    if (this.family === 'mpe') return null;
+    if (!this.hasWins) return null;
     return this.counts.episodes === 0 ? 0 : this.counts.wins / this.counts.episodes;
   }
 

@@ -91,3 +91,8 @@ export function createSimulation(nameOrPath: string | LoadedScenario, options: C
   }
   return loaded.family.create(loaded.file, physics);
 }
+
+/** Whether episodes of a scenario can be won (SMAC battles); the others are scored by return. */
+export function scenarioHasWins(scenario: { file: { family: string } }): boolean {
+  return scenario.file.family === 'smac';
+}

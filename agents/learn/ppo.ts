@@ -6,6 +6,7 @@ import type { RolloutBuffer } from './rollout.ts';
 import { RecurrentActor } from './recurrent-actor.ts';
 import { MASKED_LOGIT } from './sampling.ts';
 import type { ValueNorm } from './value-norm.ts';
+import { LOCAL_SUM, type AllSum } from './all-sum.ts';
 
 export type PpoSettings = {
   epochs: number;
@@ -69,6 +70,40 @@ type SequenceTensors = { h0: tf.Tensor2D; keep: tf.Tensor2D; chunks: number; len
 type GroupTensors = { input: tf.Tensor2D; maskAdd: tf.Tensor2D; actions: tf.Tensor2D; oldLogp: tf.Tensor1D; adv: tf.Tensor1D; active: tf.Tensor1D; rows: number; activeCount: number; seq: SequenceTensors | null; anchorLogProbs?: tf.Tensor2D };
 
 /**
+ * What every PPO update starts from: the value normaliser moved by this rollout's returns (live
+ * samples only), the returns normalised into critic targets, and the advantages normalised over
+ * the live samples. `allSum` makes the statistics those of the whole batch across data-parallel
+ * ranks.
+ */
+export function targetsAndAdvantages(buffer: RolloutBuffer, valueNorm: ValueNorm, normalizeAdvantages: boolean, allSum: AllSum = LOCAL_SUM): { targets: Float32Array; advantages: Float32Array } {
+  const size = buffer.steps * buffer.columns;
+  const returnSums = new Float64Array(3);
+  for (let i = 0; i < size; i++) {
+    if (!buffer.active[i]) continue;
+    returnSums[0] += buffer.returns[i];
+    returnSums[1] += buffer.returns[i] * buffer.returns[i];
+    returnSums[2]++;
+  }
+  allSum(returnSums);
+  valueNorm.updateFromSums(returnSums[0], returnSums[1], returnSums[2]);
+  const targets = valueNorm.normalize(buffer.returns, new Float32Array(size));
+
+  const advantages = Float32Array.from(buffer.advantages);
+  if (normalizeAdvantages) {
+    const sums = new Float64Array(2);
+    for (let i = 0; i < size; i++) if (buffer.active[i]) { sums[0] += advantages[i]; sums[1]++; }
+    allSum(sums);
+    const mean = sums[0] / Math.max(sums[1], 1);
+    const squares = new Float64Array(1);
+    for (let i = 0; i < size; i++) if (buffer.active[i]) squares[0] += (advantages[i] - mean) ** 2;
+    allSum(squares);
+    const std = Math.sqrt(squares[0] / Math.max(sums[1], 1));
+    for (let i = 0; i < size; i++) advantages[i] = (advantages[i] - mean) / (std + 1e-5);
+  }
+  return { targets, advantages };
+}
+
+/**
  * MAPPO's update on one rollout: value targets normalised with the running stats (updated first),
  * advantages normalised over live samples, then `epochs` passes of clipped-ratio policy loss with
  * entropy bonus per actor group, and a clipped Huber value loss for the critic, each network with
@@ -87,20 +122,7 @@ export function ppoUpdate(net: ActorCritic, buffer: RolloutBuffer, valueNorm: Va
   const C = buffer.columns;
   const size = T * C;
 
-  valueNorm.update(buffer.returns, buffer.active);
-  const targets = valueNorm.normalize(buffer.returns, new Float32Array(size));
-
-  const adv = Float32Array.from(buffer.advantages);
-  if (settings.normalizeAdvantages) {
-    let sum = 0;
-    let count = 0;
-    for (let i = 0; i < size; i++) if (buffer.active[i]) { sum += adv[i]; count++; }
-    const mean = sum / Math.max(count, 1);
-    let sq = 0;
-    for (let i = 0; i < size; i++) if (buffer.active[i]) sq += (adv[i] - mean) ** 2;
-    const std = Math.sqrt(sq / Math.max(count, 1));
-    for (let i = 0; i < size; i++) adv[i] = (adv[i] - mean) / (std + 1e-5);
-  }
+  const { targets, advantages: adv } = targetsAndAdvantages(buffer, valueNorm, settings.normalizeAdvantages);
 
   // Training tensors, built once per update and reused by every epoch.
   const groups: GroupTensors[] = net.groups.map((g, gi) => {

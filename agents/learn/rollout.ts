@@ -109,9 +109,29 @@ export class RolloutBuffer {
   }
 }
 
+/**
+ * What collection samples from: logits of actor group `group` for `rows` input rows. The tfjs
+ * actors serve by default; a rollout worker passes a typed-array copy of them. `step` is the
+ * recurrent form, which overwrites `hidden` with the next state.
+ */
+export type ActorStepper = {
+  forward(group: number, input: Float32Array, rows: number): Float32Array;
+  step(group: number, input: Float32Array, rows: number, hidden: Float32Array): Float32Array;
+};
+
+/** Normalised critic values of `rows` critic input rows (ActorCritic's critic by default). */
+export type CriticForward = (input: Float32Array, rows: number) => Float32Array;
+
+/** The tfjs actors of `net` as an ActorStepper. */
+export function tfjsActors(net: ActorCritic): ActorStepper {
+  return { forward: (g, input, rows) => net.actorForward(g, input, rows), step: (g, input, rows, hidden) => net.actorStep(g, input, rows, hidden) };
+}
+
 /** Scratch arrays for collection, allocated once per trainer. */
 export class Collector {
   readonly net: ActorCritic;
+  readonly actor: ActorStepper;
+  readonly critic: CriticForward;
   readonly vec: VecEnv;
   readonly buffer: RolloutBuffer;
   private readonly stepInputs: Float32Array[];
@@ -129,8 +149,10 @@ export class Collector {
   /** Per env: 1 when its next step is the first of an episode. */
   private readonly episodeStart: Uint8Array;
 
-  constructor(net: ActorCritic, vec: VecEnv, steps: number, recurrentChunk = 0) {
+  constructor(net: ActorCritic, vec: VecEnv, steps: number, recurrentChunk = 0, nets: { actor?: ActorStepper; critic?: CriticForward } = {}) {
     this.net = net;
+    this.actor = nets.actor ?? tfjsActors(net);
+    this.critic = nets.critic ?? ((input, rows) => net.criticForward(input, rows));
     this.vec = vec;
     this.buffer = new RolloutBuffer(net, steps, vec.numEnvs, recurrentChunk);
     const e = vec.numEnvs;
@@ -164,6 +186,16 @@ export class Collector {
    * and GAE. Finished episodes are appended to `episodes`.
    */
   collect(rng: Rng, valueNorm: ValueNorm, gamma: number, lambda: number, episodes: EpisodeSummary[]): void {
+    this.collectSteps(rng, episodes);
+    this.computeTargets(valueNorm, gamma, lambda);
+  }
+
+  /**
+   * Step the envs `steps` times sampling from the actors, filling the buffer's experience (inputs,
+   * masks, actions, behaviour log-probabilities, rewards, ends, states) but not its values or
+   * targets. Finished episodes are appended to `episodes`.
+   */
+  collectSteps(rng: Rng, episodes: EpisodeSummary[]): void {
     const { net, vec, buffer } = this;
     const E = vec.numEnvs;
     const N = vec.numAgents;
@@ -196,9 +228,9 @@ export class Collector {
           if (t % L === 0) buffer.groupChunkH0[gi].set(hidden, (t / L) * hidden.length);
           const starts = buffer.groupStarts[gi];
           for (let e = 0; e < E; e++) starts.fill(this.episodeStart[e], (t * E + e) * k, (t * E + e + 1) * k);
-          logits = net.actorStep(gi, input, E * k, hidden);
+          logits = this.actor.step(gi, input, E * k, hidden);
         } else {
-          logits = net.actorForward(gi, input, E * k);
+          logits = this.actor.forward(gi, input, E * k);
         }
         const logp = this.stepLogp[gi];
         for (let e = 0; e < E; e++) {
@@ -248,11 +280,10 @@ export class Collector {
     }
     buffer.bootstrapStates.set(vec.states);
     if (criticObs) for (let a = 0; a < N; a++) buffer.bootstrapCriticObs[a].set(criticObs[a]);
-    this.computeTargets(valueNorm, gamma, lambda);
   }
 
   /** Values of every (t, env, agent), of the bootstrap and truncation states, then GAE. */
-  private computeTargets(valueNorm: ValueNorm, gamma: number, lambda: number): void {
+  computeTargets(valueNorm: ValueNorm, gamma: number, lambda: number): void {
     const { net, buffer } = this;
     const T = buffer.steps;
     const E = buffer.numEnvs;
@@ -261,7 +292,7 @@ export class Collector {
     const S = net.shape.stateSize;
     const input = this.criticInput;
     buffer.writeCriticInputs(net, input);
-    const valuesNorm = net.criticForward(input, T * C);
+    const valuesNorm = this.critic(input, T * C);
     buffer.valuesNorm.set(valuesNorm);
     valueNorm.denormalize(valuesNorm, buffer.values);
 
@@ -276,7 +307,7 @@ export class Collector {
     let row = 0;
     for (let e = 0; e < E; e++) for (let a = 0; a < N; a++) net.writeCriticInput(a, buffer.bootstrapStates, e * S, buffer.bootstrapCriticObs[a], sizes ? e * sizes[a] : 0, extra, row++);
     for (const k of truncations) for (let a = 0; a < N; a++) net.writeCriticInput(a, buffer.finalStates, k * S, buffer.finalCriticObs[a], sizes ? k * sizes[a] : 0, extra, row++);
-    const extraValues = valueNorm.denormalize(net.criticForward(extra.subarray(0, extraLength), extraStates * N));
+    const extraValues = valueNorm.denormalize(this.critic(extra.subarray(0, extraLength), extraStates * N));
     const finalValueRow = new Map<number, number>();
     truncations.forEach((k, j) => finalValueRow.set(k, (E + j) * N));
 

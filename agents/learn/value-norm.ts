@@ -28,6 +28,14 @@ export class ValueNorm {
       sumSq += values[i] * values[i];
       count++;
     }
+    this.updateFromSums(sum, sumSq, count);
+  }
+
+  /**
+   * Fold in a batch given by its sum, sum of squares and count (a data-parallel run sums these
+   * over its ranks first, so every rank's normaliser moves the same way).
+   */
+  updateFromSums(sum: number, sumSq: number, count: number): void {
     if (count === 0) return;
     // MAPPO's per-element update: weight = beta ** batch_size, so big batches move it more.
     const weight = Math.pow(this.beta, count);
@@ -76,6 +84,7 @@ export class ValueNorm {
 /** The identity, for runs with valueNorm off: same interface, no scaling. */
 export class IdentityValueNorm extends ValueNorm {
   override update(): void {}
+  override updateFromSums(): void {}
   override normalize(values: Float32Array, out: Float32Array = values): Float32Array {
     if (out !== values) out.set(values);
     return out;

@@ -74,9 +74,12 @@ export type SnapshotMessage = {
   agents: {
     connected: Uint8Array;
     lastAction: Int16Array;
-    /** Median decision latency (ms) over the last episode window, as the server measured it. */
+    /** Median round trip (ms, observation sent to action received) of the slot's last 64 answers, as the server measured it. */
     latencyMs: Float32Array;
+    /** Late, lost or offline decisions replaced by the fallback, since the scenario started. */
     misses: Int32Array;
+    /** Answers that were not an allowed action (masked, out of range, ...) and were replaced; absent in replays recorded before it existed. */
+    invalid?: Int32Array;
     flops: Float64Array;
   };
   /**

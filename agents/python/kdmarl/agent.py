@@ -160,7 +160,12 @@ class KdmarlAgent:
                 document = document.tobytes()
             if not isinstance(document, (bytes, bytearray)):
                 raise PolicyError("weights message without policy bytes")
-            document = decode(document)
+            try:
+                document = decode(document)
+            except Exception as error:
+                raise PolicyError(f"pushed weights are not a kdmarl policy file (msgpack: {error})") from None
+            if not isinstance(document, dict) or document.get("format") != "kdmarl-policy":
+                raise PolicyError("pushed weights are not a kdmarl policy file (no format 'kdmarl-policy')")
             if self.on_weights is not None:
                 decide = self.on_weights(document)
                 if decide is None:

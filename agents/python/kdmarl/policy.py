@@ -105,7 +105,8 @@ class AgentPolicy:
                     raise PolicyError(f"{at}: activation '{activation}' (expected relu, tanh or linear)")
                 weight = _array(_field(layer, "weight", at), n_in * n_out, f"{at}.weight").reshape(n_in, n_out)
                 self.layers.append(("dense", weight, _array(_field(layer, "bias", at), n_out, f"{at}.bias"), activation))
-                self.flops += 2 * n_in * n_out
+                # shared/flops.ts's count: multiply-adds, bias, one per activated element.
+                self.flops += 2 * n_in * n_out + n_out + (n_out if activation != "linear" else 0)
                 width = n_out
             elif kind == "layernorm":
                 size = int(layer["size"])
@@ -114,7 +115,7 @@ class AgentPolicy:
                 gamma = _array(_field(layer, "gamma", at), size, f"{at}.gamma")
                 beta = _array(_field(layer, "beta", at), size, f"{at}.beta")
                 self.layers.append(("layernorm", gamma, beta, float(layer.get("epsilon", 1e-5))))
-                self.flops += 8 * size
+                self.flops += 7 * size
                 width = size
             elif kind == "gru":
                 n_in, hidden = int(layer["inputSize"]), int(layer["hiddenSize"])
@@ -127,7 +128,7 @@ class AgentPolicy:
                 bh = _array(_field(layer, "bh", at), h3, f"{at}.bh")
                 self._gru.append(np.zeros(hidden))
                 self.layers.append(("gru", (wx, wh, bx, bh), len(self._gru) - 1, hidden))
-                self.flops += 2 * (n_in + hidden) * h3 + 12 * hidden
+                self.flops += 2 * n_in * h3 + h3 + 2 * hidden * h3 + h3 + 11 * hidden
                 width = hidden
             else:
                 raise PolicyError(f"{at}: unknown layer kind '{kind}' (dense, layernorm, gru)")

@@ -133,21 +133,23 @@ describe.skipIf(missing !== null)(`a student exported to JSON, run by the Python
     expect(await supervisor.next('weights-ack')).toMatchObject({ ok: true, generation: 1, slots: [0] });
     const before = new AgentPolicyRuntime(first, 'agent_0');
     const after = new AgentPolicyRuntime(second, 'agent_0');
-    // Until the next episode starts the agent keeps the first policy; from its first step on, the pushed one.
-    // (The first frame after the ack may hold a decision made before the push arrived: lockstep has one round in flight.)
-    let swapped = false;
-    let sawStepAfterAck = false;
+    // The agent swaps at its next episode start. Which episode that is depends on whether the push
+    // reached it before or after that episode's first observation, so: frames before the first
+    // episode start after the ack (but the first, decided perhaps before the push) are the old
+    // policy's, and every episode from the second start on is the new one's.
+    let starts = 0;
+    let frames = 0;
     let checked = 0;
     while (checked < 10) {
       const frame = await supervisor.nextArray();
       if (frame[0] !== 3) continue;
       const [t, student, masks, actions, missed] = [frame[3] as number, frame[6] as Float32Array, frame[7] as Uint8Array, frame[8] as Int16Array, frame[10] as Uint8Array];
-      if (t === 0 && sawStepAfterAck) swapped = true;
-      sawStepAfterAck = true;
-      if (missed[0] === 1) continue;
-      const runtime = swapped ? after : before;
+      frames++;
+      if (t === 0) starts++;
+      if (missed[0] === 1 || starts === 1 || (starts === 0 && frames === 1)) continue;
+      const runtime = starts === 0 ? before : after;
       expect(actions[0]).toBe(runtime.actGreedy(student.slice(0, size), masks.slice(0, 5)));
-      if (swapped) checked++;
+      if (starts >= 2) checked++;
     }
   });
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EnvCore } from '../../server/env/env-core.ts';
 import { createSimulation, resolveScenario } from '../../server/scenarios/registry.ts';
@@ -71,5 +72,18 @@ except EnvError as error:
     expect(await python.exit).toBe(0);
     expect(python.stderr()).toBe('');
     expect(python.stdout().trim()).toBe(`${server.url} closed the env's connection: badToken (4004): bad controller token (the control token); pass the control token (tokens file 'control')`);
+  });
+});
+
+describe.skipIf(missing !== null)(`docs/python.md${missing ? `: skipped, ${missing}` : ''}`, () => {
+  it('its env example runs a 3m episode against a server', async () => {
+    const text = readFileSync(fromRoot('docs', 'python.md'), 'utf8');
+    const example = /```python example-env\n([\s\S]*?)```/.exec(text)![1];
+    const { server, tokensFile } = await pythonServer({ scenario: '3m' });
+    const python = spawnPython(['-c', example], { KDMARL_URL: server.url, KDMARL_TOKENS: tokensFile });
+    expect(await python.exit).toBe(0);
+    expect(python.stderr()).toBe('');
+    expect(python.stdout()).toMatch(/^\['agent_0', 'agent_1', 'agent_2'\] BoxSpace\(shape=\(\d+,\), dtype=float32\) DiscreteSpace\(\d+\)\nreturn -?[\d.]+ state \(\d+,\)\n$/);
+    expect(server.world.episodes).toBeGreaterThanOrEqual(1);
   });
 });

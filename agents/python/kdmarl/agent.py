@@ -222,11 +222,10 @@ class KdmarlAgent:
             try:
                 async with websockets.connect(self.url, max_size=16 * 2**20, compression=None, open_timeout=10, close_timeout=1) as ws:
                     self._ws = ws
-                    welcomed = await self._session(ws)
-                    if welcomed:
+                    if await self._session(ws):
                         attempt, last_welcome, said_dropped = 1, time.monotonic(), False
-            except websockets.ConnectionClosed as closed:
-                code, reason = _close_of(closed)
+                # Closed by either side (close_code and close_reason exist in every websockets version).
+                code, reason = ws.close_code or 1006, ws.close_reason or ""
                 if self._stop:
                     return 0
                 if code in FATAL_CLOSE_CODES:
@@ -254,7 +253,7 @@ class KdmarlAgent:
         return 0
 
     async def _session(self, ws):
-        """One connection: hello, welcome, then frames until it closes (raises ConnectionClosed)."""
+        """One connection: hello, welcome, then frames until it closes; whether it was welcomed."""
         claim = {"slot": self.slot, "token": self.token, "caps": self.caps, "policy": self.label}
         view = self._hello_view()
         hello = {"kind": "hello", "version": PROTOCOL_VERSION, "role": "agent", "slots": [claim], "pid": os.getpid()}
@@ -284,8 +283,8 @@ class KdmarlAgent:
                     await ws.send(encode(self._weights(message)))
                 elif kind == "error":
                     log.debug("server error %s: %s", message.get("code"), message.get("message"))
-            # The iterator ends on a clean close: surface its code like any other.
-            await ws.ensure_open()
+        except websockets.ConnectionClosed:
+            pass
         finally:
             if reporter is not None:
                 reporter.cancel()
@@ -321,20 +320,14 @@ class KdmarlAgent:
             await ws.send(encode(self.report()))
 
 
-def _close_of(closed):
-    frame = getattr(closed, "rcvd", None)
-    if frame is not None:
-        return frame.code, frame.reason
-    return getattr(closed, "code", 1006), getattr(closed, "reason", "")
-
-
 def _describe_failure(error):
     if isinstance(error, ConnectionRefusedError):
         return "connection refused (is kdmarl serve running, and is this its port?)"
     if isinstance(error, asyncio.TimeoutError):
         return "timed out"
-    if isinstance(error, websockets.InvalidStatusCode):
-        return f"HTTP {error.status_code} instead of a WebSocket (is this the server's ws:// URL?)"
+    status = getattr(error, "status_code", None) or getattr(getattr(error, "response", None), "status_code", None)
+    if status is not None:
+        return f"HTTP {status} instead of a WebSocket (is this the server's ws:// URL?)"
     if isinstance(error, websockets.InvalidURI):
         return f"not a ws:// URL"
     return str(error) or type(error).__name__

@@ -14,6 +14,7 @@ it waits for the env's actions (no deadline), so a slow learner between steps is
 """
 
 import asyncio
+import concurrent.futures
 import json
 import threading
 
@@ -256,11 +257,11 @@ class KdmarlParallelEnv:
         future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
         try:
             return future.result(timeout)
-        except TimeoutError:
+        except (TimeoutError, concurrent.futures.TimeoutError):
             future.cancel()
             raise EnvError(f"no answer from {self.url} in {timeout:g} s (is the server paused?)") from None
-        except websockets.ConnectionClosed as closed:
-            raise EnvError(_closed_message(self.url, _Closed(*_close_of(closed)))) from None
+        except websockets.ConnectionClosed:
+            raise EnvError(_closed_message(self.url, _Closed(self._ws.close_code or 1006, self._ws.close_reason or ""))) from None
 
     async def _connect(self, token):
         self._queue = asyncio.Queue()
@@ -286,16 +287,9 @@ class KdmarlParallelEnv:
             async for frame in self._ws:
                 if not isinstance(frame, str):
                     self._queue.put_nowait(decode(frame))
-            await self._ws.ensure_open()
-        except websockets.ConnectionClosed as closed:
-            self._queue.put_nowait(_Closed(*_close_of(closed)))
-
-
-def _close_of(closed):
-    frame = getattr(closed, "rcvd", None)
-    if frame is not None:
-        return frame.code, frame.reason
-    return getattr(closed, "code", 1006), getattr(closed, "reason", "")
+        except websockets.ConnectionClosed:
+            pass
+        self._queue.put_nowait(_Closed(self._ws.close_code or 1006, self._ws.close_reason or ""))
 
 
 def _closed_message(url, closed):

@@ -23,7 +23,7 @@ export async function stopPython(): Promise<void> {
 }
 
 export async function pythonServer(options: Partial<NetServerOptions> & { scenario: string }): Promise<{ server: NetServer; tokensFile: string }> {
-  const result = await startServer({ logger: pino({ level: 'silent' }), deadlineMs: 2000, ...options });
+  const result = await startServer({ logger: pino({ level: 'silent' }), deadlineMs: 10_000, ...options });
   started.servers.push(result.server);
   return result;
 }

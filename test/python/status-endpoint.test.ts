@@ -12,7 +12,8 @@ describe('invalid answers are visible; GET /status; unknown paths are 404', () =
   it('counts an agent answering out of range as invalid in /status and in snapshots, not as misses', async () => {
     const viewerDir = mkdtempSync(join(tmpdir(), 'kdmarl-viewer-'));
     writeFileSync(join(viewerDir, 'index.html'), '<html>viewer</html>');
-    const server = await startServer({ scenario: 'spread', httpHandler: createStaticHandler({ viewerDir }) });
+    // A deadline no loaded machine misses: the test is about invalid answers not counting as misses.
+    const server = await startServer({ scenario: 'spread', deadlineMs: 10_000, httpHandler: createStaticHandler({ viewerDir }) });
     await inProcessAgent(server, [0, 1]);
     const bad = await inProcessAgent(server, [2]);
     await nextWelcome(bad);

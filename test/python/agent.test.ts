@@ -1,4 +1,6 @@
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
 import { inProcessAgent, nextEvent, stopStarted, ticks } from '../net/helpers/net-helpers.ts';
 import { pythonMissing, pythonServer, spawnPython, stopPython } from './helpers.ts';
 
@@ -45,5 +47,27 @@ describe.skipIf(missing !== null)(`the Python agent (kdmarl.agent)${missing ? `:
     const python = spawnPython(['-m', 'kdmarl.agent', '--url', 'ws://127.0.0.1:9/', '--slot', '0', '--policy', 'random', '--give-up', '0.2'], { KDMARL_AGENT_TOKEN: 'x' });
     expect(await python.exit).toBe(1);
     expect(python.stderr().trim().split('\n')).toEqual([expect.stringMatching(/^kdmarl agent: slot 0: cannot reach ws:\/\/127\.0\.0\.1:9\/: connection refused/)]);
+  });
+
+  it('a server of another protocol version is one line for the agent and for the env', async () => {
+    // What a server speaking version 2 does with a version 1 hello.
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise((resolve) => wss.once('listening', resolve));
+    wss.on('connection', (ws) => ws.once('message', () => ws.close(4001, 'protocol version 1, this server speaks 2')));
+    const url = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/`;
+    try {
+      const agent = spawnPython(['-m', 'kdmarl.agent', '--url', url, '--slot', '0', '--policy', 'random'], { KDMARL_AGENT_TOKEN: 'x' });
+      expect(await agent.exit).toBe(1);
+      expect(agent.stderr().trim().split('\n')).toEqual([`kdmarl agent: slot 0: the server closed the connection: protocolVersion (4001): protocol version 1, this server speaks 2`]);
+      const env = spawnPython(['-c', `from kdmarl import KdmarlParallelEnv, EnvError
+try:
+    KdmarlParallelEnv(${JSON.stringify(url)}, token="x")
+except EnvError as error:
+    print(error)`]);
+      expect(await env.exit).toBe(0);
+      expect(env.stdout().trim()).toBe(`${url} closed the env's connection: protocolVersion (4001): protocol version 1, this server speaks 2`);
+    } finally {
+      await new Promise((resolve) => wss.close(resolve));
+    }
   });
 });

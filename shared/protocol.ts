@@ -16,7 +16,7 @@ export type { EntityInfo } from './entity-info.ts';
 
 export const PROTOCOL_VERSION = 1;
 
-export const ROLES = { agent: 'agent', supervisor: 'supervisor', spectator: 'spectator' } as const;
+export const ROLES = { agent: 'agent', supervisor: 'supervisor', spectator: 'spectator', controller: 'controller' } as const;
 export type Role = (typeof ROLES)[keyof typeof ROLES];
 
 /** Sent to a spectator after its handshake and again whenever the scenario changes. */
@@ -74,9 +74,12 @@ export type SnapshotMessage = {
   agents: {
     connected: Uint8Array;
     lastAction: Int16Array;
-    /** Median decision latency (ms) over the last episode window, as the server measured it. */
+    /** Median round trip (ms, observation sent to action received) of the slot's last 64 answers, as the server measured it. */
     latencyMs: Float32Array;
+    /** Late, lost or offline decisions replaced by the fallback, since the scenario started. */
     misses: Int32Array;
+    /** Answers that were not an allowed action (masked, out of range, ...) and were replaced; absent in replays recorded before it existed. */
+    invalid?: Int32Array;
     flops: Float64Array;
   };
   /**
@@ -205,6 +208,8 @@ export const FRAME = {
   act: 2,
   /** server -> supervisor: see SupervisorStepFrame */
   step: 3,
+  /** server -> controller: see ControllerResultFrame */
+  result: 4,
 } as const;
 
 /** Observations and masks of every slot the connection holds, concatenated in hello order. */
@@ -246,6 +251,30 @@ export type SupervisorStepFrame = [
   /** won (terminated episodes) */ boolean,
 ];
 
+/**
+ * What a controller (a client supplying every slot's action: an env over the network) gets after
+ * each step, before the next observation frame. `state` is after the step; when the step ended the
+ * episode, `finalObservations` holds every agent's student observation after it (laid out like an
+ * observation frame) and the next observation frame is the next episode's first.
+ */
+export type ControllerResultFrame = [
+  typeof FRAME.result,
+  /** tick */ number,
+  /** episode */ number,
+  /** t within the episode, before the step */ number,
+  /** rewards */ Float32Array,
+  /** 0 running, 1 terminated, 2 truncated */ number,
+  /** won (terminated episodes) */ boolean,
+  /** state after the step */ Float32Array,
+  /** final observations (episode ends), else empty */ Float32Array,
+  /** 1 where the controller's action was invalid and replaced by the fallback */ Uint8Array,
+];
+
+/** controller -> server: start a new episode, restarting the env's random stream from `seed` when given. */
+export type ResetMessage = { kind: 'reset'; seed?: number };
+/** server -> controller, after the reset episode's first observation frame (which carries `round`). */
+export type ResetReply = { kind: 'reset'; round: number; state: Float32Array };
+
 /** One slot an agent connection claims in its hello. */
 export type SlotClaim = {
   slot: number;
@@ -286,6 +315,13 @@ export type Hello =
       token: string;
       /** Send teacher (full) observations in step frames (default true). */
       teacherObservations: boolean;
+    }
+  | {
+      kind: 'hello';
+      version: number;
+      role: typeof ROLES.controller;
+      /** The control token. */
+      token: string;
     };
 
 /** What a slot looks like to its agent: the answer to its claim. */

@@ -77,7 +77,8 @@ export class AgentSlots {
     this.ticks.joined(client);
   }
 
-  private claim(client: ServerClient, claim: Extract<Hello, { role: 'agent' }>['slots'][number], pid: number | undefined): SlotInfo {
+  /** Give `slot` to `client` (closing a previous holder with slotReplaced); what the welcome says about it. */
+  claim(client: ServerClient, claim: Extract<Hello, { role: 'agent' }>['slots'][number], pid: number | undefined): SlotInfo {
     const { room } = this;
     const { world, slots } = room;
     const slot = claim.slot;

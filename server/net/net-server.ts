@@ -5,6 +5,7 @@ import { CLOSE_CODES, ROLES, type TickMode } from '../../shared/protocol.ts';
 import { AgentSlots } from './agent-slots.ts';
 import type { ServerClient } from './client.ts';
 import { Connections } from './connections.ts';
+import { ControllerRole } from './controller-role.ts';
 import { isRefusal, readHello } from './handshake.ts';
 import type { LatencyHistogram } from './latency-histogram.ts';
 import { Room, type NetServerOptions, type ServerEvents } from './room.ts';
@@ -36,6 +37,7 @@ export class NetServer extends EventEmitter<ServerEvents> {
   private readonly agents: AgentSlots;
   private readonly supervisors: SupervisorRole;
   private readonly spectators: SpectatorRole;
+  private readonly controllers: ControllerRole;
   private readonly clients: Set<ServerClient>;
   private idleTimer: NodeJS.Timeout | null = null;
   private closed = false;
@@ -59,6 +61,7 @@ export class NetServer extends EventEmitter<ServerEvents> {
     this.ticks = new TickLoop(room, {
       stepped: (tick, episode, t, end, now) => this.afterStep(tick, episode, t, end, now),
       reject: (client, code, reason) => this.connections.reject(client, code, reason),
+      beforeReset: () => this.controllers.beforeReset(),
     });
     const round = (): number => this.ticks.round;
     this.stream = new SnapshotStream(room, () => this.ticks.tickRate(), round);
@@ -66,6 +69,7 @@ export class NetServer extends EventEmitter<ServerEvents> {
     this.spectators = new SpectatorRole(room, this.connections, this.stream, (action, value) => this.control(action, value), round);
     this.agents = new AgentSlots(room, this.connections, this.ticks, () => this.spectators.updateDistributionRequests());
     this.supervisors = new SupervisorRole(room, this.connections, this.ticks, (client, value) => this.spectators.control(client, value));
+    this.controllers = new ControllerRole(room, this.connections, this.ticks, this.agents, (client, value) => this.spectators.control(client, value));
   }
 
   get http(): Server {
@@ -182,11 +186,14 @@ export class NetServer extends EventEmitter<ServerEvents> {
       if (isRefusal(hello)) return this.connections.reject(client, hello.code, hello.reason);
       if (hello.role === ROLES.agent) this.agents.hello(client, hello);
       else if (hello.role === ROLES.spectator) this.spectators.hello(client, hello);
+      else if (hello.role === ROLES.controller) this.controllers.hello(client, hello);
       else this.supervisors.hello(client, hello);
     } else if (client.role === ROLES.agent) {
       this.agents.message(client, value, now);
     } else if (client.role === ROLES.spectator) {
       this.spectators.message(client, value);
+    } else if (client.role === ROLES.controller) {
+      this.controllers.message(client, value, now);
     } else {
       this.supervisors.message(client, value);
     }
@@ -200,6 +207,7 @@ export class NetServer extends EventEmitter<ServerEvents> {
 
   private afterStep(tick: number, episode: number, t: number, end: EpisodeEnd | null, now: number): void {
     if (this.room.hasSupervisor()) this.supervisors.sendStep(tick, episode, t, end);
+    if (this.controllers.hasController()) this.controllers.sendResult(tick, episode, t, end);
     if (end) {
       this.emit('episode', end);
       this.log.debug({ episode: this.world.episodes, return: end.return, won: end.won }, 'episode end');
@@ -265,7 +273,7 @@ export class NetServer extends EventEmitter<ServerEvents> {
     const world = new WorldSession({ scenario: name, seed: room.options.seed, fallback: room.options.fallback });
     this.ticks.halt();
     for (const client of this.clients) {
-      if (client.role === ROLES.agent || client.role === ROLES.supervisor) {
+      if (client.role === ROLES.agent || client.role === ROLES.supervisor || client.role === ROLES.controller) {
         this.connections.closeClient(client, CLOSE_CODES.scenarioChanged, `scenario switched to ${world.name}`, true);
       }
     }

@@ -36,7 +36,8 @@ export class ObservationBuffers {
     const masks = world.masks;
     const maskOffsets = [...world.maskOffsets, masks.length];
     for (const client of clients) {
-      if (client.role !== 'agent' || client.closed) continue;
+      // Agents and controllers (which hold every slot) get observation frames.
+      if ((client.role !== 'agent' && client.role !== 'controller') || client.closed) continue;
       const slots = client.slots;
       const contiguous = slots.every((s, k) => k === 0 || s === slots[k - 1] + 1);
       if (contiguous) {

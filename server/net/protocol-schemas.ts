@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CONTROL_ACTIONS, LIMITS, ROLES } from '../../shared/protocol.ts';
-import type { AgentReport, ControlMessage, Hello, InspectMessage, OverlaysMessage, SlotClaim, WeightsAck, WeightsMessage } from '../../shared/protocol.ts';
+import type { AgentReport, ControlMessage, Hello, InspectMessage, OverlaysMessage, ResetMessage, SlotClaim, WeightsAck, WeightsMessage } from '../../shared/protocol.ts';
 import { capsSchema } from '../../shared/student-profile.ts';
 import { viewSpecSchema } from '../../shared/view-spec.ts';
 
@@ -42,7 +42,15 @@ export const helloSchema = z.discriminatedUnion('role', [
     token: z.string().min(1).max(256),
     teacherObservations: z.boolean().default(true),
   }),
+  z.strictObject({
+    kind: z.literal('hello'),
+    version: z.number(),
+    role: z.literal(ROLES.controller),
+    token: z.string().min(1).max(256),
+  }),
 ]);
+
+export const resetSchema = z.strictObject({ kind: z.literal('reset'), seed: z.number().int().min(0).max(0xffffffff).optional() });
 
 export const agentReportSchema = z.strictObject({
   kind: z.literal('report'),
@@ -97,8 +105,9 @@ const agreements: [
   Agrees<z.output<typeof controlSchema>, ControlMessage>,
   Agrees<z.output<typeof inspectSchema>, InspectMessage>,
   Agrees<z.output<typeof overlaysSchema>, OverlaysMessage>,
+  Agrees<z.output<typeof resetSchema>, ResetMessage>,
   // zod types the bytes as Uint8Array<ArrayBuffer>, a narrower Uint8Array: one way is enough.
   [z.output<typeof weightsSchema>] extends [WeightsMessage] ? true : false,
   Agrees<z.output<typeof weightsAckSchema>, Omit<WeightsAck, 'slots'>>,
-] = [true, true, true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true, true, true];
 void agreements;

@@ -108,7 +108,7 @@ export class Room {
     this.buffers = new ObservationBuffers(world);
     this.buffers.layout(this.clients);
     const slots = this.slots;
-    this.snapshots = new SnapshotBuilder(world, { connected: slots.connected, latencyMs: slots.latencyMedian, misses: slots.misses, flops: slots.flops });
+    this.snapshots = new SnapshotBuilder(world, { connected: slots.connected, latencyMs: slots.latencyMedian, misses: slots.misses, invalid: slots.invalid, flops: slots.flops });
     this.distributions = new AgentDistributions(world.sim.actionNames ?? [], world.sim.actionCounts, world.maskOffsets);
     this.roundTrips.clear();
     this.decisions = 0;

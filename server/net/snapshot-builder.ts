@@ -6,6 +6,7 @@ export type AgentStatusArrays = {
   connected: Uint8Array;
   latencyMs: Float32Array;
   misses: Int32Array;
+  invalid: Int32Array;
   flops: Float64Array;
 };
 
@@ -41,6 +42,7 @@ export class SnapshotBuilder {
         lastAction: this.lastAction,
         latencyMs: agents.latencyMs,
         misses: agents.misses,
+        invalid: agents.invalid,
         flops: agents.flops,
       },
     };

@@ -10,6 +10,8 @@ export type TickListeners = {
   stepped: (tick: number, episode: number, t: number, end: EpisodeEnd | null, now: number) => void;
   /** A bad action frame: the client is closed with this code. */
   reject: (client: ServerClient, code: number, reason: string) => void;
+  /** An episode just ended, before the automatic reset: its last state is still there to read. */
+  beforeReset?: () => void;
 };
 
 /**
@@ -96,7 +98,7 @@ export class TickLoop {
       }
     }
     this.pending = pending;
-    for (const client of room.clients) if (client.role === ROLES.agent && !client.closed) this.sendRoundTo(client, now);
+    for (const client of room.clients) if ((client.role === ROLES.agent || client.role === ROLES.controller) && !client.closed) this.sendRoundTo(client, now);
     if (room.mode === 'lockstep') {
       if (this.pending === 0) this.maybeFinish();
       else this.armDeadline(now);
@@ -292,7 +294,7 @@ export class TickLoop {
     const t = sim.t;
     const episode = world.episode;
     if (room.hasSupervisor()) world.writeActions(room.buffers.actions);
-    const end = world.step();
+    const end = world.step(this.listeners.beforeReset);
     const now = performance.now();
     this.tickTimes[this.tickTimeIndex++ & 63] = now;
     this.listeners.stepped(world.tick, episode, t, end, now);

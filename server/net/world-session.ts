@@ -43,6 +43,8 @@ export class WorldSession {
   /** Steps taken, the running episode (1-based), episodes finished and how they ended. */
   private readonly counts = { tick: 0, episode: 0, episodes: 0, wins: 0, losses: 0, lastReturn: 0 };
   private returnSum = 0;
+  /** The last step's rewards, kept past the automatic reset that follows an episode's last step. */
+  private readonly rewards: Float32Array;
 
   constructor(options: SessionOptions) {
     this.loaded = loadVariant(options.scenario, options.agents);
@@ -57,6 +59,7 @@ export class WorldSession {
     this.agentTypes = this.sim.agentNames.map((name) => this.sim.entities.find((e) => e.name === name)?.type ?? 'agent');
     this.fallback = options.fallback ?? 'stop';
     this.core = new EnvCore(this.sim, { seed: options.seed ?? 0, fallback: this.fallback });
+    this.rewards = new Float32Array(this.agentCount);
     this.resetEpisode();
   }
 
@@ -133,9 +136,9 @@ export class WorldSession {
     for (let i = 0; i < this.agentCount; i++) out[i] = actions[i];
   }
 
-  /** The rewards of the last step, into `out`. */
+  /** The rewards of the last step (also when it ended the episode), into `out`. */
   writeRewards(out: Float32Array): void {
-    out.set(this.core.rewards);
+    out.set(this.rewards);
   }
 
   /** The global state (for the centralized critic) into `out`. */
@@ -159,9 +162,12 @@ export class WorldSession {
     }
   }
 
-  /** Start a new episode (auto-reset and the `reset` control). Does not count the abandoned one. */
-  resetEpisode(): void {
-    this.core.reset();
+  /**
+   * Start a new episode (auto-reset and the `reset` control). Does not count the abandoned one.
+   * With a seed the env's random stream restarts from it, as `EnvCore.reset(seed)` does in process.
+   */
+  resetEpisode(seed?: number): void {
+    this.core.reset(seed);
     this.counts.episode++;
   }
 
@@ -184,11 +190,15 @@ export class WorldSession {
 
   /**
    * Advance one step with the actions set by `applyAction`, `applyFallback` and `applyDeadAction`.
-   * Returns how the episode ended, or null while it runs; on an end the next episode has already started.
+   * Returns how the episode ended, or null while it runs; on an end the next episode has already
+   * started, and `beforeReset` (when given) ran on the ended episode's last state first.
    */
-  step(): EpisodeEnd | null {
+  step(beforeReset?: () => void): EpisodeEnd | null {
     this.counts.tick++;
-    if (!this.core.step()) return null;
+    const ended = this.core.step();
+    this.rewards.set(this.core.rewards);
+    if (!ended) return null;
+    beforeReset?.();
     const report = this.core.episodeEnd();
     const end: EpisodeEnd = { terminated: report.terminated, won: report.won, return: report.teamReturn, steps: report.length };
     this.counts.episodes++;

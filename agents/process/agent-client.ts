@@ -12,6 +12,7 @@ import {
   ROLES,
   closeCodeName,
   type AgentReport,
+  type CapsEnforcement,
   type SlotInfo,
   type WelcomeMessage,
 } from '../../shared/protocol.ts';
@@ -31,6 +32,10 @@ export type FaultOptions = {
 
 export type AgentClientOptions = {
   url: string;
+  /** PEM certificates to trust for a wss:// server instead of the system store (`--ca`). */
+  ca?: Buffer;
+  /** Which caps the OS enforces and which are emulated, for the report (see cgroup-caps.ts). */
+  enforcement?: CapsEnforcement;
   slots: { slot: number; token: string }[];
   source: PolicySource;
   /** The same caps for every slot of this process (each slot keeps its own accounting). */
@@ -138,11 +143,19 @@ export class AgentClient extends EventEmitter<Events> {
   private connect(): void {
     if (this.stopped) return;
     this.attempt++;
-    const ws = new WebSocket(this.options.url, { maxPayload: LIMITS.supervisorMaxPayload, perMessageDeflate: false });
+    const ws = new WebSocket(this.options.url, { maxPayload: LIMITS.supervisorMaxPayload, perMessageDeflate: false, ...(this.options.ca ? { ca: this.options.ca } : {}) });
     this.ws = ws;
     ws.on('error', (error) => {
-      if (ws.readyState !== WebSocket.OPEN) this.unreachable = connectFailure(error);
       this.log.debug({ err: error.message }, 'socket error');
+      if (ws.readyState === WebSocket.OPEN) return;
+      // TLS on one side only, or a certificate not trusted: retrying would not change it.
+      const mismatch = tlsMismatch(error, this.options.url);
+      if (mismatch) {
+        this.ws = null;
+        this.end({ code: EXIT_CONFIG, reason: mismatch });
+        return;
+      }
+      this.unreachable = connectFailure(error);
     });
     ws.on('open', () => {
       this.unreachable = null;
@@ -411,6 +424,7 @@ export class AgentClient extends EventEmitter<Events> {
       rssMb: memory.rss / 2 ** 20,
       heapMb: memory.heapUsed / 2 ** 20,
       generation: this.runners[0]?.generation ?? 0,
+      ...(this.options.enforcement ? { enforcement: this.options.enforcement } : {}),
     };
     ws.send(this.packr.pack(report));
   }
@@ -419,6 +433,34 @@ export class AgentClient extends EventEmitter<Events> {
     return this.runners.map((r) => r.info);
   }
 }
+
+/** Exit code for a link that cannot work as configured (TLS mismatch, untrusted certificate): a restart would not help. */
+const EXIT_CONFIG = 2;
+
+/**
+ * The one line for a TLS problem, or null: a ws:// client of a TLS server (it answers 426), a
+ * wss:// client of a plain server, a certificate this agent does not trust or made for another host.
+ */
+export function tlsMismatch(error: Error, url: string): string | null {
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  const message = error.message;
+  if (/Unexpected server response: 426/.test(message)) return `${url}: the server speaks TLS: use wss:// instead of ws://`;
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number/i.test(message)) return `${url}: the server does not speak TLS: use ws:// instead of wss://`;
+  if (UNTRUSTED_CERT_CODES.has(code)) return `${url}: certificate not trusted (${code}): pass --ca FILE with the server's certificate or its CA`;
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `${url}: the server's certificate is not for this address (${message.replace(/^Hostname\/IP does not match certificate's altnames: /, '')}): connect to a name or IP in its subjectAltName`;
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') return `${url}: the server's certificate is ${code === 'CERT_HAS_EXPIRED' ? 'expired' : 'not valid yet'}: make a new one`;
+  return null;
+}
+
+const UNTRUSTED_CERT_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+]);
 
 /** A failed connect in words: 'connection refused', 'no such host', or the socket's own message. */
 function connectFailure(error: Error): string {

@@ -16,7 +16,8 @@ import { LAUNCHER_MESSAGES, tellLauncher, waitForClaim, watchLauncher } from './
 type AgentArgs = Exclude<ReturnType<typeof command.parse>, 'help'>;
 
 const command = defineCommand('agent', {
-  server: str('server URL (ws://127.0.0.1:PORT/)', z.string({ error: 'required' }).url('expected a ws:// URL')),
+  server: str('server URL (ws://127.0.0.1:PORT/, or wss:// for a TLS server)', z.string({ error: 'required' }).regex(/^wss?:\/\/[^/]/, 'expected a ws:// or wss:// URL')),
+  ca: str("wss://: trust this PEM certificate (the server's own, or its CA) instead of the system store", z.string().optional()),
   slot: str('slot index to claim', intArg().min(0).optional()),
   token: str('slot token (or env KDMARL_AGENT_TOKEN, or --tokens-file)', z.string().min(1).optional()),
   tokensFile: common.tokensFile('tokens file written by kdmarl serve (host mode reads every slot from it)'),
@@ -51,6 +52,7 @@ export async function main(argv: string[]): Promise<number> {
     ...(args.cpu !== undefined ? { cpu: args.cpu } : {}),
     ...(args.memory !== undefined ? { memoryMb: args.memory } : {}),
   };
+  const ca = args.ca !== undefined ? readCa(args.ca, args.server) : null;
   if (args.standby && !process.channel) throw new UsageError('--standby: only a launcher (kdmarl up) starts spares; it gives the slot over IPC');
   const given = args.standby ? null : resolveSlots(args);
   // A spare listens for its slot before anything else, and says so: the launcher holds the claim until then.
@@ -72,6 +74,7 @@ export async function main(argv: string[]): Promise<number> {
   const log = agentLog({ name: 'kdmarl-agent', level: args.logLevel, base: { pid: process.pid, slot: slotLabel } });
   const client = new AgentClient({
     url: args.server,
+    ...(ca ? { ca } : {}),
     slots,
     source,
     caps,
@@ -170,6 +173,18 @@ function readTokens(path: string): Map<number, string> {
   const parsed = z.object({ slots: z.array(z.object({ slot: z.number().int(), token: z.string() })) }).safeParse(json);
   if (!parsed.success) throw new UsageError(`--tokens-file: ${path} is not a kdmarl tokens file`);
   return new Map(parsed.data.slots.map((s) => [s.slot, s.token]));
+}
+
+function readCa(path: string, server: string): Buffer {
+  if (!server.startsWith('wss://')) throw new UsageError(`--ca: only for a wss:// server (--server is ${server})`);
+  let pem: Buffer;
+  try {
+    pem = readFileSync(path);
+  } catch (error) {
+    throw new UsageError(`--ca ${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--ca ${path}: not a PEM certificate (expected -----BEGIN CERTIFICATE-----)`);
+  return pem;
 }
 
 function heapCapped(): boolean {

@@ -103,6 +103,7 @@ export class AgentLauncher extends EventEmitter<Events> {
   private readonly restartDelayMs: number | undefined;
   private readonly childStderr: 'pipe' | 'inherit';
   private readonly useSpares: boolean;
+  private readonly ca: string | undefined;
   /** Warm spares by agent kind (model, caps, flags): started with --standby, model loaded, no slot yet. */
   private readonly spares = new Map<string, Spare>();
   private closing = false;
@@ -119,6 +120,8 @@ export class AgentLauncher extends EventEmitter<Events> {
     restartDelayMs?: number;
     childStderr?: 'pipe' | 'inherit';
     spares?: boolean;
+    /** A CA (or the server's own certificate) the agents trust for a wss:// server, passed as --ca. */
+    ca?: string;
   }) {
     super();
     this.url = options.url;
@@ -128,6 +131,7 @@ export class AgentLauncher extends EventEmitter<Events> {
     this.restartDelayMs = options.restartDelayMs;
     this.childStderr = options.childStderr ?? 'pipe';
     this.useSpares = options.spares ?? false;
+    this.ca = options.ca;
     this.agentScript = builtAgent();
   }
 
@@ -148,7 +152,7 @@ export class AgentLauncher extends EventEmitter<Events> {
     // One V8 worker thread instead of one per core: ~4 MiB less per agent process.
     const execArgv = ['--max-semi-space-size=1', '--v8-pool-size=1', ...(spec.caps.memoryMb !== undefined ? [`--max-old-space-size=${spec.caps.memoryMb}`] : [])];
     const claim = standby ? ['--standby'] : spec.hostSlots !== undefined ? ['--host-slots', spec.hostSlots, '--tokens-file', spec.tokensFile ?? ''] : ['--slot', String(spec.slot)];
-    const args = [this.agentScript, '--server', this.url, ...claim, '--model', spec.model, ...capArgs(spec.caps), ...(spec.args ?? [])];
+    const args = [this.agentScript, '--server', this.url, ...claim, '--model', spec.model, ...capArgs(spec.caps), ...(this.ca ? ['--ca', this.ca] : []), ...(spec.args ?? [])];
     if (this.quiet) args.push('--log-level', 'warn');
     return spawn(process.execPath, [...execArgv, ...args], {
       // msgpackr's native addon only speeds up string-heavy data; skipping it saves ~5 MiB and ~10 ms per agent.

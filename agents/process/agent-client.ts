@@ -283,7 +283,7 @@ export class AgentClient extends EventEmitter<Events> {
     try {
       for (const info of infos) {
         const policy = await this.options.source.forSlot(info, welcome);
-        this.runners.push(new SlotRunner(info, policy, this.options.caps));
+        this.runners.push(new SlotRunner(info, policy, this.options.caps, !cpuInCgroup(this.options.enforcement)));
       }
     } catch (error) {
       const refused = error instanceof CapError ? 'refused: over a cap' : 'refused';
@@ -432,6 +432,11 @@ export class AgentClient extends EventEmitter<Events> {
   slotInfos(): SlotInfo[] {
     return this.runners.map((r) => r.info);
   }
+}
+
+/** The OS holds the cpu share (a CPU quota): the reply delay would count it twice. */
+function cpuInCgroup(enforcement: CapsEnforcement | undefined): boolean {
+  return enforcement?.cpu === 'cgroup-v1' || enforcement?.cpu === 'cgroup-v2';
 }
 
 /** Exit code for a link that cannot work as configured (TLS mismatch, untrusted certificate): a restart would not help. */

@@ -5,6 +5,7 @@ import { bool, common, defineCommand, intArg, numArg, str, UsageError } from '..
 import type { Caps } from '../../shared/student-profile.ts';
 import { loadPolicySource } from '../policy-source.ts';
 import { AgentClient } from './agent-client.ts';
+import { enterCgroup, removeAgentCgroup } from './cgroup-caps.ts';
 import { agentLog } from './agent-log.ts';
 import { LAUNCHER_MESSAGES, tellLauncher, waitForClaim, watchLauncher } from './launcher-link.ts';
 
@@ -25,8 +26,8 @@ const command = defineCommand('agent', {
   model: str("policy file, 'scripted' or 'random'", z.string().default('random')),
   flops: str('FLOPs cap per decision: a bigger model is refused', intArg().positive().optional()),
   deadline: str('deadline (ms) the server should hold each tick for this agent', numArg().positive().max(60_000).optional()),
-  cpu: str('cpu share in (0, 1]: each reply leaves after compute / cpu', numArg().positive().max(1).optional()),
-  memory: str('memory cap (MB): heap cap (--max-old-space-size) plus an RSS watchdog', intArg().min(16).max(65_536).optional()),
+  cpu: str('cpu share in (0, 1]: a CPU quota on a cgroup of its own where the OS allows (root), else each reply leaves after compute / cpu', numArg().positive().max(1).optional()),
+  memory: str('memory cap (MB): a cgroup memory limit where the OS allows, plus a heap cap (--max-old-space-size) and an RSS watchdog', intArg().min(16).max(65_536).optional()),
   sample: bool('sample actions from the policy instead of acting greedily'),
   seed: str('seed for sampling, random policies and fault injection', intArg().optional()),
   latency: str('fault injection: added delay on every reply (ms)', numArg().min(0).default(0)),
@@ -57,6 +58,9 @@ export async function main(argv: string[]): Promise<number> {
   const given = args.standby ? null : resolveSlots(args);
   // A spare listens for its slot before anything else, and says so: the launcher holds the claim until then.
   const claimed = given ? null : waitForClaim();
+  // Before the model loads, so its memory is charged to the agent's own cgroup.
+  const cgroup = enterCgroup(caps, (given?.length ?? 1) === 1);
+  process.once('exit', cgroup.leave);
   if (claimed) tellLauncher({ kind: LAUNCHER_MESSAGES.standby });
   // Refused at load: a bad file or a model over the FLOPs cap never connects.
   let source;
@@ -78,12 +82,14 @@ export async function main(argv: string[]): Promise<number> {
     slots,
     source,
     caps,
+    enforcement: cgroup.enforcement,
     log,
     seed: args.seed,
     extraDelayMs: args.extraDelay,
     giveUpAfterMs: args.giveUpAfter * 1000,
     ...(args.latency > 0 || args.jitter > 0 || args.drop > 0 ? { faults: { latencyMs: args.latency, jitterMs: args.jitter, drop: args.drop } } : {}),
   });
+  if (caps.cpu !== undefined || caps.memoryMb !== undefined) log.info({ ...cgroup.enforcement, ...(cgroup.reason ? { why: cgroup.reason } : {}) }, 'caps');
   client.once('welcome', () => tellLauncher({ kind: LAUNCHER_MESSAGES.ready }));
   client.on('firstAction', (ms) => log.info({ msSinceConnect: Math.round(ms * 10) / 10, msSinceStart: Math.round(performance.now()) }, 'first action'));
   let watchdog: NodeJS.Timeout | null = null;
@@ -110,6 +116,7 @@ export async function main(argv: string[]): Promise<number> {
   watchLauncher(() => onSignal('launcher gone'));
   const exit = await client.run();
   if (watchdog) clearInterval(watchdog);
+  cgroup.leave();
   if (overMemory) return EXIT_MEMORY;
   if (exit.code !== 0) console.error(`kdmarl agent: ${exit.reason}`);
   return exit.code;
@@ -202,6 +209,8 @@ function reexecWithHeapCap(memoryMb: number): Promise<number> {
   watchLauncher(() => forward('SIGTERM'));
   return new Promise((resolve) => {
     child.on('exit', (code, signal) => {
+      // Killed before it could leave its cgroup: remove it here.
+      if (child.pid !== undefined) removeAgentCgroup(child.pid);
       process.off('SIGTERM', forward);
       process.off('SIGINT', forward);
       resolve(code ?? (signal ? 128 : 1));

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { fromRoot } from '../../shared/paths.ts';
 import type { Caps } from '../../shared/student-profile.ts';
+import { removeAgentCgroup } from '../../agents/process/cgroup-caps.ts';
 import { LAUNCHER_MESSAGES, type ClaimMessage, type LauncherMessage } from '../../shared/launcher-ipc.ts';
 
 export type AgentSpec = {
@@ -193,6 +194,8 @@ export class AgentLauncher extends EventEmitter<Events> {
     });
     child.on('exit', (code, signal) => {
       if (managed.child === child) managed.child = null;
+      // An agent killed (SIGKILL, crash) could not remove its cgroup; it is empty now.
+      if (child.pid !== undefined) removeAgentCgroup(child.pid);
       const expected = managed.stopping;
       const lastLine = managed.stderrTail.trim().split('\n').pop() ?? '';
       this.emit('exited', spec.slot, code, signal, expected, lastLine);
@@ -238,6 +241,7 @@ export class AgentLauncher extends EventEmitter<Events> {
     child.stderr?.resume();
     child.on('error', (error) => this.log.error({ err: error.message }, 'spare agent process failed to start'));
     const onExit = (code: number | null): void => {
+      if (child.pid !== undefined) removeAgentCgroup(child.pid);
       if (this.spares.get(key)?.child !== child) return;
       this.spares.delete(key);
       if (code === null && !this.closing) setTimeout(() => this.fillSpare(spec), RESTART.soonMs).unref();
@@ -297,6 +301,7 @@ export class AgentLauncher extends EventEmitter<Events> {
     this.closing = true;
     for (const { child, onExit } of this.spares.values()) {
       child.off('exit', onExit);
+      child.once('exit', () => child.pid !== undefined && removeAgentCgroup(child.pid));
       child.kill('SIGTERM');
     }
     this.spares.clear();
@@ -315,6 +320,7 @@ export class AgentLauncher extends EventEmitter<Events> {
           }, timeoutMs);
           child.once('exit', () => {
             clearTimeout(timer);
+            if (child.pid !== undefined) removeAgentCgroup(child.pid);
             resolve();
           });
           child.kill('SIGTERM');

@@ -28,9 +28,9 @@ export function createListener(handler: (req: IncomingMessage, res: ServerRespon
     socket.once('data', (first: Buffer) => {
       socket.pause();
       if (first[0] === TLS_HANDSHAKE) {
+        // The TLS socket reads what is buffered on the raw socket first (and takes over its handle).
         socket.unshift(first);
         https.emit('connection', socket);
-        socket.resume();
       } else {
         socket.end(PLAIN_REFUSAL);
       }

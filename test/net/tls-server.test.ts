@@ -6,6 +6,7 @@ import { AgentClient, type AgentExit } from '../../agents/process/agent-client.t
 import { loadPolicySource } from '../../agents/policy-source.ts';
 import { readTlsFiles } from '../../server/net/tls-listener.ts';
 import type { NetServer } from '../../server/net/net-server.ts';
+import { runCli } from './helpers/run-cli.ts';
 import { opensslMissing, selfSigned } from './helpers/self-signed.ts';
 import { inProcessAgent, nextEvent, silent, spawnAgent, startServer, stopStarted, ticks } from './helpers/net-helpers.ts';
 
@@ -106,5 +107,32 @@ describe.skipIf(missing !== null)(`TLS${missing ? ` (skipped: ${missing})` : ''}
     expect(unreadable.stderr().trim().split('\n')).toEqual([`kdmarl: --ca ${join(pair!.dir, 'absent.pem')}: cannot read it (ENOENT)`]);
     trusted.child.kill('SIGTERM');
     expect(await trusted.exit).toBe(0);
+  });
+
+  it('kdmarl serve --host 0.0.0.0 --tls-cert --tls-key prints wss:// URLs (loopback and this machine\'s addresses), never 0.0.0.0', async () => {
+    let port = '';
+    const { code, lines, stderr } = await runCli(['serve', '--log-level', 'warn', '--scenario', 'spread', '--host', '0.0.0.0', '--tls-cert', pair!.cert, '--tls-key', pair!.key], (line, stop) => {
+      port ||= /kdmarl serve: wss:\/\/127\.0\.0\.1:(\d+)\//.exec(line)?.[1] ?? '';
+      if (line.startsWith('  one agent:')) stop();
+    });
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(port).not.toBe('');
+    expect(lines.join('\n')).not.toContain('0.0.0.0');
+    expect(lines.find((l) => l.startsWith('  viewer:'))).toMatch(/^  viewer: +https:\/\/127\.0\.0\.1:\d+\/\?token=/);
+    expect(lines.find((l) => l.startsWith('  one agent:'))).toContain(`--ca ${pair!.cert}`);
+    const other = lines.find((l) => l.startsWith('  other machines:'))!;
+    expect(other).toBeDefined();
+    for (const url of other.replace('  other machines:', '').trim().split(/\s+/)) if (url.startsWith('wss')) expect(url).toMatch(new RegExp(`^wss://[^/]+:${port}/$`));
+  });
+
+  it('kdmarl serve with a key of another certificate, or a cert without its key, is one line', async () => {
+    const other = selfSigned();
+    const mismatch = await runCli(['serve', '--scenario', 'spread', '--tls-cert', pair!.cert, '--tls-key', other.key]);
+    expect(mismatch.code).toBe(1);
+    expect(mismatch.stderr.trim().split('\n')).toEqual([`kdmarl: --tls-key ${other.key} is not the key of --tls-cert ${pair!.cert}: give the key the certificate was made with`]);
+    const alone = await runCli(['serve', '--scenario', 'spread', '--tls-cert', pair!.cert]);
+    expect(alone.code).not.toBe(0);
+    expect(alone.stderr.trim().split('\n')).toEqual(['kdmarl: --tls-cert needs --tls-key (the private key of the certificate)']);
   });
 });

@@ -116,6 +116,34 @@ export function removeAgentCgroup(pid: number): void {
   }
 }
 
+/**
+ * Why this process could not give an agent a cgroup (not Linux, not root, no writable cpu or
+ * memory hierarchy), or null: a probe cgroup is made and removed again.
+ */
+export function cgroupProbe(): string | null {
+  if (process.platform !== 'linux') return `no cgroups on ${process.platform}`;
+  const name = `kdmarl-probe-${process.pid}`;
+  try {
+    let parents: string[];
+    if (cgroupVersion() === 'cgroup-v2') {
+      const h = hierarchyV2();
+      const available = readFileSync(join(h.mount, h.own, 'cgroup.controllers'), 'utf8').split(/\s+/);
+      if (!available.includes('cpu') || !available.includes('memory')) return `cgroup v2: cpu and memory are not delegated to ${h.own}`;
+      parents = [join(h.mount, h.own)];
+    } else {
+      parents = ['cpu', 'memory'].map((c) => join(hierarchyV1(c).mount, hierarchyV1(c).own));
+    }
+    for (const parent of parents) {
+      mkdirSync(join(parent, name));
+      rmdirSync(join(parent, name));
+    }
+    return null;
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    return `cannot make a cgroup${e.path ? ` (${e.path})` : ''}: ${e.code ?? e.message}`;
+  }
+}
+
 /** Pure v2 when the root has `cgroup.controllers` with cpu and memory; else v1's cpu and memory hierarchies (hybrid hosts too). */
 export function cgroupVersion(root = CGROUP_ROOT): Exclude<CapEnforcement, 'emulated'> {
   const controllers = join(root, 'cgroup.controllers');

@@ -306,6 +306,8 @@ export class AgentClient extends EventEmitter<Events> {
     );
     this.reportTimer = setInterval(() => this.report(), this.options.reportEveryMs ?? 1000);
     this.reportTimer.unref();
+    // The first report at once: the server shows how the caps hold from the start.
+    this.report();
     // The server pings every heartbeat; a server silent for 3 of them is gone.
     this.watchdog = setInterval(() => {
       if (this.ws && performance.now() - this.lastHeard > 3 * LIMITS.heartbeatMs) {

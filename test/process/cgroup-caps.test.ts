@@ -11,8 +11,9 @@ import { POLICY_FORMAT, POLICY_FORMAT_VERSION, type PolicyFile } from '../../sha
 import type { SlotInfo } from '../../shared/protocol.ts';
 import type { NetServer } from '../../server/net/net-server.ts';
 import { statusLine } from '../../server/net/status-line.ts';
+import { capText, parseInspectReply } from '../../viewer/src/ui/inspect-panel.ts';
 import { ensureAgentDist } from '../net/helpers/build-dist.ts';
-import { inProcessAgent, nextEvent, spawnNode, startServer, stopStarted, ticks, type SpawnedAgent } from '../net/helpers/net-helpers.ts';
+import { inProcessAgent, nextEvent, spawnNode, spectator, startServer, stopStarted, ticks, type SpawnedAgent } from '../net/helpers/net-helpers.ts';
 
 afterEach(stopStarted);
 
@@ -121,6 +122,14 @@ describe('cpu and memory caps', () => {
     expect(await enforcementOf(server)).toEqual({ cpu: 'emulated', memory: 'emulated' });
     expect(statusLine(server.status())).toContain('cpu 0.5 emulated mem 200M emulated');
     expect(readFileSync(`/proc/${agent.child.pid}/cgroup`, 'utf8')).not.toContain('kdmarl-agent-');
+    // The viewer's inspector gets the caps and how they hold.
+    const viewer = await spectator(server);
+    await viewer.next('scene');
+    viewer.send({ kind: 'inspect', agent: 0 });
+    const reply = parseInspectReply(await viewer.next('inspect'))!;
+    expect(reply).toMatchObject({ cpuCap: 0.5, memoryCapMb: 200, cpuEnforcement: 'emulated', memoryEnforcement: 'emulated' });
+    expect(capText('0.5 of a core', reply.cpuEnforcement)).toBe('0.5 of a core · emulated by the agent');
+    expect(capText('200 MB', 'cgroup-v1')).toBe('200 MB · cgroup-v1 (enforced by the OS)');
     agent.child.kill('SIGTERM');
     expect(await agent.exit).toBe(0);
   });

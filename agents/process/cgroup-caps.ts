@@ -45,7 +45,7 @@ export function enterCgroup(caps: { cpu?: number; memoryMb?: number }, cpuInCgro
   if (process.platform !== 'linux') return emulated(`no cgroups on ${process.platform}`);
   const created: { dir: string; parent: string }[] = [];
   const undo = (): void => {
-    for (const { dir, parent } of created.reverse()) {
+    for (const { dir, parent } of created.splice(0).reverse()) {
       tryWrite(join(parent, 'cgroup.procs'), String(pid));
       tryRmdir(dir);
     }

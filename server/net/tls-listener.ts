@@ -25,7 +25,10 @@ export function createListener(handler: (req: IncomingMessage, res: ServerRespon
   https.on('tlsClientError', (_error: Error, socket: Socket) => socket.destroy());
   const listener = createNetServer({ pauseOnConnect: true }, (socket) => {
     socket.on('error', () => socket.destroy());
+    // A connection that never says anything is not kept open (the server's close does not wait on it).
+    socket.setTimeout(SILENT_CONNECTION_MS, () => socket.destroy());
     socket.once('data', (first: Buffer) => {
+      socket.setTimeout(0);
       socket.pause();
       if (first[0] === TLS_HANDSHAKE) {
         // The TLS socket reads what is buffered on the raw socket first (and takes over its handle).
@@ -66,6 +69,7 @@ export function readTlsFiles(certPath: string, keyPath: string): TlsFiles {
   return { cert, key };
 }
 
+const SILENT_CONNECTION_MS = 10_000;
 /** The first byte of a TLS ClientHello record. */
 const TLS_HANDSHAKE = 0x16;
 const PLAIN_MESSAGE = 'this server speaks TLS: use wss:// (agents) or https:// (browsers)\n';

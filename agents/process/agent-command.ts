@@ -39,7 +39,7 @@ const command = defineCommand('agent', {
   logLevel: common.logLevel('info'),
 });
 
-/** Exit codes: 0 clean, 1 failed (worth a restart), 2 refused (the policy breaks a cap or does not fit: a restart would not help), 3 over the memory cap. */
+/** Exit codes: 0 clean, 1 failed (worth a restart), 2 refused (the policy breaks a cap or does not fit, or TLS cannot work as configured: a restart would not help), 3 over the memory cap. */
 export const EXIT_REFUSED = 2;
 export const EXIT_MEMORY = 3;
 

@@ -135,4 +135,19 @@ describe.skipIf(missing !== null)(`TLS${missing ? ` (skipped: ${missing})` : ''}
     expect(alone.code).not.toBe(0);
     expect(alone.stderr.trim().split('\n')).toEqual(['kdmarl: --tls-cert needs --tls-key (the private key of the certificate)']);
   });
+
+  it('kdmarl up --tls-cert --tls-key: its own agents trust the certificate and hold every slot', async () => {
+    let held = false;
+    const { code, stderr, lines } = await runCli(['up', '--scenario', 'spread', '--model', 'random', '--json', '--no-restart', '--tls-cert', pair!.cert, '--tls-key', pair!.key], (line, stop) => {
+      const status = JSON.parse(line) as { agents?: unknown; tick?: number };
+      if (Array.isArray(status.agents) && (status.agents as { connected: boolean }[]).every((a) => a.connected)) {
+        held = true;
+        stop();
+      }
+    });
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect((JSON.parse(lines[0]) as { url: string }).url).toMatch(/^wss:\/\/127\.0\.0\.1:\d+\/$/);
+    expect(held).toBe(true);
+  });
 });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cgroupName, cgroupProbe, enterCgroup } from '../../agents/process/cgroup-caps.ts';
+import { cgroupName, cgroupProbe, cgroupVersion, enterCgroup } from '../../agents/process/cgroup-caps.ts';
 import { SlotRunner } from '../../agents/process/slot-runner.ts';
 import { encode } from '../../shared/codec.ts';
 import { POLICY_FORMAT, POLICY_FORMAT_VERSION, type PolicyFile } from '../../shared/model-format.ts';
@@ -70,11 +70,12 @@ function spawnCapped(server: NetServer, model: string, caps: string[], env: Node
   });
 }
 
-function cgroupFile(controller: string, pid: number): string {
+/** The process's cgroup path in the v1 hierarchy of `controller`, or in the v2 one (controller ''). */
+function cgroupPath(controller: string, pid: number): string {
   const line = readFileSync(`/proc/${pid}/cgroup`, 'utf8')
     .split('\n')
-    .find((l) => l.split(':')[1]?.split(',').includes(controller))!;
-  return line.split(':')[2];
+    .find((l) => (controller === '' ? l.startsWith('0::') : l.split(':')[1]?.split(',').includes(controller)))!;
+  return line.split(':').slice(2).join(':');
 }
 
 const unavailable = cgroupProbe();
@@ -88,15 +89,21 @@ describe('cpu and memory caps', () => {
     const agent = spawnCapped(server, model, ['--cpu', '0.25', '--memory', '200']);
     await nextEvent(server, 'claim', (slot: number) => slot === 0);
     const pid = agent.child.pid!;
-    expect(await enforcementOf(server)).toEqual({ cpu: 'cgroup-v1', memory: 'cgroup-v1' });
-    expect(statusLine(server.status())).toContain('cpu 0.25 cgroup-v1 mem 200M cgroup-v1');
-    const cpuPath = cgroupFile('cpu', pid);
-    const memoryPath = cgroupFile('memory', pid);
-    expect(cpuPath.endsWith(`/${cgroupName(pid)}`)).toBe(true);
-    const cpuDir = join('/sys/fs/cgroup/cpu', cpuPath);
-    const memoryDir = join('/sys/fs/cgroup/memory', memoryPath);
-    expect(readFileSync(join(cpuDir, 'cpu.cfs_quota_us'), 'utf8').trim()).toBe('25000');
-    expect(readFileSync(join(memoryDir, 'memory.limit_in_bytes'), 'utf8').trim()).toBe(String(200 * 2 ** 20));
+    const version = cgroupVersion();
+    expect(await enforcementOf(server)).toEqual({ cpu: version, memory: version });
+    expect(statusLine(server.status())).toContain(`cpu 0.25 ${version} mem 200M ${version}`);
+    // The process sits in its own cgroup, with the quota and the limit asked for.
+    const cpuDir = version === 'cgroup-v1' ? join('/sys/fs/cgroup/cpu', cgroupPath('cpu', pid)) : join('/sys/fs/cgroup', cgroupPath('', pid));
+    const memoryDir = version === 'cgroup-v1' ? join('/sys/fs/cgroup/memory', cgroupPath('memory', pid)) : cpuDir;
+    expect(cpuDir.endsWith(`/${cgroupName(pid)}`)).toBe(true);
+    expect(memoryDir.endsWith(`/${cgroupName(pid)}`)).toBe(true);
+    if (version === 'cgroup-v1') {
+      expect(readFileSync(join(cpuDir, 'cpu.cfs_quota_us'), 'utf8').trim()).toBe('25000');
+      expect(readFileSync(join(memoryDir, 'memory.limit_in_bytes'), 'utf8').trim()).toBe(String(200 * 2 ** 20));
+    } else {
+      expect(readFileSync(join(cpuDir, 'cpu.max'), 'utf8').trim()).toBe('25000 100000');
+      expect(readFileSync(join(memoryDir, 'memory.max'), 'utf8').trim()).toBe(String(200 * 2 ** 20));
+    }
     const throttledBefore = Number(/nr_throttled (\d+)/.exec(readFileSync(join(cpuDir, 'cpu.stat'), 'utf8'))![1]);
     // CPU time over a wall interval of at least 3 s, both measured at ticks.
     const hz = Number(execFileSync('getconf', ['CLK_TCK']).toString());

@@ -35,7 +35,7 @@ export type AgentClientOptions = {
   url: string;
   /** PEM certificates to trust for a wss:// server instead of the system store (`--ca`). */
   ca?: Buffer;
-  /** Which caps the OS enforces and which are emulated, for the report (see cgroup-caps.ts). */
+  /** Which caps the OS enforces and which are emulated, for the report (see shared/cgroup-caps.ts). */
   enforcement?: CapsEnforcement;
   slots: { slot: number; token: string }[];
   source: PolicySource;

@@ -5,7 +5,7 @@ import { bool, common, defineCommand, intArg, numArg, str, UsageError } from '..
 import type { Caps } from '../../shared/student-profile.ts';
 import { loadPolicySource } from '../policy-source.ts';
 import { AgentClient } from './agent-client.ts';
-import { enterCgroup, removeAgentCgroup } from './cgroup-caps.ts';
+import { enterCgroup, removeAgentCgroup } from '../../shared/cgroup-caps.ts';
 import { agentLog } from './agent-log.ts';
 import { LAUNCHER_MESSAGES, tellLauncher, waitForClaim, watchLauncher } from './launcher-link.ts';
 

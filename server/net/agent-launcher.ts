@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { fromRoot } from '../../shared/paths.ts';
 import type { Caps } from '../../shared/student-profile.ts';
-import { removeAgentCgroup } from '../../agents/process/cgroup-caps.ts';
+import { removeAgentCgroup } from '../../shared/cgroup-caps.ts';
 import { LAUNCHER_MESSAGES, type ClaimMessage, type LauncherMessage } from '../../shared/launcher-ipc.ts';
 
 export type AgentSpec = {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cgroupName, cgroupProbe, cgroupVersion, enterCgroup } from '../../agents/process/cgroup-caps.ts';
+import { cgroupName, cgroupProbe, cgroupVersion, enterCgroup } from '../../shared/cgroup-caps.ts';
 import { SlotRunner } from '../../agents/process/slot-runner.ts';
 import { encode } from '../../shared/codec.ts';
 import { POLICY_FORMAT, POLICY_FORMAT_VERSION, type PolicyFile } from '../../shared/model-format.ts';

@@ -391,7 +391,17 @@ export type AgentReport = {
   heapMb: number;
   /** Weights generation in use (0 = as started). */
   generation: number;
+  /** How the process's cpu and memory caps hold, for the caps it has; absent without either cap. */
+  enforcement?: CapsEnforcement;
 };
+
+/**
+ * 'cgroup-v1' / 'cgroup-v2': the OS enforces the cap (a cgroup of the agent process's own: a CPU
+ * quota, a memory limit). 'emulated': the agent holds each reply until compute / cpu (cpu), or
+ * caps its heap and watches its RSS (memory), where it cannot use a cgroup (not root, no access).
+ */
+export type CapEnforcement = 'cgroup-v1' | 'cgroup-v2' | 'emulated';
+export type CapsEnforcement = { cpu?: CapEnforcement; memory?: CapEnforcement };
 
 export const CONTROL_ACTIONS = ['pause', 'resume', 'step', 'reset', 'speed', 'scenario'] as const;
 

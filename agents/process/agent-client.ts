@@ -12,6 +12,7 @@ import {
   ROLES,
   closeCodeName,
   type AgentReport,
+  type CapsEnforcement,
   type SlotInfo,
   type WelcomeMessage,
 } from '../../shared/protocol.ts';
@@ -19,6 +20,7 @@ import type { Caps } from '../../shared/student-profile.ts';
 import { Rng } from '../../shared/rng.ts';
 import type { DecisionPolicy } from '../baselines/decision-policy.ts';
 import { CapError, policyBytesSource, type PolicySource } from '../policy-source.ts';
+import { connectFailure, EXIT_CONFIG, tlsMismatch } from './link-errors.ts';
 import { SlotRunner } from './slot-runner.ts';
 
 export type FaultOptions = {
@@ -31,6 +33,10 @@ export type FaultOptions = {
 
 export type AgentClientOptions = {
   url: string;
+  /** PEM certificates to trust for a wss:// server instead of the system store (`--ca`). */
+  ca?: Buffer;
+  /** Which caps the OS enforces and which are emulated, for the report (see shared/cgroup-caps.ts). */
+  enforcement?: CapsEnforcement;
   slots: { slot: number; token: string }[];
   source: PolicySource;
   /** The same caps for every slot of this process (each slot keeps its own accounting). */
@@ -138,11 +144,19 @@ export class AgentClient extends EventEmitter<Events> {
   private connect(): void {
     if (this.stopped) return;
     this.attempt++;
-    const ws = new WebSocket(this.options.url, { maxPayload: LIMITS.supervisorMaxPayload, perMessageDeflate: false });
+    const ws = new WebSocket(this.options.url, { maxPayload: LIMITS.supervisorMaxPayload, perMessageDeflate: false, ...(this.options.ca ? { ca: this.options.ca } : {}) });
     this.ws = ws;
     ws.on('error', (error) => {
-      if (ws.readyState !== WebSocket.OPEN) this.unreachable = connectFailure(error);
       this.log.debug({ err: error.message }, 'socket error');
+      if (ws.readyState === WebSocket.OPEN) return;
+      // TLS on one side only, or a certificate not trusted: retrying would not change it.
+      const mismatch = tlsMismatch(error, this.options.url);
+      if (mismatch) {
+        this.ws = null;
+        this.end({ code: EXIT_CONFIG, reason: mismatch });
+        return;
+      }
+      this.unreachable = connectFailure(error);
     });
     ws.on('open', () => {
       this.unreachable = null;
@@ -270,7 +284,7 @@ export class AgentClient extends EventEmitter<Events> {
     try {
       for (const info of infos) {
         const policy = await this.options.source.forSlot(info, welcome);
-        this.runners.push(new SlotRunner(info, policy, this.options.caps));
+        this.runners.push(new SlotRunner(info, policy, this.options.caps, !cpuInCgroup(this.options.enforcement)));
       }
     } catch (error) {
       const refused = error instanceof CapError ? 'refused: over a cap' : 'refused';
@@ -293,6 +307,8 @@ export class AgentClient extends EventEmitter<Events> {
     );
     this.reportTimer = setInterval(() => this.report(), this.options.reportEveryMs ?? 1000);
     this.reportTimer.unref();
+    // The first report at once: the server shows how the caps hold from the start.
+    this.report();
     // The server pings every heartbeat; a server silent for 3 of them is gone.
     this.watchdog = setInterval(() => {
       if (this.ws && performance.now() - this.lastHeard > 3 * LIMITS.heartbeatMs) {
@@ -411,6 +427,7 @@ export class AgentClient extends EventEmitter<Events> {
       rssMb: memory.rss / 2 ** 20,
       heapMb: memory.heapUsed / 2 ** 20,
       generation: this.runners[0]?.generation ?? 0,
+      ...(this.options.enforcement ? { enforcement: this.options.enforcement } : {}),
     };
     ws.send(this.packr.pack(report));
   }
@@ -420,14 +437,9 @@ export class AgentClient extends EventEmitter<Events> {
   }
 }
 
-/** A failed connect in words: 'connection refused', 'no such host', or the socket's own message. */
-function connectFailure(error: Error): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ECONNREFUSED') return 'connection refused';
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'no such host';
-  if (code === 'ETIMEDOUT') return 'connection timed out';
-  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return 'host unreachable';
-  return error.message;
+/** The OS holds the cpu share (a CPU quota): the reply delay would count it twice. */
+function cpuInCgroup(enforcement: CapsEnforcement | undefined): boolean {
+  return enforcement?.cpu === 'cgroup-v1' || enforcement?.cpu === 'cgroup-v2';
 }
 
 function spin(ms: number): void {

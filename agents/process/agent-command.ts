@@ -5,6 +5,7 @@ import { bool, common, defineCommand, intArg, numArg, str, UsageError } from '..
 import type { Caps } from '../../shared/student-profile.ts';
 import { loadPolicySource } from '../policy-source.ts';
 import { AgentClient } from './agent-client.ts';
+import { enterCgroup, removeAgentCgroup } from '../../shared/cgroup-caps.ts';
 import { agentLog } from './agent-log.ts';
 import { LAUNCHER_MESSAGES, tellLauncher, waitForClaim, watchLauncher } from './launcher-link.ts';
 
@@ -16,7 +17,8 @@ import { LAUNCHER_MESSAGES, tellLauncher, waitForClaim, watchLauncher } from './
 type AgentArgs = Exclude<ReturnType<typeof command.parse>, 'help'>;
 
 const command = defineCommand('agent', {
-  server: str('server URL (ws://127.0.0.1:PORT/)', z.string({ error: 'required' }).url('expected a ws:// URL')),
+  server: str('server URL (ws://127.0.0.1:PORT/, or wss:// for a TLS server)', z.string({ error: 'required' }).regex(/^wss?:\/\/[^/]/, 'expected a ws:// or wss:// URL')),
+  ca: str("wss://: trust this PEM certificate (the server's own, or its CA) instead of the system store", z.string().optional()),
   slot: str('slot index to claim', intArg().min(0).optional()),
   token: str('slot token (or env KDMARL_AGENT_TOKEN, or --tokens-file)', z.string().min(1).optional()),
   tokensFile: common.tokensFile('tokens file written by kdmarl serve (host mode reads every slot from it)'),
@@ -24,8 +26,8 @@ const command = defineCommand('agent', {
   model: str("policy file, 'scripted' or 'random'", z.string().default('random')),
   flops: str('FLOPs cap per decision: a bigger model is refused', intArg().positive().optional()),
   deadline: str('deadline (ms) the server should hold each tick for this agent', numArg().positive().max(60_000).optional()),
-  cpu: str('cpu share in (0, 1]: each reply leaves after compute / cpu', numArg().positive().max(1).optional()),
-  memory: str('memory cap (MB): heap cap (--max-old-space-size) plus an RSS watchdog', intArg().min(16).max(65_536).optional()),
+  cpu: str('cpu share in (0, 1]: a CPU quota on a cgroup of its own where the OS allows (root), else each reply leaves after compute / cpu', numArg().positive().max(1).optional()),
+  memory: str('memory cap (MB): a cgroup memory limit where the OS allows, plus a heap cap (--max-old-space-size) and an RSS watchdog', intArg().min(16).max(65_536).optional()),
   sample: bool('sample actions from the policy instead of acting greedily'),
   seed: str('seed for sampling, random policies and fault injection', intArg().optional()),
   latency: str('fault injection: added delay on every reply (ms)', numArg().min(0).default(0)),
@@ -37,7 +39,7 @@ const command = defineCommand('agent', {
   logLevel: common.logLevel('info'),
 });
 
-/** Exit codes: 0 clean, 1 failed (worth a restart), 2 refused (the policy breaks a cap or does not fit: a restart would not help), 3 over the memory cap. */
+/** Exit codes: 0 clean, 1 failed (worth a restart), 2 refused (the policy breaks a cap or does not fit, or TLS cannot work as configured: a restart would not help), 3 over the memory cap. */
 export const EXIT_REFUSED = 2;
 export const EXIT_MEMORY = 3;
 
@@ -51,10 +53,14 @@ export async function main(argv: string[]): Promise<number> {
     ...(args.cpu !== undefined ? { cpu: args.cpu } : {}),
     ...(args.memory !== undefined ? { memoryMb: args.memory } : {}),
   };
+  const ca = args.ca !== undefined ? readCa(args.ca, args.server) : null;
   if (args.standby && !process.channel) throw new UsageError('--standby: only a launcher (kdmarl up) starts spares; it gives the slot over IPC');
   const given = args.standby ? null : resolveSlots(args);
   // A spare listens for its slot before anything else, and says so: the launcher holds the claim until then.
   const claimed = given ? null : waitForClaim();
+  // Before the model loads, so its memory is charged to the agent's own cgroup.
+  const cgroup = enterCgroup(caps, (given?.length ?? 1) === 1);
+  process.once('exit', cgroup.leave);
   if (claimed) tellLauncher({ kind: LAUNCHER_MESSAGES.standby });
   // Refused at load: a bad file or a model over the FLOPs cap never connects.
   let source;
@@ -72,15 +78,18 @@ export async function main(argv: string[]): Promise<number> {
   const log = agentLog({ name: 'kdmarl-agent', level: args.logLevel, base: { pid: process.pid, slot: slotLabel } });
   const client = new AgentClient({
     url: args.server,
+    ...(ca ? { ca } : {}),
     slots,
     source,
     caps,
+    enforcement: cgroup.enforcement,
     log,
     seed: args.seed,
     extraDelayMs: args.extraDelay,
     giveUpAfterMs: args.giveUpAfter * 1000,
     ...(args.latency > 0 || args.jitter > 0 || args.drop > 0 ? { faults: { latencyMs: args.latency, jitterMs: args.jitter, drop: args.drop } } : {}),
   });
+  if (caps.cpu !== undefined || caps.memoryMb !== undefined) log.info({ ...cgroup.enforcement, ...(cgroup.reason ? { why: cgroup.reason } : {}) }, 'caps');
   client.once('welcome', () => tellLauncher({ kind: LAUNCHER_MESSAGES.ready }));
   client.on('firstAction', (ms) => log.info({ msSinceConnect: Math.round(ms * 10) / 10, msSinceStart: Math.round(performance.now()) }, 'first action'));
   let watchdog: NodeJS.Timeout | null = null;
@@ -107,6 +116,7 @@ export async function main(argv: string[]): Promise<number> {
   watchLauncher(() => onSignal('launcher gone'));
   const exit = await client.run();
   if (watchdog) clearInterval(watchdog);
+  cgroup.leave();
   if (overMemory) return EXIT_MEMORY;
   if (exit.code !== 0) console.error(`kdmarl agent: ${exit.reason}`);
   return exit.code;
@@ -172,6 +182,18 @@ function readTokens(path: string): Map<number, string> {
   return new Map(parsed.data.slots.map((s) => [s.slot, s.token]));
 }
 
+function readCa(path: string, server: string): Buffer {
+  if (!server.startsWith('wss://')) throw new UsageError(`--ca: only for a wss:// server (--server is ${server})`);
+  let pem: Buffer;
+  try {
+    pem = readFileSync(path);
+  } catch (error) {
+    throw new UsageError(`--ca ${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--ca ${path}: not a PEM certificate (expected -----BEGIN CERTIFICATE-----)`);
+  return pem;
+}
+
 function heapCapped(): boolean {
   return process.execArgv.some((a) => a.startsWith('--max-old-space-size')) || /--max-old-space-size/.test(process.env.NODE_OPTIONS ?? '');
 }
@@ -187,6 +209,8 @@ function reexecWithHeapCap(memoryMb: number): Promise<number> {
   watchLauncher(() => forward('SIGTERM'));
   return new Promise((resolve) => {
     child.on('exit', (code, signal) => {
+      // Killed before it could leave its cgroup: remove it here.
+      if (child.pid !== undefined) removeAgentCgroup(child.pid);
       process.off('SIGTERM', forward);
       process.off('SIGINT', forward);
       resolve(code ?? (signal ? 128 : 1));

@@ -28,10 +28,11 @@ export class SlotRunner {
   private next = 0;
   private filled = 0;
 
-  constructor(info: SlotInfo, policy: DecisionPolicy, caps: Caps) {
+  /** `emulateCpu`: false where a cgroup's CPU quota holds the cpu share, so replies are not delayed on top of it. */
+  constructor(info: SlotInfo, policy: DecisionPolicy, caps: Caps, emulateCpu = true) {
     this.info = info;
     this.policy = policy;
-    this.cpu = caps.cpu ?? 1;
+    this.cpu = emulateCpu ? (caps.cpu ?? 1) : 1;
     this.observation = new Float32Array(info.observationSize);
     this.mask = new Uint8Array(info.actionCount);
   }

@@ -8,7 +8,7 @@ import { resolveStudent, studentProfileSchema, type Caps } from '../../shared/st
 import { CapError, loadPolicySource } from '../policy-source.ts';
 import { builtinScenarios } from '../../server/scenarios/registry.ts';
 import { AgentLauncher } from '../../server/net/agent-launcher.ts';
-import { loadHttpHandler, startServer } from '../../server/net/start-server.ts';
+import { loadHttpHandler, remoteLines, startServer, tlsFromFlags } from '../../server/net/start-server.ts';
 import { statusLine } from '../../server/net/status-line.ts';
 import { WorldSession } from '../../server/net/world-session.ts';
 
@@ -17,7 +17,9 @@ const command = defineCommand('up', {
   model: str('policy for every agent: a policy file, scripted or random', z.string().optional(), { defaultLabel: 'models/<scenario>/student.policy, else scripted' }),
   mode: str('realtime (watchable) or lockstep (as fast as agents answer)', z.enum(['realtime', 'lockstep']).default('realtime')),
   hz: str('realtime tick rate', numArg().positive().max(1000).default(10)),
-  host: str('address to bind', z.string().default('127.0.0.1')),
+  host: str('address to bind (0.0.0.0: every interface, for agents on other machines)', z.string().default('127.0.0.1')),
+  tlsCert: str('serve wss:// and https:// with this PEM certificate (with --tls-key); local agents trust it', z.string().optional()),
+  tlsKey: str('the PEM private key of --tls-cert', z.string().optional()),
   port: str('port (0: ephemeral)', intArg().min(0).max(65_535).default(0)),
   deadline: str('deadline (ms) where the profile gives none', numArg().positive().max(60_000).default(50)),
   fallback: str('action for a late answer: stop or hold', z.enum(['stop', 'hold']).default('stop')),
@@ -98,6 +100,7 @@ export async function main(argv: string[]): Promise<number> {
     const world = new WorldSession({ scenario });
     await checkModel(args.model, world, capsFor(world));
   }
+  const tls = tlsFromFlags(args.tlsCert, args.tlsKey);
   const { server, tokensFile } = await startServer({
     scenario,
     host: args.host,
@@ -109,6 +112,7 @@ export async function main(argv: string[]): Promise<number> {
     record: args.record,
     logger: log,
     httpHandler: await loadHttpHandler(log),
+    tls,
   });
   let stop = (): void => {};
   const stopped = new Promise<void>((resolve) => {
@@ -117,7 +121,8 @@ export async function main(argv: string[]): Promise<number> {
     process.once('SIGTERM', () => resolve());
     if (args.duration !== undefined) setTimeout(resolve, args.duration * 1000);
   });
-  const launcher = new AgentLauncher({ url: server.url, log, restart: !args.noRestart, spares: !args.noRestart });
+  // The agents it starts trust the server's own certificate (self-signed or not).
+  const launcher = new AgentLauncher({ url: server.url, log, restart: !args.noRestart, spares: !args.noRestart, ca: args.tlsCert });
   // Agents that refused their model are not restarted: when every slot's did, nothing would ever run.
   const refused = new Set<number>();
   const launch = (): void => {
@@ -142,8 +147,8 @@ export async function main(argv: string[]): Promise<number> {
   });
   const viewer = `${server.httpUrl}?token=${server.controlToken}`;
   say(
-    { url: server.url, http: server.httpUrl, viewer, tokensFile, scenario: server.world.name, agents: server.world.agentCount, mode: server.mode },
-    `kdmarl up: ${server.world.name}, ${server.mode}${server.mode === 'realtime' ? ` at ${server.hz} Hz` : ''}\n  viewer: ${viewer}\n  server: ${server.url}  (slot tokens: ${tokensFile})`,
+    { url: server.url, remoteUrls: server.remoteUrls, http: server.httpUrl, viewer, tokensFile, scenario: server.world.name, agents: server.world.agentCount, mode: server.mode },
+    [`kdmarl up: ${server.world.name}, ${server.mode}${server.mode === 'realtime' ? ` at ${server.hz} Hz` : ''}`, `  viewer: ${viewer}`, `  server: ${server.url}  (slot tokens: ${tokensFile})`, ...remoteLines(server)].join('\n'),
   );
   launch();
   server.on('scenario', () => {

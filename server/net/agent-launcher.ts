@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { fromRoot } from '../../shared/paths.ts';
 import type { Caps } from '../../shared/student-profile.ts';
+import { removeAgentCgroup } from '../../shared/cgroup-caps.ts';
 import { LAUNCHER_MESSAGES, type ClaimMessage, type LauncherMessage } from '../../shared/launcher-ipc.ts';
 
 export type AgentSpec = {
@@ -103,6 +104,7 @@ export class AgentLauncher extends EventEmitter<Events> {
   private readonly restartDelayMs: number | undefined;
   private readonly childStderr: 'pipe' | 'inherit';
   private readonly useSpares: boolean;
+  private readonly ca: string | undefined;
   /** Warm spares by agent kind (model, caps, flags): started with --standby, model loaded, no slot yet. */
   private readonly spares = new Map<string, Spare>();
   private closing = false;
@@ -119,6 +121,8 @@ export class AgentLauncher extends EventEmitter<Events> {
     restartDelayMs?: number;
     childStderr?: 'pipe' | 'inherit';
     spares?: boolean;
+    /** A CA (or the server's own certificate) the agents trust for a wss:// server, passed as --ca. */
+    ca?: string;
   }) {
     super();
     this.url = options.url;
@@ -128,6 +132,7 @@ export class AgentLauncher extends EventEmitter<Events> {
     this.restartDelayMs = options.restartDelayMs;
     this.childStderr = options.childStderr ?? 'pipe';
     this.useSpares = options.spares ?? false;
+    this.ca = options.ca;
     this.agentScript = builtAgent();
   }
 
@@ -148,7 +153,7 @@ export class AgentLauncher extends EventEmitter<Events> {
     // One V8 worker thread instead of one per core: ~4 MiB less per agent process.
     const execArgv = ['--max-semi-space-size=1', '--v8-pool-size=1', ...(spec.caps.memoryMb !== undefined ? [`--max-old-space-size=${spec.caps.memoryMb}`] : [])];
     const claim = standby ? ['--standby'] : spec.hostSlots !== undefined ? ['--host-slots', spec.hostSlots, '--tokens-file', spec.tokensFile ?? ''] : ['--slot', String(spec.slot)];
-    const args = [this.agentScript, '--server', this.url, ...claim, '--model', spec.model, ...capArgs(spec.caps), ...(spec.args ?? [])];
+    const args = [this.agentScript, '--server', this.url, ...claim, '--model', spec.model, ...capArgs(spec.caps), ...(this.ca ? ['--ca', this.ca] : []), ...(spec.args ?? [])];
     if (this.quiet) args.push('--log-level', 'warn');
     return spawn(process.execPath, [...execArgv, ...args], {
       // msgpackr's native addon only speeds up string-heavy data; skipping it saves ~5 MiB and ~10 ms per agent.
@@ -189,6 +194,8 @@ export class AgentLauncher extends EventEmitter<Events> {
     });
     child.on('exit', (code, signal) => {
       if (managed.child === child) managed.child = null;
+      // An agent killed (SIGKILL, crash) could not remove its cgroup; it is empty now.
+      if (child.pid !== undefined) removeAgentCgroup(child.pid);
       const expected = managed.stopping;
       const lastLine = managed.stderrTail.trim().split('\n').pop() ?? '';
       this.emit('exited', spec.slot, code, signal, expected, lastLine);
@@ -234,6 +241,7 @@ export class AgentLauncher extends EventEmitter<Events> {
     child.stderr?.resume();
     child.on('error', (error) => this.log.error({ err: error.message }, 'spare agent process failed to start'));
     const onExit = (code: number | null): void => {
+      if (child.pid !== undefined) removeAgentCgroup(child.pid);
       if (this.spares.get(key)?.child !== child) return;
       this.spares.delete(key);
       if (code === null && !this.closing) setTimeout(() => this.fillSpare(spec), RESTART.soonMs).unref();
@@ -293,6 +301,7 @@ export class AgentLauncher extends EventEmitter<Events> {
     this.closing = true;
     for (const { child, onExit } of this.spares.values()) {
       child.off('exit', onExit);
+      child.once('exit', () => child.pid !== undefined && removeAgentCgroup(child.pid));
       child.kill('SIGTERM');
     }
     this.spares.clear();
@@ -311,6 +320,7 @@ export class AgentLauncher extends EventEmitter<Events> {
           }, timeoutMs);
           child.once('exit', () => {
             clearTimeout(timer);
+            if (child.pid !== undefined) removeAgentCgroup(child.pid);
             resolve();
           });
           child.kill('SIGTERM');

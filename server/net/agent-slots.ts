@@ -123,6 +123,7 @@ export class AgentSlots {
       if (!report.success) return connections.reject(client, CLOSE_CODES.badMessage, `bad report: ${describeZodError(report.error)}`);
       client.rssMb = report.data.rssMb;
       client.heapMb = report.data.heapMb;
+      client.enforcement = report.data.enforcement ?? null;
       for (const s of report.data.slots) {
         if (room.slots.client[s.slot] !== client) return connections.reject(client, CLOSE_CODES.wrongSlot, `report for slot ${s.slot}, which this connection does not hold`);
         room.slots.flops[s.slot] = s.flops;

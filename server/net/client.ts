@@ -1,5 +1,5 @@
 import type { WebSocket } from 'ws';
-import type { Role, SupervisorStepFrame } from '../../shared/protocol.ts';
+import type { CapsEnforcement, Role, SupervisorStepFrame } from '../../shared/protocol.ts';
 
 /** Messages per second with a burst allowance; refilled lazily on each message. */
 export class TokenBucket {
@@ -54,6 +54,8 @@ export class ServerClient {
   readonly pendingWeights = new Map<number, number[]>();
   rssMb = 0;
   heapMb = 0;
+  /** How this agent process's cpu and memory caps hold (its reports say). */
+  enforcement: CapsEnforcement | null = null;
   /** Length of the optional distributions element of this connection's action frames (its slots' action counts). */
   distributionCount = 0;
   /** Whether this connection was last asked to send action distributions. */

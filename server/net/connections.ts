@@ -1,12 +1,14 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo, Server as NetListener } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { CLOSE_CODES, LIMITS, SUPERVISOR_PATH, closeCodeName, type ErrorMessage } from '../../shared/protocol.ts';
 import { ServerClient, TokenBucket } from './client.ts';
 import { mapBytesEntry, msgpackProblem } from './msgpack-guard.ts';
+import { serverUrls } from './lan-urls.ts';
 import type { Room } from './room.ts';
+import { createListener } from './tls-listener.ts';
 
 export type ConnectionHandlers = {
   http: (req: IncomingMessage, res: ServerResponse) => void;
@@ -27,7 +29,13 @@ export type ConnectionHandlers = {
  */
 export class Connections {
   readonly http: Server;
+  /** A URL that works from this machine (loopback when bound to every interface). */
   url = '';
+  /** URLs other machines use: this machine's addresses when bound to every interface. */
+  remoteUrls: string[] = [];
+  /** What binds the port: the HTTP server itself, or (TLS) the listener in front of the HTTPS server. */
+  private readonly listener: NetListener;
+  private readonly scheme: 'ws' | 'wss';
   private readonly room: Room;
   private readonly handlers: ConnectionHandlers;
   private readonly wss: WebSocketServer;
@@ -38,7 +46,10 @@ export class Connections {
   constructor(room: Room, handlers: ConnectionHandlers) {
     this.room = room;
     this.handlers = handlers;
-    this.http = createServer((req, res) => handlers.http(req, res));
+    const created = createListener((req, res) => handlers.http(req, res), room.options.tls);
+    this.http = created.http;
+    this.listener = created.listener;
+    this.scheme = created.scheme;
     this.wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.maxPayload, perMessageDeflate: false });
     this.supervisorWss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.supervisorMaxPayload, perMessageDeflate: false });
     for (const wss of [this.wss, this.supervisorWss]) {
@@ -48,21 +59,24 @@ export class Connections {
     this.http.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
   }
 
-  /** Bind and start the heartbeat; resolves with the ws:// URL. */
+  /** Bind and start the heartbeat; resolves with the ws:// (wss:// with TLS) URL this machine uses. */
   async listen(host: string, port: number): Promise<string> {
+    const listener = this.listener;
     await new Promise<void>((resolve, reject) => {
       const failed = (error: NodeJS.ErrnoException): void => reject(listenError(error, host, port));
-      this.http.once('error', failed);
-      this.http.listen(port, host, () => {
-        this.http.off('error', failed);
+      listener.once('error', failed);
+      listener.listen(port, host, () => {
+        listener.off('error', failed);
         resolve();
       });
     });
     // Only once listening: a failure to bind is the caller's one error line, not a logged stack.
     this.http.on('error', (error) => this.room.log.error({ err: error }, 'http server error'));
-    const address = this.http.address() as AddressInfo;
-    const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    this.url = `ws://${shownHost}:${address.port}/`;
+    if (listener !== this.http) listener.on('error', (error) => this.room.log.error({ err: error }, 'listener error'));
+    const address = listener.address() as AddressInfo;
+    const urls = serverUrls(this.scheme, address.address, address.family, address.port);
+    this.url = urls.local;
+    this.remoteUrls = urls.remote;
     this.heartbeat = setInterval(() => this.beat(), this.room.options.heartbeatMs ?? LIMITS.heartbeatMs);
     this.heartbeat.unref();
     return this.url;
@@ -82,6 +96,7 @@ export class Connections {
     await new Promise<void>((resolve) => {
       this.wss.close();
       this.supervisorWss.close();
+      if (this.listener !== this.http) this.listener.close();
       this.http.close(() => resolve());
       this.http.closeAllConnections();
     });

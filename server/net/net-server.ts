@@ -75,9 +75,15 @@ export class NetServer extends EventEmitter<ServerEvents> {
   get http(): Server {
     return this.connections.http;
   }
+  /** The URL this machine uses (ws://, or wss:// with TLS). */
   get url(): string {
     return this.connections.url;
   }
+  /** The URLs other machines use (this machine's addresses when bound to 0.0.0.0 or ::). */
+  get remoteUrls(): string[] {
+    return this.connections.remoteUrls;
+  }
+  /** http:// or https://, the viewer's page. */
   get httpUrl(): string {
     return this.url.replace(/^ws/, 'http');
   }

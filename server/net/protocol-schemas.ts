@@ -68,6 +68,7 @@ export const agentReportSchema = z.strictObject({
   rssMb: z.number().min(0),
   heapMb: z.number().min(0),
   generation: z.number().int().min(0).default(0),
+  enforcement: z.strictObject({ cpu: z.enum(['cgroup-v1', 'cgroup-v2', 'emulated']).optional(), memory: z.enum(['cgroup-v1', 'cgroup-v2', 'emulated']).optional() }).optional(),
 });
 
 export const controlSchema = z.strictObject({

@@ -9,6 +9,7 @@ import { LatencyHistogram } from './latency-histogram.ts';
 import { ObservationBuffers } from './observation-buffers.ts';
 import { SlotTable } from './slot-table.ts';
 import { SnapshotBuilder } from './snapshot-builder.ts';
+import type { TlsFiles } from './tls-listener.ts';
 import type { EpisodeEnd, WorldSession } from './world-session.ts';
 
 export type HttpHandler = (req: IncomingMessage, res: ServerResponse, next?: () => void) => void;
@@ -38,6 +39,8 @@ export type NetServerOptions = {
   maxCatchUp?: number;
   record?: string;
   httpHandler?: HttpHandler;
+  /** Serve wss:// and https:// with this certificate and key (server/net/tls-listener.ts). */
+  tls?: TlsFiles;
   logger?: Logger;
 };
 

@@ -1,4 +1,4 @@
-import { ROLES, type TickMode } from '../../shared/protocol.ts';
+import { ROLES, type CapsEnforcement, type TickMode } from '../../shared/protocol.ts';
 import type { Room } from './room.ts';
 
 export type AgentStatus = {
@@ -15,6 +15,10 @@ export type AgentStatus = {
   flops: number;
   decideMs: number;
   rssMb: number;
+  /** The agent's cpu share and memory cap (MB) from its hello, and how each holds (from its reports). */
+  cpuCap: number | null;
+  memoryCapMb: number | null;
+  enforcement: CapsEnforcement | null;
 };
 
 export type ServerStatus = {
@@ -59,6 +63,9 @@ export function serverStatus(room: Room, tickRate: number): ServerStatus {
     flops: slots.flops[slot],
     decideMs: slots.decideMs[slot],
     rssMb: slots.client[slot]?.rssMb ?? 0,
+    cpuCap: slots.client[slot] ? (slots.caps[slot].cpu ?? null) : null,
+    memoryCapMb: slots.client[slot] ? (slots.caps[slot].memoryMb ?? null) : null,
+    enforcement: slots.client[slot]?.enforcement ?? null,
   }));
   let misses = 0;
   for (let i = 0; i < world.agentCount; i++) misses += slots.misses[i];

@@ -105,6 +105,9 @@ export class SpectatorRole {
       deadlineMs: slots.deadlineMs[agent],
       flops: slots.flops[agent],
       policy: slots.policy[agent],
+      cpuCap: slots.caps[agent]?.cpu ?? null,
+      memoryCapMb: slots.caps[agent]?.memoryMb ?? null,
+      enforcement: slots.client[agent]?.enforcement ?? null,
       ...this.inspectedDistribution(agent),
     };
   }

@@ -2,7 +2,9 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
+import { UsageError } from '../../shared/cli-args.ts';
 import { NetServer, type HttpHandler, type NetServerOptions } from './net-server.ts';
+import { readTlsFiles, type TlsFiles } from './tls-listener.ts';
 import { writeTokensFile } from './tokens.ts';
 
 /** The built viewer's static handler when it is there; the server shows a plain page otherwise. */
@@ -44,6 +46,25 @@ export async function startServer(options: NetServerOptions & { tokensFile?: str
     server.once('closed', () => rmSync(dir, { recursive: true, force: true }));
   }
   return { server, tokensFile };
+}
+
+/** `--tls-cert` and `--tls-key`, both or neither, read and checked; undefined: plain ws://. */
+export function tlsFromFlags(cert: string | undefined, key: string | undefined): TlsFiles | undefined {
+  if (cert === undefined && key === undefined) return undefined;
+  if (cert === undefined) throw new UsageError('--tls-key needs --tls-cert (the certificate the key belongs to)');
+  if (key === undefined) throw new UsageError('--tls-cert needs --tls-key (the private key of the certificate)');
+  return readTlsFiles(cert, key);
+}
+
+/**
+ * Where other machines connect, for a terminal: nothing more when the server is bound to one
+ * address (its URL is the one), else the URLs on this machine's addresses.
+ */
+export function remoteLines(server: NetServer): string[] {
+  const remote = server.remoteUrls;
+  if (remote.length === 1 && remote[0] === server.url) return [];
+  if (remote.length === 0) return ['  other machines: none can connect (no network interface besides loopback)'];
+  return [`  other machines: ${remote.join('  ')}`, `  their viewer:   ${remote[0].replace(/^ws/, 'http')}?token=${server.controlToken}`];
 }
 
 /** A replay that cannot be written is refused before the world starts, not found empty afterwards. */

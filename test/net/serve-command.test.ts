@@ -98,7 +98,7 @@ describe('shutting down', () => {
 
 describe('status line', () => {
   it('labels every figure', () => {
-    const agent = (slot: number, extra: Partial<AgentStatus>): AgentStatus => ({ slot, agent: `agent_${slot}`, connected: true, policy: 'student', latencyMs: 1.8, misses: 11, invalid: 0, offlineTicks: 0, claims: 1, reconnects: 0, flops: 0, decideMs: 0, rssMb: 0, ...extra });
+    const agent = (slot: number, extra: Partial<AgentStatus>): AgentStatus => ({ slot, agent: `agent_${slot}`, connected: true, policy: 'student', latencyMs: 1.8, misses: 11, invalid: 0, offlineTicks: 0, claims: 1, reconnects: 0, flops: 0, decideMs: 0, rssMb: 0, cpuCap: null, memoryCapMb: null, enforcement: null, ...extra });
     const status = {
       scenario: '3m', mode: 'realtime', hz: 10, tick: 1200, episode: 49, episodes: 48, wins: 36, losses: 12, winRate: 0.75, lastReturn: 1, meanReturn: 1, tickRate: 9.96, paused: false,
       agents: [agent(0, {}), agent(1, { connected: false, misses: 3 }), agent(2, { invalid: 2, misses: 0 })],

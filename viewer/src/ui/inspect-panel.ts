@@ -19,6 +19,11 @@ export type InspectReply = {
   deadlineMs: number | null;
   /** What runs the slot ('student', 'scripted', ...). */
   policy: string | null;
+  /** The agent process's cpu share and memory cap (MB), and how each holds: 'cgroup-v1', 'cgroup-v2' or 'emulated'. */
+  cpuCap: number | null;
+  memoryCapMb: number | null;
+  cpuEnforcement: string | null;
+  memoryEnforcement: string | null;
 };
 
 function numbers(value: unknown): ArrayLike<number> | null {
@@ -44,7 +49,22 @@ export function parseInspectReply(message: Record<string, unknown>): InspectRepl
     flopsCap: finite(message['flopsCap'] ?? message['cap']),
     deadlineMs: finite(message['deadlineMs']),
     policy: typeof message['policy'] === 'string' ? message['policy'] : null,
+    cpuCap: finite(message['cpuCap']),
+    memoryCapMb: finite(message['memoryCapMb']),
+    ...enforcement(message['enforcement']),
   };
+}
+
+function enforcement(value: unknown): { cpuEnforcement: string | null; memoryEnforcement: string | null } {
+  const record = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+  const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+  return { cpuEnforcement: text(record['cpu']), memoryEnforcement: text(record['memory']) };
+}
+
+/** '0.25 of a core · cgroup-v1 (enforced by the OS)' */
+export function capText(value: string, how: string | null): string {
+  const note = how === null ? 'not reported' : how === 'emulated' ? 'emulated by the agent' : `${how} (enforced by the OS)`;
+  return `${value} · ${note}`;
 }
 
 type Row = { value: HTMLElement };
@@ -165,6 +185,8 @@ export class InspectPanel {
         ['compute cap', this.reply?.flopsCap != null ? formatFlops(this.reply.flopsCap) : 'not reported'],
       );
       if (this.reply?.deadlineMs != null) entries.push(['deadline', `${this.reply.deadlineMs} ms`]);
+      if (this.reply?.cpuCap != null) entries.push(['cpu cap', capText(`${this.reply.cpuCap} of a core`, this.reply.cpuEnforcement)]);
+      if (this.reply?.memoryCapMb != null) entries.push(['memory cap', capText(`${this.reply.memoryCapMb} MB`, this.reply.memoryEnforcement)]);
       if (this.reply?.policy) entries.push(['policy', this.reply.policy]);
       if (this.reply && this.reply.agent === a && !this.reply.probs && !snapshotProbabilities(scene, snap, a)) entries.push(['action probabilities', this.reply.probsNote ?? 'not sent by the server']);
       const roles = snap.extras.roles;

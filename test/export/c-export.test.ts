@@ -1,0 +1,75 @@
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadPolicyFile } from '../../agents/runtime/policy-runtime.ts';
+import { exportAgents } from '../../agents/export/export-agent.ts';
+import { exportPolicy } from '../../agents/export/export-policy.ts';
+import { compileHarness, harnessInput } from '../../agents/export/c-harness.ts';
+import { sampleObservations } from '../../agents/export/sample-observations.ts';
+import { Int8Runtime, greedy, quantizeNet } from '../../agents/export/quantize.ts';
+import { maxRelativeError, runHarness, runtimeReference, syntheticPolicy, tempDir } from './helpers.ts';
+
+const dir = tempDir('c');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const synthetic = syntheticPolicy(dir);
+
+/**
+ * Each exported agent compiled with gcc -std=c99 -O2 -Wall -Wextra -Werror against the typed-array
+ * runtime on 1,000 observations it meets (greedy episodes of the policy; random ones for the
+ * synthetic policy): logits to 1e-5 and the same actions, every one.
+ */
+describe('kdmarl export --format c', () => {
+  const cases: [string, string, string | undefined][] = [
+    ['3m student (LayerNorm, relu, masks)', 'models/3m/student.policy', undefined],
+    ['spread student', 'models/spread/student.policy', 'agent_2'],
+    ['3m teacher (shared net, agent-id one-hot)', 'models/3m/teacher.policy', 'agent_1'],
+    ['synthetic (tanh, GRU state across an episode, no LayerNorm)', synthetic.path, undefined],
+  ];
+  it.each(cases)('%s: logits to 1e-5 and identical actions on 1,000 observations', (_, policy, agent) => {
+    const out = join(dir, `out-${cases.findIndex((c) => c[1] === policy)}`);
+    const result = exportPolicy({ policy, format: 'c', out, agent });
+    const file = loadPolicyFile(policy);
+    for (const a of exportAgents(file, policy, agent)) {
+      const entry = result.agents.find((r) => r.agent === a.agent)!;
+      expect(entry.files).toEqual([`${a.ident}.h`, `${a.ident}.c`]);
+      expect(entry.footprint!.weightBytes).toBeGreaterThan(0);
+      const source = readFileSync(join(out, `${a.ident}.c`), 'utf8');
+      expect(source).not.toMatch(/malloc|^static (?!const)\w+ \w+\[|^(?!static)\w+ \w+\[.*=/m);
+      const sample = sampleObservations(file, a, 1000, 3);
+      const program = compileHarness(out, a, 'check');
+      const c = runHarness(program, harnessInput(a, sample.observations, sample.masks, sample.episodeStarts), sample.count, a.actionCount);
+      const ref = runtimeReference(file, a, sample);
+      expect(maxRelativeError(c.logits, ref.logits)).toBeLessThanOrEqual(1e-5);
+      expect(Array.from(c.actions)).toEqual(Array.from(ref.actions));
+    }
+  });
+
+  it('int8: gcc builds it, it decides as the int8 reference, and the reported agreement is what the C code does', () => {
+    const out = join(dir, 'int8');
+    const result = exportPolicy({ policy: 'models/3m/student.policy', format: 'c', out, quantize: 'int8', retentionEpisodes: 0 });
+    const file = loadPolicyFile('models/3m/student.policy');
+    const [a] = exportAgents(file, 'models/3m/student.policy', 'agent_0');
+    const entry = result.agents[0];
+    expect(entry.int8!.observations).toBe(1000);
+    const floatBytes = 4 * a.net.layers.reduce((n, l) => n + (l.kind === 'dense' ? l.weight.length + l.bias.length : l.kind === 'layernorm' ? 2 * l.size : 0), 0);
+    expect(entry.footprint!.weightBytes).toBeLessThan(floatBytes / 2);
+    // The same observations the export measured on (its default seed).
+    const sample = sampleObservations(file, a, 1000, 1);
+    const c = runHarness(compileHarness(out, a, 'check'), harnessInput(a, sample.observations, sample.masks, sample.episodeStarts), sample.count, a.actionCount);
+    const int8 = new Int8Runtime(a, quantizeNet(a.net));
+    const ref = runtimeReference(file, a, sample);
+    let agree = 0;
+    let maxError = 0;
+    for (let k = 0; k < sample.count; k++) {
+      const z = int8.logits(sample.observations.subarray(k * a.observationSize, (k + 1) * a.observationSize));
+      const mask = sample.masks.subarray(k * a.actionCount, (k + 1) * a.actionCount);
+      expect(maxRelativeError(c.logits.subarray(k * a.actionCount, (k + 1) * a.actionCount), z)).toBeLessThanOrEqual(1e-5);
+      expect(c.actions[k]).toBe(greedy(z, mask));
+      if (c.actions[k] === ref.actions[k]) agree++;
+      for (let j = 0; j < a.actionCount; j++) maxError = Math.max(maxError, Math.abs(c.logits[k * a.actionCount + j] - ref.logits[k * a.actionCount + j]));
+    }
+    expect(entry.int8!.actionAgreement).toBeCloseTo(agree / 1000, 10);
+    expect(entry.int8!.maxLogitError).toBeCloseTo(maxError, 4);
+    expect(entry.int8!.maxLogitError).toBeGreaterThan(0);
+  });
+});

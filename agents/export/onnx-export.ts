@@ -5,9 +5,9 @@ import type { QuantizedDense } from './quantize.ts';
 
 const { onnx } = onnxProto;
 
-/** ONNX opset: 17 is the first with LayerNormalization, which the input LayerNorm maps onto as one op. */
-export const ONNX_OPSET = 17;
-const IR_VERSION = 8;
+/** ONNX opset 13 (IR version 7): every op used here exists there, and older runtimes read it. */
+export const ONNX_OPSET = 13;
+const IR_VERSION = 7;
 const FLOAT = 1;
 const INT8 = 3;
 const INT64 = 7;
@@ -71,7 +71,7 @@ export type OnnxOptions = {
 };
 
 /**
- * One agent's policy as an ONNX model (opset 17, batch dimension 'batch'). Inputs: `observation`
+ * One agent's policy as an ONNX model (opset 13, batch dimension 'batch'). Inputs: `observation`
  * [batch, obs] float, `mask` [batch, actions] float (1 = allowed, anything else = not; left out
  * when exported with --no-mask), and per GRU layer l its state `h<l>` [batch, hidden] (zeros at an episode start). Outputs:
  * `logits` (unmasked), `probabilities` (softmax over allowed actions, all 0 when none is allowed),
@@ -96,7 +96,14 @@ export function onnxModel(agent: ExportAgent, options: OnnxOptions): Uint8Array 
   agent.net.layers.forEach((layer, l) => {
     const out = l === last ? ONNX_NAMES.logits : undefined;
     if (layer.kind === 'layernorm') {
-      x = g.op('LayerNormalization', [x, g.floats('ln_gamma', [layer.size], layer.gamma), g.floats('ln_beta', [layer.size], layer.beta)], [{ name: 'axis', i: -1 }, { name: 'epsilon', f: layer.epsilon }], out);
+      // Two passes in float, (x - mean) first: ONNX's LayerNormalization may take E[x^2] - mean^2, which loses
+      // the digits of a small variance beside a large mean (spread's observations) that the runtime keeps.
+      const mean = g.op('ReduceMean', [x], [{ name: 'axes', ints: [-1] }, { name: 'keepdims', i: 1 }]);
+      const d = g.op('Sub', [x, mean]);
+      const variance = g.op('ReduceMean', [g.op('Mul', [d, d])], [{ name: 'axes', ints: [-1] }, { name: 'keepdims', i: 1 }]);
+      const inv = g.op('Reciprocal', [g.op('Sqrt', [g.op('Add', [variance, g.floats('ln_epsilon', [], [layer.epsilon])])])]);
+      const scaled = g.op('Mul', [g.op('Mul', [d, inv]), g.floats('ln_gamma', [layer.size], layer.gamma)]);
+      x = g.op('Add', [scaled, g.floats('ln_beta', [layer.size], layer.beta)], [], out);
     } else if (layer.kind === 'dense') {
       const q = quantized?.get(l);
       const w = q

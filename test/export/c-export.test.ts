@@ -16,7 +16,8 @@ const synthetic = syntheticPolicy(dir);
 /**
  * Each exported agent compiled with gcc -std=c99 -O2 -Wall -Wextra -Werror against the typed-array
  * runtime on 1,000 observations it meets (greedy episodes of the policy; random ones for the
- * synthetic policy): logits to 1e-5 and the same actions, every one.
+ * synthetic policy): logits to 1e-5 (identical without tanh and exp, whose libm results may differ
+ * from V8's in the last bit) and the same actions, every one.
  */
 describe('kdmarl export --format c', () => {
   const cases: [string, string, string | undefined][] = [
@@ -39,7 +40,9 @@ describe('kdmarl export --format c', () => {
       const program = compileHarness(out, a, 'check');
       const c = runHarness(program, harnessInput(a, sample.observations, sample.masks, sample.episodeStarts), sample.count, a.actionCount);
       const ref = runtimeReference(file, a, sample);
+      // The runtime's order of float operations, so bit for bit where libm's tanh and exp round as V8's do.
       expect(maxRelativeError(c.logits, ref.logits)).toBeLessThanOrEqual(1e-5);
+      if (!a.recurrent && a.net.layers.every((l) => l.kind !== 'dense' || l.activation !== 'tanh')) expect(c.logits).toEqual(ref.logits);
       expect(Array.from(c.actions)).toEqual(Array.from(ref.actions));
     }
   });

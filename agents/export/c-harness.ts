@@ -80,12 +80,13 @@ export function cHarness(agent: ExportAgent, mode: 'check' | 'time'): string {
   ].join('\n');
 }
 
-/** Compile an exported agent with a harness in `dir` (where its .h/.c are); returns the program's path. Throws with gcc's output. */
-export function compileHarness(dir: string, agent: ExportAgent, mode: 'check' | 'time'): string {
+/** Compile an exported agent with a harness in `dir` (where its .h/.c are), optionally float-only; returns the program's path. Throws with gcc's output. */
+export function compileHarness(dir: string, agent: ExportAgent, mode: 'check' | 'time', singlePrecision = false): string {
   const main = join(dir, `${agent.ident}_${mode}.c`);
-  const program = join(dir, `${agent.ident}_${mode}`);
+  const program = join(dir, `${agent.ident}_${mode}${singlePrecision ? '_single' : ''}`);
   writeFileSync(main, cHarness(agent, mode));
-  const gcc = spawnSync('gcc', [...C_FLAGS, '-o', program, main, join(dir, `${agent.ident}.c`), '-lm'], { encoding: 'utf8' });
+  const defines = singlePrecision ? ['-DKDMARL_SINGLE_PRECISION'] : [];
+  const gcc = spawnSync('gcc', [...C_FLAGS, ...defines, '-o', program, main, join(dir, `${agent.ident}.c`), '-lm'], { encoding: 'utf8' });
   if (gcc.error) throw new Error(`gcc: ${gcc.error.message} (install gcc to build the C export)`);
   if (gcc.status !== 0) throw new Error(`gcc failed on ${agent.ident}:\n${gcc.stderr}`);
   return program;

@@ -7,7 +7,7 @@ import { exportPolicy } from '../../agents/export/export-policy.ts';
 import { compileHarness, harnessInput } from '../../agents/export/c-harness.ts';
 import { sampleObservations } from '../../agents/export/sample-observations.ts';
 import { Int8Runtime, greedy, quantizeNet } from '../../agents/export/quantize.ts';
-import { maxRelativeError, runHarness, runtimeReference, syntheticPolicy, tempDir } from './helpers.ts';
+import { maxRelativeError, nearTies, runHarness, runtimeReference, syntheticPolicy, tempDir } from './helpers.ts';
 
 const dir = tempDir('c');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -44,6 +44,21 @@ describe('kdmarl export --format c', () => {
       expect(maxRelativeError(c.logits, ref.logits)).toBeLessThanOrEqual(1e-5);
       if (!a.recurrent && a.net.layers.every((l) => l.kind !== 'dense' || l.activation !== 'tanh')) expect(c.logits).toEqual(ref.logits);
       expect(Array.from(c.actions)).toEqual(Array.from(ref.actions));
+    }
+  });
+
+  it('-DKDMARL_SINGLE_PRECISION (float sums, tanhf/expf/sqrtf) builds cleanly and stays within float32 rounding of the runtime', () => {
+    for (const [policy, agent] of [[synthetic.path, 'robot-a'], ['models/3m/student.policy', 'agent_1']] as const) {
+      const out = join(dir, `single-${agent}`);
+      exportPolicy({ policy, format: 'c', out, agent });
+      const file = loadPolicyFile(policy);
+      const [a] = exportAgents(file, policy, agent);
+      const sample = sampleObservations(file, a, 1000, 8);
+      const c = runHarness(compileHarness(out, a, 'check', true), harnessInput(a, sample.observations, sample.masks, sample.episodeStarts), sample.count, a.actionCount);
+      const ref = runtimeReference(file, a, sample);
+      expect(maxRelativeError(c.logits, ref.logits)).toBeLessThanOrEqual(1e-4);
+      const ties = nearTies(ref.logits, sample.masks, a.actionCount, 1e-4);
+      expect([...c.actions.keys()].filter((k) => c.actions[k] !== ref.actions[k] && !ties.has(k))).toEqual([]);
     }
   });
 

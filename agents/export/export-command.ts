@@ -47,12 +47,12 @@ export function exportLines(r: ExportResult): string[] {
     const f = a.footprint;
     lines.push(
       f
-        ? `  ${a.agent}: ${a.files.join(' ')}  weights ${n(f.weightBytes)} B, scratch ${n(f.scratchBytes)} B on the stack (${n(f.scratchBytesSinglePrecision)} B single precision), ${n(a.flops)} FLOPs/decision`
+        ? `  ${a.agent}: ${a.files.join(' ')}  weights ${n(f.weightBytes)} B, scratch ${n(f.scratchBytes)} B on the stack${f.scratchBytesSinglePrecision !== f.scratchBytes ? ` (${n(f.scratchBytesSinglePrecision)} B float-only)` : ''}, ${n(a.flops)} FLOPs/decision`
         : `  ${a.agent}: ${a.files.join(' ')}  ${a.observationSize} inputs, ${a.actionCount} actions, ${n(a.flops)} FLOPs/decision${a.recurrent ? ', recurrent' : ''}`,
     );
     if (a.int8) lines.push(`    int8: greedy actions agree with float on ${(100 * a.int8.actionAgreement).toFixed(1)}% of ${a.int8.observations} observations, max logit error ${a.int8.maxLogitError.toPrecision(3)}`);
   }
-  if (r.agents[0]?.int8) lines.push(`  observations: ${r.agents[0].int8.source}`);
+  if (r.agents[0]?.int8) lines.push(`  observations: each agent's own, e.g. ${r.agents[0].int8.source}`);
   if (r.retention) {
     const t = r.retention;
     const figure = t.on === 'winRate' ? `win rate ${(100 * t.int8.winRate).toFixed(1)}% vs ${(100 * t.float.winRate).toFixed(1)}% float` : `return ${t.int8.meanReturn} vs ${t.float.meanReturn} float (random ${t.random?.meanReturn})`;

@@ -27,7 +27,7 @@ describe('kdmarl export', () => {
     expect(entries(out)).toEqual(['agent_0.c', 'agent_0.h', 'agent_1.c', 'agent_1.h', 'agent_2.c', 'agent_2.h', MANIFEST_FILE]);
     expect(lines[0]).toBe(`wrote ${out} (c, 3 agents)`);
     expect(lines.slice(1)).toHaveLength(3);
-    for (const line of lines.slice(1)) expect(line).toMatch(/^ {2}agent_\d: agent_\d\.h agent_\d\.c {2}weights [\d,]+ B, scratch [\d,]+ B on the stack .* [\d,]+ FLOPs\/decision$/);
+    for (const line of lines.slice(1)) expect(line).toMatch(/^ {2}agent_\d: agent_\d\.h agent_\d\.c {2}weights [\d,]+ B, scratch [\d,]+ B on the stack.* [\d,]+ FLOPs\/decision$/);
     const manifest = JSON.parse(readFileSync(join(out, MANIFEST_FILE), 'utf8'));
     expect(manifest).toMatchObject({ scenario: 'spread', role: 'student', format: 'c', quantize: null });
     expect(manifest.agents.map((a: { agent: string }) => a.agent)).toEqual(['agent_0', 'agent_1', 'agent_2']);

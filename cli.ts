@@ -34,6 +34,12 @@ const GROUPS: readonly { heading: string; commands: Readonly<Record<string, Comm
     },
   },
   {
+    heading: 'deploy',
+    commands: {
+      export: { summary: 'write a policy as ONNX, C99 or JSON, one model per agent, for robots and other runtimes (optionally int8)', load: () => import('./agents/export/export-command.ts') },
+    },
+  },
+  {
     heading: 'look inside',
     commands: {
       rollout: { summary: 'play given or random actions and print every step as JSON', load: () => import('./server/cli/rollout-command.ts') },

@@ -36,7 +36,7 @@ function listedCommands(usage: string): string[] {
   return [...usage.matchAll(/^ {2}(\S+) {2,}\S/gm)].map((m) => m[1]!);
 }
 
-const BY_USE = ['up', 'serve', 'agent', 'stress', 'train', 'imitate', 'distill', 'teacher', 'eval', 'report', 'handover', 'rollout', 'scenarios'];
+const BY_USE = ['up', 'serve', 'agent', 'stress', 'train', 'imitate', 'distill', 'teacher', 'eval', 'report', 'handover', 'export', 'rollout', 'scenarios'];
 
 describe('kdmarl usage', () => {
   it('--help lists every command once, up first, then by use, under short headings, and exits 0', () => {
@@ -46,7 +46,7 @@ describe('kdmarl usage', () => {
     expect(stdout.split('\n')[0]).toBe('usage: kdmarl <command> [options]');
     expect(listedCommands(stdout)).toEqual(BY_USE);
     const headings = stdout.split('\n').filter((line) => /^\S.*:$/.test(line));
-    expect(headings).toEqual(['run a world:', 'train and distill:', 'measure:', 'look inside:']);
+    expect(headings).toEqual(['run a world:', 'train and distill:', 'measure:', 'deploy:', 'look inside:']);
     // Each heading sits right above its first command.
     expect(stdout).toMatch(/run a world:\n {2}up /);
     expect(stdout).toMatch(/look inside:\n {2}rollout /);

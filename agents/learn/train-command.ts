@@ -9,6 +9,7 @@ import { CHECKPOINT_FILE, readCheckpoint } from './checkpoint.ts';
 import { DISTILL_CHECKPOINT } from '../distill/distiller.ts';
 import { continueRunConfig, type GivenValues } from '../run/resume.ts';
 import { resolveScenario } from '../../server/scenarios/registry.ts';
+import { checkNatsReachable } from './nats/connect.ts';
 
 const command = defineCommand('train', {
   scenario: str('scenario name or .json file (required unless --help-config or --resume --out)', z.string().optional()),
@@ -33,6 +34,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(`config fields (JSON file for --config; any subset):\n${describeConfig()}`);
     return 0;
   }
+  if (args.nats) await checkNatsReachable(args.nats);
   if (args.resume && args.initFrom) throw new Error('--init-from: not with --resume (a resumed run continues from its own checkpoint)');
   const fromFile = args.config ? readConfigFile(args.config) : {};
   const flags: Partial<TrainConfig> = {};

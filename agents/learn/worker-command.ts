@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineCommand, intArg, str } from '../../shared/cli-args.ts';
+import { initBackend } from './backend.ts';
 import { runWorker } from './nats/worker.ts';
 
 const command = defineCommand(
@@ -16,6 +17,8 @@ const command = defineCommand(
 export async function main(argv: string[]): Promise<number> {
   const args = command.parse(argv);
   if (args === 'help') return 0;
+  // Workers sample with typed-array actors; tfjs only holds the net's layout (and wasm keeps it quiet).
+  await initBackend();
   const abort = new AbortController();
   const stop = () => {
     if (abort.signal.aborted) process.exit(130);

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +18,8 @@ describe('NATS unreachable at start', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'kdmarl-nats-')), 'run');
     const train = trainMain(['--scenario', 'spread', '--steps', '40', '--envs', '4', '--out', out, '--nats', 'nats://127.0.0.1:1']);
     await expect(train).rejects.toThrow(/^--nats nats:\/\/127\.0\.0\.1:1: cannot reach a NATS server \(ECONNREFUSED\); start one with 'nats-server -js'[^\n]*$/);
+    // Checked before anything is built: no run dir is left behind.
+    expect(existsSync(out)).toBe(false);
     await expect(workerMain(['--nats', 'nats://127.0.0.1:1'])).rejects.toThrow(/^--nats nats:\/\/127\.0\.0\.1:1: cannot reach a NATS server \(ECONNREFUSED\)[^\n]*$/);
   });
 });
@@ -79,5 +81,31 @@ describe.skipIf(missing !== null)(`training from rollout workers on NATS${missin
     expect((await good).accepted).toBeGreaterThanOrEqual(4);
     expect(result.updates).toBe(2);
     expect(lines.filter((l) => l.startsWith('worker odd refused'))).toHaveLength(1);
+  });
+});
+
+describe.skipIf(missing !== null)(`a learner that loses NATS${missing ? ` (skipped: ${missing})` : ''}`, () => {
+  it('waits for the server and resumes the run', async () => {
+    const server = await startNatsServer();
+    try {
+      const config = tinyConfig({ numEnvs: 4, rolloutLength: 10, totalSteps: 5 * 40 });
+      const runDir = join(mkdtempSync(join(tmpdir(), 'kdmarl-nats-')), 'run');
+      const lines: string[] = [];
+      const training = train({ config, runDir, resume: false, producedBy: 'test', progress: false, log: (m) => { lines.push(m); if (process.env.NATS_DEBUG) console.error('L', m); }, nats: { url: server.url, run: 'lose', fragmentEnvs: 2 } });
+      const stop = new AbortController();
+      let restarted: Promise<void> | null = null;
+      // The server goes away (and comes back on the same port and store) once the learner is at weights version 2.
+      const worker = runWorker({ url: server.url, run: 'lose', id: 'w', log: (m) => { if (process.env.NATS_DEBUG) console.error('W', m); }, signal: stop.signal, reportEverySeconds: 0, onReply: (r) => { if (r.version >= 2 && !restarted) restarted = server.restart(); } });
+      const result = await training;
+      stop.abort();
+      await worker;
+      expect(restarted).not.toBeNull();
+      expect(result.updates).toBe(5);
+      expect(lines.some((l) => l.startsWith('lost NATS'))).toBe(true);
+      expect(lines.some((l) => l.startsWith('NATS back'))).toBe(true);
+      expect(readMetrics(join(runDir, 'metrics.jsonl')).map((m) => m.update)).toEqual([1, 2, 3, 4, 5]);
+    } finally {
+      await server.stop();
+    }
   });
 });

@@ -44,3 +44,9 @@ export function pause(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', done, { once: true });
   });
 }
+
+/** Fail with the one-line reason now, before a command builds anything, when the server cannot be reached. */
+export async function checkNatsReachable(url: string): Promise<void> {
+  const nc = await connectNats(url, 'kdmarl probe');
+  await nc.close();
+}

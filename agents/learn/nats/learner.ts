@@ -94,6 +94,7 @@ export async function natsExperience(options: NatsOptions, ctx: LearnerContext):
   const queue: Msg[] = [];
   let wake: (() => void) | null = null;
   let stopped = false;
+  let closed = false;
   const poke = () => {
     const w = wake;
     wake = null;
@@ -103,8 +104,18 @@ export async function natsExperience(options: NatsOptions, ctx: LearnerContext):
     stopped = true;
     poke();
   });
+  const reply = (msg: Msg, r: Omit<FragmentReply, 'session' | 'version'>) => {
+    if (msg.reply) msg.respond(JSON.stringify({ ...r, session, version: intake.version }));
+  };
   const subs: Subscription[] = [
-    nc.subscribe(names.fragments, { callback: (error, msg) => { if (!error) { queue.push(msg); poke(); } } }),
+    nc.subscribe(names.fragments, {
+      callback: (error, msg) => {
+        if (error) return;
+        if (closed) reply(msg, { status: 'closed' });
+        else queue.push(msg);
+        poke();
+      },
+    }),
     nc.subscribe(names.bye, { callback: (error, msg) => { if (!error) intake.leave(msg.string(), 'left'); } }),
   ];
   void (async () => {
@@ -117,9 +128,6 @@ export async function natsExperience(options: NatsOptions, ctx: LearnerContext):
     }
   })();
 
-  const reply = (msg: Msg, r: Omit<FragmentReply, 'session' | 'version'>) => {
-    if (msg.reply) msg.respond(JSON.stringify({ ...r, session, version: intake.version }));
-  };
   const take = (msg: Msg) => {
     let fragment: Fragment;
     try {
@@ -172,6 +180,7 @@ export async function natsExperience(options: NatsOptions, ctx: LearnerContext):
     note: () => lastNote,
     async close() {
       stopped = true;
+      closed = true;
       for (const msg of queue.splice(0)) reply(msg, { status: 'closed' });
       for (const s of subs) s.unsubscribe();
       await nc.drain().catch(() => undefined);

@@ -37,6 +37,7 @@ export type WorkerOptions = {
 export type WorkerResult = { fragments: number; accepted: number; stale: number; envSteps: number; collectSeconds: number };
 
 type Weights = { session: string; version: number; policy: PolicyFile };
+type Reconnect = { promise: Promise<Error>; cancel: () => void };
 
 /**
  * A rollout worker: reads the run's identity and newest weights from the run's bucket, steps its
@@ -53,11 +54,27 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
   const signal = options.signal;
   const nc = await connectNats(options.url, `kdmarl worker ${id}`);
   const result: WorkerResult = { fragments: 0, accepted: 0, stale: 0, envSteps: 0, collectSeconds: 0 };
+  // A request in flight when the server went away may never be answered: give it up on reconnect.
+  const reconnects = new Set<() => void>();
+  void (async () => {
+    for await (const s of nc.status()) {
+      if (s.type === 'disconnect') log(`worker ${id}: lost NATS at ${options.url}; waiting for it`);
+      if (s.type === 'reconnect') for (const wake of [...reconnects]) wake();
+    }
+  })();
+  const untilReconnect = (): Reconnect => {
+    let wake = () => {};
+    const promise = new Promise<Error>((resolve) => {
+      wake = () => resolve(new Error('NATS reconnected'));
+      reconnects.add(wake);
+    });
+    return { promise, cancel: () => reconnects.delete(wake) };
+  };
   try {
     while (!signal?.aborted) {
       const identity = await waitForRun(nc, names.bucket, run, options.url, log, signal);
       if (!identity) break;
-      const outcome = await serveRun(nc, identity.kv, identity.identity, id, options, result, log);
+      const outcome = await serveRun(nc, identity.kv, identity.identity, id, options, result, log, untilReconnect);
       if (outcome === 'stop') break;
     }
   } finally {
@@ -88,7 +105,7 @@ async function readWeights(kv: KV): Promise<Weights | null> {
 }
 
 /** Collect and send fragments for one run identity; 'again' when the run changed or the learner went away. */
-async function serveRun(nc: NatsConnection, kv: KV, identity: RunIdentity, id: string, options: WorkerOptions, result: WorkerResult, log: (m: string) => void): Promise<'stop' | 'again'> {
+async function serveRun(nc: NatsConnection, kv: KV, identity: RunIdentity, id: string, options: WorkerOptions, result: WorkerResult, log: (m: string) => void, untilReconnect: () => Reconnect): Promise<'stop' | 'again'> {
   const signal = options.signal;
   const config = options.config ?? identity.config;
   const scenario = parseScenario(identity.scenarioFile, `run '${identity.run}' scenario`);
@@ -122,11 +139,17 @@ async function serveRun(nc: NatsConnection, kv: KV, identity: RunIdentity, id: s
   let lastReport = performance.now();
   let reportFrom = { fragments: result.fragments, envSteps: result.envSteps };
   const reportEvery = (options.reportEverySeconds ?? 30) * 1000;
+  // Leaving does not wait for a learner that may never answer (it finished, or its server went away).
+  const stopped = new Promise<'stop'>((resolve) => {
+    if (signal?.aborted) resolve('stop');
+    signal?.addEventListener('abort', () => resolve('stop'), { once: true });
+  });
 
   const settle = async (): Promise<'go' | 'stop' | 'again'> => {
     if (!inflight) return 'go';
-    const reply = await inflight;
+    const reply = await Promise.race([inflight, stopped]);
     inflight = null;
+    if (reply === 'stop') return 'stop';
     if (reply instanceof Error) {
       if (!waitingSaid) log(`worker ${id}: no learner answering on run '${identity.run}' (${reply.message}); waiting`);
       waitingSaid = true;
@@ -176,12 +199,16 @@ async function serveRun(nc: NatsConnection, kv: KV, identity: RunIdentity, id: s
       if (state !== 'go') return state;
       result.fragments++;
       result.envSteps += identity.fragmentEnvs * config.rolloutLength;
-      inflight = nc.request(natsNames(identity.run).fragments, bytes, { timeout }).then(
-        (msg) => msg.json<FragmentReply>(),
-        (error: Error) => error,
-      );
+      const lost = untilReconnect();
+      inflight = Promise.race([
+        nc.request(natsNames(identity.run).fragments, bytes, { timeout }).then(
+          (msg) => msg.json<FragmentReply>(),
+          (error: Error) => error,
+        ),
+        lost.promise,
+      ]).finally(lost.cancel);
       const now = performance.now();
-      if (reportEvery > 0 && now - lastReport >= reportEvery) {
+      if (reportEvery > 0 && now - lastReport >= reportEvery && !waitingSaid) {
         const s = (now - lastReport) / 1000;
         log(`worker ${id}: ${((result.fragments - reportFrom.fragments) / s).toFixed(2)} fragments/s, ${((result.envSteps - reportFrom.envSteps) / s).toFixed(0)} env steps/s, weights version ${weights.version}`);
         lastReport = now;

@@ -13,7 +13,7 @@ import { Collector, FULL_VIEW_SET, type ActorStepper } from '../rollout.ts';
 import { typedActors } from '../typed-actors.ts';
 import { connectNats, openBucket, pause } from './connect.ts';
 import { fragmentOf, type FragmentMeta } from './fragment.ts';
-import { checkRunName, hashConfig, IDENTITY_KEY, natsNames, originOf, WEIGHTS_KEY, type FragmentOrigin, type RunIdentity } from './identity.ts';
+import { checkRunName, FRAGMENT_FORMAT, hashConfig, IDENTITY_KEY, kdmarlVersion, natsNames, WEIGHTS_KEY, type FragmentOrigin, type RunIdentity } from './identity.ts';
 import type { FragmentReply } from './learner.ts';
 
 export type WorkerOptions = {
@@ -111,7 +111,8 @@ async function serveRun(nc: NatsConnection, kv: KV, identity: RunIdentity, id: s
   const scenario = parseScenario(identity.scenarioFile, `run '${identity.run}' scenario`);
   const probe = createSimulation(scenario);
   const { net, students } = buildTeacherNet(config, scenario, probe);
-  const origin: FragmentOrigin = options.config ? { ...originOf(identity), configHash: hashConfig(config, scenario.file) } : originOf(identity);
+  // What this worker really runs, not what the run says: the learner compares the two.
+  const origin: FragmentOrigin = { scenario: scenario.file.name, configHash: hashConfig(config, scenario.file), version: kdmarlVersion(), format: FRAGMENT_FORMAT };
   const groups = net.groups.map((g) => g.name);
   let weights = await readWeights(kv);
   if (!weights) return 'again';

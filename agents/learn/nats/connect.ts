@@ -26,7 +26,7 @@ export async function openBucket(nc: NatsConnection, bucket: string, create: boo
     await kv.status();
     return kv;
   } catch (error) {
-    if (/not found|no responders|jetstream not enabled/i.test((error as Error).message)) return null;
+    if (/not found|no responders|jetstream (is )?not enabled/i.test((error as Error).message)) return null;
     throw error;
   }
 }

@@ -53,11 +53,21 @@ export type LearnerContext = {
 
 /** The learner's end of a run on NATS: publishes identity and weights, and takes fragments into its batch. */
 export async function natsExperience(options: NatsOptions, ctx: LearnerContext): Promise<ExperienceSource> {
-  const { config, buffer, log } = ctx;
-  if (config.recurrent) throw new Error('--nats: rollout workers run feed-forward actors only; train recurrent configs without --nats');
+  if (ctx.config.recurrent) throw new Error('--nats: rollout workers run feed-forward actors only; train recurrent configs without --nats');
   const run = checkRunName(options.run ?? 'main');
-  const names = natsNames(run);
   const nc = await connectNats(options.url, `kdmarl learner ${run}`);
+  try {
+    return await startLearner(nc, run, options, ctx);
+  } catch (error) {
+    await nc.close();
+    if (/jetstream (is )?not enabled/i.test((error as Error).message)) throw new Error(`--nats ${options.url}: the server has no JetStream; start it with 'nats-server -js'`);
+    throw error;
+  }
+}
+
+async function startLearner(nc: NatsConnection, run: string, options: NatsOptions, ctx: LearnerContext): Promise<ExperienceSource> {
+  const { config, buffer, log } = ctx;
+  const names = natsNames(run);
   const maxPayload = nc.info?.max_payload ?? 1 << 20;
   const fragmentEnvs = options.fragmentEnvs ?? defaultFragmentEnvs(buffer, maxPayload);
   if (buffer.numEnvs % fragmentEnvs !== 0) throw new Error(`--fragment-envs ${fragmentEnvs}: must divide numEnvs (${buffer.numEnvs})`);

@@ -17,6 +17,8 @@ export async function connectNats(url: string, name: string): Promise<NatsConnec
   }
 }
 
+export const NO_JETSTREAM = "the NATS server has no JetStream; start it with 'nats-server -js'";
+
 /** The run's bucket, created if absent (learner), or null when no learner has made it yet (worker). */
 export async function openBucket(nc: NatsConnection, bucket: string, create: boolean): Promise<KV | null> {
   const kvm = new Kvm(jetstream(nc));
@@ -26,8 +28,8 @@ export async function openBucket(nc: NatsConnection, bucket: string, create: boo
     await kv.status();
     return kv;
   } catch (error) {
-    if (/not found|no responders|jetstream (is )?not enabled/i.test((error as Error).message)) return null;
-    throw error;
+    if (/jetstream (is )?not enabled/i.test((error as Error).message)) throw new Error(NO_JETSTREAM);
+    return null;
   }
 }
 

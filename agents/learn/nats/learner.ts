@@ -7,7 +7,7 @@ import type { LoadedScenario } from '../../../server/scenarios/registry.ts';
 import type { EpisodeSummary } from '../../../server/env/vec-env.ts';
 import type { TrainConfig } from '../config.ts';
 import type { RolloutBuffer } from '../rollout.ts';
-import { connectNats, openBucket } from './connect.ts';
+import { connectNats, NO_JETSTREAM, openBucket } from './connect.ts';
 import { FragmentIntake } from './intake.ts';
 import { bytesPerEnv, type Fragment } from './fragment.ts';
 import { checkRunName, IDENTITY_KEY, makeIdentity, natsNames, WEIGHTS_KEY, type RunIdentity } from './identity.ts';
@@ -60,7 +60,7 @@ export async function natsExperience(options: NatsOptions, ctx: LearnerContext):
     return await startLearner(nc, run, options, ctx);
   } catch (error) {
     await nc.close();
-    if (/jetstream (is )?not enabled/i.test((error as Error).message)) throw new Error(`--nats ${options.url}: the server has no JetStream; start it with 'nats-server -js'`);
+    if (/jetstream (is )?not enabled/i.test((error as Error).message)) throw new Error(`--nats ${options.url}: ${NO_JETSTREAM}`);
     throw error;
   }
 }

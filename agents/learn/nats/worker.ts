@@ -89,7 +89,9 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
 async function waitForRun(nc: NatsConnection, bucket: string, run: string, url: string, log: (m: string) => void, signal?: AbortSignal): Promise<{ kv: KV; identity: RunIdentity } | null> {
   let said = false;
   while (!signal?.aborted) {
-    const kv = await openBucket(nc, bucket, false).catch(() => null);
+    const kv = await openBucket(nc, bucket, false).catch((error: Error) => {
+      throw new Error(`--nats ${url}: ${error.message}`);
+    });
     const entry = kv ? await kv.get(IDENTITY_KEY).catch(() => null) : null;
     if (kv && entry && entry.operation === 'PUT') return { kv, identity: entry.json<RunIdentity>() };
     if (!said) log(`no run '${run}' on NATS ${url} yet; waiting for 'kdmarl train --nats ${url} --run ${run}'`);

@@ -115,6 +115,12 @@ export class FragmentIntake {
     stats.lastSeen = this.now();
   }
 
+  /** A known worker sent something (counted when its fragment is taken). */
+  touch(worker: string): void {
+    const stats = this.workers.get(worker);
+    if (stats) stats.lastSeen = this.now();
+  }
+
   /** A worker said goodbye, or was silent for `timeoutSeconds`: it is no longer counted. */
   leave(worker: string, why: string): void {
     if (!this.workers.delete(worker)) return;

@@ -24,6 +24,9 @@ export type NatsOptions = {
   workerTimeoutSeconds?: number;
 };
 
+/** The header naming the worker that sent a fragment, read before the fragment is decoded. */
+export const WORKER_HEADER = 'kdmarl-worker';
+
 /** What a reply to a fragment says: its verdict and the learner's weights version now. */
 export type FragmentReply = { status: 'accepted' | 'stale' | 'refused' | 'closed'; reason?: string; session: string; version: number };
 
@@ -121,6 +124,8 @@ async function startLearner(nc: NatsConnection, run: string, options: NatsOption
     nc.subscribe(names.fragments, {
       callback: (error, msg) => {
         if (error) return;
+        const worker = msg.headers?.get(WORKER_HEADER);
+        if (worker) intake.touch(worker);
         if (closed) reply(msg, { status: 'closed' });
         else queue.push(msg);
         poke();
@@ -180,7 +185,6 @@ async function startLearner(nc: NatsConnection, run: string, options: NatsOption
     },
     publish,
     metrics() {
-      intake.expire(timeout);
       const m = intake.takeMetrics();
       const perWorker = Object.keys(m).filter((k) => k.endsWith('/env_steps_per_s'));
       const steps = perWorker.reduce((sum, k) => sum + m[k], 0);

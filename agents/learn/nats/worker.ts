@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { randomInt } from 'node:crypto';
-import type { NatsConnection } from '@nats-io/transport-node';
+import { headers, type NatsConnection } from '@nats-io/transport-node';
 import type { KV } from '@nats-io/kv';
 import { Rng } from '../../../shared/rng.ts';
 import { encode, decode } from '../../../shared/codec.ts';
@@ -14,7 +14,7 @@ import { typedActors } from '../typed-actors.ts';
 import { connectNats, openBucket, pause } from './connect.ts';
 import { fragmentOf, type FragmentMeta } from './fragment.ts';
 import { checkRunName, FRAGMENT_FORMAT, hashConfig, IDENTITY_KEY, kdmarlVersion, natsNames, WEIGHTS_KEY, type FragmentOrigin, type RunIdentity } from './identity.ts';
-import type { FragmentReply } from './learner.ts';
+import { WORKER_HEADER, type FragmentReply } from './learner.ts';
 
 export type WorkerOptions = {
   url: string;
@@ -142,6 +142,9 @@ async function serveRun(nc: NatsConnection, kv: KV, identity: RunIdentity, id: s
   let lastReport = performance.now();
   let reportFrom = { fragments: result.fragments, envSteps: result.envSteps };
   const reportEvery = (options.reportEverySeconds ?? 30) * 1000;
+  // Lets the learner see this worker is alive while its fragment waits behind a long update.
+  const from = headers();
+  from.set(WORKER_HEADER, id);
   // Leaving does not wait for a learner that may never answer (it finished, or its server went away).
   const stopped = new Promise<'stop'>((resolve) => {
     if (signal?.aborted) resolve('stop');
@@ -204,7 +207,7 @@ async function serveRun(nc: NatsConnection, kv: KV, identity: RunIdentity, id: s
       result.envSteps += identity.fragmentEnvs * config.rolloutLength;
       const lost = untilReconnect();
       inflight = Promise.race([
-        nc.request(natsNames(identity.run).fragments, bytes, { timeout }).then(
+        nc.request(natsNames(identity.run).fragments, bytes, { timeout, headers: from }).then(
           (msg) => msg.json<FragmentReply>(),
           (error: Error) => error,
         ),

@@ -28,7 +28,7 @@ export type NatsOptions = {
 export const WORKER_HEADER = 'kdmarl-worker';
 
 /** What a reply to a fragment says: its verdict and the learner's weights version now. */
-export type FragmentReply = { status: 'accepted' | 'stale' | 'refused' | 'closed'; reason?: string; session: string; version: number };
+export type FragmentReply = { status: 'accepted' | 'stale' | 'refused' | 'closed'; reason?: string; session: string; version: number; cycleSeconds: number };
 
 export type ExperienceSource = {
   readonly identity: RunIdentity;
@@ -117,8 +117,11 @@ async function startLearner(nc: NatsConnection, run: string, options: NatsOption
     stopped = true;
     poke();
   });
-  const reply = (msg: Msg, r: Omit<FragmentReply, 'session' | 'version'>) => {
-    if (msg.reply) msg.respond(JSON.stringify({ ...r, session, version: intake.version }));
+  // Seconds from one fill to the next (an update, its logging, evaluation): how long a fragment may wait here.
+  let cycleSeconds = 0;
+  let lastFill = 0;
+  const reply = (msg: Msg, r: Omit<FragmentReply, 'session' | 'version' | 'cycleSeconds'>) => {
+    if (msg.reply) msg.respond(JSON.stringify({ ...r, session, version: intake.version, cycleSeconds }));
   };
   const subs: Subscription[] = [
     nc.subscribe(names.fragments, {
@@ -163,6 +166,9 @@ async function startLearner(nc: NatsConnection, run: string, options: NatsOption
   return {
     identity,
     async fill(episodes) {
+      const now = performance.now();
+      if (lastFill > 0) cycleSeconds = (now - lastFill) / 1000;
+      lastFill = now;
       intake.begin(buffer, episodes);
       let said = false;
       while (!intake.full) {

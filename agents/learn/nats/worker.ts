@@ -26,7 +26,10 @@ export type WorkerOptions = {
   signal?: AbortSignal;
   /** Collect with this config instead of the run's (tests: a worker the learner must refuse). */
   config?: TrainConfig;
-  /** Wait this long for the learner to take a fragment before sending the next anyway (default 120 s). */
+  /**
+   * Wait this long for the learner to take a fragment before taking it for lost (a learner killed
+   * with it queued); default 4 of the learner's update cycles + 10 s, within 15-300 s (60 s at first).
+   */
   replyTimeoutMs?: number;
   /** Called with every reply from the learner (tests, watching a worker). */
   onReply?: (reply: FragmentReply) => void;
@@ -134,7 +137,7 @@ async function serveRun(nc: NatsConnection, kv: KV, identity: RunIdentity, id: s
     },
   });
   const rng = new Rng(seed ^ 0x5eed);
-  const timeout = options.replyTimeoutMs ?? 120_000;
+  let timeout = options.replyTimeoutMs ?? 60_000;
   const maxPayload = nc.info?.max_payload ?? 1 << 20;
   log(`worker ${id} on run '${identity.run}' (${identity.scenario}, config ${origin.configHash}): fragments of ${identity.fragmentEnvs} envs x ${config.rolloutLength} steps, weights version ${weights.version}`);
   let inflight: Promise<FragmentReply | Error> | null = null;
@@ -169,6 +172,7 @@ async function serveRun(nc: NatsConnection, kv: KV, identity: RunIdentity, id: s
       return signal?.aborted ? 'stop' : 'go';
     }
     options.onReply?.(reply);
+    if (options.replyTimeoutMs === undefined && reply.cycleSeconds > 0) timeout = Math.min(300_000, Math.max(15_000, 4000 * reply.cycleSeconds + 10_000));
     if (waitingSaid) log(`worker ${id}: learner answering again`);
     waitingSaid = false;
     if (reply.status === 'accepted') result.accepted++;

@@ -18,6 +18,11 @@ export async function startNatsServer(): Promise<NatsServer> {
   const launch = (port: number): Promise<number> =>
     new Promise((resolve, reject) => {
       child = spawn('nats-server', ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+      // A test process that ends without afterAll (a timeout, a crash) does not leave the server behind.
+      const own = child;
+      const killOnExit = () => own.kill();
+      process.once('exit', killOnExit);
+      own.once('exit', () => process.off('exit', killOnExit));
       let log = '';
       let listening = 0;
       child.stderr!.setEncoding('utf8');

@@ -22,6 +22,7 @@ import { evaluate } from '../eval/evaluate.ts';
 import { policyFileAgents } from '../eval/policies.ts';
 import { mean } from '../eval/metrics.ts';
 import { loadStudentProfile, planStudents, type StudentPlan } from '../distill/student-plan.ts';
+import { natsExperience, type ExperienceSource, type NatsOptions } from './nats/learner.ts';
 
 export type TrainOptions = {
   config: TrainConfig;
@@ -42,6 +43,8 @@ export type TrainOptions = {
   /** Stop after this many updates in this process (tests, benchmarks). */
   maxUpdates?: number;
   log?: (message: string) => void;
+  /** Take each batch from rollout workers on NATS instead of collecting it here (docs/training.md, Many machines). */
+  nats?: NatsOptions;
 };
 
 export type TrainResult = {
@@ -157,6 +160,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     maxUpdates: options.maxUpdates, progress: options.progress !== false, hasWins, log,
   });
 
+  let source: ExperienceSource | null = null;
   const recent: EpisodeSummary[] = [];
   let lastEval: TrainResult['lastEval'] = null;
   let lastStats: PpoStats | null = null;
@@ -184,17 +188,21 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   };
 
   try {
+    if (options.nats) source = await natsExperience(options.nats, { config, scenario, buffer: collector.buffer, policy: () => net.toPolicyFile(scenarioName, options.producedBy, students ? 'scratch' : 'teacher'), version: start.updates, log: (m) => loop.say(m), onStop: (l) => loop.onStop(l) });
     while (await loop.next()) {
       // 1. collect a rollout with the current actors, with GAE targets
       const t0 = performance.now();
       const finished: EpisodeSummary[] = [];
-      collector.collect(rng, valueNorm, config.gamma, config.gaeLambda, finished);
+      if (!source) collector.collect(rng, valueNorm, config.gamma, config.gaeLambda, finished);
+      else if (await source.fill(finished)) collector.computeTargets(valueNorm, config.gamma, config.gaeLambda);
+      else break;
       const t1 = performance.now();
       // 2. PPO epochs over it
       const actorTrains = loop.updates >= config.freezeActorUpdates;
       lastStats = ppoUpdate(net, collector.buffer, valueNorm, actorOpts, criticOpt, config, rng, actorTrains, anchor);
       const t2 = performance.now();
       loop.advance(stepsPerUpdate);
+      await source?.publish(loop.updates);
 
       // 3. log / evaluate / checkpoint on their intervals
       recent.push(...finished);
@@ -214,6 +222,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         [METRIC.criticGradNorm]: lastStats.criticGradNorm,
         collect_seconds: (t1 - t0) / 1000,
         update_seconds: (t2 - t1) / 1000,
+        ...source?.metrics(),
       };
       // A frozen actor has no policy loss, entropy or KL of its own this update: leave them out, not 0.
       if (!actorTrains) for (const key of [METRIC.policyLoss, METRIC.entropy, METRIC.approxKl, METRIC.anchorKl, METRIC.clipFraction, METRIC.actorGradNorm]) delete line[key];
@@ -238,11 +247,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       loop.show({
         episodeReturn: recent.length ? mean(recent.map((e) => e.teamReturn)) : Number.NaN,
         winRate: recent.length ? recent.filter((e) => e.won).length / recent.length : Number.NaN,
+        ...(source ? { note: source.note() } : {}),
       });
     }
     save();
     await loop.writeCurve(`MAPPO on ${scenarioName} (seed ${config.seed})`);
   } finally {
+    await source?.close();
     loop.close();
     for (const o of actorOpts) o.dispose();
     criticOpt.dispose();

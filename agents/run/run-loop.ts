@@ -143,7 +143,8 @@ export class RunLoop {
     else this.o.log(message);
   }
 
-  show(recent: { episodeReturn: number; winRate: number }): void {
+  /** `note`: a few more words for the line (rollout workers' throughput, say). */
+  show(recent: { episodeReturn: number; winRate: number; note?: string }): void {
     this.progressBar?.update({ steps: this.steps, sps: this.sps, ...recent });
   }
 

@@ -106,7 +106,7 @@ void net_forward(const Net *net, const float *params, const float *x, int rows, 
   const float *in = x;
   if (net->layer_norm) {
     layer_norm_forward(net, params, x, rows, ws);
-    in = ws + (size_t)rows * (2 * in_size(net, 0) + 1);
+    in = ws + (size_t)rows * (in_size(net, 0) + 1);
   }
   for (int l = 0; l < net->layers; l++) {
     const int ni = (int)in_size(net, l), no = (int)out_size(net, l);
@@ -133,7 +133,7 @@ static void column_sums(const float *x, int rows, int cols, float *out) {
 void net_backward(const Net *net, const float *params, float *grads, const float *x, int rows, const float *ws, float *dout, float *scratch) {
   const size_t half = net_scratch(net, rows) / 2;
   float *dz = dout;
-  const float *y0 = net->layer_norm ? ws + (size_t)rows * (2 * in_size(net, 0) + 1) : x;
+  const float *y0 = net->layer_norm ? ws + (size_t)rows * (in_size(net, 0) + 1) : x;
   for (int l = net->layers - 1; l >= 0; l--) {
     const int ni = (int)in_size(net, l), no = (int)out_size(net, l);
     const size_t wo = weight_offset(net, l);

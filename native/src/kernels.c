@@ -130,34 +130,51 @@ static void column_sums(const float *x, int rows, int cols, float *out) {
   }
 }
 
+/*
+ * With the input LayerNorm, y = xhat * gamma + beta feeds layer 0, so with M = xhat^T dz0 (one
+ * product, the size of dW0): dW0 = gamma_i M_ij + beta_i db0_j, dgamma_i = sum_j W0_ij M_ij and
+ * dbeta_i = sum_j W0_ij db0_j. That skips the rows x in x out product of dz0 W0^T.
+ */
+static void layer_norm_backward(const Net *net, const float *params, float *grads, int rows, const float *ws, const float *dz) {
+  const int n = (int)in_size(net, 0), no = (int)out_size(net, 0);
+  const size_t wo = weight_offset(net, 0);
+  const float *gamma = params, *beta = params + n, *w = params + wo;
+  float *dgamma = grads, *dbeta = grads + n, *dw = grads + wo, *db = dw + (size_t)n * no;
+  sgemm(ROW_MAJOR, TRANS, NO_TRANS, n, no, rows, 1.f, ws, n, dz, no, 0.f, dw, no);
+  column_sums(dz, rows, no, db);
+  for (int i = 0; i < n; i++) {
+    float *mi = dw + (size_t)i * no;
+    const float *wi = w + (size_t)i * no;
+    float g = 0.f, b = 0.f;
+    for (int j = 0; j < no; j++) {
+      g += wi[j] * mi[j];
+      b += wi[j] * db[j];
+      mi[j] = gamma[i] * mi[j] + beta[i] * db[j];
+    }
+    dgamma[i] = g;
+    dbeta[i] = b;
+  }
+}
+
 void net_backward(const Net *net, const float *params, float *grads, const float *x, int rows, const float *ws, float *dout, float *scratch) {
   const size_t half = net_scratch(net, rows) / 2;
   float *dz = dout;
-  const float *y0 = net->layer_norm ? ws + (size_t)rows * (in_size(net, 0) + 1) : x;
   for (int l = net->layers - 1; l >= 0; l--) {
     const int ni = (int)in_size(net, l), no = (int)out_size(net, l);
     const size_t wo = weight_offset(net, l);
-    const float *hin = l == 0 ? y0 : ws + layer_output_offset(net, rows, l - 1);
+    if (l == 0 && net->layer_norm) {
+      layer_norm_backward(net, params, grads, rows, ws, dz);
+      break;
+    }
+    const float *hin = l == 0 ? x : ws + layer_output_offset(net, rows, l - 1);
     sgemm(ROW_MAJOR, TRANS, NO_TRANS, ni, no, rows, 1.f, hin, ni, dz, no, 0.f, grads + wo, no);
     column_sums(dz, rows, no, grads + wo + (size_t)ni * no);
-    if (l == 0 && !net->layer_norm) break;
+    if (l == 0) break;
     float *dh = scratch + (dz == scratch ? half : 0);
     sgemm(ROW_MAJOR, NO_TRANS, TRANS, rows, ni, no, 1.f, dz, no, params + wo, no, 0.f, dh, ni);
-    if (l > 0) {
-      const size_t total = (size_t)rows * ni;
-      for (size_t i = 0; i < total; i++) if (!(hin[i] > 0.f)) dh[i] = 0.f;
-    }
+    const size_t total = (size_t)rows * ni;
+    for (size_t i = 0; i < total; i++) if (!(hin[i] > 0.f)) dh[i] = 0.f;
     dz = dh;
-  }
-  if (net->layer_norm) {
-    const int n = (int)in_size(net, 0);
-    float *dgamma = grads, *dbeta = grads + n;
-    memset(dgamma, 0, sizeof(float) * n);
-    column_sums(dz, rows, n, dbeta);
-    for (int r = 0; r < rows; r++) {
-      const float *dr = dz + (size_t)r * n, *hr = ws + (size_t)r * n;
-      for (int i = 0; i < n; i++) dgamma[i] += dr[i] * hr[i];
-    }
   }
 }
 

@@ -2,7 +2,8 @@
 # on spread's shapes, 64 envs x 25 steps x 3 agents, actor obs 18+3 -> H -> H -> 5 and critic state
 # 54+3 -> H -> H -> 1, both with input LayerNorm, 10 epochs of one full-batch minibatch, Adam, clipped
 # policy loss + entropy, Huber value loss, grad clip 10. Random tensors stand in for the env.
-# Prints one JSON line: agent-samples/s of the learner alone (the 10 epochs) and of a whole update
+# Prints one JSON line: agent-samples/s of the learner alone (the 10 epochs; per wall and per CPU
+# second of this process) and of a whole update
 # (one no-grad actor and critic forward per env step, then the epochs).
 # Run: OMP_NUM_THREADS=1 /usr/bin/python3 bench/torch_learner_reference.py HIDDEN [UPDATES]
 # (Debian: apt-get install python3-torch libopenblas0-openmp.)
@@ -68,15 +69,17 @@ def blas_core():
 
 
 learn(collect())
-learner = update = 0.0
+learner = update = learner_cpu = 0.0
 for _ in range(U):
     t0 = time.perf_counter()
     batch = collect()
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.process_time()
     learn(batch)
-    t2 = time.perf_counter()
+    t2, c2 = time.perf_counter(), time.process_time()
     learner += t2 - t1
+    learner_cpu += c2 - c1
     update += t2 - t0
 samples = U * E * T * N
 print(json.dumps({"torch": torch.__version__, "blasCore": blas_core(), "hidden": H, "updates": U,
-                  "learnerSamplesPerSecond": round(samples / learner), "updateSamplesPerSecond": round(samples / update)}))
+                  "learnerSamplesPerSecond": round(samples / learner),
+                  "learnerSamplesPerCpuSecond": round(samples / learner_cpu), "updateSamplesPerSecond": round(samples / update)}))

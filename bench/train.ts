@@ -93,15 +93,18 @@ export type BenchLearnerOptions = {
   log?: (line: string) => void;
 };
 
-type LearnerFigure = { round: number; tfjs: number; native: number | null; torch: number | null; torchSameCore: number | null };
+/** Agent-samples per second of wall time and per CPU second of the process that ran them. */
+type Rate = { wall: number; cpu: number };
+type LearnerFigure = { round: number; tfjs: Rate; native: Rate | null; torch: Rate | null; torchSameCore: Rate | null };
 
 /**
  * The PPO learner alone on the PyTorch reference's work (spread, 64 envs x 25 steps x 3 agents,
  * 10 epochs of one full-batch minibatch, both nets [H, H] with LayerNorm): tfjs ppoUpdate, the
  * native FastLearner and, when /usr/bin/python3 has torch, bench/torch_learner_reference.py on
- * one thread, run interleaved so a shared machine's load falls on all of them alike. Torch runs
- * twice: with OpenBLAS' own core detection (the reference's setting) and on the core the native
- * learner uses.
+ * one thread, run interleaved so a shared machine's load falls on all of them alike; per CPU
+ * second as well as per wall second, since CPU time is what a loaded machine distorts least.
+ * Torch runs twice: with OpenBLAS' own core detection (the reference's setting) and on the core
+ * the native learner uses.
  */
 export async function benchLearner(options: BenchLearnerOptions = {}): Promise<Record<string, unknown>> {
   const log = options.log ?? (() => {});
@@ -123,17 +126,17 @@ export async function benchLearner(options: BenchLearnerOptions = {}): Promise<R
       const native = work.fast ? timeUpdates(updates, samples, () => work.fast!.update(work.collector.buffer, work.nativeNorm, work.config, work.rng, { updateActor: true, allSum: LOCAL_SUM })) : null;
       const torchDefault = torch ? runTorch(hidden, updates, null) : null;
       const torchSameCore = torch && core ? runTorch(hidden, updates, core) : null;
-      const figure: LearnerFigure = { round, tfjs, native, torch: torchDefault?.learnerSamplesPerSecond ?? null, torchSameCore: torchSameCore?.learnerSamplesPerSecond ?? null };
+      const figure: LearnerFigure = { round, tfjs, native, torch: torchDefault?.rate ?? null, torchSameCore: torchSameCore?.rate ?? null };
       figures.push(figure);
-      const parts = [`tfjs/${backend} ${kilo(tfjs)}`];
-      if (native !== null) parts.push(`native (OpenBLAS ${core}) ${kilo(native)}`);
-      if (torchDefault) parts.push(`torch ${torchDefault.torch} (OpenBLAS ${torchDefault.blasCore}) ${kilo(torchDefault.learnerSamplesPerSecond)}`);
-      if (torchSameCore && torchSameCore.blasCore !== torchDefault?.blasCore) parts.push(`torch (OpenBLAS ${torchSameCore.blasCore}) ${kilo(torchSameCore.learnerSamplesPerSecond)}`);
+      const parts = [`tfjs/${backend} ${rate(tfjs)}`];
+      if (native) parts.push(`native (OpenBLAS ${core}) ${rate(native)}`);
+      if (torchDefault) parts.push(`torch ${torchDefault.version} (OpenBLAS ${torchDefault.blasCore}) ${rate(torchDefault.rate)}`);
+      if (torchSameCore) parts.push(`torch (OpenBLAS ${torchSameCore.blasCore}) ${rate(torchSameCore.rate)}`);
       const ratios: string[] = [];
-      if (native !== null) ratios.push(`native/tfjs ${(native / tfjs).toFixed(1)}x`);
-      if (native !== null && figure.torch) ratios.push(`native/torch ${(native / figure.torch).toFixed(2)}x`);
-      if (native !== null && figure.torchSameCore && torchSameCore?.blasCore !== torchDefault?.blasCore) ratios.push(`native/torch on the same core ${(native / figure.torchSameCore).toFixed(2)}x`);
-      log(`learner spread [${hidden}, ${hidden}] ${samples} agent-samples x 10 epochs, round ${round + 1}: ${parts.join(', ')} agent-samples/s; ${ratios.join(', ')}`);
+      if (native) ratios.push(`native/tfjs ${ratio(native, tfjs)}`);
+      if (native && torchDefault) ratios.push(`native/torch ${ratio(native, torchDefault.rate)}`);
+      if (native && torchSameCore) ratios.push(`native/torch on ${torchSameCore.blasCore} ${ratio(native, torchSameCore.rate)}`);
+      log(`learner spread [${hidden}, ${hidden}] ${samples} agent-samples x ${work.config.epochs} epochs, round ${round + 1}, agent-samples/s (wall | per CPU second): ${parts.join(', ')}; ${ratios.join(', ')}`);
     }
     out[`hidden${hidden}`] = figures;
     work.dispose();
@@ -141,15 +144,23 @@ export async function benchLearner(options: BenchLearnerOptions = {}): Promise<R
   return out;
 }
 
-function kilo(x: number): string {
-  return `${(x / 1000).toFixed(1)}k`;
+function rate(r: Rate): string {
+  return `${(r.wall / 1000).toFixed(1)}k | ${(r.cpu / 1000).toFixed(1)}k`;
 }
 
-function timeUpdates(updates: number, samples: number, update: () => unknown): number {
+function ratio(a: Rate, b: Rate): string {
+  return `${(a.wall / b.wall).toFixed(2)}x | ${(a.cpu / b.cpu).toFixed(2)}x`;
+}
+
+function timeUpdates(updates: number, samples: number, update: () => unknown): Rate {
   update();
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   for (let i = 0; i < updates; i++) update();
-  return Math.round((updates * samples) / ((performance.now() - t0) / 1000));
+  const wall = (performance.now() - t0) / 1000;
+  const used = process.cpuUsage(cpu0);
+  const cpu = (used.user + used.system) / 1e6;
+  return { wall: Math.round((updates * samples) / wall), cpu: Math.round((updates * samples) / cpu) };
 }
 
 /** The reference's shapes on the real spread env: one collected rollout that every timed update reuses. */
@@ -182,7 +193,7 @@ function torchAvailable(): boolean {
   return existsSync(TORCH_PYTHON) && spawnSync(TORCH_PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
 }
 
-type TorchFigure = { torch: string; blasCore: string; learnerSamplesPerSecond: number; updateSamplesPerSecond: number };
+type TorchFigure = { version: string; blasCore: string; rate: Rate };
 
 /** The torch reference on one thread; `core` null leaves OpenBLAS' core detection alone, as the reference's header runs it. */
 function runTorch(hidden: number, updates: number, core: string | null): TorchFigure | null {
@@ -192,5 +203,6 @@ function runTorch(hidden: number, updates: number, core: string | null): TorchFi
   if (core) env.OPENBLAS_CORETYPE = core;
   const run = spawnSync(TORCH_PYTHON, [fromRoot('bench', 'torch_learner_reference.py'), String(hidden), String(updates)], { env, encoding: 'utf8' });
   if (run.status !== 0) return null;
-  return JSON.parse(run.stdout.trim().split('\n').pop()!) as TorchFigure;
+  const line = JSON.parse(run.stdout.trim().split('\n').pop()!) as { torch: string; blasCore: string; learnerSamplesPerSecond: number; learnerSamplesPerCpuSecond: number };
+  return { version: line.torch, blasCore: line.blasCore, rate: { wall: line.learnerSamplesPerSecond, cpu: line.learnerSamplesPerCpuSecond } };
 }

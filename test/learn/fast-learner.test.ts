@@ -148,3 +148,12 @@ describe('FastLearner.unsupported', () => {
     expect(FastLearner.unsupported({ recurrent: false, anchorKl: 0 })).toBeNull();
   });
 });
+
+describe.skipIf(unavailable !== null)('setFastLearnerThreads', () => {
+  it('sets OpenBLAS threads and refuses a non-positive count', async () => {
+    const { setFastLearnerThreads } = await import('../../agents/learn/fast/native.ts');
+    expect(setFastLearnerThreads(2)).toBe(2);
+    expect(setFastLearnerThreads(1)).toBe(1);
+    expect(() => setFastLearnerThreads(0)).toThrow(/positive integer/);
+  });
+});

@@ -1,2 +1,2 @@
 export { FastLearner, type FastLearnerOptions } from './fast-learner.ts';
-export { fastLearnerAvailable, NATIVE_ADDON_PATH } from './native.ts';
+export { fastLearnerAvailable, setFastLearnerThreads, NATIVE_ADDON_PATH } from './native.ts';

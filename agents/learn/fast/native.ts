@@ -52,3 +52,12 @@ export function nativeKernels(): NativeKernels {
   if (!kernels) throw new Error(reason ?? 'the native learner is unavailable');
   return kernels;
 }
+
+/**
+ * OpenBLAS threads of the native learner's matrix products (1 when loaded, the per-core figure);
+ * returns the count now in use. Data-parallel learners in several threads keep 1 each.
+ */
+export function setFastLearnerThreads(threads: number): number {
+  if (!Number.isInteger(threads) || threads < 1) throw new Error(`fast learner threads: expected a positive integer, got ${threads}`);
+  return nativeKernels().setThreads(threads);
+}

@@ -112,11 +112,12 @@ void net_forward(const Net *net, const float *params, const float *x, int rows, 
     const int ni = (int)in_size(net, l), no = (int)out_size(net, l);
     const float *w = params + weight_offset(net, l), *b = w + (size_t)ni * no;
     float *out = ws + layer_output_offset(net, rows, l);
-    for (int r = 0; r < rows; r++) memcpy(out + (size_t)r * no, b, sizeof(float) * no);
-    sgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, rows, no, ni, 1.f, in, ni, w, no, 1.f, out, no);
-    if (l + 1 < net->layers) {
-      const size_t total = (size_t)rows * no;
-      for (size_t i = 0; i < total; i++) out[i] = out[i] > 0.f ? out[i] : 0.f;
+    sgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, rows, no, ni, 1.f, in, ni, w, no, 0.f, out, no);
+    const int relu = l + 1 < net->layers;
+    for (int r = 0; r < rows; r++) {
+      float *o = out + (size_t)r * no;
+      if (relu) for (int j = 0; j < no; j++) { const float y = o[j] + b[j]; o[j] = y > 0.f ? y : 0.f; }
+      else for (int j = 0; j < no; j++) o[j] += b[j];
     }
     in = out;
   }
@@ -135,13 +136,13 @@ static void column_sums(const float *x, int rows, int cols, float *out) {
  * product, the size of dW0): dW0 = gamma_i M_ij + beta_i db0_j, dgamma_i = sum_j W0_ij M_ij and
  * dbeta_i = sum_j W0_ij db0_j. That skips the rows x in x out product of dz0 W0^T.
  */
-static void layer_norm_backward(const Net *net, const float *params, float *grads, int rows, const float *ws, const float *dz) {
+static void layer_norm_backward(const Net *net, const float *params, float *grads, int rows, const float *ws, const float *dz, int summed) {
   const int n = (int)in_size(net, 0), no = (int)out_size(net, 0);
   const size_t wo = weight_offset(net, 0);
   const float *gamma = params, *beta = params + n, *w = params + wo;
   float *dgamma = grads, *dbeta = grads + n, *dw = grads + wo, *db = dw + (size_t)n * no;
   sgemm(ROW_MAJOR, TRANS, NO_TRANS, n, no, rows, 1.f, ws, n, dz, no, 0.f, dw, no);
-  column_sums(dz, rows, no, db);
+  if (!summed) column_sums(dz, rows, no, db);
   for (int i = 0; i < n; i++) {
     float *mi = dw + (size_t)i * no;
     const float *wi = w + (size_t)i * no;
@@ -159,21 +160,29 @@ static void layer_norm_backward(const Net *net, const float *params, float *grad
 void net_backward(const Net *net, const float *params, float *grads, const float *x, int rows, const float *ws, float *dout, float *scratch) {
   const size_t half = net_scratch(net, rows) / 2;
   float *dz = dout;
+  int summed = 0;
   for (int l = net->layers - 1; l >= 0; l--) {
     const int ni = (int)in_size(net, l), no = (int)out_size(net, l);
     const size_t wo = weight_offset(net, l);
     if (l == 0 && net->layer_norm) {
-      layer_norm_backward(net, params, grads, rows, ws, dz);
+      layer_norm_backward(net, params, grads, rows, ws, dz, summed);
       break;
     }
     const float *hin = l == 0 ? x : ws + layer_output_offset(net, rows, l - 1);
     sgemm(ROW_MAJOR, TRANS, NO_TRANS, ni, no, rows, 1.f, hin, ni, dz, no, 0.f, grads + wo, no);
-    column_sums(dz, rows, no, grads + wo + (size_t)ni * no);
+    if (!summed) column_sums(dz, rows, no, grads + wo + (size_t)ni * no);
     if (l == 0) break;
     float *dh = scratch + (dz == scratch ? half : 0);
     sgemm(ROW_MAJOR, NO_TRANS, TRANS, rows, ni, no, 1.f, dz, no, params + wo, no, 0.f, dh, ni);
-    const size_t total = (size_t)rows * ni;
-    for (size_t i = 0; i < total; i++) if (!(hin[i] > 0.f)) dh[i] = 0.f;
+    /* The ReLU's gradient mask and the next layer's bias gradient in one pass. */
+    float *db = grads + weight_offset(net, l - 1) + in_size(net, l - 1) * (size_t)ni;
+    memset(db, 0, sizeof(float) * ni);
+    for (int r = 0; r < rows; r++) {
+      float *d = dh + (size_t)r * ni;
+      const float *h = hin + (size_t)r * ni;
+      for (int j = 0; j < ni; j++) { const float g = h[j] > 0.f ? d[j] : 0.f; d[j] = g; db[j] += g; }
+    }
+    summed = 1;
     dz = dh;
   }
 }

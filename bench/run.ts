@@ -1,5 +1,6 @@
 /**
- * `npm run bench [-- --json] [-- --only sim,net,train] [-- --seconds S]`: speed figures and ratios.
+ * `npm run bench [-- --json] [-- --only sim,net,train,learner] [-- --seconds S]`: speed figures and ratios
+ * (`train` includes `learner`, the PPO update alone against PyTorch; `learner` runs it alone).
  * A benchmark, not a test: it prints what it measures and asserts nothing. Single core per loop;
  * the figures are noisy (10-20% run to run on these machines), compare ratios.
  */
@@ -45,5 +46,6 @@ async function optional(name: string, file: string, fn: string): Promise<void> {
 }
 await optional('net', './net.js', 'benchNet');
 await optional('train', './train.js', 'benchTrain');
+await optional('learner', './train.js', 'benchLearner');
 
 if (values.json) console.log(JSON.stringify(result));

@@ -3,6 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentPolicyRuntime } from '../../agents/runtime/policy-runtime.ts';
+import { exportPolicy } from '../../agents/export/export-policy.ts';
+import { exportAgents } from '../../agents/export/export-agent.ts';
+import { Int8Runtime, quantizeNet } from '../../agents/export/quantize.ts';
+import { loadPolicyFile } from '../../agents/runtime/policy-runtime.ts';
 import { POLICY_FORMAT, POLICY_FORMAT_VERSION, type PolicyFile } from '../../shared/model-format.ts';
 import { netFlops } from '../../shared/flops.ts';
 import { PROTOCOL_VERSION, SUPERVISOR_PATH } from '../../shared/protocol.ts';
@@ -82,6 +86,30 @@ describe.skipIf(missing !== null)(`a student exported to JSON, run by the Python
     expect(out.actions).toEqual(observations.map((o, k) => runtime.actGreedy(Float32Array.from(o), Uint8Array.from(masks[k]))));
     expect(new Set(out.actions).size).toBeGreaterThan(2);
     expect(out.flops).toBe(netFlops(file.nets.shared));
+  });
+
+  it.each([['float', undefined], ['int8', 'int8' as const]])('reads what kdmarl export --format json writes (%s) and gives its logits and greedy actions', async (_, quantize) => {
+    const policy = 'models/spread/student.policy';
+    const dir = mkdtempSync(join(tmpdir(), 'kdmarl-export-json-'));
+    exportPolicy({ policy, format: 'json', out: join(dir, 'export'), agent: 'agent_1', quantize, accuracyObservations: 50, retentionEpisodes: 0 });
+    const file = loadPolicyFile(policy);
+    const [agent] = exportAgents(file, 'spread', 'agent_1');
+    const reference = quantize ? new Int8Runtime(agent, quantizeNet(agent.net)) : new AgentPolicyRuntime(file, 'agent_1');
+    const rng = new Rng(11);
+    const size = reference.observationSize;
+    const observations = Array.from({ length: 300 }, () => Array.from({ length: size }, () => Math.fround(4 * rng.uniform() - 2)));
+    const masks = observations.map(() => [1, 1, 0, 1, 1]);
+    writeFileSync(join(dir, 'inputs.json'), JSON.stringify({ agent: 'agent_1', observations, masks }));
+    const python = spawnPython([fromRoot('test', 'python', 'fixtures', 'decide.py'), join(dir, 'export', 'agent_1.json'), join(dir, 'inputs.json')]);
+    expect(await python.exit).toBe(0);
+    const out = JSON.parse(python.stdout()) as { logits: number[][]; actions: number[] };
+    let worst = 0;
+    observations.forEach((observation, k) => {
+      const logits = reference.logits(Float32Array.from(observation));
+      logits.forEach((z, a) => (worst = Math.max(worst, Math.abs(z - out.logits[k][a]) / Math.max(1, Math.abs(z)))));
+      expect(out.actions[k]).not.toBe(2);
+    });
+    expect(worst).toBeLessThan(1e-5);
   });
 
   it('decides live on the server as the Node runtime does on the observations the supervisor sees', async () => {

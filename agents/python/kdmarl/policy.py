@@ -78,6 +78,11 @@ class AgentPolicy:
             net = document["net"]
             agent = agent or document.get("agent")
             where = f"{where}: net"
+        elif "layers" in document:
+            # One agent as `kdmarl export --format json` writes it (docs/export.md).
+            spec = document
+            net = document
+            agent = agent or document.get("agent")
         else:
             raise PolicyError(f"{where}: neither 'nets' (a policy file) nor 'net' (one agent)")
         self.agent = agent
@@ -103,7 +108,12 @@ class AgentPolicy:
                 activation = layer.get("activation", "linear")
                 if activation not in ("relu", "tanh", "linear"):
                     raise PolicyError(f"{at}: activation '{activation}' (expected relu, tanh or linear)")
-                weight = _array(_field(layer, "weight", at), n_in * n_out, f"{at}.weight").reshape(n_in, n_out)
+                if "weightInt8" in layer:
+                    # int8 export: per-output-unit scales, weight[i][j] = q[i][j] * scale[j].
+                    q = _array(layer["weightInt8"], n_in * n_out, f"{at}.weightInt8").reshape(n_in, n_out)
+                    weight = q * _array(_field(layer, "weightScale", at), n_out, f"{at}.weightScale")
+                else:
+                    weight = _array(_field(layer, "weight", at), n_in * n_out, f"{at}.weight").reshape(n_in, n_out)
                 self.layers.append(("dense", weight, _array(_field(layer, "bias", at), n_out, f"{at}.bias"), activation))
                 # shared/flops.ts's count: multiply-adds, bias, one per activated element.
                 self.flops += 2 * n_in * n_out + n_out + (n_out if activation != "linear" else 0)

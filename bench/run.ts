@@ -1,6 +1,8 @@
 /**
- * `npm run bench [-- --json] [-- --only sim,net,train,learner] [-- --seconds S]`: speed figures and ratios
- * (`train` includes `learner`, the PPO update alone against PyTorch; `learner` runs it alone).
+ * `npm run bench [-- --json] [-- --only sim,net,train,learner,deploy] [-- --seconds S]`: speed figures and ratios
+ * (`train` includes `learner`, the PPO update alone against PyTorch; `learner` runs it alone;
+ * `deploy` times one decision of each shipped student in the C export, the typed-array runtime and
+ * onnxruntime).
  * A benchmark, not a test: it prints what it measures and asserts nothing. Single core per loop;
  * the figures are noisy (10-20% run to run on these machines), compare ratios.
  */
@@ -14,7 +16,7 @@ const PYTHON_MPE_STEPS_PER_SECOND = 7000;
 const { values } = parseArgs({
   options: {
     json: { type: 'boolean', default: false },
-    only: { type: 'string', default: 'sim,net,train' },
+    only: { type: 'string', default: 'sim,net,train,deploy' },
     seconds: { type: 'string', default: '1' },
   },
 });
@@ -47,5 +49,6 @@ async function optional(name: string, file: string, fn: string): Promise<void> {
 await optional('net', './net.js', 'benchNet');
 await optional('train', './train.js', 'benchTrain');
 await optional('learner', './train.js', 'benchLearner');
+await optional('deploy', './deploy.js', 'benchDeploy');
 
 if (values.json) console.log(JSON.stringify(result));

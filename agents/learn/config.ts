@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { describeZodError } from '../../shared/zod-error.ts';
 
@@ -50,6 +51,8 @@ export const trainConfigSchema = z.strictObject({
   evalEvery: z.number().int().nonnegative().describe('Greedy evaluation every N updates (0 = only at the end).'),
   evalEpisodes: z.number().int().positive().describe('Episodes per periodic greedy evaluation (fixed seed list).'),
   logEvery: z.number().int().positive().describe('Write a metrics line every N updates.'),
+  // Default 0 keeps older runs (written before this field) single-threaded on --resume.
+  workers: z.number().int().nonnegative().default(0).describe("Worker threads beside the learner's: the numEnvs envs are shared among workers + 1 ranks, each collecting its share and computing its gradient, summed every minibatch (same seed and workers: the same run). 0: collect and update in one thread. Default: every core but one (at most numEnvs - 1; 0 for recurrent actors)."),
 });
 
 export type TrainConfig = z.infer<typeof trainConfigSchema>;
@@ -91,7 +94,13 @@ export const DEFAULT_CONFIG: Omit<TrainConfig, 'scenario'> = {
   evalEvery: 20,
   evalEpisodes: 32,
   logEvery: 1,
+  workers: 0,
 };
+
+/** Every core but one: the learner's thread is rank 0, the others are worker threads. */
+export function defaultWorkers(): number {
+  return Math.max(0, availableParallelism() - 1);
+}
 
 /**
  * Per-scenario defaults. 2 x 256 is the method's (docs/method.md §2) teacher, but on one wasm core it trains 3x slower
@@ -145,6 +154,8 @@ export function parsePartialConfig(json: unknown, where: string): Partial<TrainC
 export function resolveConfig(scenario: string, file: Partial<TrainConfig> = {}, flags: Partial<TrainConfig> = {}): TrainConfig {
   const scenarioName = scenario.replace(/^.*\//, '').replace(/\.json$/, '');
   const merged = { ...DEFAULT_CONFIG, ...(SCENARIO_DEFAULTS[scenarioName] ?? {}), ...file, ...flags, scenario };
+  // Resolved to a number here so that config.json records it and a resume keeps it.
+  merged.workers = flags.workers ?? file.workers ?? (merged.recurrent ? 0 : Math.min(defaultWorkers(), Math.max(0, merged.numEnvs - 1)));
   const parsed = trainConfigSchema.safeParse(merged);
   if (!parsed.success) throw new Error(`config: ${describeZodError(parsed.error)}`);
   checkConfig(parsed.data, 'config');
@@ -153,7 +164,11 @@ export function resolveConfig(scenario: string, file: Partial<TrainConfig> = {},
 
 /** Constraints between fields, which the field schemas cannot say. */
 export function checkConfig(config: TrainConfig, where: string): void {
+  if (config.workers > 0 && config.numEnvs < config.workers + 1) {
+    throw new Error(`${where}: numEnvs ${config.numEnvs} is less than the ${config.workers + 1} ranks of workers ${config.workers} (every rank steps at least one env): raise numEnvs (--envs) to ${config.workers + 1} or more, or lower --workers to ${config.numEnvs - 1} or less`);
+  }
   if (!config.recurrent) return;
+  if (config.workers > 0) throw new Error(`${where}: workers ${config.workers} with recurrent actors: worker threads collect with feed-forward actors only (set workers 0)`);
   if (config.anchorKl > 0) throw new Error(`${where}: anchorKl is not supported with recurrent actors (the anchor's probabilities are computed per step, without the GRU's sequences)`);
   if (config.rolloutLength % config.recurrentChunk !== 0) {
     throw new Error(`${where}: rolloutLength ${config.rolloutLength} is not a multiple of recurrentChunk ${config.recurrentChunk} (recurrent training cuts each env's rollout into whole chunks; e.g. set recurrentChunk to a divisor of ${config.rolloutLength})`);

@@ -15,6 +15,7 @@ const command = defineCommand('train', {
   steps: str('total env steps (summed over envs)', intArg().positive().optional(), { defaultLabel: "the config's" }),
   envs: str('parallel envs', intArg().positive().optional(), { defaultLabel: "the config's" }),
   seed: common.configSeed(),
+  workers: str('worker threads beside the learner: numEnvs are shared among workers + 1 ranks (0: one thread)', intArg().nonnegative().optional(), { defaultLabel: 'every core but one' }),
   config: common.config('JSON file with config fields (see --help-config)'),
   out: common.out('run dir', 'runs/<scenario>__mappo__<seed>__<time>'),
   resume: bool('continue the run in --out (or the newest run of this scenario and seed) as it was configured; only --steps may change'),
@@ -35,9 +36,10 @@ export async function main(argv: string[]): Promise<number> {
   if (args.steps !== undefined) flags.totalSteps = args.steps;
   if (args.envs !== undefined) flags.numEnvs = args.envs;
   if (args.seed !== undefined) flags.seed = args.seed;
+  if (args.workers !== undefined) flags.workers = args.workers;
   const given: GivenValues<TrainConfig>[] = [
     ...(args.config ? [{ source: `--config ${args.config}`, values: fromFile }] : []),
-    ...Object.entries({ steps: 'totalSteps', envs: 'numEnvs', seed: 'seed' } as const).flatMap(([flag, key]) => (flags[key] !== undefined ? [{ source: `--${flag}`, values: { [key]: flags[key] } }] : [])),
+    ...Object.entries({ steps: 'totalSteps', envs: 'numEnvs', seed: 'seed', workers: 'workers' } as const).flatMap(([flag, key]) => (flags[key] !== undefined ? [{ source: `--${flag}`, values: { [key]: flags[key] } }] : [])),
   ];
   let runDir = args.out;
   let config: TrainConfig;

@@ -2,16 +2,19 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng, deriveSeed } from '../../shared/rng.ts';
 import { writeFileAtomic } from '../../shared/atomic-write.ts';
-import { VecEnv, type EpisodeSummary } from '../../server/env/vec-env.ts';
+import type { EpisodeSummary } from '../../server/env/vec-env.ts';
 import { createSimulation, type LoadedScenario, resolveScenario, scenarioHasWins } from '../../server/scenarios/registry.ts';
-import type { Simulation } from '../../server/env/simulation.ts';
 import { initBackend, type BackendName } from './backend.ts';
 import { checkConfig, type TrainConfig } from './config.ts';
-import { ActorCritic, type ScenarioShape } from './actor-critic.ts';
-import { Adam } from './adam.ts';
+import type { ActorCritic } from './actor-critic.ts';
 import { ValueNorm, IdentityValueNorm } from './value-norm.ts';
-import { Collector, FULL_VIEW_SET } from './rollout.ts';
-import { ppoUpdate, type PpoStats } from './ppo.ts';
+import type { PpoStats } from './ppo.ts';
+import { buildTeacherNet } from './teacher-net.ts';
+import { learnerFactory } from './parallel/learners.ts';
+import { Rank, envShares, minibatchCount, rankCollector, rankSeeds, type RankReport } from './parallel/rank.ts';
+import { SINGLE_RANK, startWorkerRanks, type Ranks } from './parallel/rank-group.ts';
+import type { RankFault } from './parallel/rank-protocol.ts';
+import { rankWorkerScript } from './parallel/bundle.ts';
 import { CHECKPOINT_FILE, POLICY_FILE, checkShapeMatches, makeCheckpoint, readCheckpoint, saveCheckpoint, writePolicyFile, type Checkpoint } from './checkpoint.ts';
 import { METRIC, type MetricLine } from './metrics-log.ts';
 import { formatSeconds } from '../run/progress.ts';
@@ -21,7 +24,8 @@ import { continueRunConfig } from '../run/resume.ts';
 import { evaluate } from '../eval/evaluate.ts';
 import { policyFileAgents } from '../eval/policies.ts';
 import { mean } from '../eval/metrics.ts';
-import { loadStudentProfile, planStudents, type StudentPlan } from '../distill/student-plan.ts';
+
+export { buildTeacherNet, scenarioShape } from './teacher-net.ts';
 
 export type TrainOptions = {
   config: TrainConfig;
@@ -42,6 +46,10 @@ export type TrainOptions = {
   /** Stop after this many updates in this process (tests, benchmarks). */
   maxUpdates?: number;
   log?: (message: string) => void;
+  /** The Learner to train with, by name (parallel/learners.ts); default 'tfjs'. */
+  learner?: string;
+  /** Tests: make one worker thread fail at an update. */
+  fault?: RankFault;
 };
 
 export type TrainResult = {
@@ -55,35 +63,6 @@ export type TrainResult = {
   lastEval: { meanReturn: number; winRate: number } | null;
   lastStats: PpoStats | null;
 };
-
-export function scenarioShape(sim: Simulation): ScenarioShape {
-  return { agentNames: [...sim.agentNames], observationSizes: sim.layouts.map((l) => l.size), actionCounts: [...sim.actionCounts], stateSize: sim.stateSize };
-}
-
-/**
- * The actor-critic a config asks for on a scenario: full-view actors (MAPPO), or with actorViews
- * 'student' each agent's own actor on its student view and size (the method's (docs/method.md §5) from-scratch baseline).
- */
-export function buildTeacherNet(config: TrainConfig, scenario: LoadedScenario, probe: Simulation): { net: ActorCritic; shape: ScenarioShape; students: StudentPlan[] | null } {
-  // actorViews 'student': the method's (docs/method.md §5) from-scratch baseline, each agent's own actor on its student
-  // view with its student's size; the centralized critic still sees the state.
-  const students = config.actorViews === 'student' ? planStudents(loadStudentProfile(config.studentProfile, scenario.file.name).profile, scenario, probe, config.layerNorm, config.studentProfile) : null;
-  const shape = students ? { ...scenarioShape(probe), observationSizes: students.map((p) => p.observationSize) } : scenarioShape(probe);
-  const net = new ActorCritic(shape, {
-    actorHidden: config.actorHidden,
-    criticHidden: config.criticHidden,
-    layerNorm: config.layerNorm,
-    shareActor: students ? false : config.shareActor,
-    denseMode: config.denseMode === 'stock' ? 'stock' : 'custom',
-    seed: config.seed,
-    recurrent: config.recurrent,
-    // An 'agent_state' critic reads full views even beside student-view actors.
-    criticInput: config.criticInput,
-    criticObservationSizes: probe.layouts.map((l) => l.size),
-    ...(students ? { perAgentHidden: students.map((p) => p.hidden), views: students.map((p) => p.view) } : {}),
-  });
-  return { net, shape, students };
-}
 
 /** Seed list of the periodic greedy evaluation (fixed per run, distinct from training seeds). */
 export const EVAL_SEED_OFFSET = 1_000_003;
@@ -104,16 +83,16 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const scenarioName = scenario.file.name;
   const probe = createSimulation(scenario);
   const { net, shape, students } = buildTeacherNet(config, scenario, probe);
-  const actorOpts = net.actors.map((a) => new Adam(a.variables(), config.lr, config.adamEps));
-  const criticOpt = new Adam(net.critic.variables(), config.criticLr, config.adamEps);
   const valueNorm = config.valueNorm ? new ValueNorm() : new IdentityValueNorm();
-  const rng = new Rng(deriveSeed(config.seed, 0xac7));
+  const rng = new Rng(rankSeeds(config.seed, 0, 0).rng);
   const start = { steps: 0, updates: 0, wallSeconds: 0 };
 
   const checkpointPath = prepareRunDir(runDir, { file: CHECKPOINT_FILE, what: 'checkpoint', resume: options.resume });
   let initCheckpoint: Checkpoint | null = null;
+  let resumed: Checkpoint | null = null;
   if (options.resume) {
     const ckpt = readCheckpoint(checkpointPath);
+    resumed = ckpt;
     checkShapeMatches(ckpt, shape, checkpointPath);
     if (ckpt.config.recurrent !== config.recurrent) throw new Error(`${checkpointPath}: checkpoint has ${ckpt.config.recurrent ? 'recurrent (GRU)' : 'MLP'} actors, the config asks for ${config.recurrent ? 'recurrent' : 'MLP'} ones (recurrent: ${config.recurrent})`);
     if (ckpt.config.criticInput !== config.criticInput) throw new Error(`${checkpointPath}: checkpoint's critic input is '${ckpt.config.criticInput}', the config asks for '${config.criticInput}' (criticInput cannot change on --resume)`);
@@ -121,12 +100,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     continueRunConfig(ckpt.config, [{ source: 'config', values: config }], runDir);
     net.setWeights(ckpt.weights, checkpointPath);
     if (!ckpt.optimizer) throw new Error(`${checkpointPath}: saved without optimizer state; cannot resume training from it`);
-    net.groups.forEach((g, gi) => actorOpts[gi].setState(ckpt.optimizer![`actor/${g.name}`], `${checkpointPath}: optimizer actor/${g.name}`));
-    criticOpt.setState(ckpt.optimizer.critic, `${checkpointPath}: optimizer critic`);
     valueNorm.setState(ckpt.valueNorm);
     rng.setState(ckpt.progress.rng);
     Object.assign(start, { steps: ckpt.progress.envSteps, updates: ckpt.progress.updates, wallSeconds: ckpt.progress.wallSeconds });
-    log(`resumed ${checkpointPath} at update ${start.updates}, ${start.steps} env steps`);
   } else if (options.initFrom) {
     const from = existsSync(join(options.initFrom, CHECKPOINT_FILE)) ? join(options.initFrom, CHECKPOINT_FILE) : options.initFrom;
     const ckpt = readCheckpoint(from);
@@ -139,17 +115,34 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     log(`initialised from ${from} (${ckpt.producedBy})`);
   }
   const anchor = config.anchorKl > 0 ? loadAnchor(config, runDir, initCheckpoint, options.resume, () => buildTeacherNet(config, scenario, probe).net) : null;
+  // Every rank of a parallel run samples from typed-array actors; one thread keeps the tfjs ones.
+  const learnerKind = options.learner ?? 'tfjs';
+  const learner = learnerFactory(learnerKind)(net, config, { anchor, collectWith: config.workers > 0 ? 'typed' : 'tfjs' });
+  if (resumed) {
+    learner.setOptimizerState(resumed.optimizer!, checkpointPath);
+    log(`resumed ${checkpointPath} at update ${start.updates}, ${start.steps} env steps`);
+  }
   writeFileAtomic(join(runDir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
 
-  // Env seeds move on with the update counter so a resumed run does not replay the same episodes.
-  const vec = new VecEnv(() => createSimulation(scenario), {
-    numEnvs: config.numEnvs,
-    seed: deriveSeed(config.seed, start.updates + 1),
-    // Student actors read the first set; an 'agent_state' critic also needs the full views.
-    ...(students ? { viewSets: { student: students.map((p) => p.view), ...(config.criticInput === 'agent_state' ? { [FULL_VIEW_SET]: [] } : {}) } } : {}),
-  });
-  vec.reset();
-  const collector = new Collector(net, vec, config.rolloutLength, config.recurrent ? config.recurrentChunk : 0);
+  // Ranks: this thread is rank 0; worker threads start from its weights, Adam and value-norm states.
+  const places = envShares(config.numEnvs, config.workers + 1);
+  checkMinibatches(config, places.map((p) => p.numEnvs), net);
+  const startRanks = async (): Promise<Ranks> => {
+    if (config.workers === 0) return SINGLE_RANK;
+    const started = await startWorkerRanks({
+      script: await rankWorkerScript(),
+      capacity: Object.values(learner.getWeights()).flat().reduce((n, w) => n + w.length, 0) + 64,
+      workers: places.slice(1).map((place) => ({
+        place, config, learner: learnerKind, startUpdates: start.updates,
+        weights: learner.getWeights(), optimizer: learner.getOptimizerState(), valueNorm: valueNorm.getState(),
+        anchorWeights: anchor?.getWeights() ?? null,
+        ...(options.fault?.rank === place.rank ? { fault: options.fault } : {}),
+      })),
+    });
+    log(`ranks: ${started.count} (this thread and ${started.count - 1} worker threads), envs ${places.map((p) => p.numEnvs).join('+')}`);
+    return started;
+  };
+  const rank0 = new Rank(0, { learner, valueNorm, rng, config, collector: rankCollector(config, scenario, students, net, learner, places[0].numEnvs, rankSeeds(config.seed, start.updates, 0).envs) });
   const stepsPerUpdate = config.rolloutLength * config.numEnvs;
   const hasWins = scenarioHasWins(scenario);
   const loop = new RunLoop({
@@ -161,18 +154,21 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let lastEval: TrainResult['lastEval'] = null;
   let lastStats: PpoStats | null = null;
 
-  const snapshot = (): Checkpoint =>
-    makeCheckpoint({
+  const snapshot = (): Checkpoint => {
+    // A learner may keep its own copy of the weights: the net exported and saved is brought up to date.
+    if (learner.kind !== 'tfjs') net.setWeights(learner.getWeights(), `learner ${learner.kind}`);
+    return makeCheckpoint({
       scenarioName,
       shape,
       config,
       net,
-      optimizer: Object.fromEntries([...net.groups.map((g, gi) => [`actor/${g.name}`, actorOpts[gi].getState()] as const), ['critic', criticOpt.getState()] as const]),
+      optimizer: learner.getOptimizerState(),
       valueNorm: valueNorm.getState(),
       progress: { envSteps: loop.steps, updates: loop.updates, wallSeconds: loop.wallSeconds, rng: rng.getState() },
       producedBy: options.producedBy,
       views: students?.map((p) => p.view),
     });
+  };
   const save = () => {
     saveCheckpoint(checkpointPath, snapshot(), { includeOptimizer: true });
     writePolicyFile(join(runDir, POLICY_FILE), net.toPolicyFile(scenarioName, options.producedBy, students ? 'scratch' : 'teacher'));
@@ -183,17 +179,16 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     return evaluate(scenario, agents.agents, { episodes: config.evalEpisodes, seed: deriveSeed(config.seed, EVAL_SEED_OFFSET) });
   };
 
+  let ranks: Ranks = SINGLE_RANK;
   try {
+    ranks = await startRanks();
     while (await loop.next()) {
-      // 1. collect a rollout with the current actors, with GAE targets
-      const t0 = performance.now();
-      const finished: EpisodeSummary[] = [];
-      collector.collect(rng, valueNorm, config.gamma, config.gaeLambda, finished);
-      const t1 = performance.now();
-      // 2. PPO epochs over it
+      // 1. every rank collects its share of the rollout with the current actors, with GAE targets;
+      // 2. PPO epochs over the whole rollout, every minibatch's gradient summed over the ranks
       const actorTrains = loop.updates >= config.freezeActorUpdates;
-      lastStats = ppoUpdate(net, collector.buffer, valueNorm, actorOpts, criticOpt, config, rng, actorTrains, anchor);
-      const t2 = performance.now();
+      const round = await ranks.update({ update: loop.updates, updateActor: actorTrains }, (allSum) => rank0.step(actorTrains, allSum));
+      lastStats = round.stats;
+      const finished = round.reports.flatMap((r) => r.episodes);
       loop.advance(stepsPerUpdate);
 
       // 3. log / evaluate / checkpoint on their intervals
@@ -212,8 +207,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         [METRIC.clipFraction]: lastStats.clipFraction,
         [METRIC.actorGradNorm]: lastStats.actorGradNorm,
         [METRIC.criticGradNorm]: lastStats.criticGradNorm,
-        collect_seconds: (t1 - t0) / 1000,
-        update_seconds: (t2 - t1) / 1000,
+        ...rankMetrics(round.reports),
       };
       // A frozen actor has no policy loss, entropy or KL of its own this update: leave them out, not 0.
       if (!actorTrains) for (const key of [METRIC.policyLoss, METRIC.entropy, METRIC.approxKl, METRIC.anchorKl, METRIC.clipFraction, METRIC.actorGradNorm]) delete line[key];
@@ -238,15 +232,15 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       loop.show({
         episodeReturn: recent.length ? mean(recent.map((e) => e.teamReturn)) : Number.NaN,
         winRate: recent.length ? recent.filter((e) => e.won).length / recent.length : Number.NaN,
+        ...(ranks.count > 1 ? { detail: rankDetail(round.reports) } : {}),
       });
     }
     save();
     await loop.writeCurve(`MAPPO on ${scenarioName} (seed ${config.seed})`);
   } finally {
     loop.close();
-    for (const o of actorOpts) o.dispose();
-    criticOpt.dispose();
-    net.dispose();
+    await ranks.close();
+    learner.dispose();
     anchor?.dispose();
   }
   const wallSeconds = loop.elapsedSeconds;
@@ -280,4 +274,45 @@ function loadAnchor(config: TrainConfig, runDir: string, initCheckpoint: Checkpo
   const anchor = build();
   anchor.setWeights((initCheckpoint ?? readCheckpoint(path)).weights, path);
   return anchor;
+}
+
+/**
+ * Each rank's time in the update: collection (and its env steps/s), targets, PPO update and the
+ * part of it spent waiting at the all-sum barrier. Rank 0's are also the run's collect and update times.
+ */
+function rankMetrics(reports: RankReport[]): Record<string, number> {
+  const own = reports[0];
+  const out: Record<string, number> = { collect_seconds: own.collectSeconds + own.targetSeconds, update_seconds: own.updateSeconds };
+  if (reports.length === 1) return out;
+  for (const r of reports) {
+    out[`ranks/${r.rank}/env_sps`] = r.envSteps / Math.max(r.collectSeconds, 1e-9);
+    out[`ranks/${r.rank}/collect_seconds`] = r.collectSeconds;
+    out[`ranks/${r.rank}/update_seconds`] = r.updateSeconds;
+    out[`ranks/${r.rank}/wait_seconds`] = r.waitSeconds;
+  }
+  out['ranks/wait_seconds'] = Math.max(...reports.map((r) => r.waitSeconds));
+  return out;
+}
+
+/** The progress line's part on ranks: env steps/s per rank, the longest barrier wait, the update time. */
+function rankDetail(reports: RankReport[]): string {
+  const sps = reports.map((r) => formatCount(r.envSteps / Math.max(r.collectSeconds, 1e-9))).join('+');
+  const wait = Math.max(...reports.map((r) => r.waitSeconds));
+  return `ranks ${sps} env/s | wait ${wait.toFixed(2)}s | update ${reports[0].updateSeconds.toFixed(2)}s`;
+}
+
+const formatCount = (n: number) => (n >= 1000 ? `${(n / 1000).toFixed(1)}k` : n.toFixed(0));
+
+/**
+ * Every rank of a data-parallel update must take the same number of gradient steps; ppoUpdate
+ * skips empty minibatches, which a rank with few envs can have.
+ */
+function checkMinibatches(config: TrainConfig, envs: number[], net: ActorCritic): void {
+  if (envs.length === 1 || config.minibatches <= 1) return;
+  const rowsPerEnv = [...net.groups.map((g) => g.agents.length), net.shape.agentNames.length].map((k) => k * config.rolloutLength);
+  for (const e of envs) {
+    for (const rows of rowsPerEnv) {
+      if (minibatchCount(rows * e, config.minibatches) !== config.minibatches) throw new Error(`minibatches ${config.minibatches}: a rank of ${e} envs cannot be cut into ${config.minibatches} minibatches; lower minibatches or --workers, or raise --envs`);
+    }
+  }
 }

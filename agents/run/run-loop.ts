@@ -143,7 +143,7 @@ export class RunLoop {
     else this.o.log(message);
   }
 
-  show(recent: { episodeReturn: number; winRate: number }): void {
+  show(recent: { episodeReturn: number; winRate: number; detail?: string }): void {
     this.progressBar?.update({ steps: this.steps, sps: this.sps, ...recent });
   }
 

@@ -147,6 +147,9 @@ export function parsePartialConfig(json: unknown, where: string): Partial<TrainC
     }
     throw new Error(`${where}: ${describeZodError(parsed.error)}`);
   }
+  // A partial config holds what it says: the defaults that keep old checkpoints parsing are not its values.
+  const given = parsed.data as Record<string, unknown>;
+  for (const key of Object.keys(given)) if (!(key in (json as object))) delete given[key];
   return parsed.data;
 }
 

@@ -79,7 +79,8 @@ function resumedConfig(runDir: string, scenario: string | undefined, given: Give
   if (!existsSync(savedPath) && !existsSync(checkpointPath)) throw new Error(`--resume: no checkpoint at ${checkpointPath}`);
   const saved = existsSync(savedPath) ? readConfigFile(savedPath) : readCheckpoint(checkpointPath).config;
   if (!saved.scenario) throw new Error(`${savedPath}: no scenario`);
-  const own = resolveConfig(saved.scenario, saved);
+  // A run saved before `workers` existed ran in one thread.
+  const own = resolveConfig(saved.scenario, { workers: 0, ...saved });
   if (scenario !== undefined && resolveScenario(scenario).file.name !== resolveScenario(own.scenario).file.name) {
     throw new Error(`--scenario ${scenario}: the run in ${runDir} trains on scenario ${own.scenario} (leave it out to continue the run as it was configured)`);
   }

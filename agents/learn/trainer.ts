@@ -10,7 +10,7 @@ import type { ActorCritic } from './actor-critic.ts';
 import { ValueNorm, IdentityValueNorm } from './value-norm.ts';
 import type { PpoStats } from './ppo.ts';
 import { buildTeacherNet } from './teacher-net.ts';
-import { learnerFactory } from './parallel/learners.ts';
+import { RANK_COLLECTION, learnerFactory } from './parallel/learners.ts';
 import { Rank, envShares, minibatchCount, rankCollector, rankSeeds, type RankReport } from './parallel/rank.ts';
 import { SINGLE_RANK, startWorkerRanks, type Ranks } from './parallel/rank-group.ts';
 import type { RankFault } from './parallel/rank-protocol.ts';
@@ -115,9 +115,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     log(`initialised from ${from} (${ckpt.producedBy})`);
   }
   const anchor = config.anchorKl > 0 ? loadAnchor(config, runDir, initCheckpoint, options.resume, () => buildTeacherNet(config, scenario, probe).net) : null;
-  // Every rank of a parallel run samples from typed-array actors; one thread keeps the tfjs ones.
   const learnerKind = options.learner ?? 'tfjs';
-  const learner = learnerFactory(learnerKind)(net, config, { anchor, collectWith: config.workers > 0 ? 'typed' : 'tfjs' });
+  const learner = learnerFactory(learnerKind)(net, config, { anchor, collectWith: RANK_COLLECTION });
   if (resumed) {
     learner.setOptimizerState(resumed.optimizer!, checkpointPath);
     log(`resumed ${checkpointPath} at update ${start.updates}, ${start.steps} env steps`);
@@ -186,7 +185,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       // 1. every rank collects its share of the rollout with the current actors, with GAE targets;
       // 2. PPO epochs over the whole rollout, every minibatch's gradient summed over the ranks
       const actorTrains = loop.updates >= config.freezeActorUpdates;
-      const round = await ranks.update({ update: loop.updates, updateActor: actorTrains }, (allSum) => rank0.step(actorTrains, allSum));
+      // The ranks' weights are compared on the first update and before each checkpoint.
+      const checkRanks = ranks.count > 1 && ((loop.updates + 1) % config.checkpointEvery === 0 || loop.updatesThisRun === 0);
+      const round = await ranks.update({ update: loop.updates, updateActor: actorTrains, digest: checkRanks }, (allSum) => rank0.step(actorTrains, allSum, checkRanks));
+      checkSameWeights(round.reports);
       lastStats = round.stats;
       const finished = round.reports.flatMap((r) => r.episodes);
       loop.advance(stepsPerUpdate);
@@ -302,6 +304,16 @@ function rankDetail(reports: RankReport[]): string {
 }
 
 const formatCount = (n: number) => (n >= 1000 ? `${(n / 1000).toFixed(1)}k` : n.toFixed(0));
+
+/**
+ * Ranks that apply the same summed gradients hold the same weights; a digest that differs means
+ * they diverged (a learner that is not deterministic across threads), which a checkpoint would hide.
+ */
+function checkSameWeights(reports: RankReport[]): void {
+  const digests = reports.filter((r) => r.weightsDigest !== undefined);
+  const differs = digests.find((r) => r.weightsDigest !== digests[0].weightsDigest);
+  if (differs) throw new Error(`rank ${differs.rank}'s weights differ from rank ${digests[0].rank}'s after the update: the ranks diverged (train with --workers 0 and report this)`);
+}
 
 /**
  * Every rank of a data-parallel update must take the same number of gradient steps; ppoUpdate

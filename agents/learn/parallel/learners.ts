@@ -16,6 +16,13 @@ export type LearnerSetup = {
  */
 export type LearnerFactory = (net: ActorCritic, config: TrainConfig, setup: LearnerSetup) => Learner;
 
+/**
+ * How ranks collect: with the learner's own tfjs actors (each rank holds the same weights, so no
+ * copy is needed). Measured on spread, 32 envs x 25 steps per rank, wasm: the typed-array actors
+ * took 1.8x (2 x 64) to 4.3x (2 x 128) the time of the batched tfjs forward.
+ */
+export const RANK_COLLECTION: LearnerSetup['collectWith'] = 'tfjs';
+
 export const LEARNERS: Record<string, LearnerFactory> = {
   tfjs: (net, config, setup) => new TfjsLearner(net, { lr: config.lr, criticLr: config.criticLr, adamEps: config.adamEps, anchor: setup.anchor, collectWith: setup.collectWith }),
 };

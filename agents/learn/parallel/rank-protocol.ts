@@ -27,7 +27,7 @@ export type RankWorkerData = {
 export type RankFault = { rank: number; update: number; how: 'throw' | 'exit' };
 
 /** Rank 0 to a worker: run update `update` (0-based count of updates done before it). */
-export type ToRank = { update: number; updateActor: boolean };
+export type ToRank = { update: number; updateActor: boolean; /** Report a digest of the weights after the update. */ digest: boolean };
 
 export type FromRank =
   | { kind: 'ready'; backend: string }

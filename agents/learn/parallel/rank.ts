@@ -23,6 +23,8 @@ export type RankReport = {
   updateSeconds: number;
   /** Time spent waiting for the other ranks at the all-sum barrier. */
   waitSeconds: number;
+  /** A hash of the weights after the update, when asked for (every rank must have the same). */
+  weightsDigest?: number;
   episodes: EpisodeSummary[];
 };
 
@@ -78,7 +80,7 @@ export class Rank {
     this.config = parts.config;
   }
 
-  step(updateActor: boolean, allSum: AllSum): { report: RankReport; stats: PpoStats } {
+  step(updateActor: boolean, allSum: AllSum, digest = false): { report: RankReport; stats: PpoStats } {
     const { config, collector } = this;
     const episodes: EpisodeSummary[] = [];
     const t0 = performance.now();
@@ -96,6 +98,7 @@ export class Rank {
       updateSeconds: (t3 - t2) / 1000,
       waitSeconds: 0,
       episodes,
+      ...(digest ? { weightsDigest: weightsDigest(this.learner.getWeights()) } : {}),
     };
     return { report, stats };
   }
@@ -117,4 +120,16 @@ export function rankCollector(config: TrainConfig, scenario: LoadedScenario, stu
   const vec = trainingEnvs(config, scenario, students, numEnvs, envSeed);
   vec.reset();
   return new Collector(net, vec, config.rolloutLength, config.recurrent ? config.recurrentChunk : 0, { actor: learner.actors, critic: learner.critic });
+}
+
+/** FNV-1a over the bits of every weight, in key order: equal weights give equal digests. */
+export function weightsDigest(weights: Record<string, Float32Array[]>): number {
+  let h = 0x811c9dc5;
+  for (const key of Object.keys(weights).sort()) {
+    for (const w of weights[key]) {
+      const bits = new Uint32Array(w.buffer, w.byteOffset, w.length);
+      for (let i = 0; i < bits.length; i++) h = Math.imul(h ^ bits[i], 0x01000193) >>> 0;
+    }
+  }
+  return h;
 }

@@ -144,10 +144,18 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const rank0 = new Rank(0, { learner, valueNorm, rng, config, collector: rankCollector(config, scenario, students, net, learner, places[0].numEnvs, rankSeeds(config.seed, start.updates, 0).envs) });
   const stepsPerUpdate = config.rolloutLength * config.numEnvs;
   const hasWins = scenarioHasWins(scenario);
-  const loop = new RunLoop({
-    label: options.progressLabel ?? 'train', runDir, totalSteps: config.totalSteps, stepsPerUpdate, start,
-    maxUpdates: options.maxUpdates, progress: options.progress !== false, hasWins, log,
-  });
+  // Set-up, like building the nets, is not part of the run's clock; the loop is.
+  const ranks = await startRanks();
+  let loop: RunLoop;
+  try {
+    loop = new RunLoop({
+      label: options.progressLabel ?? 'train', runDir, totalSteps: config.totalSteps, stepsPerUpdate, start,
+      maxUpdates: options.maxUpdates, progress: options.progress !== false, hasWins, log,
+    });
+  } catch (error) {
+    await ranks.close();
+    throw error;
+  }
 
   const recent: EpisodeSummary[] = [];
   let lastEval: TrainResult['lastEval'] = null;
@@ -178,9 +186,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     return evaluate(scenario, agents.agents, { episodes: config.evalEpisodes, seed: deriveSeed(config.seed, EVAL_SEED_OFFSET) });
   };
 
-  let ranks: Ranks = SINGLE_RANK;
   try {
-    ranks = await startRanks();
     while (await loop.next()) {
       // 1. every rank collects its share of the rollout with the current actors, with GAE targets;
       // 2. PPO epochs over the whole rollout, every minibatch's gradient summed over the ranks

@@ -33,14 +33,17 @@ export async function benchTrainParallel(options: BenchTrainParallelOptions = {}
   const dir = mkdtempSync(join(tmpdir(), 'kdmarl-bench-parallel-'));
   const single: number[] = [];
   const parallel: number[] = [];
+  /** CPU seconds (all threads) per 1,000 agent-samples over the same updates. */
+  const cpu: Record<'single' | 'parallel', number[]> = { single: [], parallel: [] };
   try {
     for (let round = 0; round < rounds; round++) {
       for (const w of [0, workers]) {
         const runDir = join(dir, `r${round}-w${w}`);
         await train({ config: { ...config, workers: w }, runDir, resume: false, producedBy: 'bench', progress: false, maxUpdates: updates + 1, log: () => {} });
-        const rate = steadyAgentSamplesPerSecond(runDir, config);
-        (w === 0 ? single : parallel).push(rate);
-        options.log?.(`train ${scenario} [${String(config.actorHidden)}] workers ${w} (round ${round + 1}/${rounds}): ${Math.round(rate)} agent-samples/s end to end`);
+        const steady = steadyWindow(runDir, config);
+        (w === 0 ? single : parallel).push(steady.agentSamplesPerSecond);
+        cpu[w === 0 ? 'single' : 'parallel'].push(steady.cpuPerThousand);
+        options.log?.(`train ${scenario} [${String(config.actorHidden)}] workers ${w} (round ${round + 1}/${rounds}): ${Math.round(steady.agentSamplesPerSecond)} agent-samples/s end to end, ${steady.cpuPerThousand.toFixed(3)} CPU s per 1k agent-samples`);
       }
     }
   } finally {
@@ -62,17 +65,23 @@ export async function benchTrainParallel(options: BenchTrainParallelOptions = {}
     parallelAgentSamplesPerSecond: parallel.map(Math.round),
     parallelOverSingle: ratios.map((r) => Number(r.toFixed(2))),
     meanParallelOverSingle: Number(mean(ratios).toFixed(2)),
+    singleCpuSecondsPer1k: cpu.single.map((c) => Number(c.toFixed(3))),
+    parallelCpuSecondsPer1k: cpu.parallel.map((c) => Number(c.toFixed(3))),
   };
 }
 
-/** Agent-samples/s from metrics.jsonl between the end of the first update and the end of the last. */
-function steadyAgentSamplesPerSecond(runDir: string, config: TrainConfig): number {
-  const lines = readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { global_step: number; wall_seconds: number; 'charts/agent_SPS': number; 'charts/SPS': number });
+/**
+ * Agent-samples/s, and CPU seconds (every thread) per 1,000 agent-samples, from metrics.jsonl
+ * between the end of the first update and the end of the last.
+ */
+function steadyWindow(runDir: string, config: TrainConfig): { agentSamplesPerSecond: number; cpuPerThousand: number } {
+  const lines = readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { global_step: number; wall_seconds: number; cpu_seconds: number; 'charts/agent_SPS': number; 'charts/SPS': number });
   const first = lines[0];
   const last = lines[lines.length - 1];
   const agents = first['charts/agent_SPS'] / first['charts/SPS'];
   if (lines.length < 2) throw new Error(`${runDir}: ${lines.length} metrics line(s); the bench needs two or more updates (numEnvs ${config.numEnvs})`);
-  return ((last.global_step - first.global_step) * agents) / (last.wall_seconds - first.wall_seconds);
+  const samples = (last.global_step - first.global_step) * agents;
+  return { agentSamplesPerSecond: samples / (last.wall_seconds - first.wall_seconds), cpuPerThousand: (1000 * (last.cpu_seconds - first.cpu_seconds)) / samples };
 }
 
 if (isMainModule(import.meta.url)) {

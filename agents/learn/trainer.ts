@@ -186,6 +186,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     return evaluate(scenario, agents.agents, { episodes: config.evalEpisodes, seed: deriveSeed(config.seed, EVAL_SEED_OFFSET) });
   };
 
+  const cpuStart = process.cpuUsage();
   try {
     while (await loop.next()) {
       // 1. every rank collects its share of the rollout with the current actors, with GAE targets;
@@ -216,6 +217,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         [METRIC.actorGradNorm]: lastStats.actorGradNorm,
         [METRIC.criticGradNorm]: lastStats.criticGradNorm,
         ...rankMetrics(round.reports),
+        // CPU time of every thread of this process (all ranks) since the loop started.
+        cpu_seconds: cpuSeconds(cpuStart),
       };
       // A frozen actor has no policy loss, entropy or KL of its own this update: leave them out, not 0.
       if (!actorTrains) for (const key of [METRIC.policyLoss, METRIC.entropy, METRIC.approxKl, METRIC.anchorKl, METRIC.clipFraction, METRIC.actorGradNorm]) delete line[key];
@@ -307,6 +310,11 @@ function rankDetail(reports: RankReport[]): string {
   const sps = reports.map((r) => formatCount(r.envSteps / Math.max(r.collectSeconds, 1e-9))).join('+');
   const wait = Math.max(...reports.map((r) => r.waitSeconds));
   return `ranks ${sps} env/s | wait ${wait.toFixed(2)}s | update ${reports[0].updateSeconds.toFixed(2)}s`;
+}
+
+function cpuSeconds(since: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1e6;
 }
 
 const formatCount = (n: number) => (n >= 1000 ? `${(n / 1000).toFixed(1)}k` : n.toFixed(0));

@@ -1,6 +1,7 @@
-import { existsSync, rmSync, statSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
-import { threadId } from 'node:worker_threads';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
+import { writeFileAtomic } from '../../../shared/atomic-write.ts';
 import { projectRoot } from '../../../shared/paths.ts';
 
 /**
@@ -11,8 +12,8 @@ import { projectRoot } from '../../../shared/paths.ts';
 export const RANK_WORKER_ENTRY = 'agents/learn/parallel/rank-worker.ts';
 export const RANK_WORKER_BUNDLE = join('dist', 'rank-worker.js');
 
-export async function bundleRankWorker(options: { root?: string; file?: string } = {}): Promise<{ file: string; bytes: number }> {
-  const root = options.root ?? projectRoot();
+/** The rank worker bundled from its sources under `root`, as one ES module's code. */
+async function generateRankWorker(root: string): Promise<string> {
   // A build tool (devDependency): loaded only when bundling, never by a trainer running built code.
   const { rolldown } = await import('rolldown');
   const bundle = await rolldown({
@@ -22,31 +23,44 @@ export async function bundleRankWorker(options: { root?: string; file?: string }
     logLevel: 'warn',
   });
   try {
-    const file = options.file ?? join(root, RANK_WORKER_BUNDLE);
-    await bundle.write({ file, format: 'esm', codeSplitting: false, minify: false });
-    return { file, bytes: statSync(file).size };
+    const { output } = await bundle.generate({ format: 'esm', codeSplitting: false, minify: false });
+    return output[0].code;
   } finally {
     await bundle.close();
   }
+}
+
+export async function bundleRankWorker(options: { root?: string; file?: string } = {}): Promise<{ file: string; bytes: number }> {
+  const root = options.root ?? projectRoot();
+  const code = await generateRankWorker(root);
+  const file = options.file ?? join(root, RANK_WORKER_BUNDLE);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileAtomic(file, code);
+  return { file, bytes: Buffer.byteLength(code) };
 }
 
 let fromSources: Promise<string> | null = null;
 
 /**
  * The rank worker's script. Built code uses dist/rank-worker.js; code run from its .ts sources
- * (tests, benchmarks under a TS loader) bundles those sources once per process into a file of its
- * own under dist/ (inside the project, so the bundle's npm imports resolve), removed at exit.
+ * (tests, benchmarks under a TS loader) bundles those sources once per process into
+ * dist/.rank-worker-<hash of the code>.js (inside the project, so the bundle's npm imports
+ * resolve): processes running the same sources share one file, and sources that change get a new one.
  */
 export async function rankWorkerScript(): Promise<string> {
+  const root = projectRoot();
   if (!import.meta.url.endsWith('.ts')) {
-    const file = join(projectRoot(), RANK_WORKER_BUNDLE);
+    const file = join(root, RANK_WORKER_BUNDLE);
     if (!existsSync(file)) throw new Error(`${file}: missing (the training worker threads run it): run 'npm run build:code', or train with --workers 0`);
     return file;
   }
   fromSources ??= (async () => {
-    const file = join(projectRoot(), 'dist', `.rank-worker-${process.pid}-${threadId}.js`);
-    process.on('exit', () => rmSync(file, { force: true }));
-    await bundleRankWorker({ file });
+    const code = await generateRankWorker(root);
+    const file = join(root, 'dist', `.rank-worker-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.js`);
+    if (!existsSync(file)) {
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileAtomic(file, code);
+    }
     return file;
   })();
   return fromSources;

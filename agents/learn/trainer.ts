@@ -11,7 +11,8 @@ import { ValueNorm, IdentityValueNorm } from './value-norm.ts';
 import type { PpoStats } from './ppo.ts';
 import { buildTeacherNet } from './teacher-net.ts';
 import { RANK_COLLECTION, learnerFactory } from './parallel/learners.ts';
-import { Rank, envShares, minibatchCount, rankCollector, rankSeeds, type RankReport } from './parallel/rank.ts';
+import { Rank, checkMinibatches, envShares, rankCollector, rankSeeds } from './parallel/rank.ts';
+import { checkSameWeights, cpuSeconds, rankDetail, rankMetrics } from './parallel/rank-reports.ts';
 import { SINGLE_RANK, startWorkerRanks, type Ranks } from './parallel/rank-group.ts';
 import type { RankFault } from './parallel/rank-protocol.ts';
 import { rankWorkerScript } from './parallel/bundle.ts';
@@ -287,58 +288,3 @@ function loadAnchor(config: TrainConfig, runDir: string, initCheckpoint: Checkpo
   return anchor;
 }
 
-/**
- * Each rank's time in the update: collection (and its env steps/s), targets, PPO update and the
- * part of it spent waiting at the all-sum barrier. Rank 0's are also the run's collect and update times.
- */
-function rankMetrics(reports: RankReport[]): Record<string, number> {
-  const own = reports[0];
-  const out: Record<string, number> = { collect_seconds: own.collectSeconds + own.targetSeconds, update_seconds: own.updateSeconds };
-  if (reports.length === 1) return out;
-  for (const r of reports) {
-    out[`ranks/${r.rank}/env_sps`] = r.envSteps / Math.max(r.collectSeconds, 1e-9);
-    out[`ranks/${r.rank}/collect_seconds`] = r.collectSeconds;
-    out[`ranks/${r.rank}/update_seconds`] = r.updateSeconds;
-    out[`ranks/${r.rank}/wait_seconds`] = r.waitSeconds;
-  }
-  out['ranks/wait_seconds'] = Math.max(...reports.map((r) => r.waitSeconds));
-  return out;
-}
-
-/** The progress line's part on ranks: env steps/s per rank, the longest barrier wait, the update time. */
-function rankDetail(reports: RankReport[]): string {
-  const sps = reports.map((r) => formatCount(r.envSteps / Math.max(r.collectSeconds, 1e-9))).join('+');
-  const wait = Math.max(...reports.map((r) => r.waitSeconds));
-  return `ranks ${sps} env/s | wait ${wait.toFixed(2)}s | update ${reports[0].updateSeconds.toFixed(2)}s`;
-}
-
-function cpuSeconds(since: NodeJS.CpuUsage): number {
-  const used = process.cpuUsage(since);
-  return (used.user + used.system) / 1e6;
-}
-
-const formatCount = (n: number) => (n >= 1000 ? `${(n / 1000).toFixed(1)}k` : n.toFixed(0));
-
-/**
- * Ranks that apply the same summed gradients hold the same weights; a digest that differs means
- * they diverged (a learner that is not deterministic across threads), which a checkpoint would hide.
- */
-function checkSameWeights(reports: RankReport[]): void {
-  const digests = reports.filter((r) => r.weightsDigest !== undefined);
-  const differs = digests.find((r) => r.weightsDigest !== digests[0].weightsDigest);
-  if (differs) throw new Error(`rank ${differs.rank}'s weights differ from rank ${digests[0].rank}'s after the update: the ranks diverged (train with --workers 0 and report this)`);
-}
-
-/**
- * Every rank of a data-parallel update must take the same number of gradient steps; ppoUpdate
- * skips empty minibatches, which a rank with few envs can have.
- */
-function checkMinibatches(config: TrainConfig, envs: number[], net: ActorCritic): void {
-  if (envs.length === 1 || config.minibatches <= 1) return;
-  const rowsPerEnv = [...net.groups.map((g) => g.agents.length), net.shape.agentNames.length].map((k) => k * config.rolloutLength);
-  for (const e of envs) {
-    for (const rows of rowsPerEnv) {
-      if (minibatchCount(rows * e, config.minibatches) !== config.minibatches) throw new Error(`minibatches ${config.minibatches}: a rank of ${e} envs cannot be cut into ${config.minibatches} minibatches; lower minibatches or --workers, or raise --envs`);
-    }
-  }
-}

@@ -133,3 +133,17 @@ export function weightsDigest(weights: Record<string, Float32Array[]>): number {
   }
   return h;
 }
+
+/**
+ * Every rank of a data-parallel update must take the same number of gradient steps; ppoUpdate
+ * skips empty minibatches, which a rank with few envs can have.
+ */
+export function checkMinibatches(config: TrainConfig, envs: number[], net: ActorCritic): void {
+  if (envs.length === 1 || config.minibatches <= 1) return;
+  const rowsPerEnv = [...net.groups.map((g) => g.agents.length), net.shape.agentNames.length].map((k) => k * config.rolloutLength);
+  for (const e of envs) {
+    for (const rows of rowsPerEnv) {
+      if (minibatchCount(rows * e, config.minibatches) !== config.minibatches) throw new Error(`minibatches ${config.minibatches}: a rank of ${e} envs cannot be cut into ${config.minibatches} minibatches; lower minibatches or --workers, or raise --envs`);
+    }
+  }
+}

@@ -1,7 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { variableFrom } from './init.ts';
+import { LOCAL_SUM, type AllSum } from './all-sum.ts';
 
 export type AdamState = { step: number; m: Float32Array[]; v: Float32Array[] };
+
+/** A data-parallel step (see `Adam.minimize`): this rank's live-sample count and what to sum across ranks. */
+export type GradientReduce = { allSum: AllSum; count: number; diagnostics?: () => number[] };
 
 /**
  * Adam over an explicit list of variables, with global-norm gradient clipping. Written out (not
@@ -31,21 +35,76 @@ export class Adam {
    * Compute gradients of `loss` (a scalar function of the variables), clip their global norm to
    * `maxNorm`, apply. Returns the loss value and the pre-clip gradient norm. Disposes everything
    * it creates.
+   *
+   * With `reduce` the step is data-parallel: `loss` is this rank's masked mean over its `count`
+   * live samples; the gradient, the loss and `reduce.diagnostics()` (more masked means, read after
+   * `loss` ran) are scaled by `count`, summed over the ranks and divided by the summed count, so
+   * every rank applies the gradient of the whole batch's mean and returns the batch's diagnostics.
    */
-  minimize(loss: () => tf.Scalar, maxNorm: number): { loss: number; gradNorm: number } {
+  minimize(loss: () => tf.Scalar, maxNorm: number, reduce?: GradientReduce): { loss: number; gradNorm: number; diagnostics: number[] } {
     const { value, grads } = tf.variableGrads(loss, this.vars);
-    const names = this.vars.map((x) => x.name);
-    const list = names.map((n) => grads[n]);
+    const list = this.vars.map((x) => grads[x.name]);
+    if (reduce && reduce.allSum !== LOCAL_SUM) {
+      const lossValue = value.dataSync()[0];
+      value.dispose();
+      const reduced = this.reduceGradients(list, lossValue, reduce);
+      tf.dispose(list);
+      try {
+        this.apply(reduced.grads, reduced.gradNorm, maxNorm);
+      } finally {
+        tf.dispose(reduced.grads);
+      }
+      return { loss: reduced.loss, gradNorm: reduced.gradNorm, diagnostics: reduced.diagnostics };
+    }
     const normTensor = tf.tidy(() => tf.sqrt(tf.addN(list.map((g) => tf.sum(tf.square(g))))));
     const gradNorm = normTensor.dataSync()[0];
     normTensor.dispose();
+    this.apply(list, gradNorm, maxNorm);
+    const lossValue = value.dataSync()[0];
+    value.dispose();
+    tf.dispose(list);
+    return { loss: lossValue, gradNorm, diagnostics: reduce?.diagnostics?.() ?? [] };
+  }
+
+  /** Gradients (and loss, diagnostics) summed over the ranks as `minimize` describes, as new tensors. */
+  private reduceGradients(list: tf.Tensor[], lossValue: number, reduce: GradientReduce): { grads: tf.Tensor[]; gradNorm: number; loss: number; diagnostics: number[] } {
+    const diagnostics = reduce.diagnostics?.() ?? [];
+    const size = list.reduce((n, g) => n + g.size, 0);
+    const flat = new Float32Array(size + 2 + diagnostics.length);
+    let at = 0;
+    for (const g of list) {
+      const data = g.dataSync();
+      for (let i = 0; i < data.length; i++) flat[at + i] = data[i] * reduce.count;
+      at += data.length;
+    }
+    flat[size] = reduce.count;
+    flat[size + 1] = lossValue * reduce.count;
+    diagnostics.forEach((d, i) => (flat[size + 2 + i] = d * reduce.count));
+    reduce.allSum(flat);
+    const total = Math.max(flat[size], 1);
+    let squares = 0;
+    for (let i = 0; i < size; i++) {
+      flat[i] /= total;
+      squares += flat[i] * flat[i];
+    }
+    at = 0;
+    const grads = list.map((g) => {
+      const t = tf.tensor(flat.subarray(at, at + g.size), g.shape);
+      at += g.size;
+      return t;
+    });
+    return { grads, gradNorm: Math.sqrt(squares), loss: flat[size + 1] / total, diagnostics: diagnostics.map((_, i) => flat[size + 2 + i] / total) };
+  }
+
+  /** One Adam step with `grads` clipped to a global norm of `maxNorm` (their norm is `gradNorm`). */
+  private apply(grads: tf.Tensor[], gradNorm: number, maxNorm: number): void {
     const scale = Number.isFinite(gradNorm) && gradNorm > maxNorm ? maxNorm / (gradNorm + 1e-6) : 1;
     this.step++;
     const correction1 = 1 - Math.pow(this.beta1, this.step);
     const correction2 = 1 - Math.pow(this.beta2, this.step);
     const stepSize = (this.lr * Math.sqrt(correction2)) / correction1;
     tf.tidy(() => {
-      list.forEach((g0, i) => {
+      grads.forEach((g0, i) => {
         const g = scale === 1 ? g0 : tf.mul(g0, scale);
         const m = tf.add(tf.mul(this.m[i], this.beta1), tf.mul(g, 1 - this.beta1));
         const v = tf.add(tf.mul(this.v[i], this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
@@ -55,10 +114,6 @@ export class Adam {
         this.vars[i].assign(tf.sub(this.vars[i], tf.mul(tf.div(m, tf.add(tf.sqrt(v), eps)), stepSize)));
       });
     });
-    const lossValue = value.dataSync()[0];
-    value.dispose();
-    tf.dispose(list);
-    return { loss: lossValue, gradNorm };
   }
 
   getState(): AdamState {

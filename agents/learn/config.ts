@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { describeZodError } from '../../shared/zod-error.ts';
 
@@ -45,11 +46,15 @@ export const trainConfigSchema = z.strictObject({
   // Default 0 keeps older checkpoints' configs parsing.
   anchorKl: z.number().min(0).default(0).describe('Weight of KL(anchor || actor) in the actor loss, the anchor being the actor --init-from started from, frozen: PPO fine-tunes an imitation clone where the return says to and keeps its behaviour elsewhere (0 = off).'),
   denseMode: z.enum(['auto', 'custom', 'stock']).describe("Dense gradient: 'custom' (explicit transposes, fast on wasm), 'stock' (tfjs matMul gradient), 'auto' = custom."),
+  // Default 'auto' keeps older checkpoints' configs parsing.
+  learner: z.enum(['auto', 'native', 'tfjs']).default('auto').describe("What runs the PPO update: 'native' (hand-written forward and backward over OpenBLAS, agents/learn/fast; feed-forward actors without a KL anchor), 'tfjs' (autodiff on the tfjs backend), 'auto' = native where it is built and supports the config, else tfjs. Checkpoints move between them."),
   backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).describe("tfjs backend: 'auto' tries tfjs-node, then wasm, then cpu."),
   checkpointEvery: z.number().int().positive().describe('Write the checkpoint (atomically) every N updates, and at the end.'),
   evalEvery: z.number().int().nonnegative().describe('Greedy evaluation every N updates (0 = only at the end).'),
   evalEpisodes: z.number().int().positive().describe('Episodes per periodic greedy evaluation (fixed seed list).'),
   logEvery: z.number().int().positive().describe('Write a metrics line every N updates.'),
+  // Default 0 keeps older runs (written before this field) single-threaded on --resume.
+  workers: z.number().int().nonnegative().default(0).describe("Worker threads beside the learner's: the numEnvs envs are shared among workers + 1 ranks, each collecting its share and computing its gradient, summed every minibatch (same seed and workers: the same run). 0: collect and update in one thread. Default: every core but one (at most numEnvs - 1; 0 for recurrent actors)."),
 });
 
 export type TrainConfig = z.infer<typeof trainConfigSchema>;
@@ -86,12 +91,19 @@ export const DEFAULT_CONFIG: Omit<TrainConfig, 'scenario'> = {
   freezeActorUpdates: 0,
   anchorKl: 0,
   denseMode: 'auto',
+  learner: 'auto',
   backend: 'auto',
   checkpointEvery: 10,
   evalEvery: 20,
   evalEpisodes: 32,
   logEvery: 1,
+  workers: 0,
 };
+
+/** Every core but one: the learner's thread is rank 0, the others are worker threads. */
+export function defaultWorkers(): number {
+  return Math.max(0, availableParallelism() - 1);
+}
 
 /**
  * Per-scenario defaults. 2 x 256 is the method's (docs/method.md §2) teacher, but on one wasm core it trains 3x slower
@@ -138,6 +150,9 @@ export function parsePartialConfig(json: unknown, where: string): Partial<TrainC
     }
     throw new Error(`${where}: ${describeZodError(parsed.error)}`);
   }
+  // A partial config holds what it says: the defaults that keep old checkpoints parsing are not its values.
+  const given = parsed.data as Record<string, unknown>;
+  for (const key of Object.keys(given)) if (!(key in (json as object))) delete given[key];
   return parsed.data;
 }
 
@@ -145,6 +160,8 @@ export function parsePartialConfig(json: unknown, where: string): Partial<TrainC
 export function resolveConfig(scenario: string, file: Partial<TrainConfig> = {}, flags: Partial<TrainConfig> = {}): TrainConfig {
   const scenarioName = scenario.replace(/^.*\//, '').replace(/\.json$/, '');
   const merged = { ...DEFAULT_CONFIG, ...(SCENARIO_DEFAULTS[scenarioName] ?? {}), ...file, ...flags, scenario };
+  // Resolved to a number here so that config.json records it and a resume keeps it.
+  merged.workers = flags.workers ?? file.workers ?? (merged.recurrent ? 0 : Math.min(defaultWorkers(), Math.max(0, merged.numEnvs - 1)));
   const parsed = trainConfigSchema.safeParse(merged);
   if (!parsed.success) throw new Error(`config: ${describeZodError(parsed.error)}`);
   checkConfig(parsed.data, 'config');
@@ -153,7 +170,11 @@ export function resolveConfig(scenario: string, file: Partial<TrainConfig> = {},
 
 /** Constraints between fields, which the field schemas cannot say. */
 export function checkConfig(config: TrainConfig, where: string): void {
+  if (config.workers > 0 && config.numEnvs < config.workers + 1) {
+    throw new Error(`${where}: numEnvs ${config.numEnvs} is less than the ${config.workers + 1} ranks of workers ${config.workers} (every rank steps at least one env): raise numEnvs (--envs) to ${config.workers + 1} or more, or lower --workers to ${config.numEnvs - 1} or less`);
+  }
   if (!config.recurrent) return;
+  if (config.workers > 0) throw new Error(`${where}: workers ${config.workers} with recurrent actors: worker threads collect with feed-forward actors only (set workers 0)`);
   if (config.anchorKl > 0) throw new Error(`${where}: anchorKl is not supported with recurrent actors (the anchor's probabilities are computed per step, without the GRU's sequences)`);
   if (config.rolloutLength % config.recurrentChunk !== 0) {
     throw new Error(`${where}: rolloutLength ${config.rolloutLength} is not a multiple of recurrentChunk ${config.recurrentChunk} (recurrent training cuts each env's rollout into whole chunks; e.g. set recurrentChunk to a divisor of ${config.rolloutLength})`);

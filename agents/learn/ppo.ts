@@ -114,15 +114,18 @@ export function targetsAndAdvantages(buffer: RolloutBuffer, valueNorm: ValueNorm
  * critic learns that behaviour's values. An `anchor` (a frozen copy of the actors a fine-tune
  * started from, feedforward only) adds `settings.anchorKl` x KL(anchor || actor) to each actor's
  * loss, the anchor's probabilities computed once per update on the rollout's inputs.
+ * `allSum` makes it data-parallel: this rank's buffer is its shard of the batch; statistics,
+ * gradients and diagnostics are summed across ranks (every rank must make the same calls: the
+ * same epochs and the same number of minibatches), and every rank ends with the same weights.
  */
-export function ppoUpdate(net: ActorCritic, buffer: RolloutBuffer, valueNorm: ValueNorm, actorOpts: Adam[], criticOpt: Adam, settings: PpoSettings, rng: Rng, updateActor = true, anchor: ActorCritic | null = null): PpoStats {
+export function ppoUpdate(net: ActorCritic, buffer: RolloutBuffer, valueNorm: ValueNorm, actorOpts: Adam[], criticOpt: Adam, settings: PpoSettings, rng: Rng, updateActor = true, anchor: ActorCritic | null = null, allSum: AllSum = LOCAL_SUM): PpoStats {
   const T = buffer.steps;
   const E = buffer.numEnvs;
   const N = buffer.numAgents;
   const C = buffer.columns;
   const size = T * C;
 
-  const { targets, advantages: adv } = targetsAndAdvantages(buffer, valueNorm, settings.normalizeAdvantages);
+  const { targets, advantages: adv } = targetsAndAdvantages(buffer, valueNorm, settings.normalizeAdvantages, allSum);
 
   // Training tensors, built once per update and reused by every epoch.
   const groups: GroupTensors[] = net.groups.map((g, gi) => {
@@ -207,7 +210,7 @@ export function ppoUpdate(net: ActorCritic, buffer: RolloutBuffer, valueNorm: Va
         let clipValue = 0;
         let anchorValue = 0;
         const anchorLogProbs = gt.anchorLogProbs ? pick(gt.anchorLogProbs) : null;
-        const { loss, gradNorm } = actorOpts[gi].minimize(() => {
+        const { loss, gradNorm, diagnostics } = actorOpts[gi].minimize(() => {
           const actor = net.actors[gi];
           const logits = actor instanceof RecurrentActor ? actor.applySequence(batch.input, sequence!.h0, sequence!.keep, seq!.length) : actor.apply(batch.input);
           const { logp, entropy, logProbs } = maskedLogProbAndEntropy(logits, batch.maskAdd, batch.actions);
@@ -226,7 +229,9 @@ export function ppoUpdate(net: ActorCritic, buffer: RolloutBuffer, valueNorm: Va
           const anchorMean = maskedMean(rowKl(anchorLogProbs, logProbs), batch.active, count);
           anchorValue = anchorMean.dataSync()[0];
           return tf.add(objective, tf.mul(anchorWeight, anchorMean)) as tf.Scalar;
-        }, settings.maxGradNorm);
+        }, settings.maxGradNorm, { allSum, count, diagnostics: () => [entropyValue, klValue, clipValue, anchorValue] });
+        // Across ranks these are the whole batch's means (this rank's alone with LOCAL_SUM).
+        [entropyValue, klValue, clipValue, anchorValue] = diagnostics;
         if (anchorLogProbs && idx) anchorLogProbs.dispose();
         if (idx) tf.dispose([batch.input, batch.maskAdd, batch.actions, batch.oldLogp, batch.adv, batch.active, idx]);
         if (sequence && chunks) tf.dispose([sequence.h0, sequence.keep, chunks]);
@@ -252,7 +257,7 @@ export function ppoUpdate(net: ActorCritic, buffer: RolloutBuffer, valueNorm: Va
           perSample = tf.maximum(errorOriginal, huber(tf.sub(batch.targets, clipped), settings.huberDelta));
         }
         return tf.mul(settings.valueCoef, maskedMean(perSample, batch.active, count)) as tf.Scalar;
-      }, settings.maxGradNorm);
+      }, settings.maxGradNorm, { allSum, count });
       if (idx) tf.dispose([batch.input, batch.targets, batch.oldValues, batch.active, idx]);
       stats.valueLoss += loss / Math.max(settings.valueCoef, 1e-12);
       stats.criticGradNorm += gradNorm;

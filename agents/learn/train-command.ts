@@ -16,6 +16,7 @@ const command = defineCommand('train', {
   steps: str('total env steps (summed over envs)', intArg().positive().optional(), { defaultLabel: "the config's" }),
   envs: str('parallel envs', intArg().positive().optional(), { defaultLabel: "the config's" }),
   seed: common.configSeed(),
+  workers: str('worker threads beside the learner: numEnvs are shared among workers + 1 ranks (0: one thread)', intArg().nonnegative().optional(), { defaultLabel: 'every core but one' }),
   config: common.config('JSON file with config fields (see --help-config)'),
   out: common.out('run dir', 'runs/<scenario>__mappo__<seed>__<time>'),
   resume: bool('continue the run in --out (or the newest run of this scenario and seed) as it was configured; only --steps may change'),
@@ -41,9 +42,15 @@ export async function main(argv: string[]): Promise<number> {
   if (args.steps !== undefined) flags.totalSteps = args.steps;
   if (args.envs !== undefined) flags.numEnvs = args.envs;
   if (args.seed !== undefined) flags.seed = args.seed;
+  if (args.workers !== undefined) flags.workers = args.workers;
+  if (args.nats) {
+    // The batch comes whole from rollout workers on NATS; the learner's own ranks would have no envs to step.
+    if (args.workers) throw new Error(`--workers ${args.workers}: not with --nats (the batch comes from 'kdmarl worker' processes; the learner runs in one thread)`);
+    flags.workers = 0;
+  }
   const given: GivenValues<TrainConfig>[] = [
     ...(args.config ? [{ source: `--config ${args.config}`, values: fromFile }] : []),
-    ...Object.entries({ steps: 'totalSteps', envs: 'numEnvs', seed: 'seed' } as const).flatMap(([flag, key]) => (flags[key] !== undefined ? [{ source: `--${flag}`, values: { [key]: flags[key] } }] : [])),
+    ...Object.entries({ steps: 'totalSteps', envs: 'numEnvs', seed: 'seed', workers: 'workers' } as const).flatMap(([flag, key]) => (flags[key] !== undefined ? [{ source: `--${flag}`, values: { [key]: flags[key] } }] : [])),
   ];
   let runDir = args.out;
   let config: TrainConfig;
@@ -84,7 +91,8 @@ function resumedConfig(runDir: string, scenario: string | undefined, given: Give
   if (!existsSync(savedPath) && !existsSync(checkpointPath)) throw new Error(`--resume: no checkpoint at ${checkpointPath}`);
   const saved = existsSync(savedPath) ? readConfigFile(savedPath) : readCheckpoint(checkpointPath).config;
   if (!saved.scenario) throw new Error(`${savedPath}: no scenario`);
-  const own = resolveConfig(saved.scenario, saved);
+  // A run saved before `workers` existed ran in one thread.
+  const own = resolveConfig(saved.scenario, { workers: 0, ...saved });
   if (scenario !== undefined && resolveScenario(scenario).file.name !== resolveScenario(own.scenario).file.name) {
     throw new Error(`--scenario ${scenario}: the run in ${runDir} trains on scenario ${own.scenario} (leave it out to continue the run as it was configured)`);
   }

@@ -2,16 +2,20 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng, deriveSeed } from '../../shared/rng.ts';
 import { writeFileAtomic } from '../../shared/atomic-write.ts';
-import { VecEnv, type EpisodeSummary } from '../../server/env/vec-env.ts';
+import type { EpisodeSummary } from '../../server/env/vec-env.ts';
 import { createSimulation, type LoadedScenario, resolveScenario, scenarioHasWins } from '../../server/scenarios/registry.ts';
-import type { Simulation } from '../../server/env/simulation.ts';
 import { initBackend, type BackendName } from './backend.ts';
 import { checkConfig, type TrainConfig } from './config.ts';
-import { ActorCritic, type ScenarioShape } from './actor-critic.ts';
-import { Adam } from './adam.ts';
+import type { ActorCritic } from './actor-critic.ts';
 import { ValueNorm, IdentityValueNorm } from './value-norm.ts';
-import { Collector, FULL_VIEW_SET } from './rollout.ts';
-import { ppoUpdate, type PpoStats } from './ppo.ts';
+import type { PpoStats } from './ppo.ts';
+import { buildTeacherNet } from './teacher-net.ts';
+import { RANK_COLLECTION, chooseLearner, learnerFactory } from './parallel/learners.ts';
+import { Rank, checkMinibatches, envShares, rankCollector, rankSeeds } from './parallel/rank.ts';
+import { checkSameWeights, cpuSeconds, rankDetail, rankMetrics } from './parallel/rank-reports.ts';
+import { SINGLE_RANK, startWorkerRanks, type Ranks } from './parallel/rank-group.ts';
+import type { RankFault } from './parallel/rank-protocol.ts';
+import { rankWorkerScript } from './parallel/bundle.ts';
 import { CHECKPOINT_FILE, POLICY_FILE, checkShapeMatches, makeCheckpoint, readCheckpoint, saveCheckpoint, writePolicyFile, type Checkpoint } from './checkpoint.ts';
 import { METRIC, type MetricLine } from './metrics-log.ts';
 import { formatSeconds } from '../run/progress.ts';
@@ -21,8 +25,9 @@ import { continueRunConfig } from '../run/resume.ts';
 import { evaluate } from '../eval/evaluate.ts';
 import { policyFileAgents } from '../eval/policies.ts';
 import { mean } from '../eval/metrics.ts';
-import { loadStudentProfile, planStudents, type StudentPlan } from '../distill/student-plan.ts';
 import { natsExperience, type ExperienceSource, type NatsOptions } from './nats/learner.ts';
+
+export { buildTeacherNet, scenarioShape } from './teacher-net.ts';
 
 export type TrainOptions = {
   config: TrainConfig;
@@ -45,6 +50,10 @@ export type TrainOptions = {
   log?: (message: string) => void;
   /** Take each batch from rollout workers on NATS instead of collecting it here (docs/training.md, Many machines). */
   nats?: NatsOptions;
+  /** The Learner to train with, by name (parallel/learners.ts); default 'tfjs'. */
+  learner?: string;
+  /** Tests: make one worker thread fail at an update. */
+  fault?: RankFault;
 };
 
 export type TrainResult = {
@@ -58,35 +67,6 @@ export type TrainResult = {
   lastEval: { meanReturn: number; winRate: number } | null;
   lastStats: PpoStats | null;
 };
-
-export function scenarioShape(sim: Simulation): ScenarioShape {
-  return { agentNames: [...sim.agentNames], observationSizes: sim.layouts.map((l) => l.size), actionCounts: [...sim.actionCounts], stateSize: sim.stateSize };
-}
-
-/**
- * The actor-critic a config asks for on a scenario: full-view actors (MAPPO), or with actorViews
- * 'student' each agent's own actor on its student view and size (the method's (docs/method.md §5) from-scratch baseline).
- */
-export function buildTeacherNet(config: TrainConfig, scenario: LoadedScenario, probe: Simulation): { net: ActorCritic; shape: ScenarioShape; students: StudentPlan[] | null } {
-  // actorViews 'student': the method's (docs/method.md §5) from-scratch baseline, each agent's own actor on its student
-  // view with its student's size; the centralized critic still sees the state.
-  const students = config.actorViews === 'student' ? planStudents(loadStudentProfile(config.studentProfile, scenario.file.name).profile, scenario, probe, config.layerNorm, config.studentProfile) : null;
-  const shape = students ? { ...scenarioShape(probe), observationSizes: students.map((p) => p.observationSize) } : scenarioShape(probe);
-  const net = new ActorCritic(shape, {
-    actorHidden: config.actorHidden,
-    criticHidden: config.criticHidden,
-    layerNorm: config.layerNorm,
-    shareActor: students ? false : config.shareActor,
-    denseMode: config.denseMode === 'stock' ? 'stock' : 'custom',
-    seed: config.seed,
-    recurrent: config.recurrent,
-    // An 'agent_state' critic reads full views even beside student-view actors.
-    criticInput: config.criticInput,
-    criticObservationSizes: probe.layouts.map((l) => l.size),
-    ...(students ? { perAgentHidden: students.map((p) => p.hidden), views: students.map((p) => p.view) } : {}),
-  });
-  return { net, shape, students };
-}
 
 /** Seed list of the periodic greedy evaluation (fixed per run, distinct from training seeds). */
 export const EVAL_SEED_OFFSET = 1_000_003;
@@ -107,16 +87,16 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const scenarioName = scenario.file.name;
   const probe = createSimulation(scenario);
   const { net, shape, students } = buildTeacherNet(config, scenario, probe);
-  const actorOpts = net.actors.map((a) => new Adam(a.variables(), config.lr, config.adamEps));
-  const criticOpt = new Adam(net.critic.variables(), config.criticLr, config.adamEps);
   const valueNorm = config.valueNorm ? new ValueNorm() : new IdentityValueNorm();
-  const rng = new Rng(deriveSeed(config.seed, 0xac7));
+  const rng = new Rng(rankSeeds(config.seed, 0, 0).rng);
   const start = { steps: 0, updates: 0, wallSeconds: 0 };
 
   const checkpointPath = prepareRunDir(runDir, { file: CHECKPOINT_FILE, what: 'checkpoint', resume: options.resume });
   let initCheckpoint: Checkpoint | null = null;
+  let resumed: Checkpoint | null = null;
   if (options.resume) {
     const ckpt = readCheckpoint(checkpointPath);
+    resumed = ckpt;
     checkShapeMatches(ckpt, shape, checkpointPath);
     if (ckpt.config.recurrent !== config.recurrent) throw new Error(`${checkpointPath}: checkpoint has ${ckpt.config.recurrent ? 'recurrent (GRU)' : 'MLP'} actors, the config asks for ${config.recurrent ? 'recurrent' : 'MLP'} ones (recurrent: ${config.recurrent})`);
     if (ckpt.config.criticInput !== config.criticInput) throw new Error(`${checkpointPath}: checkpoint's critic input is '${ckpt.config.criticInput}', the config asks for '${config.criticInput}' (criticInput cannot change on --resume)`);
@@ -124,12 +104,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     continueRunConfig(ckpt.config, [{ source: 'config', values: config }], runDir);
     net.setWeights(ckpt.weights, checkpointPath);
     if (!ckpt.optimizer) throw new Error(`${checkpointPath}: saved without optimizer state; cannot resume training from it`);
-    net.groups.forEach((g, gi) => actorOpts[gi].setState(ckpt.optimizer![`actor/${g.name}`], `${checkpointPath}: optimizer actor/${g.name}`));
-    criticOpt.setState(ckpt.optimizer.critic, `${checkpointPath}: optimizer critic`);
     valueNorm.setState(ckpt.valueNorm);
     rng.setState(ckpt.progress.rng);
     Object.assign(start, { steps: ckpt.progress.envSteps, updates: ckpt.progress.updates, wallSeconds: ckpt.progress.wallSeconds });
-    log(`resumed ${checkpointPath} at update ${start.updates}, ${start.steps} env steps`);
   } else if (options.initFrom) {
     const from = existsSync(join(options.initFrom, CHECKPOINT_FILE)) ? join(options.initFrom, CHECKPOINT_FILE) : options.initFrom;
     const ckpt = readCheckpoint(from);
@@ -142,65 +119,104 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     log(`initialised from ${from} (${ckpt.producedBy})`);
   }
   const anchor = config.anchorKl > 0 ? loadAnchor(config, runDir, initCheckpoint, options.resume, () => buildTeacherNet(config, scenario, probe).net) : null;
+  const learnerKind = options.learner ?? chooseLearner(config, log);
+  const learner = learnerFactory(learnerKind)(net, config, { anchor, collectWith: RANK_COLLECTION });
+  if (learnerKind !== 'tfjs') log(`learner: ${learnerKind}`);
+  if (resumed) {
+    learner.setOptimizerState(resumed.optimizer!, checkpointPath);
+    log(`resumed ${checkpointPath} at update ${start.updates}, ${start.steps} env steps`);
+  }
   writeFileAtomic(join(runDir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
 
-  // Env seeds move on with the update counter so a resumed run does not replay the same episodes.
-  const vec = new VecEnv(() => createSimulation(scenario), {
-    numEnvs: config.numEnvs,
-    seed: deriveSeed(config.seed, start.updates + 1),
-    // Student actors read the first set; an 'agent_state' critic also needs the full views.
-    ...(students ? { viewSets: { student: students.map((p) => p.view), ...(config.criticInput === 'agent_state' ? { [FULL_VIEW_SET]: [] } : {}) } } : {}),
-  });
-  vec.reset();
-  const collector = new Collector(net, vec, config.rolloutLength, config.recurrent ? config.recurrentChunk : 0);
+  // Ranks: this thread is rank 0; worker threads start from its weights, Adam and value-norm states.
+  const places = envShares(config.numEnvs, config.workers + 1);
+  checkMinibatches(config, places.map((p) => p.numEnvs), net);
+  const startRanks = async (): Promise<Ranks> => {
+    if (config.workers === 0) return SINGLE_RANK;
+    const started = await startWorkerRanks({
+      script: await rankWorkerScript(),
+      capacity: Object.values(learner.getWeights()).flat().reduce((n, w) => n + w.length, 0) + 64,
+      workers: places.slice(1).map((place) => ({
+        place, config, learner: learnerKind, startUpdates: start.updates,
+        weights: learner.getWeights(), optimizer: learner.getOptimizerState(), valueNorm: valueNorm.getState(),
+        anchorWeights: anchor?.getWeights() ?? null,
+        ...(options.fault?.rank === place.rank ? { fault: options.fault } : {}),
+      })),
+    });
+    log(`ranks: ${started.count} (this thread and ${started.count - 1} worker threads), envs ${places.map((p) => p.numEnvs).join('+')}`);
+    return started;
+  };
+  const rank0 = new Rank(0, { learner, valueNorm, rng, config, collector: rankCollector(config, scenario, students, net, learner, places[0].numEnvs, rankSeeds(config.seed, start.updates, 0).envs) });
   const stepsPerUpdate = config.rolloutLength * config.numEnvs;
   const hasWins = scenarioHasWins(scenario);
-  const loop = new RunLoop({
-    label: options.progressLabel ?? 'train', runDir, totalSteps: config.totalSteps, stepsPerUpdate, start,
-    maxUpdates: options.maxUpdates, progress: options.progress !== false, hasWins, log,
-  });
+  // Set-up, like building the nets, is not part of the run's clock; the loop is.
+  const ranks = await startRanks();
+  let loop: RunLoop;
+  try {
+    loop = new RunLoop({
+      label: options.progressLabel ?? 'train', runDir, totalSteps: config.totalSteps, stepsPerUpdate, start,
+      maxUpdates: options.maxUpdates, progress: options.progress !== false, hasWins, log,
+    });
+  } catch (error) {
+    await ranks.close();
+    throw error;
+  }
 
   let source: ExperienceSource | null = null;
   const recent: EpisodeSummary[] = [];
   let lastEval: TrainResult['lastEval'] = null;
   let lastStats: PpoStats | null = null;
 
-  const snapshot = (): Checkpoint =>
-    makeCheckpoint({
+  // A learner may keep its own copy of the weights: the net exported, evaluated and saved is brought up to date first.
+  const syncNet = (): void => {
+    if (learner.kind !== 'tfjs') net.setWeights(learner.getWeights(), `learner ${learner.kind}`);
+  };
+  const currentPolicy = () => {
+    syncNet();
+    return net.toPolicyFile(scenarioName, options.producedBy, students ? 'scratch' : 'teacher');
+  };
+  const snapshot = (): Checkpoint => {
+    syncNet();
+    return makeCheckpoint({
       scenarioName,
       shape,
       config,
       net,
-      optimizer: Object.fromEntries([...net.groups.map((g, gi) => [`actor/${g.name}`, actorOpts[gi].getState()] as const), ['critic', criticOpt.getState()] as const]),
+      optimizer: learner.getOptimizerState(),
       valueNorm: valueNorm.getState(),
       progress: { envSteps: loop.steps, updates: loop.updates, wallSeconds: loop.wallSeconds, rng: rng.getState() },
       producedBy: options.producedBy,
       views: students?.map((p) => p.view),
     });
+  };
   const save = () => {
     saveCheckpoint(checkpointPath, snapshot(), { includeOptimizer: true });
-    writePolicyFile(join(runDir, POLICY_FILE), net.toPolicyFile(scenarioName, options.producedBy, students ? 'scratch' : 'teacher'));
+    writePolicyFile(join(runDir, POLICY_FILE), currentPolicy());
   };
   const runEval = (): { meanReturn: number; winRate: number; returnCi95: number; meanLength: number } => {
-    const file = net.toPolicyFile(scenarioName, options.producedBy, students ? 'scratch' : 'teacher');
-    const agents = policyFileAgents(file, probe, scenarioName, 'training policy');
+    const agents = policyFileAgents(currentPolicy(), probe, scenarioName, 'training policy');
     return evaluate(scenario, agents.agents, { episodes: config.evalEpisodes, seed: deriveSeed(config.seed, EVAL_SEED_OFFSET) });
   };
 
+  const cpuStart = process.cpuUsage();
   try {
-    if (options.nats) source = await natsExperience(options.nats, { config, scenario, buffer: collector.buffer, policy: () => net.toPolicyFile(scenarioName, options.producedBy, students ? 'scratch' : 'teacher'), version: start.updates, log: (m) => loop.say(m), onStop: (l) => loop.onStop(l) });
+    if (options.nats) source = await natsExperience(options.nats, { config, scenario, buffer: rank0.collector.buffer, policy: currentPolicy, version: start.updates, log: (m) => loop.say(m), onStop: (l) => loop.onStop(l) });
     while (await loop.next()) {
-      // 1. collect a rollout with the current actors, with GAE targets
-      const t0 = performance.now();
-      const finished: EpisodeSummary[] = [];
-      if (!source) collector.collect(rng, valueNorm, config.gamma, config.gaeLambda, finished);
-      else if (await source.fill(finished)) collector.computeTargets(valueNorm, config.gamma, config.gaeLambda);
-      else break;
-      const t1 = performance.now();
-      // 2. PPO epochs over it
+      // 1. every rank collects its share of the rollout with the current actors, with GAE targets
+      // (with rollout workers on NATS, the batch is their fragments instead);
+      // 2. PPO epochs over the whole rollout, every minibatch's gradient summed over the ranks
+      let fromWorkers: EpisodeSummary[] | null = null;
+      if (source) {
+        fromWorkers = [];
+        if (!(await source.fill(fromWorkers))) break;
+      }
       const actorTrains = loop.updates >= config.freezeActorUpdates;
-      lastStats = ppoUpdate(net, collector.buffer, valueNorm, actorOpts, criticOpt, config, rng, actorTrains, anchor);
-      const t2 = performance.now();
+      // The ranks' weights are compared on the first update and before each checkpoint.
+      const checkRanks = ranks.count > 1 && ((loop.updates + 1) % config.checkpointEvery === 0 || loop.updatesThisRun === 0);
+      const round = await ranks.update({ update: loop.updates, updateActor: actorTrains, digest: checkRanks }, (allSum) => rank0.step(actorTrains, allSum, checkRanks, fromWorkers));
+      checkSameWeights(round.reports);
+      lastStats = round.stats;
+      const finished = round.reports.flatMap((r) => r.episodes);
       loop.advance(stepsPerUpdate);
       await source?.publish(loop.updates);
 
@@ -220,8 +236,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         [METRIC.clipFraction]: lastStats.clipFraction,
         [METRIC.actorGradNorm]: lastStats.actorGradNorm,
         [METRIC.criticGradNorm]: lastStats.criticGradNorm,
-        collect_seconds: (t1 - t0) / 1000,
-        update_seconds: (t2 - t1) / 1000,
+        ...rankMetrics(round.reports),
+        // CPU time of every thread of this process (all ranks) since the loop started.
+        cpu_seconds: cpuSeconds(cpuStart),
         ...source?.metrics(),
       };
       // A frozen actor has no policy loss, entropy or KL of its own this update: leave them out, not 0.
@@ -247,7 +264,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       loop.show({
         episodeReturn: recent.length ? mean(recent.map((e) => e.teamReturn)) : Number.NaN,
         winRate: recent.length ? recent.filter((e) => e.won).length / recent.length : Number.NaN,
-        ...(source ? { note: source.note() } : {}),
+        ...(source ? { detail: source.note() } : ranks.count > 1 ? { detail: rankDetail(round.reports) } : {}),
       });
     }
     save();
@@ -255,9 +272,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   } finally {
     await source?.close();
     loop.close();
-    for (const o of actorOpts) o.dispose();
-    criticOpt.dispose();
-    net.dispose();
+    await ranks.close();
+    learner.dispose();
     anchor?.dispose();
   }
   const wallSeconds = loop.elapsedSeconds;
@@ -292,3 +308,4 @@ function loadAnchor(config: TrainConfig, runDir: string, initCheckpoint: Checkpo
   anchor.setWeights((initCheckpoint ?? readCheckpoint(path)).weights, path);
   return anchor;
 }
+

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { rolldown } from 'rolldown';
 import { isMainModule } from '../../shared/main-module.ts';
 import { projectRoot } from '../../shared/paths.ts';
+import { bundleRankWorker } from '../learn/parallel/bundle.ts';
 
 /**
  * Bundles the agent process (agents/process/agent-main.ts and everything it reaches, npm packages
@@ -58,6 +59,14 @@ if (isMainModule(import.meta.url)) {
     (r) => console.log(`agent bundle: ${r.file} (${Math.round(r.bytes / 1024)} KiB, ${r.modules.length} modules)`),
     (error: unknown) => {
       console.error(`agent bundle failed: ${error instanceof Error ? error.message : String(error)}`);
+      process.exitCode = 1;
+    },
+  );
+  // `npm run build:code` runs this file: it also writes the training worker threads' bundle.
+  bundleRankWorker().then(
+    (r) => console.log(`rank worker bundle: ${r.file} (${Math.round(r.bytes / 1024)} KiB)`),
+    (error: unknown) => {
+      console.error(`rank worker bundle failed: ${error instanceof Error ? error.message : String(error)}`);
       process.exitCode = 1;
     },
   );

@@ -1,6 +1,13 @@
 import cliProgress from 'cli-progress';
 
-export type ProgressValues = { steps: number; sps: number; episodeReturn: number; winRate: number; note?: string };
+export type ProgressValues = {
+  steps: number;
+  sps: number;
+  episodeReturn: number;
+  winRate: number;
+  /** More of the job's own, appended to the line (a parallel run's per-rank throughput and waits). */
+  detail?: string;
+};
 
 export type ProgressOptions = {
   /** Names the job on every line: 'train', 'distill', '[2/7] full seed 1'. */
@@ -40,7 +47,7 @@ export class RunProgress {
     this.bar = tty
       ? new cliProgress.SingleBar(
           {
-            format: `${this.label} |{bar}| {percentage}% | {value}/{total} ${this.unit} | {sps} ${this.unit}/s | return {ret}${win} | ETA {eta_formatted}{note}`,
+            format: `${this.label} |{bar}| {percentage}% | {value}/{total} ${this.unit} | {sps} ${this.unit}/s | return {ret}${win} | ETA {eta_formatted}{detail}`,
             hideCursor: true,
             etaBuffer: 20,
             stream: process.stderr,
@@ -48,11 +55,11 @@ export class RunProgress {
           cliProgress.Presets.shades_classic,
         )
       : null;
-    this.bar?.start(total, startSteps, { sps: '-', ret: '-', win: '-', note: '' });
+    this.bar?.start(total, startSteps, { sps: '-', ret: '-', win: '-', detail: '' });
   }
 
   update(v: ProgressValues): void {
-    const payload = { sps: v.sps.toFixed(0), ret: Number.isFinite(v.episodeReturn) ? v.episodeReturn.toFixed(2) : '-', win: Number.isFinite(v.winRate) ? `${(100 * v.winRate).toFixed(0)}%` : '-', note: v.note ? ` | ${v.note}` : '' };
+    const payload = { sps: v.sps.toFixed(0), ret: Number.isFinite(v.episodeReturn) ? v.episodeReturn.toFixed(2) : '-', win: Number.isFinite(v.winRate) ? `${(100 * v.winRate).toFixed(0)}%` : '-', detail: v.detail ? ` | ${v.detail}` : '' };
     if (this.bar) {
       this.bar.update(v.steps, payload);
       return;
@@ -66,7 +73,7 @@ export class RunProgress {
     const eta = done > 0 ? (Math.max(0, this.total - v.steps) * elapsed) / done : Number.NaN;
     const pct = Math.min(100, (100 * v.steps) / this.total).toFixed(1);
     const win = this.hasWins ? ` | win ${payload.win}` : '';
-    process.stderr.write(`${this.label} ${v.steps}/${this.total} ${this.unit} (${pct}%) | ${payload.sps} ${this.unit}/s | return ${payload.ret}${win} | ETA ${formatSeconds(eta)}${payload.note}\n`);
+    process.stderr.write(`${this.label} ${v.steps}/${this.total} ${this.unit} (${pct}%) | ${payload.sps} ${this.unit}/s | return ${payload.ret}${win} | ETA ${formatSeconds(eta)}${payload.detail}\n`);
   }
 
   /** A message that must not be drawn over by the bar. */

@@ -143,8 +143,7 @@ export class RunLoop {
     else this.o.log(message);
   }
 
-  /** `note`: a few more words for the line (rollout workers' throughput, say). */
-  show(recent: { episodeReturn: number; winRate: number; note?: string }): void {
+  show(recent: { episodeReturn: number; winRate: number; detail?: string }): void {
     this.progressBar?.update({ steps: this.steps, sps: this.sps, ...recent });
   }
 

@@ -119,6 +119,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     log(`initialised from ${from} (${ckpt.producedBy})`);
   }
   const anchor = config.anchorKl > 0 ? loadAnchor(config, runDir, initCheckpoint, options.resume, () => buildTeacherNet(config, scenario, probe).net) : null;
+  if (options.nats && config.workers > 0) throw new Error(`workers ${config.workers}: not with --nats (the batch comes from 'kdmarl worker' processes; the learner runs in one thread)`);
   const learnerKind = options.learner ?? chooseLearner(config, log);
   const learner = learnerFactory(learnerKind)(net, config, { anchor, collectWith: RANK_COLLECTION });
   if (learnerKind !== 'tfjs') log(`learner: ${learnerKind}`);

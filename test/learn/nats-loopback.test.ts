@@ -34,7 +34,7 @@ describe.skipIf(missing !== null)(`training from rollout workers on NATS${missin
   });
 
   it('completes its updates while workers leave and join', async () => {
-    const config = tinyConfig({ numEnvs: 4, rolloutLength: 10, totalSteps: 6 * 40 });
+    const config = tinyConfig({ numEnvs: 4, rolloutLength: 10, totalSteps: 6 * 40, workers: 0 });
     const runDir = join(mkdtempSync(join(tmpdir(), 'kdmarl-nats-')), 'run');
     const lines: string[] = [];
     const training = train({ config, runDir, resume: false, producedBy: 'test', progress: false, log: (m) => lines.push(m), nats: { url: server.url, run: 'loop', fragmentEnvs: 2 } });
@@ -68,7 +68,7 @@ describe.skipIf(missing !== null)(`training from rollout workers on NATS${missin
   });
 
   it('refuses a worker with another config by name, and trains on the others', async () => {
-    const config = tinyConfig({ numEnvs: 4, rolloutLength: 10, totalSteps: 2 * 40 });
+    const config = tinyConfig({ numEnvs: 4, rolloutLength: 10, totalSteps: 2 * 40, workers: 0 });
     const runDir = join(mkdtempSync(join(tmpdir(), 'kdmarl-nats-')), 'run');
     const lines: string[] = [];
     const training = train({ config, runDir, resume: false, producedBy: 'test', progress: false, log: (m) => lines.push(m), nats: { url: server.url, run: 'refuse', fragmentEnvs: 2 } });
@@ -88,7 +88,7 @@ describe.skipIf(missing !== null)(`a learner that loses NATS${missing ? ` (skipp
   it('waits for the server and resumes the run', async () => {
     const server = await startNatsServer();
     try {
-      const config = tinyConfig({ numEnvs: 4, rolloutLength: 10, totalSteps: 5 * 40 });
+      const config = tinyConfig({ numEnvs: 4, rolloutLength: 10, totalSteps: 5 * 40, workers: 0 });
       const runDir = join(mkdtempSync(join(tmpdir(), 'kdmarl-nats-')), 'run');
       const lines: string[] = [];
       const training = train({ config, runDir, resume: false, producedBy: 'test', progress: false, log: (m) => { lines.push(m); if (process.env.NATS_DEBUG) console.error('L', m); }, nats: { url: server.url, run: 'lose', fragmentEnvs: 2 } });

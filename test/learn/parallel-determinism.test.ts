@@ -41,7 +41,7 @@ describe('data-parallel training over worker threads', () => {
   }
 
   it('with --workers 0 trains as the single-thread loop (collect, then ppoUpdate) did', async () => {
-    const config = tinyConfig({ workers: 0, totalSteps: 10_000 });
+    const config = tinyConfig({ workers: 0, learner: 'tfjs', totalSteps: 10_000 });
     const trained = await weightsAfterTwoUpdates(config, 'w0');
     const scenario = resolveScenario(config.scenario);
     const { net } = buildTeacherNet(config, scenario, createSimulation(scenario));

@@ -17,6 +17,7 @@ import { VecEnv } from '../server/env/vec-env.ts';
 import { createSimulation } from '../server/scenarios/registry.ts';
 import { fromRoot } from '../shared/paths.ts';
 import { Rng } from '../shared/rng.ts';
+import { benchTrainParallel } from './train-parallel.ts';
 
 export type BenchTrainOptions = {
   scenario?: string;
@@ -24,7 +25,7 @@ export type BenchTrainOptions = {
   updates?: number;
   /** Config overrides (hidden sizes, envs, epochs, denseMode ...). */
   config?: Partial<TrainConfig>;
-  /** Also time the stock tfjs dense gradient and report the ratio (default true). */
+  /** Also time the stock tfjs dense gradient and report the ratio (default false). */
   compareStock?: boolean;
   log?: (line: string) => void;
 };
@@ -40,17 +41,33 @@ export async function benchTrain(options: BenchTrainOptions = {}): Promise<Recor
 
 /**
  * End-to-end training throughput: agent-samples (env steps x agents) per second of collect +
- * PPO update, the way `kdmarl train` runs, on the backend it picks. No evaluation, no checkpoints
- * inside the timed part.
+ * PPO update, the way `kdmarl train` runs, without evaluation or checkpoints in the timed part:
+ * in one thread with the tfjs learner and with the native one, then every core (`--workers`
+ * default) against one thread, interleaved (bench/train-parallel.ts).
  */
 export async function benchEndToEnd(options: BenchTrainOptions = {}): Promise<Record<string, unknown>> {
-  const custom = await timeTraining({ ...options, config: { denseMode: 'custom', ...options.config } });
-  options.log?.(`train ${custom.scenario} [${String(custom.actorHidden)}] ${custom.backend}/${custom.denseMode}: ${custom.agentSamplesPerSecond} agent-samples/s end to end`);
-  if (options.compareStock === false) return custom;
-  const stock = await timeTraining({ ...options, config: { ...options.config, denseMode: 'stock' } });
-  const speedup = Number(custom.agentSamplesPerSecond) / Number(stock.agentSamplesPerSecond);
-  options.log?.(`train ${stock.scenario} [${String(stock.actorHidden)}] ${stock.backend}/stock: ${stock.agentSamplesPerSecond} agent-samples/s; custom dense gradient ${speedup.toFixed(1)}x faster`);
-  return { ...custom, stockAgentSamplesPerSecond: stock.agentSamplesPerSecond, customOverStock: Number(speedup.toFixed(2)) };
+  const out: Record<string, unknown> = {};
+  const line = (r: Record<string, unknown>) => options.log?.(`train ${r.scenario} [${String(r.actorHidden)}] ${r.learner === 'native' ? 'native learner' : `tfjs learner (${r.backend}/${r.denseMode})`}, one thread: ${r.agentSamplesPerSecond} agent-samples/s end to end`);
+  const tfjs = await timeTraining({ ...options, config: { denseMode: 'custom', ...options.config, learner: 'tfjs', workers: 0 } });
+  line(tfjs);
+  out.tfjs = tfjs;
+  if (options.compareStock) {
+    const stock = await timeTraining({ ...options, config: { ...options.config, denseMode: 'stock', learner: 'tfjs', workers: 0 } });
+    const speedup = Number(tfjs.agentSamplesPerSecond) / Number(stock.agentSamplesPerSecond);
+    options.log?.(`train ${stock.scenario} [${String(stock.actorHidden)}] ${stock.backend}/stock: ${stock.agentSamplesPerSecond} agent-samples/s; custom dense gradient ${speedup.toFixed(1)}x faster`);
+    out.stock = stock;
+  }
+  const unavailable = fastLearnerAvailable();
+  if (unavailable) {
+    options.log?.(`train native learner: ${unavailable}`);
+  } else {
+    const native = await timeTraining({ ...options, config: { ...options.config, learner: 'native', workers: 0 } });
+    line(native);
+    options.log?.(`train native over tfjs, one thread: ${(Number(native.agentSamplesPerSecond) / Number(tfjs.agentSamplesPerSecond)).toFixed(2)}x`);
+    out.native = native;
+  }
+  out.parallel = await benchTrainParallel({ scenario: options.scenario, config: { ...options.config, learner: unavailable ? 'tfjs' : 'native' }, log: options.log });
+  return out;
 }
 
 async function timeTraining(options: BenchTrainOptions): Promise<Record<string, unknown>> {
@@ -67,6 +84,7 @@ async function timeTraining(options: BenchTrainOptions): Promise<Record<string, 
       name: 'train',
       scenario,
       backend: result.backend,
+      learner: config.learner,
       denseMode: config.denseMode,
       actorHidden: config.actorHidden,
       criticHidden: config.criticHidden,

@@ -46,6 +46,8 @@ export const trainConfigSchema = z.strictObject({
   // Default 0 keeps older checkpoints' configs parsing.
   anchorKl: z.number().min(0).default(0).describe('Weight of KL(anchor || actor) in the actor loss, the anchor being the actor --init-from started from, frozen: PPO fine-tunes an imitation clone where the return says to and keeps its behaviour elsewhere (0 = off).'),
   denseMode: z.enum(['auto', 'custom', 'stock']).describe("Dense gradient: 'custom' (explicit transposes, fast on wasm), 'stock' (tfjs matMul gradient), 'auto' = custom."),
+  // Default false keeps older checkpoints' configs parsing.
+  lrAnneal: z.boolean().default(false).describe('Anneal both learning rates linearly towards 0 over totalSteps (CleanRL anneal_lr): late updates polish instead of jumping.'),
   // Default 'auto' keeps older checkpoints' configs parsing.
   learner: z.enum(['auto', 'native', 'tfjs']).default('auto').describe("What runs the PPO update: 'native' (hand-written forward and backward over OpenBLAS, agents/learn/fast; feed-forward actors without a KL anchor), 'tfjs' (autodiff on the tfjs backend), 'auto' = native where it is built and supports the config, else tfjs. Checkpoints move between them."),
   backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).describe("tfjs backend: 'auto' tries tfjs-node, then wasm, then cpu."),
@@ -91,6 +93,7 @@ export const DEFAULT_CONFIG: Omit<TrainConfig, 'scenario'> = {
   freezeActorUpdates: 0,
   anchorKl: 0,
   denseMode: 'auto',
+  lrAnneal: false,
   learner: 'auto',
   backend: 'auto',
   checkpointEvery: 10,

@@ -17,6 +17,8 @@ export type Learner = {
   readonly kind: string;
   readonly actors: ActorStepper;
   readonly critic: CriticForward;
+  /** Sets the actors' and the critic's Adam learning rates (a schedule calls it before each update). */
+  setLearningRates(actorLr: number, criticLr: number): void;
   update(buffer: RolloutBuffer, valueNorm: ValueNorm, settings: PpoSettings, rng: Rng, options: { updateActor: boolean; allSum: AllSum }): PpoStats;
   getWeights(): Record<string, Float32Array[]>;
   setWeights(weights: Record<string, Float32Array[]>, where: string): void;

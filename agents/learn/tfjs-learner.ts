@@ -52,6 +52,11 @@ export class TfjsLearner implements Learner {
     }
   }
 
+  setLearningRates(actorLr: number, criticLr: number): void {
+    for (const o of this.actorOpts) o.lr = actorLr;
+    this.criticOpt.lr = criticLr;
+  }
+
   update(buffer: RolloutBuffer, valueNorm: ValueNorm, settings: PpoSettings, rng: Rng, options: { updateActor: boolean; allSum: AllSum }): PpoStats {
     this.typed = null;
     return ppoUpdate(this.net, buffer, valueNorm, this.actorOpts, this.criticOpt, settings, rng, options.updateActor, this.anchor, options.allSum);

@@ -214,7 +214,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const actorTrains = loop.updates >= config.freezeActorUpdates;
       // The ranks' weights are compared on the first update and before each checkpoint.
       const checkRanks = ranks.count > 1 && ((loop.updates + 1) % config.checkpointEvery === 0 || loop.updatesThisRun === 0);
-      const round = await ranks.update({ update: loop.updates, updateActor: actorTrains, digest: checkRanks }, (allSum) => rank0.step(actorTrains, allSum, checkRanks, fromWorkers));
+      const round = await ranks.update({ update: loop.updates, updateActor: actorTrains, digest: checkRanks }, (allSum) => rank0.step(loop.updates, actorTrains, allSum, checkRanks, fromWorkers));
       checkSameWeights(round.reports);
       lastStats = round.stats;
       const finished = round.reports.flatMap((r) => r.episodes);

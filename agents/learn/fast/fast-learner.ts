@@ -68,6 +68,11 @@ export class FastLearner implements Learner {
     this.critic = (input, rows) => this.criticNet.forward(input, rows).slice();
   }
 
+  setLearningRates(actorLr: number, criticLr: number): void {
+    this.lr = actorLr;
+    this.criticLr = criticLr;
+  }
+
   update(buffer: RolloutBuffer, valueNorm: ValueNorm, settings: PpoSettings, rng: Rng, options: { updateActor: boolean; allSum: AllSum }): PpoStats {
     if ((settings.anchorKl ?? 0) > 0) throw new Error(FastLearner.unsupported({ recurrent: false, anchorKl: settings.anchorKl ?? 0 })!);
     const { targets, advantages } = targetsAndAdvantages(buffer, valueNorm, settings.normalizeAdvantages, options.allSum);

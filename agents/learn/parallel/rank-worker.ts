@@ -57,7 +57,7 @@ start().then(
           throw new Error(`injected failure at update ${order.update}`);
         }
         allSum.takeWaitSeconds();
-        const { report } = rank.step(order.updateActor, allSum.sum, order.digest);
+        const { report } = rank.step(order.update, order.updateActor, allSum.sum, order.digest);
         report.waitSeconds = allSum.takeWaitSeconds();
         post({ kind: 'done', report });
       } catch (error) {

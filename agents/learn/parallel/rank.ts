@@ -10,6 +10,7 @@ import type { PpoStats } from '../ppo.ts';
 import { Collector } from '../rollout.ts';
 import { trainingEnvs } from '../teacher-net.ts';
 import type { ValueNorm } from '../value-norm.ts';
+import { linearDecay } from '../adam.ts';
 
 /** What one rank did in one update. */
 export type RankReport = {
@@ -84,8 +85,12 @@ export class Rank {
    * `collected`: the buffer already holds this update's experience (fragments from rollout workers
    * on NATS) and these are its finished episodes; the rank then only computes targets and updates.
    */
-  step(updateActor: boolean, allSum: AllSum, digest = false, collected: EpisodeSummary[] | null = null): { report: RankReport; stats: PpoStats } {
+  step(update: number, updateActor: boolean, allSum: AllSum, digest = false, collected: EpisodeSummary[] | null = null): { report: RankReport; stats: PpoStats } {
     const { config, collector } = this;
+    if (config.lrAnneal) {
+      const planned = Math.ceil(config.totalSteps / (config.rolloutLength * config.numEnvs));
+      this.learner.setLearningRates(linearDecay(config.lr, update, planned), linearDecay(config.criticLr, update, planned));
+    }
     const episodes: EpisodeSummary[] = collected ?? [];
     const t0 = performance.now();
     if (!collected) collector.collectSteps(this.rng, episodes);

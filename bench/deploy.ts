@@ -40,7 +40,8 @@ export type DeployFigure = {
  * observations from its own greedy episodes: the C export (gcc -O2, timed inside C over many
  * decisions; as exported, and float-only with -DKDMARL_SINGLE_PRECISION), the typed-array runtime (what kdmarl's agent process runs) and onnxruntime-web
  * (wasm, one thread, batch 1, one session.run per decision). Rounds are interleaved so that load
- * on the machine falls on all three alike; compare the ratios.
+ * on the machine falls on all three alike; compare the ratios. Then `roundTrip`: the Python agent's
+ * round trip on loopback beside the Node agent's (bench/deploy-round-trip.ts).
  */
 export async function benchDeploy(options: BenchDeployOptions = {}): Promise<{ load: number[]; figures: DeployFigure[]; roundTrip: RoundTripFigure | { skipped: string } }> {
   const seconds = options.seconds ?? 1;

@@ -10,6 +10,7 @@ import { exportAgents, type ExportAgent } from '../agents/export/export-agent.ts
 import { exportPolicy } from '../agents/export/export-policy.ts';
 import { compileHarness, harnessInput } from '../agents/export/c-harness.ts';
 import { sampleObservations, type ObservationSample } from '../agents/export/sample-observations.ts';
+import { benchRoundTrip, type RoundTripFigure } from './deploy-round-trip.ts';
 
 export type BenchDeployOptions = {
   /** Seconds per timed run of one runtime (three interleaved rounds each). */
@@ -39,9 +40,10 @@ export type DeployFigure = {
  * observations from its own greedy episodes: the C export (gcc -O2, timed inside C over many
  * decisions; as exported, and float-only with -DKDMARL_SINGLE_PRECISION), the typed-array runtime (what kdmarl's agent process runs) and onnxruntime-web
  * (wasm, one thread, batch 1, one session.run per decision). Rounds are interleaved so that load
- * on the machine falls on all three alike; compare the ratios.
+ * on the machine falls on all three alike; compare the ratios. Then `roundTrip`: the Python agent's
+ * round trip on loopback beside the Node agent's (bench/deploy-round-trip.ts).
  */
-export async function benchDeploy(options: BenchDeployOptions = {}): Promise<{ load: number[]; figures: DeployFigure[] }> {
+export async function benchDeploy(options: BenchDeployOptions = {}): Promise<{ load: number[]; figures: DeployFigure[]; roundTrip: RoundTripFigure | { skipped: string } }> {
   const seconds = options.seconds ?? 1;
   const log = options.log ?? (() => {});
   const models = options.models ?? readdirSync(fromRoot('models')).filter((m) => existsSync(fromRoot('models', m, STUDENT_POLICY_FILE))).sort();
@@ -92,7 +94,8 @@ export async function benchDeploy(options: BenchDeployOptions = {}): Promise<{ l
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  return { load: loadavg().map((x) => Number(x.toFixed(2))), figures };
+  const roundTrip = await benchRoundTrip(Math.max(seconds * 3, 2), log);
+  return { load: loadavg().map((x) => Number(x.toFixed(2))), figures, roundTrip };
 }
 
 const round3 = (x: number): number => Number(x.toPrecision(3));

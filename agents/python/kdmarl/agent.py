@@ -63,6 +63,11 @@ class KdmarlAgent:
         self.slot = slot
         self.token = token
         self.caps = dict(caps or {})
+        unheld = [name for name in ("cpu", "memoryMb") if name in self.caps]
+        if unheld:
+            raise ValueError(f"KdmarlAgent: caps {' and '.join(unheld)} are not held by the Python agent (no cgroup, no emulation), "
+                             "so it does not declare them; cap the process yourself (systemd-run --scope -p CPUQuota=25% -p MemoryMax=128M ...) "
+                             "or run the Node agent (kdmarl agent --cpu/--memory)")
         self.label = label
         self.on_weights = on_weights
         self.backoff = backoff
@@ -168,7 +173,9 @@ class KdmarlAgent:
         self._filled = min(WINDOW, self._filled + 1)
 
     def report(self):
-        """What the Node agent reports: medians of the last 64 decisions (ms)."""
+        """What the Node agent reports: medians of the last 64 decisions (ms). No `enforcement`: it
+        declares no cpu or memory cap (the constructor refuses them), and the protocol leaves the
+        field out without either."""
         n = self._filled
         median = lambda values: float(np.sort(values[:n])[(n - 1) // 2]) if n else 0.0
         rss = _rss_mb()

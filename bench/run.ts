@@ -2,7 +2,7 @@
  * `npm run bench [-- --json] [-- --only sim,net,train,learner,deploy] [-- --seconds S]`: speed figures and ratios
  * (`train` includes `learner`, the PPO update alone against PyTorch; `learner` runs it alone;
  * `deploy` times one decision of each shipped student in the C export, the typed-array runtime and
- * onnxruntime).
+ * onnxruntime, and the Python agent's round trip beside the Node agent's).
  * A benchmark, not a test: it prints what it measures and asserts nothing. Single core per loop;
  * the figures are noisy (10-20% run to run on these machines), compare ratios.
  */

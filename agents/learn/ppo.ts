@@ -270,7 +270,11 @@ export function ppoUpdate(net: ActorCritic, buffer: RolloutBuffer, valueNorm: Va
     if (gt.seq) tf.dispose([gt.seq.h0, gt.seq.keep]);
   }
   tf.dispose([critic.input, critic.targets, critic.oldValues, critic.active]);
-  // A critic-only update (updateActor false) reports zeros for the actor.
+  return averageStats(stats, policySteps, valueSteps);
+}
+
+/** Per-step means of stats summed over `policySteps` actor and `valueSteps` critic steps (a critic-only update reports zeros for the actor). */
+export function averageStats(stats: PpoStats, policySteps: number, valueSteps: number): PpoStats {
   const steps = Math.max(policySteps, 1);
   stats.policyLoss /= steps;
   stats.entropy /= steps;
@@ -278,8 +282,8 @@ export function ppoUpdate(net: ActorCritic, buffer: RolloutBuffer, valueNorm: Va
   stats.anchorKl /= steps;
   stats.clipFraction /= steps;
   stats.actorGradNorm /= steps;
-  stats.valueLoss /= valueSteps;
-  stats.criticGradNorm /= valueSteps;
+  stats.valueLoss /= Math.max(valueSteps, 1);
+  stats.criticGradNorm /= Math.max(valueSteps, 1);
   return stats;
 }
 

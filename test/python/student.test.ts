@@ -56,6 +56,22 @@ function toJson(file: PolicyFile): string {
   return JSON.stringify(file, (_key, value: unknown) => (value instanceof Float32Array ? Array.from(value) : value));
 }
 
+/**
+ * The Python agent on slot 0 deciding with `file` (as JSON), Node agents in this process on slots 1
+ * and 2, and a supervisor that has been welcomed (it sees every slot's observation and action).
+ */
+async function pythonStudentOnSlot0(server: Awaited<ReturnType<typeof pythonServer>>['server'], tokensFile: string, file: PolicyFile): Promise<RawClient> {
+  const dir = mkdtempSync(join(tmpdir(), 'kdmarl-student-'));
+  writeFileSync(join(dir, 'student.json'), toJson(file));
+  const supervisor = new RawClient(server.url.replace(/\/$/, SUPERVISOR_PATH));
+  await supervisor.opened();
+  supervisor.send({ kind: 'hello', version: PROTOCOL_VERSION, role: 'supervisor', token: server.controlToken, teacherObservations: false });
+  await supervisor.next('welcome');
+  spawnPython(['-m', 'kdmarl.agent', '--tokens', tokensFile, '--slot', '0', '--policy', join(dir, 'student.json')]);
+  await inProcessAgent(server, [1, 2]);
+  return supervisor;
+}
+
 describe.skipIf(missing !== null)(`a student exported to JSON, run by the Python package${missing ? `: skipped, ${missing}` : ''}`, () => {
   it('gives the Node runtime\'s logits (to 1e-5, relative to their size above 1) and greedy actions on 1,000 observations', async () => {
     const { server } = await pythonServer({ scenario: 'spread' });
@@ -116,14 +132,7 @@ describe.skipIf(missing !== null)(`a student exported to JSON, run by the Python
     const { server, tokensFile } = await pythonServer({ scenario: 'spread' });
     const size = server.world.studentViews[0].size;
     const file = student(server.world.defaultViews, size);
-    const dir = mkdtempSync(join(tmpdir(), 'kdmarl-student-'));
-    writeFileSync(join(dir, 'student.json'), toJson(file));
-    const supervisor = new RawClient(server.url.replace(/\/$/, SUPERVISOR_PATH));
-    await supervisor.opened();
-    supervisor.send({ kind: 'hello', version: PROTOCOL_VERSION, role: 'supervisor', token: server.controlToken, teacherObservations: false });
-    await supervisor.next('welcome');
-    spawnPython(['-m', 'kdmarl.agent', '--tokens', tokensFile, '--slot', '0', '--policy', join(dir, 'student.json')]);
-    await inProcessAgent(server, [1, 2]);
+    const supervisor = await pythonStudentOnSlot0(server, tokensFile, file);
     const runtime = new AgentPolicyRuntime(file, 'agent_0');
     let checked = 0;
     while (checked < 30) {
@@ -142,14 +151,7 @@ describe.skipIf(missing !== null)(`a student exported to JSON, run by the Python
     const size = server.world.studentViews[0].size;
     const first = student(server.world.defaultViews, size);
     const second = linearSpreadPolicy(server.world.defaultViews, size, (k) => Math.cos(0.7 * k));
-    const dir = mkdtempSync(join(tmpdir(), 'kdmarl-student-'));
-    writeFileSync(join(dir, 'student.json'), toJson(first));
-    const supervisor = new RawClient(server.url.replace(/\/$/, SUPERVISOR_PATH));
-    await supervisor.opened();
-    supervisor.send({ kind: 'hello', version: PROTOCOL_VERSION, role: 'supervisor', token: server.controlToken, teacherObservations: false });
-    await supervisor.next('welcome');
-    spawnPython(['-m', 'kdmarl.agent', '--tokens', tokensFile, '--slot', '0', '--policy', join(dir, 'student.json')]);
-    await inProcessAgent(server, [1, 2]);
+    const supervisor = await pythonStudentOnSlot0(server, tokensFile, first);
     await supervisor.nextArray();
 
     supervisor.send({ kind: 'weights', policy: new Uint8Array([1, 2, 3]), slots: [0] });

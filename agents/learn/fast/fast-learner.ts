@@ -3,7 +3,7 @@ import type { ActorCritic } from '../actor-critic.ts';
 import type { AdamState } from '../adam.ts';
 import type { AllSum } from '../all-sum.ts';
 import type { Learner } from '../learner.ts';
-import { targetsAndAdvantages, type PpoSettings, type PpoStats } from '../ppo.ts';
+import { averageStats, targetsAndAdvantages, type PpoSettings, type PpoStats } from '../ppo.ts';
 import type { ActorStepper, CriticForward, RolloutBuffer } from '../rollout.ts';
 import type { ValueNorm } from '../value-norm.ts';
 import { NativeMlp } from './native-mlp.ts';
@@ -93,16 +93,7 @@ export class FastLearner implements Learner {
         valueSteps++;
       }
     }
-    // A critic-only update (updateActor false) reports zeros for the actor.
-    const steps = Math.max(policySteps, 1);
-    stats.policyLoss /= steps;
-    stats.entropy /= steps;
-    stats.approxKl /= steps;
-    stats.clipFraction /= steps;
-    stats.actorGradNorm /= steps;
-    stats.valueLoss /= Math.max(valueSteps, 1);
-    stats.criticGradNorm /= Math.max(valueSteps, 1);
-    return stats;
+    return averageStats(stats, policySteps, valueSteps);
   }
 
   /** One clipped-ratio step of actor `gi`: gradient sums, all-summed with the count and loss sums, then clip and Adam. */

@@ -64,7 +64,7 @@ export function enterCgroup(caps: { cpu?: number; memoryMb?: number }, cpuInCgro
       mkdirSync(dir);
       created.push({ dir, parent });
       if (wantCpu) writeFileSync(join(dir, 'cpu.max'), `${quotaUs(caps.cpu!)} ${PERIOD_US}`);
-      if (wantMemory) writeFileSync(join(dir, 'memory.max'), String(caps.memoryMb! * 2 ** 20));
+      if (wantMemory) writeFileSync(join(dir, 'memory.max'), String(cgroupMemoryBytes(caps.memoryMb!)));
       writeFileSync(join(dir, 'cgroup.procs'), String(pid));
     } else {
       for (const controller of controllers) {
@@ -78,7 +78,7 @@ export function enterCgroup(caps: { cpu?: number; memoryMb?: number }, cpuInCgro
           writeFileSync(join(dir, 'cpu.cfs_period_us'), String(PERIOD_US));
           writeFileSync(join(dir, 'cpu.cfs_quota_us'), String(quotaUs(caps.cpu!)));
         } else {
-          writeFileSync(join(dir, 'memory.limit_in_bytes'), String(caps.memoryMb! * 2 ** 20));
+          writeFileSync(join(dir, 'memory.limit_in_bytes'), String(cgroupMemoryBytes(caps.memoryMb!)));
         }
         // v1: writing the pid to cgroup.procs moves every thread of the process.
         writeFileSync(join(dir, 'cgroup.procs'), String(pid));
@@ -228,4 +228,12 @@ function tryRmdir(path: string): void {
   } catch {
     // Not there, or still holds a process (it is removed once that exits).
   }
+}
+
+/**
+ * The cgroup's hard limit for a memory cap: a margin above the cap, so that the agent's own RSS
+ * check (which exits with a line saying so) fires before the kernel's OOM killer ends it silently.
+ */
+export function cgroupMemoryBytes(memoryMb: number): number {
+  return Math.ceil(memoryMb * 1.1 + 16) * 2 ** 20;
 }

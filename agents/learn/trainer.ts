@@ -275,6 +275,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     loop.close();
     await ranks.close();
     learner.dispose();
+    // A learner with its own weights leaves the tfjs net (shapes, exports) to the trainer.
+    if (learner.kind !== 'tfjs') net.dispose();
     anchor?.dispose();
   }
   const wallSeconds = loop.elapsedSeconds;

@@ -157,7 +157,8 @@ export async function runReport(o: ReportOptions): Promise<Report> {
       const runDir = join(o.outDir, 'runs', `scratch__seed${s}`);
       const done = join(runDir, 'done.json');
       const run = nextRun(`scratch seed ${s}`);
-      const config = resolveConfig(o.scenario, {}, { actorViews: 'student', studentProfile: o.students, seed: s, totalSteps: o.steps, evalEvery: 0, ...(o.config.backend ? { backend: o.config.backend } : {}) });
+      // One thread: a baseline's figures must not depend on the machine's core count.
+      const config = resolveConfig(o.scenario, {}, { actorViews: 'student', studentProfile: o.students, seed: s, totalSteps: o.steps, evalEvery: 0, workers: 0, ...(o.config.backend ? { backend: o.config.backend } : {}) });
       if (existsSync(done)) {
         checkReusable(runDir, config);
         run.say(`scratch seed ${s}: finished earlier, reused`);
@@ -307,6 +308,8 @@ function checkReusable(runDir: string, config: object): void {
   const saved = readRunConfig(runDir, Object.keys(config))?.config;
   if (!saved) return;
   for (const [key, value] of Object.entries(config)) {
+    // A field added after the run was made is absent there; its default keeps the old behaviour.
+    if (saved[key] === undefined) continue;
     if (JSON.stringify(saved[key]) !== JSON.stringify(value)) {
       throw new Error(`${runDir} was made with ${key} ${JSON.stringify(saved[key])}, this report asks for ${JSON.stringify(value)}: give another --out, or remove that run to redo it`);
     }

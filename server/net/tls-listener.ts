@@ -23,7 +23,16 @@ export function createListener(handler: (req: IncomingMessage, res: ServerRespon
   const https = createHttpsServer({ cert: tls.cert, key: tls.key }, handler) as unknown as Server;
   // A client that does not trust the certificate hangs up during the handshake: that is its error to report.
   https.on('tlsClientError', (_error: Error, socket: Socket) => socket.destroy());
+  // The HTTPS server never listens itself (the listener hands it connections), so Node's own
+  // connection tracking, which closeAllConnections walks, is never set up: the listener's sockets
+  // are tracked and closed here instead.
+  const sockets = new Set<Socket>();
+  https.closeAllConnections = () => {
+    for (const socket of sockets) socket.destroy();
+  };
   const listener = createNetServer({ pauseOnConnect: true }, (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
     // A connection that never says anything is not kept open (the server's close does not wait on it).
     socket.setTimeout(SILENT_CONNECTION_MS, () => socket.destroy());

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cgroupName, cgroupProbe, cgroupVersion, enterCgroup } from '../../shared/cgroup-caps.ts';
+import { cgroupMemoryBytes, cgroupName, cgroupProbe, cgroupVersion, enterCgroup } from '../../shared/cgroup-caps.ts';
 import { SlotRunner } from '../../agents/process/slot-runner.ts';
 import { encode } from '../../shared/codec.ts';
 import { POLICY_FORMAT, POLICY_FORMAT_VERSION, type PolicyFile } from '../../shared/model-format.ts';
@@ -99,10 +99,10 @@ describe('cpu and memory caps', () => {
     expect(memoryDir.endsWith(`/${cgroupName(pid)}`)).toBe(true);
     if (version === 'cgroup-v1') {
       expect(readFileSync(join(cpuDir, 'cpu.cfs_quota_us'), 'utf8').trim()).toBe('25000');
-      expect(readFileSync(join(memoryDir, 'memory.limit_in_bytes'), 'utf8').trim()).toBe(String(200 * 2 ** 20));
+      expect(readFileSync(join(memoryDir, 'memory.limit_in_bytes'), 'utf8').trim()).toBe(String(cgroupMemoryBytes(200)));
     } else {
       expect(readFileSync(join(cpuDir, 'cpu.max'), 'utf8').trim()).toBe('25000 100000');
-      expect(readFileSync(join(memoryDir, 'memory.max'), 'utf8').trim()).toBe(String(200 * 2 ** 20));
+      expect(readFileSync(join(memoryDir, 'memory.max'), 'utf8').trim()).toBe(String(cgroupMemoryBytes(200)));
     }
     const throttledBefore = Number(/nr_throttled (\d+)/.exec(readFileSync(join(cpuDir, 'cpu.stat'), 'utf8'))![1]);
     // CPU time over a wall interval of at least 3 s, both measured at ticks.

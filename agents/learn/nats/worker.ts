@@ -5,11 +5,11 @@ import type { KV } from '@nats-io/kv';
 import { Rng } from '../../../shared/rng.ts';
 import { encode, decode } from '../../../shared/codec.ts';
 import type { PolicyFile } from '../../../shared/model-format.ts';
-import { VecEnv, type EpisodeSummary } from '../../../server/env/vec-env.ts';
+import type { EpisodeSummary } from '../../../server/env/vec-env.ts';
 import { createSimulation, parseScenario } from '../../../server/scenarios/registry.ts';
 import type { TrainConfig } from '../config.ts';
-import { buildTeacherNet } from '../trainer.ts';
-import { Collector, FULL_VIEW_SET, type ActorStepper } from '../rollout.ts';
+import { buildTeacherNet, trainingEnvs } from '../teacher-net.ts';
+import { Collector, type ActorStepper } from '../rollout.ts';
 import { typedActors } from '../typed-actors.ts';
 import { connectNats, openBucket, pause } from './connect.ts';
 import { fragmentOf, type FragmentMeta } from './fragment.ts';
@@ -120,15 +120,16 @@ async function serveRun(nc: NatsConnection, kv: KV, identity: RunIdentity, id: s
   const origin: FragmentOrigin = { scenario: scenario.file.name, configHash: hashConfig(config, scenario.file), version: kdmarlVersion(), format: FRAGMENT_FORMAT };
   const groups = net.groups.map((g) => g.name);
   let weights = await readWeights(kv);
-  if (!weights) return 'again';
+  if (!weights) {
+    // The run's identity is up but its weights are not (yet): wait before looking again.
+    net.dispose();
+    await pause(1000, signal);
+    return signal?.aborted ? 'stop' : 'again';
+  }
   let actors = typedActors(weights.policy, groups);
   const actor: ActorStepper = { forward: (g, input, rows) => actors.forward(g, input, rows), step: (g, input, rows, h) => actors.step(g, input, rows, h) };
   const seed = randomInt(2 ** 31);
-  const vec = new VecEnv(() => createSimulation(scenario), {
-    numEnvs: identity.fragmentEnvs,
-    seed,
-    ...(students ? { viewSets: { student: students.map((p) => p.view), ...(config.criticInput === 'agent_state' ? { [FULL_VIEW_SET]: [] } : {}) } } : {}),
-  });
+  const vec = trainingEnvs(config, scenario, students, identity.fragmentEnvs, seed);
   vec.reset();
   const collector = new Collector(net, vec, config.rolloutLength, 0, {
     actor,

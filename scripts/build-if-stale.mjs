@@ -45,7 +45,8 @@ if (process.argv.includes('--stamp')) {
 }
 
 const config = [at('package.json'), at('tsconfig.json'), at('tsconfig.build.json')];
-const codeStale = newest([at('cli.ts'), at('server'), at('agents'), at('shared'), at('bench'), ...config], ['.ts', '.json']) > oldest([stamp, at('dist', 'cli.js'), at('dist', 'agent.js')]);
+// build:code also builds the native learner, so its C sources count as code.
+const codeStale = newest([at('cli.ts'), at('server'), at('agents'), at('shared'), at('bench'), at('native', 'src'), at('native', 'binding.gyp'), ...config], ['.ts', '.json', '.c', '.h', '.gyp']) > oldest([stamp, at('dist', 'cli.js'), at('dist', 'agent.js')]);
 const viewerStale = newest([at('viewer'), at('shared'), ...config], ['.ts', '.js', '.html', '.css', '.json']) > oldest([at('viewer', 'dist', 'index.html')]);
 
 const run = (script) => {

@@ -40,7 +40,8 @@ describe('shipped teachers (models/<scenario>, and models/<scenario>-<variant> b
         expect(Number.isFinite(result.meanReturn)).toBe(true);
       }
       const teacher = loadFrozenTeacher(dir, scenarioShape(sim), scenario);
-      expect(teacher.values(0, new Float32Array(sim.stateSize), 1).length).toBe(1);
+      // An 'agent_state' critic also reads the agent's own full observation.
+      expect(teacher.values(0, new Float32Array(sim.stateSize), 1, new Float32Array(sim.layouts[0].size)).length).toBe(1);
       teacher.dispose();
     });
   }

@@ -10,7 +10,7 @@ import type { ActorCritic } from './actor-critic.ts';
 import { ValueNorm, IdentityValueNorm } from './value-norm.ts';
 import type { PpoStats } from './ppo.ts';
 import { buildTeacherNet } from './teacher-net.ts';
-import { RANK_COLLECTION, chooseLearner, learnerFactory } from './parallel/learners.ts';
+import { chooseLearner, learnerFactory } from './parallel/learners.ts';
 import { Rank, checkMinibatches, envShares, rankCollector, rankSeeds } from './parallel/rank.ts';
 import { checkSameWeights, cpuSeconds, rankDetail, rankMetrics } from './parallel/rank-reports.ts';
 import { SINGLE_RANK, startWorkerRanks, type Ranks } from './parallel/rank-group.ts';
@@ -121,7 +121,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const anchor = config.anchorKl > 0 ? loadAnchor(config, runDir, initCheckpoint, options.resume, () => buildTeacherNet(config, scenario, probe).net) : null;
   if (options.nats && config.workers > 0) throw new Error(`workers ${config.workers}: not with --nats (the batch comes from 'kdmarl worker' processes; the learner runs in one thread)`);
   const learnerKind = options.learner ?? chooseLearner(config, log);
-  const learner = learnerFactory(learnerKind)(net, config, { anchor, collectWith: RANK_COLLECTION });
+  const learner = learnerFactory(learnerKind)(net, config, { anchor });
   if (learnerKind !== 'tfjs') log(`learner: ${learnerKind}`);
   if (resumed) {
     learner.setOptimizerState(resumed.optimizer!, checkpointPath);

@@ -8,8 +8,6 @@ import { fastLearnerAvailable } from '../fast/native.ts';
 export type LearnerSetup = {
   /** The frozen actors of a KL-anchored fine-tune, or null. */
   anchor: ActorCritic | null;
-  /** 'typed': collection samples from Float32Array actors (every rank of a parallel run); 'tfjs': today's single thread. */
-  collectWith: 'tfjs' | 'typed';
 };
 
 /**
@@ -18,15 +16,8 @@ export type LearnerSetup = {
  */
 export type LearnerFactory = (net: ActorCritic, config: TrainConfig, setup: LearnerSetup) => Learner;
 
-/**
- * How ranks collect: with the learner's own tfjs actors (each rank holds the same weights, so no
- * copy is needed). Measured on spread, 32 envs x 25 steps per rank, wasm: the typed-array actors
- * took 1.8x (2 x 64) to 4.3x (2 x 128) the time of the batched tfjs forward.
- */
-export const RANK_COLLECTION: LearnerSetup['collectWith'] = 'tfjs';
-
 export const LEARNERS: Record<string, LearnerFactory> = {
-  tfjs: (net, config, setup) => new TfjsLearner(net, { lr: config.lr, criticLr: config.criticLr, adamEps: config.adamEps, anchor: setup.anchor, collectWith: setup.collectWith }),
+  tfjs: (net, config, setup) => new TfjsLearner(net, { lr: config.lr, criticLr: config.criticLr, adamEps: config.adamEps, anchor: setup.anchor }),
   native: (net, config) => new FastLearner(net, { lr: config.lr, criticLr: config.criticLr, adamEps: config.adamEps }),
 };
 

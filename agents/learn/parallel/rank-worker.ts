@@ -4,7 +4,7 @@ import { Rng } from '../../../shared/rng.ts';
 import { initBackend } from '../backend.ts';
 import { buildTeacherNet } from '../teacher-net.ts';
 import { IdentityValueNorm, ValueNorm } from '../value-norm.ts';
-import { RANK_COLLECTION, learnerFactory } from './learners.ts';
+import { learnerFactory } from './learners.ts';
 import { Rank, rankCollector, rankSeeds } from './rank.ts';
 import type { RankWorkerData, ToRank, FromRank } from './rank-protocol.ts';
 import { RanksAborted, SharedAllSum } from './shared-all-sum.ts';
@@ -33,7 +33,7 @@ async function start(): Promise<Rank> {
     anchor = buildTeacherNet(config, scenario, probe).net;
     anchor.setWeights(data.anchorWeights, 'rank 0 anchor');
   }
-  const learner = learnerFactory(data.learner)(net, config, { anchor, collectWith: RANK_COLLECTION });
+  const learner = learnerFactory(data.learner)(net, config, { anchor });
   learner.setOptimizerState(data.optimizer, 'rank 0 optimizer state');
   const valueNorm = config.valueNorm ? new ValueNorm() : new IdentityValueNorm();
   valueNorm.setState(data.valueNorm);

@@ -6,7 +6,7 @@ import type { Learner } from '../learner.ts';
 import { averageStats, targetsAndAdvantages, type PpoSettings, type PpoStats } from '../ppo.ts';
 import type { ActorStepper, CriticForward, RolloutBuffer } from '../rollout.ts';
 import type { ValueNorm } from '../value-norm.ts';
-import { NativeMlp } from './native-mlp.ts';
+import { NativeMlp, mlpParameterCount } from './native-mlp.ts';
 import { nativeKernels, type NativeKernels } from './native.ts';
 import { liveCount, minibatchParts, pickPolicyRows, pickValueRows, policyRows, valueRows, type PolicyRows, type ValueRows } from './ppo-batch.ts';
 
@@ -36,6 +36,8 @@ export class FastLearner implements Learner {
   private readonly k: NativeKernels;
   private readonly actorNets: NativeMlp[];
   private readonly criticNet: NativeMlp;
+  /** The gradient slots of every net (each NativeMlp's `grads` is a view of it). */
+  private readonly fused: Float32Array;
   private readonly stats = new Float64Array(4);
   private dOut = new Float32Array(0);
 
@@ -54,11 +56,16 @@ export class FastLearner implements Learner {
     this.criticLr = options.criticLr;
     this.adamEps = options.adamEps;
     const weights = net.getWeights();
+    // Every net's gradient slots in one array, actors in group order then the critic.
+    const slots = [...net.actors.map((a) => mlpParameterCount(a.sizes, a.layerNorm) + POLICY_EXTRA), mlpParameterCount(net.critic.sizes, net.critic.layerNorm) + VALUE_EXTRA];
+    this.fused = new Float32Array(slots.reduce((a, b) => a + b, 0));
+    let at = 0;
+    const view = (n: number) => this.fused.subarray(at, (at += n));
     this.actorNets = net.groups.map((g, gi) => {
       const actor = net.actors[gi];
-      return new NativeMlp(this.k, actor.sizes, actor.layerNorm, weights[`actor/${g.name}`], POLICY_EXTRA, `actor/${g.name}`);
+      return new NativeMlp(this.k, actor.sizes, actor.layerNorm, weights[`actor/${g.name}`], POLICY_EXTRA, `actor/${g.name}`, view(slots[gi]));
     });
-    this.criticNet = new NativeMlp(this.k, net.critic.sizes, net.critic.layerNorm, weights.critic, VALUE_EXTRA, 'critic');
+    this.criticNet = new NativeMlp(this.k, net.critic.sizes, net.critic.layerNorm, weights.critic, VALUE_EXTRA, 'critic', view(slots[slots.length - 1]));
     this.actors = {
       forward: (group, input, rows) => this.actorNets[group].forward(input, rows).slice(),
       step: () => {
@@ -82,22 +89,44 @@ export class FastLearner implements Learner {
     let policySteps = 0;
     let valueSteps = 0;
     for (let epoch = 0; epoch < settings.epochs; epoch++) {
-      groups.forEach((rows, gi) => {
-        for (const part of minibatchParts(rows.rows, settings.minibatches, rng)) {
-          this.policyStep(gi, pickPolicyRows(this.k, rows, part, this.net.groups[gi].actionCount), settings, options.allSum, stats);
+      // Shuffles drawn in ppoUpdate's order (each actor group's, then the critic's): the same rng, the same minibatches.
+      const groupParts = groups.map((rows) => minibatchParts(rows.rows, settings.minibatches, rng));
+      const valueParts = minibatchParts(values.rows, settings.minibatches, rng);
+      const steps = Math.max(valueParts.length, ...groupParts.map((p) => p.length));
+      // Step j moves every net by its j-th minibatch: actors and critic are separate nets, so their
+      // gradients are taken together and cross the ranks in one all-sum (one barrier per step).
+      for (let j = 0; j < steps; j++) {
+        const live = groupParts.map((parts) => j < parts.length);
+        groups.forEach((rows, gi) => {
+          if (live[gi]) this.policyGradient(gi, pickPolicyRows(this.k, rows, groupParts[gi][j], this.net.groups[gi].actionCount), settings);
+        });
+        const criticLive = j < valueParts.length;
+        if (criticLive) this.valueGradient(pickValueRows(this.k, values, valueParts[j]), settings);
+        options.allSum(this.fusedRange(live, criticLive));
+        groups.forEach((_, gi) => {
+          if (!live[gi]) return;
+          this.applyPolicy(gi, settings, stats);
           policySteps++;
+        });
+        if (criticLive) {
+          this.applyValue(settings, stats);
+          valueSteps++;
         }
-      });
-      for (const part of minibatchParts(values.rows, settings.minibatches, rng)) {
-        this.valueStep(pickValueRows(this.k, values, part), settings, options.allSum, stats);
-        valueSteps++;
       }
     }
     return averageStats(stats, policySteps, valueSteps);
   }
 
-  /** One clipped-ratio step of actor `gi`: gradient sums, all-summed with the count and loss sums, then clip and Adam. */
-  private policyStep(gi: number, batch: PolicyRows, settings: PpoSettings, allSum: AllSum, out: PpoStats): void {
+  /** The part of the fused gradient array from the first live net's slots to the last one's. */
+  private fusedRange(actorLive: boolean[], criticLive: boolean): Float32Array {
+    const nets = [...this.actorNets.filter((_, gi) => actorLive[gi]), ...(criticLive ? [this.criticNet] : [])];
+    const first = nets[0].grads;
+    const last = nets[nets.length - 1].grads;
+    return this.fused.subarray(first.byteOffset / 4, last.byteOffset / 4 + last.length);
+  }
+
+  /** Actor `gi`'s clipped-ratio gradient sums into its slots, then the live count and the loss sums. */
+  private policyGradient(gi: number, batch: PolicyRows, settings: PpoSettings): void {
     const actor = this.actorNets[gi];
     const A = actor.outputSize;
     const logits = actor.forward(batch.input, batch.rows);
@@ -109,7 +138,13 @@ export class FastLearner implements Learner {
     const P = actor.count;
     g[P] = liveCount(batch.active);
     for (let i = 0; i < 4; i++) g[P + 1 + i] = this.stats[i];
-    allSum(g);
+  }
+
+  /** Clip and Adam on actor `gi`'s all-summed gradient; its loss diagnostics into `out`. */
+  private applyPolicy(gi: number, settings: PpoSettings, out: PpoStats): void {
+    const actor = this.actorNets[gi];
+    const g = actor.grads;
+    const P = actor.count;
     const count = g[P];
     const n = Math.max(count, 1);
     out.actorGradNorm += actor.applyGradients(count, this.lr, this.adamEps, settings.maxGradNorm);
@@ -119,8 +154,8 @@ export class FastLearner implements Learner {
     out.clipFraction += g[P + 4] / n;
   }
 
-  /** One clipped-Huber step of the critic, all-summed likewise. */
-  private valueStep(batch: ValueRows, settings: PpoSettings, allSum: AllSum, out: PpoStats): void {
+  /** The critic's clipped-Huber gradient sums into its slots, then the live count and the loss sum. */
+  private valueGradient(batch: ValueRows, settings: PpoSettings): void {
     const critic = this.criticNet;
     const values = critic.forward(batch.input, batch.rows);
     const dValues = this.scratch(batch.rows);
@@ -131,7 +166,12 @@ export class FastLearner implements Learner {
     const P = critic.count;
     g[P] = liveCount(batch.active);
     g[P + 1] = this.stats[0];
-    allSum(g);
+  }
+
+  private applyValue(settings: PpoSettings, out: PpoStats): void {
+    const critic = this.criticNet;
+    const g = critic.grads;
+    const P = critic.count;
     const n = Math.max(g[P], 1);
     out.criticGradNorm += critic.applyGradients(g[P], this.criticLr, this.adamEps, settings.maxGradNorm);
     // As ppo.ts reports it: the weighted loss divided back by the coefficient.

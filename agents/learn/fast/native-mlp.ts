@@ -4,12 +4,25 @@ import type { NativeKernels } from './native.ts';
 const BETA1 = 0.9;
 const BETA2 = 0.999;
 
+/** Element counts of an MLP's variables in `Mlp.variables()` order: [ln gamma, ln beta,] w0, b0, w1, b1, ... */
+function variableSizes(sizes: readonly number[], layerNorm: boolean): number[] {
+  const shapes: number[] = layerNorm ? [sizes[0], sizes[0]] : [];
+  for (let l = 0; l + 1 < sizes.length; l++) shapes.push(sizes[l] * sizes[l + 1], sizes[l + 1]);
+  return shapes;
+}
+
+/** Parameters of an MLP of these layer sizes: what its gradient array holds before the extra slots. */
+export function mlpParameterCount(sizes: readonly number[], layerNorm: boolean): number {
+  return variableSizes(sizes, layerNorm).reduce((a, b) => a + b, 0);
+}
+
 /**
  * One MLP of the fast learner: parameters, gradients and Adam moments each in one flat Float32Array,
  * in `Mlp.variables()` order ([ln gamma, ln beta,] w0, b0, w1, b1, ... with w row-major [in][out]),
  * so weights and Adam state convert to and from ActorCritic's per-variable arrays by slicing.
  * The gradient array has `extra` slots after the parameters' gradients, for the live count and the
- * loss sums that travel with them through one all-sum.
+ * loss sums that travel with them through one all-sum; it may be a view of a larger array (`grads`)
+ * so that several nets' gradients are all-summed together.
  */
 export class NativeMlp {
   readonly sizes: Int32Array;
@@ -27,18 +40,17 @@ export class NativeMlp {
   private scratch = new Float32Array(0);
   private rows = 0;
 
-  constructor(kernels: NativeKernels, sizes: readonly number[], layerNorm: boolean, weights: readonly Float32Array[], extra: number, where: string) {
+  constructor(kernels: NativeKernels, sizes: readonly number[], layerNorm: boolean, weights: readonly Float32Array[], extra: number, where: string, grads?: Float32Array) {
     this.k = kernels;
     this.sizes = Int32Array.from(sizes);
     this.layerNorm = layerNorm ? 1 : 0;
-    const shapes: number[] = layerNorm ? [sizes[0], sizes[0]] : [];
-    for (let l = 0; l + 1 < sizes.length; l++) shapes.push(sizes[l] * sizes[l + 1], sizes[l + 1]);
     let at = 0;
-    this.variables = shapes.map((n) => [(at += n) - n, n] as const);
+    this.variables = variableSizes(sizes, layerNorm).map((n) => [(at += n) - n, n] as const);
     this.count = at;
     if (kernels.sizes(this.sizes, this.layerNorm, 1)[0] !== at) throw new Error(`${where}: native parameter layout disagrees with the net's (${at} parameters)`);
+    if (grads && grads.length !== at + extra) throw new Error(`${where}: gradient view of ${grads.length} values, the net needs ${at + extra}`);
     this.params = new Float32Array(at);
-    this.grads = new Float32Array(at + extra);
+    this.grads = grads ?? new Float32Array(at + extra);
     this.m = new Float32Array(at);
     this.v = new Float32Array(at);
     this.setWeights(weights, where);

@@ -14,7 +14,7 @@ import { chooseLearner, learnerFactory } from './parallel/learners.ts';
 import { Rank, checkMinibatches, envShares, rankCollector, rankSeeds } from './parallel/rank.ts';
 import { checkSameWeights, cpuSeconds, rankDetail, rankMetrics } from './parallel/rank-reports.ts';
 import { SINGLE_RANK, startWorkerRanks, type Ranks } from './parallel/rank-group.ts';
-import type { RankFault } from './parallel/rank-protocol.ts';
+import { rankOrder, type RankFault } from './parallel/rank-protocol.ts';
 import { rankWorkerScript } from './parallel/bundle.ts';
 import { CHECKPOINT_FILE, POLICY_FILE, checkShapeMatches, makeCheckpoint, readCheckpoint, saveCheckpoint, writePolicyFile, type Checkpoint } from './checkpoint.ts';
 import { METRIC, type MetricLine } from './metrics-log.ts';
@@ -211,10 +211,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         fromWorkers = [];
         if (!(await source.fill(fromWorkers))) break;
       }
-      const actorTrains = loop.updates >= config.freezeActorUpdates;
-      // The ranks' weights are compared on the first update and before each checkpoint.
-      const checkRanks = ranks.count > 1 && ((loop.updates + 1) % config.checkpointEvery === 0 || loop.updatesThisRun === 0);
-      const round = await ranks.update({ update: loop.updates, updateActor: actorTrains, digest: checkRanks }, (allSum) => rank0.step(loop.updates, actorTrains, allSum, checkRanks, fromWorkers));
+      const order = rankOrder(config, start.updates, loop.updates, ranks.count);
+      const actorTrains = order.updateActor;
+      const round = await ranks.update(order, (allSum) => rank0.step(order.update, actorTrains, allSum, order.digest, fromWorkers));
       checkSameWeights(round.reports);
       lastStats = round.stats;
       const finished = round.reports.flatMap((r) => r.episodes);

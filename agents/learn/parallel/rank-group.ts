@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { LOCAL_SUM, type AllSum } from '../all-sum.ts';
 import type { PpoStats } from '../ppo.ts';
 import type { RankReport } from './rank.ts';
-import type { FromRank, RankWorkerData, ToRank } from './rank-protocol.ts';
+import type { FromRank, RankOrder, RankWorkerData } from './rank-protocol.ts';
 import { allocateAllSum, RanksAborted, SharedAllSum } from './shared-all-sum.ts';
 
 /** One update over every rank: the (identical) PPO statistics and each rank's report, in rank order. */
@@ -13,11 +13,13 @@ export type OwnStep = (allSum: AllSum) => { report: RankReport; stats: PpoStats 
 
 /**
  * The ranks of a training run as the trainer sees them: `update` runs one PPO update on all of
- * them (rank 0's part in the calling thread) and resolves when every rank has finished it.
+ * them (rank 0's part in the calling thread) and resolves when every rank has finished it. The
+ * orders are `rankOrder`'s, one update after the other from the run's start: worker ranks run
+ * them without being told.
  */
 export type Ranks = {
   readonly count: number;
-  update(order: ToRank, own: OwnStep): Promise<UpdateRound>;
+  update(order: RankOrder, own: OwnStep): Promise<UpdateRound>;
   close(): Promise<void>;
 };
 
@@ -100,12 +102,14 @@ export async function startWorkerRanks(o: { script: string; workers: Omit<RankWo
     throw error;
   }
 
+  let next = o.workers[0].startUpdates;
   return {
     count: ranks,
     close,
     async update(order, own) {
+      if (order.update !== next) throw new Error(`ranks: asked for update ${order.update + 1}, the worker threads run update ${next + 1}`);
+      next++;
       for (let rank = 1; rank < ranks; rank++) if (states[rank - 1].failure !== null) throw new Error(line(rank, states[rank - 1].failure!, order.update));
-      for (const s of states) s.worker.postMessage(order);
       let mine: { report: RankReport; stats: PpoStats };
       allSum.takeWaitSeconds();
       try {
@@ -122,7 +126,7 @@ export async function startWorkerRanks(o: { script: string; workers: Omit<RankWo
       const reports = [mine.report];
       for (let rank = 1; rank < ranks; rank++) {
         const message = await receive(rank, order.update);
-        if (message.kind !== 'done') throw new Error(line(rank, `answered '${message.kind}' to an update`, order.update));
+        if (message.kind !== 'done' || message.update !== order.update) throw new Error(line(rank, `sent '${message.kind}'${message.kind === 'done' ? ` of update ${message.update + 1}` : ''} in an update`, order.update));
         reports.push(message.report);
       }
       return { stats: mine.stats, reports };

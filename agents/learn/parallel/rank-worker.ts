@@ -6,13 +6,15 @@ import { buildTeacherNet } from '../teacher-net.ts';
 import { IdentityValueNorm, ValueNorm } from '../value-norm.ts';
 import { learnerFactory } from './learners.ts';
 import { Rank, rankCollector, rankSeeds } from './rank.ts';
-import type { RankWorkerData, ToRank, FromRank } from './rank-protocol.ts';
+import { rankOrder, type RankWorkerData, type FromRank } from './rank-protocol.ts';
 import { RanksAborted, SharedAllSum } from './shared-all-sum.ts';
 
 /**
  * A worker thread's rank of a data-parallel training run: it builds its own networks, learner and
- * envs from what rank 0 sent, then runs `Rank.step` on each update order. Bundled into
- * dist/rank-worker.js (worker threads cannot load .ts).
+ * envs from what rank 0 sent, then runs `Rank.step` update after update, reporting each: it
+ * collects the next update's share while rank 0 still logs, evaluates or checkpoints the last one,
+ * and waits for the other ranks at the next update's first barrier. Rank 0 ends it by terminating
+ * the thread. Bundled into dist/rank-worker.js (worker threads cannot load .ts).
  */
 const data = workerData as RankWorkerData;
 const port = parentPort!;
@@ -48,24 +50,24 @@ const failed = (error: unknown): void => {
   post({ kind: 'failed', message: error instanceof Error ? error.message.split('\n')[0] : String(error) });
 };
 
-start().then(
-  (rank) => {
-    port.on('message', (order: ToRank) => {
-      try {
-        if (data.fault?.update === order.update) {
-          if (data.fault.how === 'exit') process.exit(3);
-          throw new Error(`injected failure at update ${order.update}`);
-        }
-        allSum.takeWaitSeconds();
-        const { report } = rank.step(order.update, order.updateActor, allSum.sum, order.digest);
-        report.waitSeconds = allSum.takeWaitSeconds();
-        post({ kind: 'done', report });
-      } catch (error) {
-        if (error instanceof RanksAborted && error.byRank !== data.place.rank) post({ kind: 'aborted' });
-        else failed(error);
-        port.removeAllListeners('message');
-      }
-    });
-  },
-  failed,
-);
+/** Runs `update`, reports it, and goes on with the next one (after a turn of the event loop). */
+function run(rank: Rank, update: number): void {
+  try {
+    if (data.fault?.update === update) {
+      if (data.fault.how === 'exit') process.exit(3);
+      throw new Error(`injected failure at update ${update}`);
+    }
+    const order = rankOrder(data.config, data.startUpdates, update, data.place.ranks);
+    allSum.takeWaitSeconds();
+    const { report } = rank.step(update, order.updateActor, allSum.sum, order.digest);
+    report.waitSeconds = allSum.takeWaitSeconds();
+    post({ kind: 'done', update, report });
+  } catch (error) {
+    if (error instanceof RanksAborted && error.byRank !== data.place.rank) post({ kind: 'aborted' });
+    else failed(error);
+    return;
+  }
+  setImmediate(() => run(rank, update + 1));
+}
+
+start().then((rank) => run(rank, data.startUpdates), failed);

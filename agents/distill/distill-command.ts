@@ -9,6 +9,8 @@ import { CHECKPOINT_FILE } from '../learn/checkpoint.ts';
 import { loadStudentProfile } from './student-plan.ts';
 import { checkSameSource, continueRunConfig, readRunConfig, samePath, type GivenValues } from '../run/resume.ts';
 import { describeZodError } from '../../shared/zod-error.ts';
+import { checkNatsReachable } from '../learn/nats/connect.ts';
+import { natsFlags, natsOptionsOf } from '../learn/nats/flags.ts';
 
 const VARIANTS = Object.keys(DISTILL_VARIANTS) as [DistillVariant, ...DistillVariant[]];
 
@@ -25,6 +27,7 @@ const command = defineCommand('distill', {
   resume: bool("continue the run in --out from its checkpoint, as it was configured (its config, teacher, students and seed)"),
   noProgress: bool('plain log lines instead of a progress bar'),
   helpConfig: bool('list every config field with its doc and default'),
+  ...natsFlags,
 });
 
 type Args = Exclude<ReturnType<typeof command.parse>, 'help'>;
@@ -37,9 +40,10 @@ export async function main(argv: string[]): Promise<number> {
     console.log(`config fields (JSON file for --config; any subset):\n${describeDistillConfig()}`);
     return 0;
   }
+  if (args.nats) await checkNatsReachable(args.nats);
   const run = args.resume ? resumedRun(args) : newRun(args);
   const producedBy = `kdmarl distill ${argv.join(' ')}`;
-  const result = await distill({ ...run, resume: args.resume, producedBy, progress: !args.noProgress });
+  const result = await distill({ ...run, resume: args.resume, producedBy, progress: !args.noProgress, nats: natsOptionsOf(args) });
   const e = result.lastEval;
   console.log(
     JSON.stringify({

@@ -5,11 +5,10 @@ import { decode, encode } from '../../shared/codec.ts';
 import { writeFileAtomic } from '../../shared/atomic-write.ts';
 import { Rng, deriveSeed } from '../../shared/rng.ts';
 import { describeZodError } from '../../shared/zod-error.ts';
-import { VecEnv, type EpisodeSummary } from '../../server/env/vec-env.ts';
+import type { EpisodeSummary } from '../../server/env/vec-env.ts';
 import { createSimulation, resolveScenario, scenarioHasWins } from '../../server/scenarios/registry.ts';
 import { initBackend } from '../learn/backend.ts';
 import { Adam, linearDecay } from '../learn/adam.ts';
-import { sampleMasked } from '../learn/sampling.ts';
 import { METRIC, type MetricLine } from '../learn/metrics-log.ts';
 import { RunLoop } from '../run/run-loop.ts';
 import { prepareRunDir } from '../run/run-dir.ts';
@@ -23,7 +22,9 @@ import { StudentRollout, distillUpdate, type DistillContext } from './update.ts'
 import { loadStudentProfile, planStudents, type StudentPlan } from './student-plan.ts';
 import { StudentTeam } from './student-team.ts';
 import { headsInUse } from './losses.ts';
-import { FULL_VIEW_SET } from '../learn/rollout.ts';
+import { natsLearner, type ExperienceSource, type NatsOptions } from '../learn/nats/learner.ts';
+import { StudentCollector, studentEnvs } from './student-collector.ts';
+import { studentColumns } from './student-fragments.ts';
 import { STUDENT_POLICY_FILE } from '../../shared/model-format.ts';
 
 export const DISTILL_CHECKPOINT = 'distill.ckpt';
@@ -42,6 +43,8 @@ export type DistillOptions = {
   /** Names the run on progress lines (default 'distill'). */
   progressLabel?: string;
   log?: (message: string) => void;
+  /** Take each batch from rollout workers on NATS instead of collecting it here (docs/training.md, Many machines). */
+  nats?: NatsOptions;
 };
 
 export type DistillResult = { runDir: string; policyPath: string; plans: StudentPlan[]; envSteps: number; updates: number; lastEval: EvaluationResult | null; stopped: boolean };
@@ -119,16 +122,9 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
   const T = config.rolloutLength;
   const rows = T * E;
   const plannedUpdates = Math.ceil(config.totalSteps / rows);
-  const vec = new VecEnv(() => createSimulation(scenario), {
-    numEnvs: E,
-    seed: deriveSeed(config.seed, start.updates + 1),
-    viewSets: { [FULL_VIEW_SET]: [], student: plans.map((p) => p.view) },
-  });
-  vec.reset();
-
   const rollout = new StudentRollout(plans, shape.observationSizes, shape.stateSize, T, E);
-  const stepActions = new Int32Array(E * N);
-  const stepLogp = new Float32Array(E);
+  // With NATS the batch comes from rollout workers: the learner steps no envs of its own.
+  const collector = options.nats ? null : new StudentCollector(studentEnvs(scenario, plans, E, deriveSeed(config.seed, start.updates + 1)), rollout, plans, shape.observationSizes, (a, obs, rows) => team.logits(a, obs, rows));
   const ctx: DistillContext = { teacher, team, adam, plans, config, rng, centroids };
   const hasWins = scenarioHasWins(scenario);
   const loop = new RunLoop({
@@ -138,6 +134,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
 
   const recent: EpisodeSummary[] = [];
   let lastEval: EvaluationResult | null = null;
+  let source: ExperienceSource | null = null;
   const policyPath = join(runDir, STUDENT_POLICY);
 
   const saveCheckpoint = () => {
@@ -158,53 +155,21 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
   };
 
   try {
+    if (options.nats) {
+      const work = { kind: 'distill' as const, config, students: plans };
+      source = await natsLearner(options.nats, { work, scenario, columns: studentColumns(rollout), policy: () => team.toPolicyFile(scenarioName, options.producedBy), version: start.updates, log: (m) => loop.say(m), onStop: (l) => loop.onStop(l) });
+    }
     while (await loop.next()) {
-      // 1. collect: the students act through their own views
-      for (let t = 0; t < T; t++) {
-        rollout.states.set(vec.states, t * E * shape.stateSize);
-        for (let a = 0; a < N; a++) {
-          const p = plans[a];
-          const obs = vec.obs.student[a];
-          const logits = team.logits(a, obs, E);
-          for (let e = 0; e < E; e++) {
-            const row = t * E + e;
-            const action = sampleMasked(logits, vec.masks[a], e, p.actionCount, rng.uniform(), stepLogp, e);
-            stepActions[e * N + a] = action;
-            rollout.actions[a][row] = action;
-            rollout.logp[a][row] = stepLogp[e];
-            rollout.active[a][row] = vec.alive[e * N + a];
-          }
-          rollout.studentObs[a].set(obs, t * E * p.observationSize);
-          rollout.teacherObs[a].set(vec.obs[FULL_VIEW_SET][a], t * E * shape.observationSizes[a]);
-          rollout.masks[a].set(vec.masks[a], t * E * p.actionCount);
-        }
-        vec.step(stepActions);
-        for (let e = 0; e < E; e++) {
-          const row = t * E + e;
-          const ended = vec.terminated[e] === 1 || vec.truncated[e] === 1 ? 1 : 0;
-          rollout.truncated[row] = vec.truncated[e];
-          if (vec.truncated[e] === 1) {
-            rollout.finalStates.set(vec.finalStates.subarray(e * shape.stateSize, (e + 1) * shape.stateSize), row * shape.stateSize);
-            for (let a = 0; a < N; a++) {
-              const size = shape.observationSizes[a];
-              rollout.finalTeacherObs[a].set(vec.finalObs[FULL_VIEW_SET][a].subarray(e * size, (e + 1) * size), row * size);
-            }
-          }
-          for (let a = 0; a < N; a++) {
-            rollout.rewards[row * N + a] = vec.rewards[e * N + a];
-            rollout.terminated[row * N + a] = vec.terminated[e];
-            rollout.episodeEnd[row * N + a] = ended;
-          }
-        }
-        recent.push(...vec.finished);
-      }
-      rollout.bootstrapStates.set(vec.states);
-      for (let a = 0; a < N; a++) rollout.bootstrapTeacherObs[a].set(vec.obs[FULL_VIEW_SET][a]);
+      // 1. collect: the students act through their own views (with NATS, rollout workers' students do)
+      if (source) {
+        if (!(await source.fill(recent))) break;
+      } else collector!.collect(rng, recent);
 
       // 2-5. teacher targets, teacher-guided GAE, roles and relations, composite-loss epochs
       if (config.lrAnneal) adam.lr = linearDecay(config.lr, loop.updates, plannedUpdates);
       const last = distillUpdate(ctx, rollout);
       loop.advance(rows);
+      await source?.publish(loop.updates);
 
       // 6. log, checkpoint, evaluate
       if (recent.length > 200) recent.splice(0, recent.length - 200);
@@ -224,6 +189,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
         [METRIC.entropy]: last.entropy,
         'charts/teacher_agreement': last.agreement,
         'losses/grad_norm': last.gradNorm,
+        ...source?.metrics(),
       };
       if (loop.every(config.evalEvery) || loop.last) {
         lastEval = evaluateStudents(team, scenarioName, options.producedBy, config);
@@ -235,10 +201,11 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
       }
       loop.metrics.write(line);
       if (loop.every(config.checkpointEvery) || loop.last) saveCheckpoint();
-      loop.show({ episodeReturn: meanReturn, winRate });
+      loop.show({ episodeReturn: meanReturn, winRate, ...(source ? { detail: source.note() } : {}) });
     }
     saveCheckpoint();
   } finally {
+    await source?.close();
     loop.close();
     teacher.dispose();
   }

@@ -10,6 +10,7 @@ import { DISTILL_CHECKPOINT } from '../distill/distiller.ts';
 import { continueRunConfig, type GivenValues } from '../run/resume.ts';
 import { resolveScenario } from '../../server/scenarios/registry.ts';
 import { checkNatsReachable } from './nats/connect.ts';
+import { natsFlags, natsOptionsOf } from './nats/flags.ts';
 
 const command = defineCommand('train', {
   scenario: str('scenario name or .json file (required unless --help-config or --resume --out)', z.string().optional()),
@@ -22,10 +23,7 @@ const command = defineCommand('train', {
   resume: bool('continue the run in --out (or the newest run of this scenario and seed) as it was configured; only --steps may change'),
   initFrom: str('start from the weights of another run (checkpoint or run dir), e.g. a kdmarl imitate run; fresh optimizer and step counter', z.string().optional()),
   helpConfig: bool('list every config field with its doc'),
-  nats: str('take each batch from rollout workers (kdmarl worker) through this NATS server, e.g. nats://HOST:4222', z.string().optional()),
-  run: str('with --nats: the run name workers join', z.string().default('main')),
-  fragmentEnvs: str('with --nats: envs per worker fragment (must divide numEnvs)', intArg().positive().optional(), { defaultLabel: 'largest divisor of numEnvs up to 8 that fits a NATS message' }),
-  maxStaleness: str('with --nats: drop fragments collected with weights more than this many updates old', intArg().nonnegative().default(1)),
+  ...natsFlags,
 });
 
 export async function main(argv: string[]): Promise<number> {
@@ -66,7 +64,7 @@ export async function main(argv: string[]): Promise<number> {
     runDir ??= newRunDir(labelOf(args.scenario), 'mappo', config.seed);
   }
   const producedBy = `kdmarl train ${argv.join(' ')}`;
-  const nats = args.nats ? { url: args.nats, run: args.run, fragmentEnvs: args.fragmentEnvs, maxStaleness: args.maxStaleness } : undefined;
+  const nats = natsOptionsOf(args);
   const result = await train({ config, runDir, resume: Boolean(args.resume), initFrom: args.initFrom, producedBy, nats });
   console.log(JSON.stringify({ runDir: result.runDir, backend: result.backend, envSteps: result.envSteps, updates: result.updates, wallSeconds: Math.round(result.wallSeconds), agentSamplesPerSecond: Math.round(result.agentSamplesPerSecond), lastEval: result.lastEval }));
   return 0;

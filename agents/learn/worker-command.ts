@@ -6,8 +6,9 @@ import { runWorker } from './nats/worker.ts';
 const command = defineCommand(
   'worker',
   {
-    nats: str('the NATS server the learner (kdmarl train --nats) uses, e.g. nats://HOST:4222', z.string({ error: 'required, e.g. --nats nats://HOST:4222' })),
-    run: str('the run to join (kdmarl train --run)', z.string().default('main')),
+    nats: str('the NATS server the learner (kdmarl train --nats or kdmarl distill --nats) uses, e.g. nats://HOST:4222', z.string({ error: 'required, e.g. --nats nats://HOST:4222' })),
+    run: str('the run to join (kdmarl train or kdmarl distill --run)', z.string().default('main')),
+    kind: str("serve only a run of this kind ('train' or 'distill'); a run of the other kind is refused", z.enum(['train', 'distill']).optional(), { defaultLabel: "the run's" }),
     id: str('names this worker on the learner\'s lines and metrics', z.string().optional(), { defaultLabel: 'HOST-PID' }),
     reportEvery: str('seconds between this worker\'s throughput lines (0: none)', intArg().nonnegative().default(30)),
   },
@@ -28,7 +29,7 @@ export async function main(argv: string[]): Promise<number> {
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   try {
-    const result = await runWorker({ url: args.nats, run: args.run, id: args.id, signal: abort.signal, reportEverySeconds: args.reportEvery });
+    const result = await runWorker({ url: args.nats, run: args.run, kind: args.kind, id: args.id, signal: abort.signal, reportEverySeconds: args.reportEvery });
     console.log(JSON.stringify(result));
     return 0;
   } finally {

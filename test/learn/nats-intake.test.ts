@@ -5,7 +5,7 @@ import { RolloutBuffer } from '../../agents/learn/rollout.ts';
 import { resolveScenario, createSimulation } from '../../server/scenarios/registry.ts';
 import { decode, encode } from '../../shared/codec.ts';
 import { FragmentIntake } from '../../agents/learn/nats/intake.ts';
-import { fragmentOf, type Fragment } from '../../agents/learn/nats/fragment.ts';
+import { fragmentOf, rolloutColumns, type Fragment } from '../../agents/learn/nats/fragment.ts';
 import { makeIdentity, originOf } from '../../agents/learn/nats/identity.ts';
 import { tinyAgentStateConfig } from './helpers.ts';
 
@@ -19,7 +19,7 @@ async function setup() {
   const config = tinyAgentStateConfig({ numEnvs: E, rolloutLength: T });
   const scenario = resolveScenario(config.scenario);
   const { net } = buildTeacherNet(config, scenario, createSimulation(scenario));
-  const identity = makeIdentity('test', config, scenario, FE);
+  const identity = makeIdentity('test', { kind: 'train', config }, scenario, FE);
   const lines: string[] = [];
   const intake = new FragmentIntake(identity, { maxStaleness: 1, session: 's1', log: (m) => lines.push(m) });
   const batch = new RolloutBuffer(net, T, E);
@@ -28,7 +28,7 @@ async function setup() {
     const b = new RolloutBuffer(net, T, FE);
     const arrays = [...b.groupInputs, ...b.groupMasks, b.actions, b.logp, b.rewards, b.active, b.terminated, b.episodeEnd, b.states, b.finalStates, b.truncated, b.bootstrapStates, ...b.criticObs, ...b.finalCriticObs, ...b.bootstrapCriticObs];
     for (const a of arrays) for (let i = 0; i < a.length; i++) a[i] = a instanceof Uint8Array ? (base + i) % 2 : base + i;
-    const f = fragmentOf(b, { origin: originOf(identity), worker: 'w1', session: 's1', weightsVersion: 0 }, [{ env: 0, teamReturn: base, returns: new Float32Array(3), length: 3, won: false, terminated: true, metrics: {} as never }]);
+    const f = fragmentOf(rolloutColumns(b), { origin: originOf(identity), worker: 'w1', session: 's1', weightsVersion: 0 }, [{ env: 0, teamReturn: base, returns: new Float32Array(3), length: 3, won: false, terminated: true, metrics: {} as never }]);
     // Through the wire format, as the learner gets it.
     return { ...(decode(encode(f)) as Fragment), ...meta };
   };
@@ -39,7 +39,7 @@ describe('FragmentIntake', () => {
   it('copies fragments into the batch env columns, behaviour log-probabilities included', async () => {
     const { net, intake, batch, fragment } = await setup();
     const episodes: unknown[] = [];
-    intake.begin(batch, episodes as never);
+    intake.begin(rolloutColumns(batch), episodes as never);
     const f0 = fragment(1000);
     const f1 = fragment(5000);
     expect(intake.offer(f0).status).toBe('accepted');
@@ -53,20 +53,20 @@ describe('FragmentIntake', () => {
       for (let t = 0; t < T; t++) {
         for (let e = 0; e < FE; e++) {
           for (let a = 0; a < N; a++) {
-            expect(batch.logp[t * E * N + (k * FE + e) * N + a]).toBe(f.logp[t * FE * N + e * N + a]);
-            expect(batch.actions[t * E * N + (k * FE + e) * N + a]).toBe(f.actions[t * FE * N + e * N + a]);
+            expect(batch.logp[t * E * N + (k * FE + e) * N + a]).toBe(f.step.logp[t * FE * N + e * N + a]);
+            expect(batch.actions[t * E * N + (k * FE + e) * N + a]).toBe(f.step.actions[t * FE * N + e * N + a]);
           }
-          expect(batch.states[(t * E + k * FE + e) * S + 3]).toBe(f.states[(t * FE + e) * S + 3]);
-          expect(batch.truncated[t * E + k * FE + e]).toBe(f.truncated[t * FE + e]);
+          expect(batch.states[(t * E + k * FE + e) * S + 3]).toBe(f.step.states[(t * FE + e) * S + 3]);
+          expect(batch.truncated[t * E + k * FE + e]).toBe(f.step.truncated[t * FE + e]);
           const size = batch.criticObs[1].length / (T * E);
-          expect(batch.criticObs[1][(t * E + k * FE + e) * size + 2]).toBe(f.criticObs[1][(t * FE + e) * size + 2]);
+          expect(batch.criticObs[1][(t * E + k * FE + e) * size + 2]).toBe(f.step['criticObs[1]'][(t * FE + e) * size + 2]);
         }
         net.groups.forEach((g, gi) => {
           const width = g.agents.length * g.inputSize;
-          expect(Array.from(batch.groupInputs[gi].subarray((t * E + k * FE) * width, (t * E + k * FE + FE) * width))).toEqual(Array.from(f.groupInputs[gi].subarray(t * FE * width, (t + 1) * FE * width)));
+          expect(Array.from(batch.groupInputs[gi].subarray((t * E + k * FE) * width, (t * E + k * FE + FE) * width))).toEqual(Array.from(f.step[`groupInputs[${gi}]`].subarray(t * FE * width, (t + 1) * FE * width)));
         });
       }
-      expect(Array.from(batch.bootstrapStates.subarray(k * FE * S, (k + 1) * FE * S))).toEqual(Array.from(f.bootstrapStates));
+      expect(Array.from(batch.bootstrapStates.subarray(k * FE * S, (k + 1) * FE * S))).toEqual(Array.from(f.env.bootstrapStates));
     }
     net.dispose();
   });
@@ -74,7 +74,7 @@ describe('FragmentIntake', () => {
   it('drops a fragment more than maxStaleness updates old and trains on a one-update-old one', async () => {
     const { net, intake, batch, fragment } = await setup();
     intake.version = 3;
-    intake.begin(batch, []);
+    intake.begin(rolloutColumns(batch), []);
     expect(intake.offer(fragment(0, { weightsVersion: 1 }))).toEqual({ status: 'stale', staleness: 2 });
     expect(intake.filled).toBe(0);
     expect(intake.dropped).toBe(1);
@@ -85,7 +85,7 @@ describe('FragmentIntake', () => {
     expect(intake.offer(old)).toEqual({ status: 'accepted', staleness: 1 });
     expect(intake.offer(fragment(900, { weightsVersion: 3 }))).toEqual({ status: 'accepted', staleness: 0 });
     // The PPO ratio divides by the behaviour policy's probabilities: the old fragment's own.
-    expect(Array.from(batch.logp.subarray(0, FE * batch.numAgents))).toEqual(Array.from(old.logp.subarray(0, FE * batch.numAgents)));
+    expect(Array.from(batch.logp.subarray(0, FE * batch.numAgents))).toEqual(Array.from(old.step.logp.subarray(0, FE * batch.numAgents)));
     const m = intake.takeMetrics();
     expect(m['fragments/staleness_mean']).toBe(0.5);
     expect(m['fragments/dropped_stale']).toBe(2);
@@ -96,7 +96,7 @@ describe('FragmentIntake', () => {
 
   it('refuses another config, scenario or version by name, one line per worker', async () => {
     const { net, intake, batch, fragment, identity, lines } = await setup();
-    intake.begin(batch, []);
+    intake.begin(rolloutColumns(batch), []);
     const other = { ...originOf(identity), configHash: 'feedfeedfeedfeed' };
     const first = intake.offer(fragment(0, { origin: other, worker: 'w9' }));
     expect(first.status).toBe('refused');
@@ -115,9 +115,9 @@ describe('FragmentIntake', () => {
 
   it('refuses a fragment of another shape', async () => {
     const { net, intake, batch, fragment } = await setup();
-    intake.begin(batch, []);
+    intake.begin(rolloutColumns(batch), []);
     const f = fragment(0);
-    const verdict = intake.offer({ ...f, actions: f.actions.subarray(1) });
+    const verdict = intake.offer({ ...f, step: { ...f.step, actions: f.step.actions.subarray(1) } });
     expect(verdict.status).toBe('refused');
     expect(verdict.status === 'refused' && verdict.reason).toMatch(/actions has \d+ values, expected \d+/);
     net.dispose();

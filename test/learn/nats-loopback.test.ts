@@ -72,7 +72,7 @@ describe.skipIf(missing !== null)(`training from rollout workers on NATS${missin
     const runDir = join(mkdtempSync(join(tmpdir(), 'kdmarl-nats-')), 'run');
     const lines: string[] = [];
     const training = train({ config, runDir, resume: false, producedBy: 'test', progress: false, log: (m) => lines.push(m), nats: { url: server.url, run: 'refuse', fragmentEnvs: 2 } });
-    const odd = runWorker({ url: server.url, run: 'refuse', id: 'odd', log: quiet, reportEverySeconds: 0, config: { ...config, lr: config.lr * 2 } });
+    const odd = runWorker({ url: server.url, run: 'refuse', id: 'odd', log: quiet, reportEverySeconds: 0, work: { kind: 'train', config: { ...config, lr: config.lr * 2 } } });
     await expect(odd).rejects.toThrow(/^worker odd refused by the learner of run 'refuse': another run's fragments: config [0-9a-f]{16} \(the run's is [0-9a-f]{16}\)/);
     const stop = new AbortController();
     const good = runWorker({ url: server.url, run: 'refuse', id: 'good', log: quiet, signal: stop.signal, reportEverySeconds: 0 });

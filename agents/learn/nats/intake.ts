@@ -1,6 +1,5 @@
 import type { EpisodeSummary } from '../../../server/env/vec-env.ts';
-import type { RolloutBuffer } from '../rollout.ts';
-import { copyFragment, fragmentShapeError, type Fragment } from './fragment.ts';
+import { copyFragment, fragmentShapeError, type ExperienceColumns, type Fragment } from './fragment.ts';
 import { originMismatch, type RunIdentity } from './identity.ts';
 
 export type Verdict =
@@ -23,7 +22,7 @@ export type IntakeOptions = {
  * The learner's side of fragments, without the network: checks each one against the run, drops
  * stale ones, copies the rest into the batch's env columns, and keeps the per-worker and
  * staleness figures. An accepted fragment keeps its behaviour log-probabilities, which are what
- * the PPO ratio divides by.
+ * the clipped ratio divides by (PPO's, or the distiller's L_PG).
  */
 export class FragmentIntake {
   readonly identity: RunIdentity;
@@ -35,7 +34,7 @@ export class FragmentIntake {
   private readonly now: () => number;
   private readonly workers = new Map<string, WorkerStats>();
   private readonly refusals = new Map<string, string>();
-  private buffer: RolloutBuffer | null = null;
+  private buffer: ExperienceColumns | null = null;
   private offset = 0;
   private episodes: EpisodeSummary[] = [];
   private windowStart: number;
@@ -49,8 +48,8 @@ export class FragmentIntake {
     this.windowStart = this.now();
   }
 
-  /** Start filling `buffer`; finished episodes of accepted fragments go to `episodes`. */
-  begin(buffer: RolloutBuffer, episodes: EpisodeSummary[]): void {
+  /** Start filling `buffer`'s columns; finished episodes of accepted fragments go to `episodes`. */
+  begin(buffer: ExperienceColumns, episodes: EpisodeSummary[]): void {
     if (buffer.numEnvs % this.identity.fragmentEnvs !== 0) throw new Error(`a batch of ${buffer.numEnvs} envs cannot be cut into fragments of ${this.identity.fragmentEnvs}`);
     this.buffer = buffer;
     this.offset = 0;

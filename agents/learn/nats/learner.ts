@@ -9,8 +9,8 @@ import type { TrainConfig } from '../config.ts';
 import type { RolloutBuffer } from '../rollout.ts';
 import { connectNats, NO_JETSTREAM, openBucket } from './connect.ts';
 import { FragmentIntake } from './intake.ts';
-import { bytesPerEnv, type Fragment } from './fragment.ts';
-import { checkRunName, IDENTITY_KEY, makeIdentity, natsNames, WEIGHTS_KEY, type RunIdentity } from './identity.ts';
+import { bytesPerEnv, rolloutColumns, type ExperienceColumns, type Fragment } from './fragment.ts';
+import { checkRunName, IDENTITY_KEY, makeIdentity, natsNames, WEIGHTS_KEY, type RunIdentity, type RunWork } from './identity.ts';
 
 export type NatsOptions = {
   url: string;
@@ -44,9 +44,12 @@ export type ExperienceSource = {
 };
 
 export type LearnerContext = {
-  config: TrainConfig;
+  /** What the workers collect for: the trainer's config, or the distiller's config and students. */
+  work: RunWork;
   scenario: LoadedScenario;
-  buffer: RolloutBuffer;
+  /** The batch the fragments fill (the learner's own arrays). */
+  columns: ExperienceColumns;
+  /** The actors workers sample from, as published weights. */
   policy: () => PolicyFile;
   version: number;
   log: (message: string) => void;
@@ -54,9 +57,17 @@ export type LearnerContext = {
   onStop: (listener: () => void) => void;
 };
 
-/** The learner's end of a run on NATS: publishes identity and weights, and takes fragments into its batch. */
-export async function natsExperience(options: NatsOptions, ctx: LearnerContext): Promise<ExperienceSource> {
+export type TrainLearnerContext = Omit<LearnerContext, 'work' | 'columns'> & { config: TrainConfig; buffer: RolloutBuffer };
+
+/** A trainer's end of a run on NATS: its fragments fill the rollout buffer's envs. */
+export async function natsExperience(options: NatsOptions, ctx: TrainLearnerContext): Promise<ExperienceSource> {
   if (ctx.config.recurrent) throw new Error('--nats: rollout workers run feed-forward actors only; train recurrent configs without --nats');
+  const { config, buffer, ...rest } = ctx;
+  return natsLearner(options, { ...rest, work: { kind: 'train', config }, columns: rolloutColumns(buffer) });
+}
+
+/** The learner's end of a run on NATS: publishes identity and weights, and takes fragments into its batch. */
+export async function natsLearner(options: NatsOptions, ctx: LearnerContext): Promise<ExperienceSource> {
   const run = checkRunName(options.run ?? 'main');
   const nc = await connectNats(options.url, `kdmarl learner ${run}`);
   try {
@@ -69,14 +80,14 @@ export async function natsExperience(options: NatsOptions, ctx: LearnerContext):
 }
 
 async function startLearner(nc: NatsConnection, run: string, options: NatsOptions, ctx: LearnerContext): Promise<ExperienceSource> {
-  const { config, buffer, log } = ctx;
+  const { columns: buffer, log } = ctx;
   const names = natsNames(run);
   const maxPayload = nc.info?.max_payload ?? 1 << 20;
   const fragmentEnvs = options.fragmentEnvs ?? defaultFragmentEnvs(buffer, maxPayload);
   if (buffer.numEnvs % fragmentEnvs !== 0) throw new Error(`--fragment-envs ${fragmentEnvs}: must divide numEnvs (${buffer.numEnvs})`);
   const fragmentBytes = bytesPerEnv(buffer) * fragmentEnvs;
   if (fragmentBytes > maxPayload) throw new Error(`--nats: a fragment of ${fragmentEnvs} envs is ~${fragmentBytes} bytes, over the server's max_payload ${maxPayload}; pass a smaller --fragment-envs or raise max_payload in the nats-server config`);
-  const identity = makeIdentity(run, config, ctx.scenario, fragmentEnvs);
+  const identity = makeIdentity(run, ctx.work, ctx.scenario, fragmentEnvs);
   const session = randomUUID().slice(0, 8);
   const intake = new FragmentIntake(identity, { maxStaleness: options.maxStaleness ?? 1, session, log });
   intake.version = ctx.version;
@@ -102,7 +113,7 @@ async function startLearner(nc: NatsConnection, run: string, options: NatsOption
   };
   await announce();
   await publish(ctx.version);
-  log(`learner on NATS ${options.url}, run '${run}': config ${identity.configHash}, fragments of ${fragmentEnvs} envs x ${config.rolloutLength} steps (~${fragmentBytes} bytes), max staleness ${options.maxStaleness ?? 1}; start workers with 'kdmarl worker --nats ${options.url} --run ${run}'`);
+  log(`learner on NATS ${options.url}, run '${run}' (${identity.kind}): config ${identity.configHash}, fragments of ${fragmentEnvs} envs x ${buffer.steps} steps (~${fragmentBytes} bytes), max staleness ${options.maxStaleness ?? 1}; start workers with 'kdmarl worker --nats ${options.url} --run ${run}'`);
 
   const queue: Msg[] = [];
   let wake: (() => void) | null = null;
@@ -209,7 +220,7 @@ async function startLearner(nc: NatsConnection, run: string, options: NatsOption
 }
 
 /** The largest divisor of numEnvs up to 8 whose fragment stays under half a NATS message. */
-export function defaultFragmentEnvs(buffer: RolloutBuffer, maxPayload: number): number {
+export function defaultFragmentEnvs(buffer: ExperienceColumns, maxPayload: number): number {
   const perEnv = bytesPerEnv(buffer);
   for (let n = Math.min(8, buffer.numEnvs); n > 1; n--) if (buffer.numEnvs % n === 0 && n * perEnv <= maxPayload / 2) return n;
   return 1;

@@ -20,7 +20,7 @@ import { Adam } from '../adam.ts';
 import { ValueNorm } from '../value-norm.ts';
 import { ppoUpdate } from '../ppo.ts';
 import { natsExperience } from './learner.ts';
-import { fragmentOf } from './fragment.ts';
+import { fragmentOf, rolloutColumns } from './fragment.ts';
 import { originOf } from './identity.ts';
 
 const url = process.argv[2] ?? 'nats://127.0.0.1:4222';
@@ -62,13 +62,14 @@ for (let i = 0; i < 12; i++) {
 }
 const fragmentSteps = fE * config.rolloutLength;
 
+const typedColumns = rolloutColumns(typed.buffer);
 const meta = { origin: originOf(source.identity), worker: 'measure', session: 'x', weightsVersion: 0 };
 const encodeMs: number[] = [];
 const decodeMs: number[] = [];
-let bytes = encode(fragmentOf(typed.buffer, meta, []));
+let bytes = encode(fragmentOf(typedColumns, meta, []));
 for (let i = 0; i < 30; i++) {
   let t0 = performance.now();
-  bytes = encode(fragmentOf(typed.buffer, meta, []));
+  bytes = encode(fragmentOf(typedColumns, meta, []));
   encodeMs.push(performance.now() - t0);
   t0 = performance.now();
   decode(bytes);

@@ -6,14 +6,13 @@ import { Rng } from '../../../shared/rng.ts';
 import { encode, decode } from '../../../shared/codec.ts';
 import type { PolicyFile } from '../../../shared/model-format.ts';
 import type { EpisodeSummary } from '../../../server/env/vec-env.ts';
-import { createSimulation, parseScenario } from '../../../server/scenarios/registry.ts';
-import type { TrainConfig } from '../config.ts';
-import { buildTeacherNet, trainingEnvs } from '../teacher-net.ts';
-import { Collector, type ActorStepper } from '../rollout.ts';
-import { typedActors } from '../typed-actors.ts';
+import { parseScenario } from '../../../server/scenarios/registry.ts';
+import { distillCollector } from '../../distill/student-fragments.ts';
 import { connectNats, openBucket, pause } from './connect.ts';
 import { fragmentOf, type FragmentMeta } from './fragment.ts';
-import { checkRunName, FRAGMENT_FORMAT, hashConfig, IDENTITY_KEY, kdmarlVersion, natsNames, WEIGHTS_KEY, type FragmentOrigin, type RunIdentity } from './identity.ts';
+import type { CollectorSpec, FragmentCollector } from './collector.ts';
+import { trainCollector } from './train-collector.ts';
+import { checkRunName, IDENTITY_KEY, learnerCommand, natsNames, WEIGHTS_KEY, workOf, workOrigin, type RunIdentity, type RunKind, type RunWork } from './identity.ts';
 import { WORKER_HEADER, type FragmentReply } from './learner.ts';
 
 export type WorkerOptions = {
@@ -24,8 +23,10 @@ export type WorkerOptions = {
   log?: (message: string) => void;
   /** Stop after the fragment in flight (Ctrl-C, tests). */
   signal?: AbortSignal;
-  /** Collect with this config instead of the run's (tests: a worker the learner must refuse). */
-  config?: TrainConfig;
+  /** Serve only a run of this kind: a run of the other kind is refused with one line. */
+  kind?: RunKind;
+  /** Collect for this instead of the run's work (tests: a worker the learner must refuse). */
+  work?: RunWork;
   /**
    * Wait this long for the learner to take a fragment before taking it for lost (a learner killed
    * with it queued); default 4 of the learner's update cycles + 10 s, within 15-300 s (60 s at first).
@@ -43,8 +44,9 @@ type Weights = { session: string; version: number; policy: PolicyFile };
 type Reconnect = { promise: Promise<Error>; cancel: () => void };
 
 /**
- * A rollout worker: reads the run's identity and newest weights from the run's bucket, steps its
- * own `fragmentEnvs` envs with the typed-array actors, and sends each fragment to the learner as
+ * A rollout worker, for a `kdmarl train` or a `kdmarl distill` run alike: reads the run's identity
+ * and newest weights from the run's bucket, steps its own `fragmentEnvs` envs with the typed-array
+ * actors (the trainer's, or the distiller's students), and sends each fragment to the learner as
  * a request; the reply says what became of it and which weights version the learner is at, so the
  * worker fetches new weights when there are some. One fragment is in flight while the next is
  * collected. Returns when `signal` aborts.
@@ -97,7 +99,7 @@ async function waitForRun(nc: NatsConnection, bucket: string, run: string, url: 
     });
     const entry = kv ? await kv.get(IDENTITY_KEY).catch(() => null) : null;
     if (kv && entry && entry.operation === 'PUT') return { kv, identity: entry.json<RunIdentity>() };
-    if (!said) log(`no run '${run}' on NATS ${url} yet; waiting for 'kdmarl train --nats ${url} --run ${run}'`);
+    if (!said) log(`no run '${run}' on NATS ${url} yet; waiting for 'kdmarl train --nats ${url} --run ${run}' or 'kdmarl distill --nats ${url} --run ${run}'`);
     said = true;
     await pause(1000, signal);
   }
@@ -112,35 +114,25 @@ async function readWeights(kv: KV): Promise<Weights | null> {
 /** Collect and send fragments for one run identity; 'again' when the run changed or the learner went away. */
 async function serveRun(nc: NatsConnection, kv: KV, identity: RunIdentity, id: string, options: WorkerOptions, result: WorkerResult, log: (m: string) => void, untilReconnect: () => Reconnect): Promise<'stop' | 'again'> {
   const signal = options.signal;
-  const config = options.config ?? identity.config;
+  if (options.kind && identity.kind !== options.kind) {
+    throw new Error(`worker ${id}: run '${identity.run}' is a ${identity.kind} run ('${learnerCommand(identity.kind)}'), not ${options.kind}; pass --kind ${identity.kind}, or another --run`);
+  }
+  const work = options.work ?? workOf(identity);
   const scenario = parseScenario(identity.scenarioFile, `run '${identity.run}' scenario`);
-  const probe = createSimulation(scenario);
-  const { net, students } = buildTeacherNet(config, scenario, probe);
-  // What this worker really runs, not what the run says: the learner compares the two.
-  const origin: FragmentOrigin = { scenario: scenario.file.name, configHash: hashConfig(config, scenario.file), version: kdmarlVersion(), format: FRAGMENT_FORMAT };
-  const groups = net.groups.map((g) => g.name);
+  // What this worker really collects for, not what the run says: the learner compares the two.
+  const origin = workOrigin(work, scenario.file.name, scenario.file);
   let weights = await readWeights(kv);
   if (!weights) {
     // The run's identity is up but its weights are not (yet): wait before looking again.
-    net.dispose();
     await pause(1000, signal);
     return signal?.aborted ? 'stop' : 'again';
   }
-  let actors = typedActors(weights.policy, groups);
-  const actor: ActorStepper = { forward: (g, input, rows) => actors.forward(g, input, rows), step: (g, input, rows, h) => actors.step(g, input, rows, h) };
   const seed = randomInt(2 ** 31);
-  const vec = trainingEnvs(config, scenario, students, identity.fragmentEnvs, seed);
-  vec.reset();
-  const collector = new Collector(net, vec, config.rolloutLength, 0, {
-    actor,
-    critic: () => {
-      throw new Error('a rollout worker computes no values');
-    },
-  });
+  const collector = collectorFor({ work, scenario, envs: identity.fragmentEnvs, seed, policy: weights.policy });
   const rng = new Rng(seed ^ 0x5eed);
   let timeout = options.replyTimeoutMs ?? 60_000;
   const maxPayload = nc.info?.max_payload ?? 1 << 20;
-  log(`worker ${id} on run '${identity.run}' (${identity.scenario}, config ${origin.configHash}): fragments of ${identity.fragmentEnvs} envs x ${config.rolloutLength} steps, weights version ${weights.version}`);
+  log(`worker ${id} on ${identity.kind} run '${identity.run}' (${identity.scenario}, config ${origin.configHash}): fragments of ${identity.fragmentEnvs} envs x ${collector.columns.steps} steps, weights version ${weights.version}`);
   let inflight: Promise<FragmentReply | Error> | null = null;
   let waitingSaid = false;
   let lastReport = performance.now();
@@ -168,7 +160,7 @@ async function serveRun(nc: NatsConnection, kv: KV, identity: RunIdentity, id: s
       const fresh = await readWeights(kv);
       if (fresh) {
         weights = fresh;
-        actors = typedActors(fresh.policy, groups);
+        collector.setPolicy(fresh.policy);
       }
       return signal?.aborted ? 'stop' : 'go';
     }
@@ -191,7 +183,7 @@ async function serveRun(nc: NatsConnection, kv: KV, identity: RunIdentity, id: s
       const fresh = await readWeights(kv);
       if (fresh && (fresh.session !== weights!.session || fresh.version > weights!.version)) {
         weights = fresh;
-        actors = typedActors(fresh.policy, groups);
+        collector.setPolicy(fresh.policy);
       }
     }
     return 'go';
@@ -202,14 +194,14 @@ async function serveRun(nc: NatsConnection, kv: KV, identity: RunIdentity, id: s
       const meta: FragmentMeta = { origin, worker: id, session: weights.session, weightsVersion: weights.version };
       const episodes: EpisodeSummary[] = [];
       const t0 = performance.now();
-      collector.collectSteps(rng, episodes);
+      collector.collect(rng, episodes);
       result.collectSeconds += (performance.now() - t0) / 1000;
-      const bytes = encode(fragmentOf(collector.buffer, meta, episodes));
+      const bytes = encode(fragmentOf(collector.columns, meta, episodes));
       if (bytes.length > maxPayload) throw new Error(`worker ${id}: a fragment is ${bytes.length} bytes, over the NATS server's max_payload ${maxPayload}; raise max_payload in the nats-server config or restart the learner with a smaller --fragment-envs`);
       const state = await settle();
       if (state !== 'go') return state;
       result.fragments++;
-      result.envSteps += identity.fragmentEnvs * config.rolloutLength;
+      result.envSteps += identity.fragmentEnvs * collector.columns.steps;
       const lost = untilReconnect();
       inflight = Promise.race([
         nc.request(natsNames(identity.run).fragments, bytes, { timeout, headers: from }).then(
@@ -229,6 +221,11 @@ async function serveRun(nc: NatsConnection, kv: KV, identity: RunIdentity, id: s
     await settle();
     return 'stop';
   } finally {
-    net.dispose();
+    collector.dispose();
   }
+}
+
+function collectorFor(spec: CollectorSpec): FragmentCollector {
+  const { work } = spec;
+  return work.kind === 'distill' ? distillCollector({ ...spec, work }) : trainCollector({ ...spec, work });
 }

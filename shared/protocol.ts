@@ -96,7 +96,25 @@ export type SnapshotMessage = {
    * actionCount values; zeros for an agent without one (its role is -1).
    */
   probabilities?: Float32Array;
+  /**
+   * Optional, only from simulations whose bodies turn (robot worlds): one angle per entity,
+   * radians counter-clockwise from +x. Absent for MPE and SMAC.
+   */
+  rotations?: Float32Array;
+  /**
+   * Optional, only from simulations with lidar: the scans of the agents some spectator inspects,
+   * of every agent while a spectator shows all lidar (`OverlaysMessage.lidar`) or while the
+   * server records. Absent when no agent's scan is wanted.
+   */
+  lidar?: LidarReading[];
 };
+
+/**
+ * One agent's lidar in a snapshot: ray j points at 2πj/readings.length plus the agent entity's
+ * rotation (0 without `rotations`); `readings[j]` is the distance to the nearest body the lidar
+ * sees along it, or `range` when it sees none.
+ */
+export type LidarReading = { agent: number; range: number; readings: Float32Array };
 
 /** Replay files: concatenated msgpack values, a header then snapshot messages (see `kdmarl serve --record`). */
 export const REPLAY_FORMAT = 'kdmarl-replay';
@@ -422,9 +440,16 @@ export type InspectMessage = { kind: 'inspect'; agent: number };
 /**
  * spectator -> server: which overlays this spectator shows. While any spectator shows the graph or
  * the roles, agents send their action distributions and snapshots carry `relations`, `roles` and
- * `roleNames` (computed by the server from those distributions).
+ * `roleNames` (computed by the server from those distributions); while one shows all lidar,
+ * snapshots carry every agent's scan.
  */
-export type OverlaysMessage = { kind: 'overlays'; graph: boolean; roles: boolean };
+export type OverlaysMessage = {
+  kind: 'overlays';
+  graph: boolean;
+  roles: boolean;
+  /** Show every agent's lidar, not only the inspected one's: snapshots then carry all scans. */
+  lidar?: boolean;
+};
 
 /** supervisor -> server: new weights (a policy file's bytes) for some slots (default all), swapped in at the next episode. */
 export type WeightsMessage = { kind: 'weights'; policy: Uint8Array; slots?: number[] };

@@ -7,6 +7,12 @@ import type { EntityInfo } from '../../shared/entity-info.ts';
 export type { EntityInfo, EpisodeMetrics };
 
 /**
+ * One agent's lidar after a step: `readings[j]` is the distance along ray j, at angle
+ * 2πj/rays plus the agent's rotation, to the nearest body the lidar sees, or `range` when none.
+ */
+export type LidarScan = { readonly rays: number; readonly range: number; readonly readings: Float32Array };
+
+/**
  * Per-step events worth drawing or counting: attacks (source shoots target), heals.
  * Filled by the simulation during `step`, cleared at the start of each step.
  */
@@ -52,6 +58,10 @@ export interface Simulation {
   /** x0, y0, x1, y1, ... per entity. */
   readonly positions: Float32Array;
   readonly velocities: Float32Array;
+  /** One angle per entity (radians, counter-clockwise from +x) where bodies turn (robot worlds); absent otherwise. */
+  readonly rotations?: Float32Array;
+  /** Per agent, its lidar (null for an agent without one), filled after each step; absent in scenarios without lidar. */
+  readonly lidar?: readonly (LidarScan | null)[];
   /** Health and shield as fractions of their maximum per entity (1 for entities without health). */
   readonly health: Float32Array;
   readonly shield: Float32Array;

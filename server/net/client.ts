@@ -68,6 +68,8 @@ export class ServerClient {
   skippedSnapshots = 0;
   /** Shows the graph or role overlay (the server then computes relations and roles). */
   overlays = false;
+  /** Shows every agent's lidar (snapshots then carry all scans). */
+  lidarAll = false;
   /** Agent last inspected (-1 none) and when (performance.now); an inspection lapses when not renewed. */
   inspecting = -1;
   inspectedAt = 0;

@@ -81,7 +81,7 @@ export const controlSchema = z.strictObject({
 
 export const inspectSchema = z.strictObject({ kind: z.literal('inspect'), agent: z.number().int().min(0) });
 
-export const overlaysSchema = z.strictObject({ kind: z.literal('overlays'), graph: z.boolean(), roles: z.boolean() });
+export const overlaysSchema = z.strictObject({ kind: z.literal('overlays'), graph: z.boolean(), roles: z.boolean(), lidar: z.boolean().optional() });
 
 export const weightsSchema = z.strictObject({
   kind: z.literal('weights'),

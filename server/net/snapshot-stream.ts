@@ -4,6 +4,34 @@ import type { ServerClient } from './client.ts';
 import type { AgentDistributions } from './distributions.ts';
 import { ReplayRecorder } from './replay-recorder.ts';
 import type { Room } from './room.ts';
+import { INSPECT_LAPSE_MS } from './spectator-role.ts';
+
+/** What decides whose lidar a snapshot carries: a spectator's toggle and its inspection. */
+export type LidarSpectator = Pick<ServerClient, 'role' | 'closed' | 'lidarAll' | 'inspecting' | 'inspectedAt'>;
+
+/**
+ * Per agent, 1 where snapshots should carry its lidar scan: every agent while recording or while a
+ * spectator shows all lidar, else the agents spectators inspect (an inspection lapses unrenewed).
+ * Written into `out`; returns null when no agent's scan is wanted.
+ */
+export function wantedLidar(clients: Iterable<LidarSpectator>, now: number, recording: boolean, out: Uint8Array): Uint8Array | null {
+  out.fill(recording ? 1 : 0);
+  if (recording) return out;
+  let any = false;
+  for (const client of clients) {
+    if (client.role !== ROLES.spectator || client.closed) continue;
+    if (client.lidarAll) {
+      out.fill(1);
+      return out;
+    }
+    const agent = client.inspecting;
+    if (agent >= 0 && agent < out.length && now - client.inspectedAt < INSPECT_LAPSE_MS) {
+      out[agent] = 1;
+      any = true;
+    }
+  }
+  return any ? out : null;
+}
 
 /**
  * Spectator snapshots, latest wins: each spectator at its own rate, skipped while its socket is
@@ -14,6 +42,7 @@ export class SnapshotStream {
   private readonly tickRate: () => number;
   private readonly currentRound: () => number;
   readonly recorder: ReplayRecorder | null;
+  private lidarWanted = new Uint8Array(0);
 
   constructor(room: Room, tickRate: () => number, currentRound: () => number) {
     this.room = room;
@@ -73,7 +102,15 @@ export class SnapshotStream {
   private build(): ReturnType<Room['snapshots']['build']> {
     const room = this.room;
     room.slots.updateLatencyMedians();
-    return room.snapshots.build(Date.now(), this.tickRate(), room.paused, this.structure());
+    return room.snapshots.build(Date.now(), this.tickRate(), room.paused, this.structure(), this.lidar());
+  }
+
+  /** Whose lidar scans go into this snapshot; nothing is looked at when the simulation has no lidar. */
+  private lidar(): Uint8Array | null {
+    const room = this.room;
+    if (!room.world.sim.lidar) return null;
+    if (this.lidarWanted.length !== room.world.agentCount) this.lidarWanted = new Uint8Array(room.world.agentCount);
+    return wantedLidar(room.clients, performance.now(), this.recorder !== null, this.lidarWanted);
   }
 
   /** Relations and roles for snapshots, only while a spectator shows them and distributions are coming in. */

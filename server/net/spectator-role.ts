@@ -63,6 +63,7 @@ export class SpectatorRole {
       const parsed = overlaysSchema.safeParse(value);
       if (!parsed.success) return connections.reject(client, CLOSE_CODES.badMessage, `bad overlays message: ${describeZodError(parsed.error)}`);
       client.overlays = parsed.data.graph || parsed.data.roles;
+      client.lidarAll = parsed.data.lidar === true;
       this.updateDistributionRequests();
       return;
     }
@@ -153,7 +154,7 @@ export class SpectatorRole {
 }
 
 /** The viewer renews an open inspection every 500 ms; without renewal the agent stops sending distributions. */
-const INSPECT_LAPSE_MS = 3000;
+export const INSPECT_LAPSE_MS = 3000;
 
 function clampNumber(value: number | undefined, min: number, max: number, fallback: number): number {
   if (value === undefined || !Number.isFinite(value)) return fallback;

@@ -9,6 +9,7 @@ import { onDroppedFile } from './ui/drop-zone.ts';
 import { CONTROL_ACCESS, ControlPanel } from './ui/control-panel.ts';
 import { byId, Hud } from './ui/hud.ts';
 import { InspectPanel, parseInspectReply } from './ui/inspect-panel.ts';
+import { LidarPlot } from './ui/lidar-plot.ts';
 import { OverlayLegend } from './ui/overlay-legend.ts';
 import { FrameStats } from './frame-stats.ts';
 import { WorldView } from './world/world-view.ts';
@@ -21,6 +22,9 @@ export type ViewerOptions = {
   /** 'low' drops MSAA and high-DPI rendering (software GL, slow machines). */
   quality: 'high' | 'low';
 };
+
+/** Overlays the viewer's toggles switch. */
+export type OverlayKey = 'ranges' | 'beams' | 'graph' | 'roles' | 'lidar';
 
 const HUD_INTERVAL_MS = 100;
 const INSPECT_INTERVAL_MS = 500;
@@ -37,6 +41,7 @@ export class ViewerApp {
   readonly banner = new Banner(byId('banner'));
   readonly hud = new Hud();
   readonly inspect = new InspectPanel();
+  readonly lidarPlot = new LidarPlot();
   readonly legend = new OverlayLegend(document.body);
   readonly frames = new FrameStats();
   readonly controls = new ControlPanel();
@@ -139,7 +144,7 @@ export class ViewerApp {
       } else if (kind === 'welcome') {
         const m = message as Record<string, unknown>;
         // A new connection starts with no overlays on the server side.
-        if (this.world.overlays.graph || this.world.overlays.roles) this.sendOverlays();
+        if (this.world.overlays.graph || this.world.overlays.roles || this.world.overlays.lidar) this.sendOverlays();
         // A spectator whose token is wrong is still welcomed, read-only: `control` says which.
         if (!this.options.token) this.controls.set(CONTROL_ACCESS.noToken);
         else if (m['control'] === true) this.controls.set(CONTROL_ACCESS.allowed);
@@ -243,7 +248,7 @@ export class ViewerApp {
       this.needsFraming = false;
       this.world.frameBodies(positions, snap);
     }
-    this.world.render(positions, snap, now);
+    this.world.render(positions, snap, now, buffer && snap ? buffer.sampleRotations(now) : null);
     if (snap && this.scene && now - this.lastHud >= HUD_INTERVAL_MS) {
       this.lastHud = now;
       this.updatePanels(snap, now);
@@ -266,6 +271,7 @@ export class ViewerApp {
       byId('btn-play').textContent = p.playing ? 'Pause' : 'Play';
     }
     this.inspect.update(scene, snap);
+    this.lidarPlot.update(scene, snap, this.inspect.open ? this.inspect.entity : -1);
     this.legend.update(this.world.overlays.graph, this.world.overlays.roles, snap);
     if (this.inspect.open && this.live && now - this.lastInspect >= INSPECT_INTERVAL_MS) {
       this.lastInspect = now;
@@ -305,16 +311,17 @@ export class ViewerApp {
     });
   }
 
-  /** Show or hide an overlay; the graph and roles need the server to compute them, so it is told. */
-  setOverlay(key: 'ranges' | 'beams' | 'graph' | 'roles', on: boolean): void {
+  /** Show or hide an overlay; the graph, roles and all lidar need the server to send them, so it is told. */
+  setOverlay(key: OverlayKey, on: boolean): void {
     this.world.overlays[key] = on;
     const input = document.getElementById(`tg-${key}`) as HTMLInputElement | null;
     if (input) input.checked = on;
-    if (key === 'graph' || key === 'roles') this.sendOverlays();
+    if (key === 'graph' || key === 'roles' || key === 'lidar') this.sendOverlays();
   }
 
   private sendOverlays(): void {
-    this.live?.send(overlaysMessage(this.world.overlays.graph, this.world.overlays.roles));
+    const { graph, roles, lidar } = this.world.overlays;
+    this.live?.send(overlaysMessage(graph, roles, lidar));
   }
 
   private sendControl(action: ControlAction, value?: number | string): void {
@@ -348,7 +355,7 @@ export class ViewerApp {
     byId('in-scenario').addEventListener('keydown', (event) => {
       if ((event as KeyboardEvent).key === 'Enter') switchScenario();
     });
-    const toggle = (id: string, key: 'ranges' | 'beams' | 'graph' | 'roles'): void => {
+    const toggle = (id: string, key: OverlayKey): void => {
       const input = byId<HTMLInputElement>(id);
       this.world.overlays[key] = input.checked;
       input.addEventListener('change', () => this.setOverlay(key, input.checked));
@@ -357,6 +364,7 @@ export class ViewerApp {
     toggle('tg-beams', 'beams');
     toggle('tg-graph', 'graph');
     toggle('tg-roles', 'roles');
+    toggle('tg-lidar', 'lidar');
     byId('btn-close').addEventListener('click', () => this.select(-1));
     byId('btn-follow').addEventListener('click', () => {
       this.world.follow(this.world.following === this.inspect.entity ? -1 : this.inspect.entity);

@@ -1,4 +1,4 @@
-import type { ViewerApp } from './app.ts';
+import type { OverlayKey, ViewerApp } from './app.ts';
 
 /**
  * `window.__viewer`: read-only views of the viewer's state for the Playwright tests (and for
@@ -50,7 +50,9 @@ export type ViewerTestHook = {
   cameraTarget(): { x: number; y: number };
   /** An entity's position as drawn this instant (interpolated), in simulation coordinates. */
   positionOf(entity: number): { x: number; y: number } | null;
-  setOverlay(name: 'graph' | 'roles' | 'ranges' | 'beams', on: boolean): void;
+  setOverlay(name: OverlayKey, on: boolean): void;
+  /** Robot worlds as last drawn: headings, lidar rays, and the inspector's lidar plot (null when hidden). */
+  robots(): { headings: number; lidarRays: number; rotations: boolean; scansInSnapshot: number[]; plot: { rays: number; nearest: number } | null };
   /** The graph and role overlays as last drawn, from the stream's relations and roles. */
   overlayState(): { graphEdges: number; relations: number[] | null; roles: number[] | null; roleNames: string[]; legend: string };
   /** The inspect panel's probability bars as shown (value text per action) and the heading. */
@@ -123,5 +125,14 @@ export function installTestHook(app: ViewerApp): void {
       };
     },
     inspectProbabilities: () => app.inspect.shownProbabilities(),
+    robots: () => {
+      const extras = app.buffer?.latest?.extras;
+      return {
+        ...app.world.robotCounts(),
+        rotations: extras?.rotations != null,
+        scansInSnapshot: extras?.lidar.map((l) => l.agent) ?? [],
+        plot: app.lidarPlot.shown,
+      };
+    },
   };
 }

@@ -14,7 +14,10 @@ export function inspectMessage(agent: number): Record<string, unknown> {
   return { kind: 'inspect', agent };
 }
 
-/** Which overlays this viewer shows: the server computes relations and roles only while some viewer shows them. */
-export function overlaysMessage(graph: boolean, roles: boolean): Record<string, unknown> {
-  return { kind: 'overlays', graph, roles };
+/**
+ * Which overlays this viewer shows: the server computes relations and roles only while some viewer
+ * shows them, and sends every robot's lidar only while one shows all lidar.
+ */
+export function overlaysMessage(graph: boolean, roles: boolean, lidar: boolean): Record<string, unknown> {
+  return { kind: 'overlays', graph, roles, lidar };
 }

@@ -20,8 +20,12 @@ export class SnapshotBuffer {
   /** Replays play faster or slower than recorded; the live stream runs at 1. */
   timeScale = 1;
 
+  /** Interpolated rotation per entity (robot worlds), rewritten in place by `sampleRotations`. */
+  readonly rotations: Float32Array;
+
   constructor(entityCount: number) {
     this.positions = new Float32Array(2 * entityCount);
+    this.rotations = new Float32Array(entityCount);
   }
 
   push(snapshot: Snapshot, now: number): void {
@@ -86,6 +90,27 @@ export class SnapshotBuffer {
       const dy = p1[i + 1]! - y0;
       out[i] = x0 + dx * a;
       out[i + 1] = y0 + dy * a;
+    }
+    return out;
+  }
+
+  /** Rotations at `now`, turning the short way round; null when the stream carries none. */
+  sampleRotations(now: number): Float32Array | null {
+    const latest = this.latest?.extras.rotations;
+    if (!latest) return null;
+    const out = this.rotations;
+    const previous = this.previous?.episode === this.latest!.episode ? this.previous.extras.rotations : null;
+    const a = this.alpha(now);
+    if (!previous || a >= 1) {
+      out.set(latest);
+      return out;
+    }
+    for (let i = 0; i < out.length; i++) {
+      const from = previous[i]!;
+      let turn = (latest[i]! - from) % (2 * Math.PI);
+      if (turn > Math.PI) turn -= 2 * Math.PI;
+      else if (turn < -Math.PI) turn += 2 * Math.PI;
+      out[i] = from + turn * a;
     }
     return out;
   }

@@ -1,6 +1,6 @@
 import { createPackr } from '../../../shared/codec.ts';
-import { REPLAY_FORMAT, type ReplayHeader, type SceneAgent, type SceneMessage, type SnapshotMessage } from '../../../shared/protocol.ts';
-import type { EntityInfo } from '../../../shared/entity-info.ts';
+import { REPLAY_FORMAT, type LidarReading, type ReplayHeader, type SceneAgent, type SceneMessage, type SnapshotMessage } from '../../../shared/protocol.ts';
+import type { EntityInfo, EntityShape } from '../../../shared/entity-info.ts';
 
 /**
  * Decoding and checking what arrives from the server or a replay file. The viewer never trusts a
@@ -98,6 +98,7 @@ export function parseScene(value: unknown, where = 'scene'): SceneMessage {
       radius,
       agent: num(`${w}.agent`, e['agent']),
       color: rgb,
+      ...(e['shape'] == null ? {} : { shape: parseShape(`${w}.shape`, e['shape']) }),
     };
   });
   const rawAgents = value['agents'];
@@ -130,6 +131,39 @@ export function parseScene(value: unknown, where = 'scene'): SceneMessage {
   };
 }
 
+function positive(where: string, value: unknown): number {
+  const n = num(where, value);
+  if (!(n > 0)) fail(where, `expected a positive size, got ${n}`);
+  return n;
+}
+
+function parseShape(where: string, value: unknown): EntityShape {
+  if (!isObject(value)) fail(where, `expected a shape object, got ${describe(value)}`);
+  const kind = value['kind'];
+  if (kind === 'sphere') return { kind };
+  if (kind === 'box') return { kind, length: positive(`${where}.length`, value['length']), width: positive(`${where}.width`, value['width']) };
+  if (kind === 'line') return { kind, length: positive(`${where}.length`, value['length']) };
+  return fail(`${where}.kind`, `expected 'sphere', 'box' or 'line', got ${describe(kind)}`);
+}
+
+/** Lidar scans: agents in range, a positive range, and finite non-negative distances. */
+function lidarReadings(where: string, value: unknown, agentCount: number): LidarReading[] {
+  if (value == null) return [];
+  if (!Array.isArray(value)) fail(where, `expected an array of scans, got ${describe(value)}`);
+  return value.map((scan, i) => {
+    const w = `${where}[${i}]`;
+    if (!isObject(scan)) fail(w, `expected an object, got ${describe(scan)}`);
+    const agent = num(`${w}.agent`, scan['agent']);
+    if (!Number.isInteger(agent) || agent < 0 || agent >= agentCount) fail(`${w}.agent`, `agent index ${agent} outside 0..${agentCount - 1}`);
+    const raw = scan['readings'];
+    const length = Array.isArray(raw) || ArrayBuffer.isView(raw) ? (raw as ArrayLike<number>).length : 0;
+    if (length === 0) fail(`${w}.readings`, `expected distances, got ${describe(raw)}`);
+    const readings = typed(`${w}.readings`, raw, Float32Array, length);
+    for (let j = 0; j < readings.length; j++) if (!(readings[j]! >= 0) || !Number.isFinite(readings[j])) fail(`${w}.readings[${j}]`, `expected a distance >= 0, got ${readings[j]}`);
+    return { agent, range: positive(`${w}.range`, scan['range']), readings };
+  });
+}
+
 /** SnapshotMessage's optional method structure (coordination graph and roles), checked against the scene. */
 export type SnapshotExtras = {
   /** Row-major agents × agents relation weights (the coordination graph), or absent. */
@@ -139,6 +173,10 @@ export type SnapshotExtras = {
   roleNames: string[];
   /** Every agent's action distribution the structure came from (agent order, actionCount each), or absent. */
   probabilities: Float32Array | null;
+  /** Per entity, radians counter-clockwise from +x (robot worlds), or absent. */
+  rotations: Float32Array | null;
+  /** Scans of the agents the server sent them for (the inspected one, or all with the toggle). */
+  lidar: LidarReading[];
 };
 
 export type Snapshot = SnapshotMessage & { extras: SnapshotExtras };
@@ -188,6 +226,8 @@ export function parseSnapshot(value: unknown, scene: SceneMessage, where = 'snap
       roles: roles == null ? null : typed(`${where}.roles`, roles, Int32Array, n),
       roleNames: value['roleNames'] == null ? [] : strings(`${where}.roleNames`, value['roleNames']),
       probabilities: probabilities == null ? null : typed(`${where}.probabilities`, probabilities, Float32Array, actionTotal(scene)),
+      rotations: value['rotations'] == null ? null : typed(`${where}.rotations`, value['rotations'], Float32Array, e),
+      lidar: lidarReadings(`${where}.lidar`, value['lidar'], n),
     },
   };
 }

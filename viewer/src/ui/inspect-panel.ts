@@ -172,6 +172,8 @@ export class InspectPanel {
       ['health', `${Math.round(100 * snap.health[e]!)}%${snap.shield[e]! > 0 ? ` · shield ${Math.round(100 * snap.shield[e]!)}%` : ''}`],
       ['position', `${fmt(snap.positions[2 * e]!)}, ${fmt(snap.positions[2 * e + 1]!)}`],
     ];
+    const rotations = snap.extras.rotations;
+    if (rotations) entries.push(['heading', `${(((Math.round((rotations[e]! * 180) / Math.PI) % 360) + 360) % 360)}° from +x`]);
     if (a >= 0) {
       const agent = scene.agents[a]!;
       const action = agents.lastAction[a]!;

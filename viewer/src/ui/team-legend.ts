@@ -7,7 +7,7 @@ type Entity = SceneMessage['entities'][number];
 export type TeamEntry = { label: string; detail: string; colors: string[]; entities: number[] };
 
 /** Types that only repeat the kind ("agent", "landmark"): not worth a detail. */
-const GENERIC_TYPES = new Set(['agent', 'landmark', 'obstacle', 'unit']);
+const GENERIC_TYPES = new Set(['agent', 'landmark', 'obstacle', 'unit', 'wall', 'goal', 'body']);
 /** Enough dots to show landmarks of different colours without a long row. */
 const MAX_SWATCHES = 4;
 
@@ -40,6 +40,9 @@ type Group = { key: string; label: (count: number) => string; namesType?: boolea
 function groupOf(entity: Entity, family: string, byRole: boolean): Group {
   if (entity.kind === 'landmark') return { key: 'landmark', label: () => 'landmarks' };
   if (entity.kind === 'obstacle') return { key: 'obstacle', label: () => 'obstacles' };
+  if (entity.kind === 'wall') return { key: 'wall', label: () => 'walls' };
+  if (entity.kind === 'goal') return { key: 'goal', label: () => 'goals' };
+  if (entity.kind === 'body') return { key: 'body', label: () => 'bodies' };
   const controlled = entity.agent >= 0;
   if (family === 'smac') {
     if (entity.team === 0) return { key: 'team0', label: () => 'allies (agents)' };

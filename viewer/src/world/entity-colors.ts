@@ -35,8 +35,10 @@ function colorOf(entity: Entity, byRole: boolean): Color {
   const colour = entity.color && ownColor
     ? new Color(entity.color[0], entity.color[1], entity.color[2])
     : new Color(entity.team >= 0 ? (TEAM_COLORS[entity.team] ?? NEUTRAL_COLOR) : NEUTRAL_COLOR);
-  if (entity.kind === 'obstacle' && !entity.color) colour.set(OBSTACLE_COLOR);
-  if (entity.kind === 'obstacle') return colour;
+  // Static bodies (obstacles, walls) stay dark whatever their reference colour's lightness.
+  const fixed = entity.kind === 'obstacle' || entity.kind === 'wall';
+  if (fixed && !entity.color) colour.set(OBSTACLE_COLOR);
+  if (fixed) return colour;
   const hsl = { h: 0, s: 0, l: 0 };
   colour.getHSL(hsl);
   if (hsl.l < MIN_LIGHTNESS) colour.setHSL(hsl.h, hsl.s, MIN_LIGHTNESS + hsl.l * 0.3);

@@ -15,7 +15,7 @@ import type { EntityInfo } from '../../../shared/entity-info.ts';
 /**
  * One silhouette per unit type, so a marine reads differently from a medivac at a glance. Every
  * geometry has radius 1 in the ground plane and stands on y = 0; instances scale by the entity's
- * radius.
+ * radius (slabs: by its length, height and width).
  */
 export type ShapeName =
   | 'sphere'
@@ -28,7 +28,8 @@ export type ShapeName =
   | 'tallCylinder'
   | 'torus'
   | 'disc'
-  | 'pillar';
+  | 'pillar'
+  | 'slab';
 
 const TYPE_SHAPES: Readonly<Record<string, ShapeName>> = {
   // SMAC-style units
@@ -50,9 +51,15 @@ const TYPE_SHAPES: Readonly<Record<string, ShapeName>> = {
   leader: 'octahedron',
 };
 
+/**
+ * Boxes and lines (walls, packages, the balance plank) are slabs: a unit cube that instances
+ * stretch to the body's length, width and a drawn height, and turn by its rotation.
+ */
 export function shapeFor(entity: EntityInfo): ShapeName {
-  if (entity.kind === 'landmark') return 'disc';
-  if (entity.kind === 'obstacle') return 'pillar';
+  const outline = entity.shape?.kind;
+  if (outline === 'box' || outline === 'line') return 'slab';
+  if (entity.kind === 'landmark' || entity.kind === 'goal') return 'disc';
+  if (entity.kind === 'obstacle' || entity.kind === 'wall') return 'pillar';
   return TYPE_SHAPES[entity.type] ?? 'sphere';
 }
 
@@ -91,6 +98,9 @@ export function createShape(shape: ShapeName): BufferGeometry {
       break;
     case 'pillar':
       geometry = new CylinderGeometry(1, 1, 1.2, 20).translate(0, 0.6, 0);
+      break;
+    case 'slab':
+      geometry = new BoxGeometry(1, 1, 1).translate(0, 0.5, 0);
       break;
   }
   // Raycasts on instanced meshes go through the bounding volumes; compute them once here.

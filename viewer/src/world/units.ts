@@ -10,6 +10,7 @@ import {
   type Intersection,
   type Raycaster,
 } from 'three';
+import type { EntityInfo } from '../../../shared/entity-info.ts';
 import type { SceneMessage } from '../../../shared/protocol.ts';
 import type { Snapshot } from '../stream/wire.ts';
 import { entityColors } from './entity-colors.ts';
@@ -35,6 +36,8 @@ export class UnitLayer {
   private readonly slots: Slot[] = [];
   private readonly baseColors: Color[];
   private readonly radii: Float32Array;
+  /** Instance scale (x, y, z) per entity while alive: (r, r, r), or a slab's (length, height, width). */
+  private readonly sizes: Float32Array;
   private readonly heights: Float32Array;
   private readonly headings: Float32Array;
   /** Local time a unit was first seen dead (ms), or -1 while alive. */
@@ -54,6 +57,7 @@ export class UnitLayer {
   constructor(scene: SceneMessage, parent: Group, groundColor: Color, radiusScale: number) {
     const count = scene.entities.length;
     this.radii = new Float32Array(count);
+    this.sizes = new Float32Array(3 * count);
     this.heights = new Float32Array(count);
     this.headings = new Float32Array(count);
     this.deathAt = new Float64Array(count).fill(-1);
@@ -68,6 +72,7 @@ export class UnitLayer {
       byShape.set(shape, list);
       // Landmarks in MPE are points with a tiny radius; keep every body visible at map scale.
       this.radii[i] = Math.max(entity.radius, radiusScale);
+      this.sizes.set(slabSize(entity, radiusScale) ?? [this.radii[i]!, this.radii[i]!, this.radii[i]!], 3 * i);
     });
     for (const [shape, entities] of byShape) {
       const geometry = createShape(shape);
@@ -91,7 +96,7 @@ export class UnitLayer {
 
   /** World-space top of an entity (for bars and beams). */
   topOf(entity: number): number {
-    return this.heights[entity]! * this.radii[entity]!;
+    return this.heights[entity]! * this.sizes[3 * entity + 1]!;
   }
 
   /** The entity's own colour as drawn while alive and not selected, as `#rrggbb`. */
@@ -103,7 +108,8 @@ export class UnitLayer {
     return this.radii[entity]!;
   }
 
-  update(positions: Float32Array, snapshot: Snapshot, now: number): void {
+  /** `rotations`: interpolated per-entity rotations where the stream has them; else bodies face their motion. */
+  update(positions: Float32Array, snapshot: Snapshot, now: number, rotations: Float32Array | null = null): void {
     const alive = snapshot.alive;
     const velocities = snapshot.velocities;
     for (let i = 0; i < this.slots.length; i++) {
@@ -117,14 +123,16 @@ export class UnitLayer {
       }
       const vx = velocities[2 * i]!;
       const vy = velocities[2 * i + 1]!;
-      if (vx * vx + vy * vy > 1e-8) this.headings[i] = Math.atan2(vx, vy);
-      const r = this.radii[i]!;
+      // A rotation θ about +y turns +x to (cos θ, 0, -sin θ): the simulation's angle as drawn.
+      if (rotations) this.headings[i] = rotations[i]!;
+      else if (vx * vx + vy * vy > 1e-8) this.headings[i] = Math.atan2(vx, vy);
+      const sizes = this.sizes;
       this.visible[i] = fade < 1 ? 1 : 0;
       if (fade >= 1) {
         this.scale.set(0, 0, 0);
       } else {
         // Sink and flatten while fading, so a dead unit reads as gone before it vanishes.
-        this.scale.set(r, r * (1 - 0.85 * fade), r);
+        this.scale.set(sizes[3 * i]!, sizes[3 * i + 1]! * (1 - 0.85 * fade), sizes[3 * i + 2]!);
       }
       this.position.set(positions[2 * i]!, 0, -positions[2 * i + 1]!);
       this.quaternion.setFromAxisAngle(this.up, this.headings[i]!);
@@ -169,4 +177,15 @@ export class UnitLayer {
       mesh.removeFromParent();
     }
   }
+}
+
+/**
+ * A box's or line's instance scale: its length and width in the plane (a line gets a thin width),
+ * and a drawn height (the world is flat; static walls stand taller than movable bodies). Null for spheres.
+ */
+function slabSize(entity: EntityInfo, unit: number): [number, number, number] | null {
+  const shape = entity.shape;
+  if (shape?.kind === 'box') return [shape.length, (entity.kind === 'wall' || entity.kind === 'obstacle' ? 6 : 4) * unit, shape.width];
+  if (shape?.kind === 'line') return [shape.length, 2 * unit, Math.max(unit, 0.02 * shape.length)];
+  return null;
 }

@@ -29,6 +29,7 @@ import type { SceneMessage } from '../../../shared/protocol.ts';
 import type { Snapshot } from '../stream/wire.ts';
 import { BarLayer } from './bars.ts';
 import { BeamLayer } from './beams.ts';
+import { RobotOverlays } from './robot-overlays.ts';
 import { SegmentBatch } from './segments.ts';
 import { UnitLayer } from './units.ts';
 
@@ -39,8 +40,11 @@ const ROLE_COLORS = ROLE_COLORS_CSS.map((c) => new Color(c));
 const ATTACK_COLOR = new Color('#fb923c');
 const HEAL_COLOR = new Color('#4ade80');
 const LINK_COLOR = new Color('#fde047');
+/** What the first camera framing aims at: bodies that move or matter, not walls around the map. */
+const FRAMED_KINDS = new Set(['agent', 'unit', 'landmark', 'goal', 'body']);
 
-export type Overlays = { graph: boolean; roles: boolean; ranges: boolean; beams: boolean; bars: boolean };
+/** `lidar`: every robot's lidar rays, not only the selected one's. */
+export type Overlays = { graph: boolean; roles: boolean; ranges: boolean; beams: boolean; bars: boolean; lidar: boolean };
 
 /**
  * The one scene module: owns the renderer, camera, controls and every drawable layer, and turns a
@@ -61,6 +65,7 @@ export class WorldView {
   private bars: BarLayer | null = null;
   private beams: BeamLayer | null = null;
   private graph: SegmentBatch | null = null;
+  private robots: RobotOverlays | null = null;
   private roleMarkers: InstancedMesh | null = null;
   private sightRing: Mesh | null = null;
   private attackRing: Mesh | null = null;
@@ -71,7 +76,7 @@ export class WorldView {
   private readonly tmp = new Vector3();
   private readonly matrix = new Matrix4();
   private readonly color = new Color();
-  readonly overlays: Overlays = { graph: false, roles: false, ranges: true, beams: true, bars: true };
+  readonly overlays: Overlays = { graph: false, roles: false, ranges: true, beams: true, bars: true, lidar: false };
   selected = -1;
 
   constructor(canvas: HTMLCanvasElement, quality: 'high' | 'low') {
@@ -137,6 +142,7 @@ export class WorldView {
     this.bars = new BarLayer(damageable, this.units, world, this.mapSize * 0.006);
     this.beams = new BeamLayer(world, this.mapSize * 0.0025);
     this.graph = new SegmentBatch(world, 'graph', 0.85);
+    this.robots = new RobotOverlays(scene, world, this.units, this.mapSize);
 
     const agentCount = Math.max(1, scene.agents.length);
     this.roleMarkers = new InstancedMesh(
@@ -186,6 +192,8 @@ export class WorldView {
     this.bars?.dispose();
     this.beams?.dispose();
     this.graph?.dispose();
+    this.robots?.dispose();
+    this.robots = null;
     if (this.world) {
       this.world.traverse((object) => {
         const mesh = object as Mesh;
@@ -212,7 +220,7 @@ export class WorldView {
     let maxX = -Infinity;
     let maxY = -Infinity;
     scene.entities.forEach((e, i) => {
-      if ((e.kind !== 'agent' && e.kind !== 'unit' && e.kind !== 'landmark') || !snapshot.alive[i]) return;
+      if (!FRAMED_KINDS.has(e.kind) || !snapshot.alive[i]) return;
       minX = Math.min(minX, positions[2 * i]!);
       maxX = Math.max(maxX, positions[2 * i]!);
       minY = Math.min(minY, positions[2 * i + 1]!);
@@ -237,12 +245,13 @@ export class WorldView {
     this.camera.updateProjectionMatrix();
   }
 
-  /** Draw one frame. `positions` are the interpolated entity positions for this instant. */
-  render(positions: Float32Array | null, snapshot: Snapshot | null, now: number): void {
+  /** Draw one frame. `positions` (and `rotations`, where the stream has them) are interpolated for this instant. */
+  render(positions: Float32Array | null, snapshot: Snapshot | null, now: number, rotations: Float32Array | null = null): void {
     const scene = this.sceneMessage;
     if (scene && snapshot && positions && this.units) {
       this.units.selected = this.selected;
-      this.units.update(positions, snapshot, now);
+      this.units.update(positions, snapshot, now, rotations);
+      this.robots?.update(positions, rotations, snapshot, this.selected, this.overlays.lidar);
       if (this.bars) {
         this.bars.update(positions, snapshot, this.camera);
       }
@@ -415,6 +424,11 @@ export class WorldView {
   /** Edges the graph overlay drew in the last frame. */
   get graphEdges(): number {
     return this.overlays.graph ? (this.graph?.count ?? 0) : 0;
+  }
+
+  /** Robot headings and lidar rays drawn in the last frame. */
+  robotCounts(): { headings: number; lidarRays: number } {
+    return { headings: this.robots?.headingCount ?? 0, lidarRays: this.robots?.rayCount ?? 0 };
   }
 
   get beamCount(): number {

@@ -1,4 +1,5 @@
 import { TICK_SECONDS, type Battle, type Movement } from './battle.ts';
+import type { Terrain } from './terrain.ts';
 
 /** 2 substeps of 1/32 s per game tick (SMAX integrates 8 substeps of 1/16 s per 0.5 s step). */
 export const KINEMATIC_SUBSTEPS_PER_TICK = 2;
@@ -9,16 +10,19 @@ const PUSH_PASSES = 2;
 /**
  * Our own movement, SMAX-style: each unit moves toward its goal at its speed, then every
  * overlapping pair on the same layer (ground or air) is pushed apart symmetrically by half the
- * overlap each, then positions are clamped to the map. O(N^2) pairs: SMAC maps have at most a
+ * overlap each, then every unit is kept on the map and every ground unit off unwalkable cells
+ * (so a unit pushed toward a cliff stops at its edge). O(N^2) pairs: SMAC maps have at most a
  * few dozen units, where this beats a grid.
  */
 export class KinematicMovement implements Movement {
   private readonly battle: Battle;
+  private readonly terrain: Terrain;
   private readonly startX: Float64Array;
   private readonly startY: Float64Array;
 
-  constructor(battle: Battle) {
+  constructor(battle: Battle, terrain: Terrain) {
     this.battle = battle;
+    this.terrain = terrain;
     this.startX = new Float64Array(battle.n);
     this.startY = new Float64Array(battle.n);
   }
@@ -30,7 +34,8 @@ export class KinematicMovement implements Movement {
   advanceTick(): void {
     const battle = this.battle;
     const n = battle.n;
-    const { x, y, vx, vy, goalX, goalY, goalSpeed, radius, alive } = battle;
+    const { x, y, vx, vy, goalX, goalY, goalSpeed, radius, alive, air } = battle;
+    const terrain = this.terrain;
     for (let s = 0; s < KINEMATIC_SUBSTEPS_PER_TICK; s++) {
       for (let u = 0; u < n; u++) {
         if (alive[u] === 0) continue;
@@ -48,11 +53,9 @@ export class KinematicMovement implements Movement {
       for (let pass = 0; pass < PUSH_PASSES; pass++) this.pushApart();
       for (let u = 0; u < n; u++) {
         if (alive[u] === 0) continue;
-        const r = radius[u];
-        if (x[u] < r) x[u] = r;
-        else if (x[u] > battle.width - r) x[u] = battle.width - r;
-        if (y[u] < r) y[u] = r;
-        else if (y[u] > battle.height - r) y[u] = battle.height - r;
+        const p = terrain.confine(x[u], y[u], radius[u], air[u] === 0);
+        x[u] = p.x;
+        y[u] = p.y;
         vx[u] = (x[u] - this.startX[u]) / SUBSTEP_SECONDS;
         vy[u] = (y[u] - this.startY[u]) / SUBSTEP_SECONDS;
       }

@@ -1,5 +1,6 @@
 import Matter from 'matter-js';
 import { TICK_SECONDS, type Battle, type Movement } from './battle.ts';
+import type { Terrain } from './terrain.ts';
 
 /** 4 substeps of 1/64 s per 1/16 s game tick: at most 1/60 s each, as crowded circles need. */
 export const MATTER_SUBSTEPS_PER_TICK = 4;
@@ -27,17 +28,20 @@ const AIR = 0x0002;
  * Units as matter-js circles: no gravity, no friction, no rotation; each substep a unit's
  * velocity is set from its movement goal (full speed, slowing so it stops on the goal) and
  * matter-js resolves the contacts, so units push each other. Ground and air units live on
- * separate collision layers. Walls at the map bounds clamp positions after every substep.
+ * separate collision layers. After every substep each unit is put back on the map and each ground
+ * unit off unwalkable cells (so one pushed toward a cliff by a collision stops at its edge).
  */
 export class MatterMovement implements Movement {
   private readonly battle: Battle;
+  private readonly terrain: Terrain;
   private readonly engine: Matter.Engine;
   private readonly bodies: Matter.Body[];
   private readonly inWorld: Uint8Array;
   private readonly vector = { x: 0, y: 0 };
 
-  constructor(battle: Battle) {
+  constructor(battle: Battle, terrain: Terrain) {
     this.battle = battle;
+    this.terrain = terrain;
     this.engine = Matter.Engine.create({ gravity: { x: 0, y: 0, scale: 0 }, enableSleeping: false });
     this.bodies = battle.specs.map((_, u) => {
       const layer = battle.air[u] === 1 ? AIR : GROUND;
@@ -91,7 +95,8 @@ export class MatterMovement implements Movement {
   advanceTick(): void {
     const { battle, bodies, vector } = this;
     const n = battle.n;
-    const { x, y, vx, vy, goalX, goalY, goalSpeed, radius, alive } = battle;
+    const { x, y, vx, vy, goalX, goalY, goalSpeed, radius, alive, air } = battle;
+    const terrain = this.terrain;
     for (let s = 0; s < MATTER_SUBSTEPS_PER_TICK; s++) {
       for (let u = 0; u < n; u++) {
         if (alive[u] === 0) continue;
@@ -117,9 +122,9 @@ export class MatterMovement implements Movement {
         const body = bodies[u];
         const px = body.position.x / SCALE;
         const py = body.position.y / SCALE;
-        const r = radius[u];
-        const cx = px < r ? r : px > battle.width - r ? battle.width - r : px;
-        const cy = py < r ? r : py > battle.height - r ? battle.height - r : py;
+        const p = terrain.confine(px, py, radius[u], air[u] === 0);
+        const cx = p.x;
+        const cy = p.y;
         if (cx !== px || cy !== py) {
           vector.x = cx * SCALE;
           vector.y = cy * SCALE;

@@ -7,6 +7,33 @@ export type SmacPhysics = (typeof SMAC_PHYSICS_MODES)[number];
 
 const point = z.tuple([z.number().finite(), z.number().finite()]);
 
+// --- Terrain and clock ---
+/** Where the scenario's unit data and time rules come from: SMAClite's scale (the default) or SMAC's. */
+export const SMAC_CLOCKS = ['smaclite', 'smac'] as const;
+export type SmacClock = (typeof SMAC_CLOCKS)[number];
+
+const cellSpan = z
+  .tuple([z.number().int().nonnegative(), z.number().int().nonnegative()])
+  .refine(([a, b]) => a < b, { message: 'a span [from, to) needs from < to' });
+const walkableRectSchema = z.strictObject({ x: cellSpan, y: cellSpan });
+/**
+ * 'open': the whole map is walkable (the field every result before the walkable band was measured
+ * on). Otherwise the union of rectangles of whole cells, each x in [x[0], x[1]) and y in [y[0], y[1]).
+ */
+const terrainSchema = z.union([z.literal('open'), z.strictObject({ walkable: z.array(walkableRectSchema).min(1) })]);
+const terrainAndClockShape = {
+  /** Walkable cells: the move mask and ground movement keep to them. */
+  terrain: terrainSchema.default('open'),
+  /**
+   * 'smaclite': unit speeds and cooldowns in SMAClite's "Faster" seconds, a timeout truncates (and is
+   * bootstrapped), the state cooldown is over the unit's own cooldown. 'smac': SMAC's clock: unit
+   * data in "Normal" seconds (speeds / 1.4, cooldowns x 1.4, the medivac 2.75), a timeout
+   * terminates, the state cooldown is in game loops over SMAC's fixed frame counts.
+   */
+  clock: z.enum(SMAC_CLOCKS).default('smaclite'),
+};
+// --- end of terrain and clock ---
+
 const armySchema = z.strictObject({
   /**
    * Unit types and counts, in agent / enemy index order (SMAC sorts its agents by unit type id,
@@ -68,6 +95,7 @@ export const smacScenarioSchema = z
     units: z.record(z.string().regex(/^[A-Za-z0-9_]+$/, 'letters, digits and _ only'), unitOverrideSchema).default({}),
     ranges: rangesSchema.prefault({}),
     reward: rewardSchema.prefault({}),
+    ...terrainAndClockShape,
   })
   .superRefine((file, ctx) => {
     const known = new Set([...Object.keys(UNIT_TYPES), ...Object.keys(file.units)]);
@@ -101,6 +129,13 @@ export const smacScenarioSchema = z
       if (x < 0 || x > file.map.width || y < 0 || y > file.map.height) {
         ctx.addIssue({ code: 'custom', path: ['attackPoint'], message: `(${x}, ${y}) is outside the ${file.map.width}x${file.map.height} map` });
       }
+    }
+    if (file.terrain !== 'open') {
+      file.terrain.walkable.forEach((rect, k) => {
+        if (rect.x[1] > Math.ceil(file.map.width) || rect.y[1] > Math.ceil(file.map.height)) {
+          ctx.addIssue({ code: 'custom', path: ['terrain', 'walkable', k], message: `rectangle x [${rect.x.join(', ')}), y [${rect.y.join(', ')}) reaches past the ${file.map.width}x${file.map.height} map` });
+        }
+      });
     }
     if (file.unitTypeBits) {
       const { allies, enemies } = file.unitTypeBits;

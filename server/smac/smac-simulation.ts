@@ -1,12 +1,13 @@
-import type { Rng } from '../../shared/rng.ts';
+import { Rng } from '../../shared/rng.ts';
 import { makeLayout, type ObservationLayout, type RawObservation } from '../env/layout.ts';
 import type { EntityInfo, EpisodeMetrics, InitialState, Simulation, StepEvents } from '../env/simulation.ts';
 import { BattleEndTracker } from './battle-end.ts';
-import { ALLY, Battle, ENEMY, ORDER, TICKS_PER_STEP, TICK_SECONDS, type Movement, type UnitSpec } from './battle.ts';
+import { ALLY, Battle, ENEMY, ORDER, TICKS_PER_SECOND, TICKS_PER_STEP, TICK_SECONDS, type Movement, type UnitSpec } from './battle.ts';
 import { KinematicMovement } from './kinematic-movement.ts';
 import { MatterMovement } from './matter-movement.ts';
 import type { SmacPhysics, SmacScenarioFile } from './schema.ts';
-import { UNIT_TYPES, type UnitStats } from './unit-types.ts';
+import { Terrain } from './terrain.ts';
+import { SMAC_DEFAULT_COOLDOWN_LOOPS, SMAC_STATE_COOLDOWN_LOOPS, toSmacClock, UNIT_TYPES, type UnitStats } from './unit-types.ts';
 
 /** SMAC's action indices: 0 no-op (dead only), 1 stop, 2-5 move N/S/E/W, 6 + j attack (heal) target j. */
 export const ACTION = { noop: 0, stop: 1, north: 2, south: 3, east: 4, west: 5, firstTarget: 6 } as const;
@@ -16,14 +17,24 @@ const MOVE_DY = [1, -1, 0, 0] as const;
 /** SMAClite's gap between units in a spawn grid. */
 const SPAWN_GAP = 0.05;
 
-/** A unit type's stats after the scenario's overrides (`units.<type>`, optionally from a `base`). */
+/**
+ * A unit type's stats after the scenario's overrides (`units.<type>`, optionally from a `base`).
+ * On SMAC's clock the built-in stats are converted to Normal seconds first; overrides are taken
+ * as written, in the scenario's clock.
+ */
 export function resolveUnitStats(file: SmacScenarioFile, type: string): UnitStats {
   const override = file.units[type];
-  const baseName = override?.base ?? type;
-  const base = UNIT_TYPES[baseName];
-  if (!base) throw new Error(`scenario '${file.name}': unknown unit type '${type}'`);
+  const baseName = builtInType(file, type);
+  const builtIn = UNIT_TYPES[baseName];
+  if (!builtIn) throw new Error(`scenario '${file.name}': unknown unit type '${type}'`);
+  const base = file.clock === 'smac' ? toSmacClock(baseName, builtIn) : builtIn;
   const { base: _base, ...stats } = override ?? {};
   return { ...base, ...stats };
+}
+
+/** The built-in type a scenario's unit type starts from. */
+function builtInType(file: SmacScenarioFile, type: string): string {
+  return file.units[type]?.base ?? type;
 }
 
 /**
@@ -56,6 +67,7 @@ export class SmacSimulation implements Simulation {
 
   readonly battle: Battle;
   readonly physics: SmacPhysics;
+  readonly terrain: Terrain;
   /** max_reward of SMAC: kills, win and every enemy's health and shield. */
   readonly maxReward: number;
   private readonly file: SmacScenarioFile;
@@ -75,6 +87,10 @@ export class SmacSimulation implements Simulation {
   private readonly allyStride: number;
   private readonly allyStateStride: number;
   private readonly enemyStateStride: number;
+  /** Per unit: what its state cooldown (or a healer's energy) is multiplied by. */
+  private readonly stateCooldownScale: Float64Array;
+  /** SMAC's continuing_episode False: reaching maxSteps terminates instead of truncating. */
+  private readonly timeoutTerminates: boolean;
   private readonly lastActions: Int32Array;
   private readonly previousHealth: Float64Array;
   private readonly wasAlive: Uint8Array;
@@ -116,7 +132,8 @@ export class SmacSimulation implements Simulation {
       { units: allyUnits, spawn: file.allies.spawn, jitter: file.allies.jitter, mirror: 1 },
       { units: enemyUnits, spawn: file.enemies.spawn, jitter: file.enemies.jitter, mirror: -1 },
     ];
-    this.movement = physics === 'matter' ? new MatterMovement(battle) : new KinematicMovement(battle);
+    this.terrain = new Terrain(file.terrain, file.map.width, file.map.height);
+    this.movement = physics === 'matter' ? new MatterMovement(battle, this.terrain) : new KinematicMovement(battle, this.terrain);
     battle.movement = this.movement;
     this.sightRange = file.ranges.sight;
     this.shootRange = file.ranges.shoot;
@@ -184,6 +201,44 @@ export class SmacSimulation implements Simulation {
     let enemyPool = 0;
     for (const u of enemyUnits) enemyPool += battle.maxHp[u] + battle.maxShield[u];
     this.maxReward = this.nEnemies * deathValue + win + enemyPool;
+    this.timeoutTerminates = file.clock === 'smac';
+    // SMAC's state: weapon_cooldown in game loops (one tick here) over a fixed count per type.
+    this.stateCooldownScale = Float64Array.from(specs, (s, u) => {
+      if (battle.healer[u] === 1) return battle.maxEnergy[u] > 0 ? 1 / battle.maxEnergy[u] : 0;
+      if (file.clock === 'smac') return TICKS_PER_SECOND / (SMAC_STATE_COOLDOWN_LOOPS[builtInType(file, s.type)] ?? SMAC_DEFAULT_COOLDOWN_LOOPS);
+      return battle.cooldownMax[u] > 0 ? 1 / battle.cooldownMax[u] : 0;
+    });
+    this.checkWalkable(attackPoint);
+  }
+
+  /** Bad terrain fails at load: an attack point or a unit's start (before jitter) on an unwalkable cell. */
+  private checkWalkable(attackPoint: readonly [number, number]): void {
+    const [ax, ay] = attackPoint;
+    const where = this.file.attackPoint ? 'attackPoint' : 'attackPoint (default: the allies\' spawn)';
+    if (!this.terrain.isWalkable(ax, ay)) {
+      throw new Error(`scenario '${this.file.name}': ${where} (${ax}, ${ay}) is in cell (${Math.floor(ax)}, ${Math.floor(ay)}), which the terrain leaves unwalkable`);
+    }
+    // With jitter 0 the placement draws nothing from its Rng.
+    for (const army of this.spawnOrder) this.placeArmy(army.units, army.spawn, 0, army.mirror, new Rng(0));
+    for (let u = 0; u < this.battle.n; u++) this.checkUnitCell(u, `scenario '${this.file.name}': ${this.battle.specs[u].name} starts`);
+  }
+
+  private checkUnitCell(u: number, what: string): void {
+    const x = this.battle.x[u];
+    const y = this.battle.y[u];
+    if (!this.terrain.isWalkable(x, y)) {
+      throw new Error(`${what} at (${x.toFixed(2)}, ${y.toFixed(2)}) in cell (${Math.floor(x)}, ${Math.floor(y)}), which the terrain leaves unwalkable`);
+    }
+  }
+
+  /** Jittered starts are kept off unwalkable cells, as movement keeps every ground unit. */
+  private confineStarts(): void {
+    const battle = this.battle;
+    for (let u = 0; u < battle.n; u++) {
+      const p = this.terrain.confine(battle.x[u], battle.y[u], battle.radius[u], battle.air[u] === 0);
+      battle.x[u] = p.x;
+      battle.y[u] = p.y;
+    }
   }
 
   reset(rng: Rng): void {
@@ -191,6 +246,7 @@ export class SmacSimulation implements Simulation {
     const battle = this.battle;
     battle.resetUnits();
     for (const army of this.spawnOrder) this.placeArmy(army.units, army.spawn, army.jitter, army.mirror, rng);
+    this.confineStarts();
     this.movement.reset();
     this.t = 0;
     this.terminated = false;
@@ -257,7 +313,7 @@ export class SmacSimulation implements Simulation {
     this.t++;
     const alliesDown = this.sideDefeated(ALLY);
     const enemiesDown = this.sideDefeated(ENEMY);
-    this.terminated = alliesDown || enemiesDown;
+    this.terminated = alliesDown || enemiesDown || (this.timeoutTerminates && this.t >= this.maxSteps);
     this.won = enemiesDown && !alliesDown;
     const lost = alliesDown && !enemiesDown;
     const reward = this.teamReward(this.won, lost);
@@ -336,11 +392,10 @@ export class SmacSimulation implements Simulation {
     return reward;
   }
 
+  /** SMAC can_move: the cell half a move ahead (move_amount / 2) must be on the map and walkable. */
   private canMove(u: number, m: number): boolean {
     const battle = this.battle;
-    const x = battle.x[u] + MOVE_DX[m] * this.halfMove;
-    const y = battle.y[u] + MOVE_DY[m] * this.halfMove;
-    return x >= 0 && x < battle.width && y >= 0 && y < battle.height;
+    return this.terrain.isWalkable(battle.x[u] + MOVE_DX[m] * this.halfMove, battle.y[u] + MOVE_DY[m] * this.halfMove);
   }
 
   /** Whether agent i may use target slot j now (attack enemy j, or heal ally j for a healer). */
@@ -431,9 +486,8 @@ export class SmacSimulation implements Simulation {
     for (let a = 0; a < this.nAgents; a++, o += this.allyStateStride) {
       if (battle.alive[a] === 0) continue;
       out[o] = battle.hp[a] / battle.maxHp[a];
-      // SMAC: weapon cooldown over its maximum; a medivac's energy over its maximum instead.
-      if (battle.healer[a] === 1) out[o + 1] = battle.maxEnergy[a] > 0 ? battle.energy[a] / battle.maxEnergy[a] : 0;
-      else out[o + 1] = battle.cooldownMax[a] > 0 ? battle.cooldown[a] / battle.cooldownMax[a] : 0;
+      // SMAC: weapon cooldown (a medivac's energy) over a per-type maximum.
+      out[o + 1] = (battle.healer[a] === 1 ? battle.energy[a] : battle.cooldown[a]) * this.stateCooldownScale[a];
       out[o + 2] = (battle.x[a] - cx) / battle.width;
       out[o + 3] = (battle.y[a] - cy) / battle.height;
       let k = o + 4;
@@ -469,6 +523,7 @@ export class SmacSimulation implements Simulation {
         }
         battle.x[u] = x;
         battle.y[u] = y;
+        this.checkUnitCell(u, `init.entities.${name}.pos: ${name}`);
       }
       // Units have no momentum (they move by orders), so only a zero velocity means anything.
       if (value.vel && (value.vel[0] !== 0 || value.vel[1] !== 0)) {

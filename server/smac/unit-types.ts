@@ -111,3 +111,30 @@ export const HEAL_START_ENERGY = 5;
 /** Shields regenerate at 2/s once a unit has taken no damage for 10 s. */
 export const SHIELD_REGEN_PER_SECOND = 2;
 export const SHIELD_REGEN_DELAY = 10;
+
+/**
+ * SC2 runs 16 game loops per "Normal" game second and 22.4 per "Faster" second. SMAClite's table
+ * gives speeds and cooldowns in Faster seconds on a 16-tick second; SMAC steps 8 game loops with
+ * SC2's own data, so on SMAC's clock speeds are divided and cooldowns multiplied by 1.4. Shield,
+ * energy and healing rates are already in Normal seconds in SMAClite's table and stay.
+ */
+export const FASTER_PER_NORMAL = 1.4;
+
+/** Speeds on SMAC's clock that are not SMAClite's divided by 1.4 (SMAC's medivac: 2.75 Normal, 3.85 Faster). */
+const SMAC_CLOCK_SPEEDS: Readonly<Record<string, number>> = { medivac: 2.75 };
+
+/** A built-in type's stats in Normal seconds, for SMAC's clock. */
+export function toSmacClock(type: string, stats: Readonly<UnitStats>): UnitStats {
+  return {
+    ...stats,
+    speed: SMAC_CLOCK_SPEEDS[type] ?? stats.speed / FASTER_PER_NORMAL,
+    cooldown: stats.cooldown * FASTER_PER_NORMAL,
+  };
+}
+
+/**
+ * SMAC's unit_max_cooldown: the fixed game-loop counts its state divides weapon_cooldown (in game
+ * loops) by; SMAC divides the medivac's energy by 200 instead, and any other type by 15.
+ */
+export const SMAC_STATE_COOLDOWN_LOOPS: Readonly<Record<string, number>> = { marine: 15, marauder: 25, stalker: 35, zealot: 22 };
+export const SMAC_DEFAULT_COOLDOWN_LOOPS = 15;

@@ -1,5 +1,6 @@
 import type { Rng } from '../../shared/rng.ts';
 import type { StepEvents } from '../env/simulation.ts';
+import type { EnemyAi } from './enemy-ai.ts';
 import {
   ENERGY_PER_SECOND,
   HEAL_PER_ENERGY,
@@ -36,7 +37,7 @@ export type UnitSpec = { name: string; team: number; type: string; stats: UnitSt
 
 /**
  * The units of both armies as flat typed arrays (allies first, then enemies), their orders, and
- * one game tick of SMAClite's mechanics: enemy target acquisition, movement goals, movement,
+ * one game tick of SMAClite's mechanics: the enemy AI's orders, movement goals, movement,
  * then cooldowns, shield and energy regeneration and attacks in a shuffled unit order.
  */
 export class Battle {
@@ -91,11 +92,15 @@ export class Battle {
   readonly goalX: Float64Array;
   readonly goalY: Float64Array;
   readonly goalSpeed: Float64Array;
+  /** Speed of the unit's walks: its own speed, or less when the enemy AI slows a healer to its friends' pace. */
+  readonly moveSpeed: Float64Array;
   readonly events: StepEvents = { attacks: [], heals: [] };
   attackPointX: number;
   attackPointY: number;
   /** Set by the owner after construction. */
   movement: Movement | null = null;
+  /** Set by the owner after construction. */
+  enemyAi: EnemyAi | null = null;
   private readonly tickOrder: Int32Array;
 
   constructor(specs: readonly UnitSpec[], width: number, height: number, attackPoint: readonly [number, number]) {
@@ -156,6 +161,7 @@ export class Battle {
     this.goalX = f();
     this.goalY = f();
     this.goalSpeed = f();
+    this.moveSpeed = Float64Array.from(this.speed);
     this.tickOrder = new Int32Array(n);
   }
 
@@ -174,6 +180,7 @@ export class Battle {
     this.attacking.fill(0);
     this.vx.fill(0);
     this.vy.fill(0);
+    this.moveSpeed.set(this.speed);
   }
 
   distance(a: number, b: number): number {
@@ -197,7 +204,7 @@ export class Battle {
 
   /** One game tick; returns nothing, the caller reads health and deaths afterwards. */
   tick(rng: Rng): void {
-    this.enemyOrders();
+    this.enemyAi!.orders();
     this.prepareGoals();
     this.movement!.advanceTick();
     const n = this.n;
@@ -270,6 +277,8 @@ export class Battle {
   private heal(u: number, t: number): void {
     if ((this.lastHealTarget[u] !== t && this.energy[u] < HEAL_START_ENERGY) || this.hp[t] >= this.maxHp[t]) {
       this.lastHealTarget[u] = -1;
+      // An ally's target is its standing order, which outlives a failed heal.
+      if (this.team[u] === ENEMY && this.enemyAi!.dropsFailedHealTarget) this.target[u] = -1;
       return;
     }
     const desired = Math.min(this.maxHp[t] - this.hp[t], HEAL_PER_SECOND * TICK_SECONDS);
@@ -308,115 +317,6 @@ export class Battle {
   private setGoal(u: number, gx: number, gy: number): void {
     this.goalX[u] = gx;
     this.goalY[u] = gy;
-    this.goalSpeed[u] = this.speed[u];
-  }
-
-  /**
-   * The built-in enemy AI, in the spirit of SMAClite's attack-move and SMAX's heuristic enemy:
-   * keep a live target while it is within reach (or while it is attacking this unit), else take
-   * the closest ally within scan range (or one attacking this unit), non-healers first; with no
-   * target, walk toward the nearest ally in sight, else toward the attack point, and once there
-   * toward the nearest ally anywhere. Enemy healers heal the most hurt friend within scan range
-   * and otherwise follow the nearest friendly fighter.
-   */
-  private enemyOrders(): void {
-    const n = this.n;
-    for (let u = this.nAllies; u < n; u++) {
-      if (this.alive[u] === 0) continue;
-      if (this.healer[u] === 1) this.enemyHealerOrder(u);
-      else this.enemyAttackerOrder(u);
-    }
-  }
-
-  private enemyAttackerOrder(u: number): void {
-    const n = this.n;
-    let t = this.target[u];
-    if (t >= 0 && (this.alive[t] === 0 || (!this.isAttacking(t, u) && !this.inReach(u, t)))) t = -1;
-    if (t < 0) {
-      let bestDistance = Number.POSITIVE_INFINITY;
-      let bestHealer = 2;
-      for (let a = 0; a < this.nAllies; a++) {
-        if (this.alive[a] === 0 || this.canTarget[u * n + a] === 0) continue;
-        const d = this.distance(u, a);
-        if (!(d < this.scanRange[u] + this.radius[a]) && !this.isAttacking(a, u)) continue;
-        const h = this.healer[a];
-        if (h < bestHealer || (h === bestHealer && d < bestDistance)) {
-          bestHealer = h;
-          bestDistance = d;
-          t = a;
-        }
-      }
-    }
-    if (t >= 0) {
-      this.order[u] = ORDER.attack;
-      this.target[u] = t;
-      return;
-    }
-    this.target[u] = -1;
-    this.order[u] = ORDER.move;
-    const toPoint = Math.hypot(this.attackPointX - this.x[u], this.attackPointY - this.y[u]);
-    const nearest = this.nearestAlly(u, toPoint > 1 ? this.sight[u] : Number.POSITIVE_INFINITY);
-    if (nearest >= 0) {
-      this.orderX[u] = this.x[nearest];
-      this.orderY[u] = this.y[nearest];
-    } else {
-      this.orderX[u] = this.attackPointX;
-      this.orderY[u] = this.attackPointY;
-    }
-  }
-
-  private nearestAlly(u: number, within: number): number {
-    let best = -1;
-    let bestDistance = within;
-    for (let a = 0; a < this.nAllies; a++) {
-      if (this.alive[a] === 0 || this.canTarget[u * this.n + a] === 0) continue;
-      const d = this.distance(u, a);
-      if (d < bestDistance) {
-        bestDistance = d;
-        best = a;
-      }
-    }
-    return best;
-  }
-
-  private enemyHealerOrder(u: number): void {
-    const n = this.n;
-    let t = this.target[u];
-    const keep = t >= 0 && this.alive[t] === 1 && this.hp[t] < this.maxHp[t] && this.distance(u, t) < this.scanRange[u] + this.radius[t];
-    if (!keep) {
-      t = -1;
-      let lowest = Number.POSITIVE_INFINITY;
-      for (let f = this.nAllies; f < n; f++) {
-        if (this.alive[f] === 0 || this.canTarget[u * n + f] === 0 || this.hp[f] >= this.maxHp[f]) continue;
-        if (!(this.distance(u, f) < this.scanRange[u] + this.radius[f])) continue;
-        if (this.hp[f] < lowest) {
-          lowest = this.hp[f];
-          t = f;
-        }
-      }
-    }
-    if (t >= 0) {
-      this.order[u] = ORDER.attack;
-      this.target[u] = t;
-      return;
-    }
-    this.target[u] = -1;
-    let friend = -1;
-    let bestDistance = Number.POSITIVE_INFINITY;
-    for (let f = this.nAllies; f < n; f++) {
-      if (f === u || this.alive[f] === 0 || this.healer[f] === 1) continue;
-      const d = this.distance(u, f);
-      if (d < bestDistance) {
-        bestDistance = d;
-        friend = f;
-      }
-    }
-    if (friend >= 0 && bestDistance > this.radius[u] + this.radius[friend] + 1) {
-      this.order[u] = ORDER.move;
-      this.orderX[u] = this.x[friend];
-      this.orderY[u] = this.y[friend];
-    } else {
-      this.order[u] = ORDER.stop;
-    }
+    this.goalSpeed[u] = this.moveSpeed[u];
   }
 }

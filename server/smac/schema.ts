@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { scenarioBaseShape } from '../scenarios/schema.ts';
+import { ENEMY_AI_MODES } from './enemy-ai.ts';
 import { UNIT_TYPES, unitStatsSchema } from './unit-types.ts';
 
 export const SMAC_PHYSICS_MODES = ['matter', 'kinematic'] as const;
@@ -42,7 +43,11 @@ const armySchema = z.strictObject({
   units: z.array(z.strictObject({ type: z.string().min(1), count: z.number().int().min(1).max(64) })).min(1),
   /** Centre of the army's spawn grid. */
   spawn: point,
-  /** Each unit's spawn is moved by up to this much on each axis (uniform, from the env's Rng); 0 = SMAC's fixed spawns. */
+  /**
+   * Each unit's spawn is moved by up to this much on each axis (uniform, from the env's Rng);
+   * 0 = SMAClite's exact grid. The built-in maps use 1.5: with exact starts every seed plays the
+   * same battle under a deterministic policy (docs/smac.md, "Starts").
+   */
   jitter: z.number().finite().nonnegative().default(0),
 });
 
@@ -96,6 +101,16 @@ export const smacScenarioSchema = z
     ranges: rangesSchema.prefault({}),
     reward: rewardSchema.prefault({}),
     ...terrainAndClockShape,
+
+    // --- The enemy and the starts ---
+    /**
+     * The built-in enemy: 'smaclite' is SMAClite's attack-move (healers first, re-picking targets
+     * every tick while the allies have a healer, standing at the attack point when nothing is in
+     * scan range); 'chase' is this project's earlier enemy (non-healers first, chasing the nearest
+     * ally once past the attack point), kept to evaluate policies trained against it.
+     */
+    enemyAi: z.enum(ENEMY_AI_MODES).default('smaclite'),
+    // --- end of the enemy and the starts ---
   })
   .superRefine((file, ctx) => {
     const known = new Set([...Object.keys(UNIT_TYPES), ...Object.keys(file.units)]);

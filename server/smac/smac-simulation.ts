@@ -3,6 +3,7 @@ import { makeLayout, type ObservationLayout, type RawObservation } from '../env/
 import type { EntityInfo, EpisodeMetrics, InitialState, Simulation, StepEvents } from '../env/simulation.ts';
 import { BattleEndTracker } from './battle-end.ts';
 import { ALLY, Battle, ENEMY, ORDER, TICKS_PER_SECOND, TICKS_PER_STEP, TICK_SECONDS, type Movement, type UnitSpec } from './battle.ts';
+import { makeEnemyAi } from './enemy-ai.ts';
 import { KinematicMovement } from './kinematic-movement.ts';
 import { MatterMovement } from './matter-movement.ts';
 import type { SmacPhysics, SmacScenarioFile } from './schema.ts';
@@ -135,6 +136,7 @@ export class SmacSimulation implements Simulation {
     this.terrain = new Terrain(file.terrain, file.map.width, file.map.height);
     this.movement = physics === 'matter' ? new MatterMovement(battle, this.terrain) : new KinematicMovement(battle, this.terrain);
     battle.movement = this.movement;
+    battle.enemyAi = makeEnemyAi(file.enemyAi, battle);
     this.sightRange = file.ranges.sight;
     this.shootRange = file.ranges.shoot;
     this.halfMove = file.ranges.moveAmount / 2;
@@ -258,16 +260,21 @@ export class SmacSimulation implements Simulation {
     this.battleEnd.reset();
   }
 
-  /** SMAClite's spawn grid: ceil(sqrt(k)) units per row, mirrored for the enemy so equal armies face each other. */
+  /**
+   * SMAClite's spawn grid (smaclite/env/smaclite.py __place_group): ceil(sqrt(k)) units per row in
+   * index order, rows along x stacked along y, centred on the spawn point, mirrored through it for
+   * the enemy so equal armies face each other; then the army's jitter, if any.
+   */
   private placeArmy(units: readonly number[], spawn: readonly [number, number], jitter: number, mirror: number, rng: Rng): void {
     const battle = this.battle;
     const side = Math.ceil(Math.sqrt(units.length));
     const rows: number[][] = [];
     for (let k = 0; k < units.length; k += side) rows.push(units.slice(k, k + side));
     const rowRadius = rows.map((row) => Math.max(...row.map((u) => battle.radius[u])));
-    const rowWidth = rows.map((row) => row.reduce((w, u) => w + 2 * battle.radius[u], 0) + (row.length - 1) * SPAWN_GAP);
-    const groupHeight = 2 * rowRadius.reduce((a, b) => a + b, 0) + (rows.length - 1) * SPAWN_GAP;
-    const groupWidth = Math.max(...rowWidth);
+    // As SMAClite __place_group: the height counts all `side` rows of the square (empty ones add
+    // only their gap) and the width is the widest row's unit sizes without the gaps.
+    const groupHeight = 2 * rowRadius.reduce((a, b) => a + b, 0) + (side - 1) * SPAWN_GAP;
+    const groupWidth = Math.max(...rows.map((row) => row.reduce((w, u) => w + 2 * battle.radius[u], 0)));
     let y = spawn[1] - (mirror * groupHeight) / 2;
     rows.forEach((row, r) => {
       y += mirror * rowRadius[r];

@@ -32,7 +32,7 @@ describe('smacHeuristic', () => {
       smacHeuristic(sim.layouts[0].size, withLayout ? { blocks: sim.layouts[0].blocks } : {});
 
     it(`attacks the attackable enemy with the least health + shield (${label})`, () => {
-      const sim = setup('3s_vs_5z', { agent_0: [10, 16], enemy_0: [14, 16], enemy_1: [14, 18], enemy_2: [15, 14], enemy_3: [30, 30], enemy_4: [30, 2] });
+      const sim = setup('3s_vs_5z', { agent_0: [10, 16], enemy_0: [14, 16], enemy_1: [14, 18], enemy_2: [15, 14], enemy_3: [28, 28], enemy_4: [28, 4] });
       sim.battle.hp[3 + 1] = 40;
       sim.battle.shield[3 + 1] = 10;
       sim.battle.hp[3 + 0] = 60;
@@ -42,13 +42,13 @@ describe('smacHeuristic', () => {
     });
 
     it(`walks toward the nearest visible enemy, waits when it is close, else heads east (${label})`, () => {
-      let sim = setup('3m', { agent_0: [10, 16], enemy_0: [12, 24.2], enemy_1: [30, 30], enemy_2: [30, 2] });
+      let sim = setup('3m', { agent_0: [10, 12], enemy_0: [12, 20.2], enemy_1: [30, 23], enemy_2: [30, 9] });
       let seen = observe(sim, 0);
       expect(policy(sim).decide(seen.observation, seen.mask, 0)).toBe(ACTION.north);
-      sim = setup('3m', { agent_0: [10, 16], enemy_0: [17, 16], enemy_1: [30, 30], enemy_2: [30, 2] });
+      sim = setup('3m', { agent_0: [10, 16], enemy_0: [17, 16], enemy_1: [30, 23], enemy_2: [30, 9] });
       seen = observe(sim, 0);
       expect(policy(sim).decide(seen.observation, seen.mask, 0)).toBe(ACTION.stop);
-      sim = setup('3m', { agent_0: [10, 16], enemy_0: [30, 16], enemy_1: [30, 30], enemy_2: [30, 2] });
+      sim = setup('3m', { agent_0: [10, 16], enemy_0: [30, 16], enemy_1: [30, 23], enemy_2: [30, 9] });
       seen = observe(sim, 0);
       expect(policy(sim).decide(seen.observation, seen.mask, 0)).toBe(ACTION.east);
       expect(policy(sim).decide(new Float32Array(30), Uint8Array.from([1, 0, 0, 0, 0, 0, 0, 0, 0]), 0)).toBe(ACTION.noop);

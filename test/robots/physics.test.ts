@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { createRobotPhysics, VMAS_WORLD_DEFAULTS, type BodySpec } from '../server/robots/physics/index.ts';
+import { createRobotPhysics, VMAS_WORLD_DEFAULTS, type BodySpec } from '../../server/robots/physics/index.ts';
 
 const sphere = (name: string, radius: number, movable = true): BodySpec => ({
   name, shape: { kind: 'sphere', radius }, mass: 1, movable, rotatable: movable, collide: true,

@@ -7,6 +7,12 @@ const SCALE = 100;
 /** matter-js velocities are displacements per base delta (1000/60 ms). */
 const VELOCITY_UNIT = SCALE / 60;
 const ANGULAR_VELOCITY_UNIT = 1 / 60;
+/**
+ * matter-js' largest recommended Engine.update delta (Engine._deltaMax, 1000/60 ms): its contact
+ * solver is tuned for it and it warns above it. A VMAS substep (100 ms at dt 0.1, S 1) runs as
+ * several equal updates no longer than this.
+ */
+const MAX_UPDATE_MS = 1000 / 60;
 
 function matterShape(spec: BodySpec): Matter.Body {
   const common = { frictionAir: 0, friction: 0, frictionStatic: 0, restitution: 0, isStatic: !spec.movable && !spec.rotatable };
@@ -22,8 +28,9 @@ function matterShape(spec: BodySpec): Matter.Body {
 
 /**
  * The same world on matter-js rigid contacts: VMAS's drag (once per env step), action forces and
- * gravity integrated into the velocity by hand each substep, then one Engine.update per substep
- * moves the bodies and resolves contacts (no penalty springs), then the position clamps.
+ * gravity integrated into the velocity by hand each substep, then Engine.update calls of at most
+ * 1000/60 ms that together last the substep move the bodies and resolve contacts (no penalty
+ * springs), then the position clamps.
  * Bodies with collide=false never enter matter-js and follow VMAS's integrator alone.
  */
 export class MatterRobotPhysics extends PhysicsBase {
@@ -32,6 +39,9 @@ export class MatterRobotPhysics extends PhysicsBase {
   /** matter-js body per colliding body, null for the rest. */
   private readonly matterBodies: (Matter.Body | null)[];
   private readonly vector = { x: 0, y: 0 };
+  /** Engine.update calls per substep, and the milliseconds of each. */
+  private readonly updatesPerSubstep: number;
+  private readonly updateMs: number;
 
   constructor(world: WorldSpec, bodies: readonly BodySpec[]) {
     super(world, bodies);
@@ -52,6 +62,9 @@ export class MatterRobotPhysics extends PhysicsBase {
       }
       return body;
     });
+    const substepMs = (world.dt / world.substeps) * 1000;
+    this.updatesPerSubstep = Math.ceil(substepMs / MAX_UPDATE_MS - 1e-9);
+    this.updateMs = substepMs / this.updatesPerSubstep;
     Matter.Composite.add(this.engine.world, this.matterBodies.filter((b): b is Matter.Body => b !== null));
     this.syncFromState();
   }
@@ -106,7 +119,7 @@ export class MatterRobotPhysics extends PhysicsBase {
         Matter.Body.setVelocity(body, vector);
         Matter.Body.setAngularVelocity(body, t.rotatable[i] ? angVel[i] * ANGULAR_VELOCITY_UNIT : 0);
       }
-      Matter.Engine.update(this.engine, h * 1000);
+      for (let u = 0; u < this.updatesPerSubstep; u++) Matter.Engine.update(this.engine, this.updateMs);
       for (let i = 0; i < n; i++) {
         const body = this.matterBodies[i];
         if (body && !body.isStatic) {

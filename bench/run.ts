@@ -1,8 +1,9 @@
 /**
- * `npm run bench [-- --json] [-- --only sim,net,train,learner,deploy] [-- --seconds S]`: speed figures and ratios
+ * `npm run bench [-- --json] [-- --only sim,physics,net,train,learner,deploy] [-- --seconds S]`: speed figures and ratios
  * (`train` includes `learner`, the PPO update alone against PyTorch; `learner` runs it alone;
  * `deploy` times one decision of each shipped student in the C export, the typed-array runtime and
- * onnxruntime, and the Python agent's round trip beside the Node agent's).
+ * onnxruntime, and the Python agent's round trip beside the Node agent's; `physics` times the robot
+ * worlds' lidar and one step of each physics mode without a scenario).
  * A benchmark, not a test: it prints what it measures and asserts nothing. Single core per loop;
  * the figures are noisy (10-20% run to run on these machines), compare ratios.
  */
@@ -16,7 +17,7 @@ const PYTHON_MPE_STEPS_PER_SECOND = 7000;
 const { values } = parseArgs({
   options: {
     json: { type: 'boolean', default: false },
-    only: { type: 'string', default: 'sim,net,train,deploy' },
+    only: { type: 'string', default: 'sim,physics,net,train,deploy' },
     seconds: { type: 'string', default: '1' },
   },
 });
@@ -46,6 +47,7 @@ async function optional(name: string, file: string, fn: string): Promise<void> {
   const module = (await import(url.href)) as Record<string, (o: unknown) => Promise<unknown>>;
   result[name] = await module[fn]({ seconds, log });
 }
+await optional('physics', './robot-physics.js', 'benchRobotPhysics');
 await optional('net', './net.js', 'benchNet');
 await optional('train', './train.js', 'benchTrain');
 await optional('learner', './train.js', 'benchLearner');

@@ -16,7 +16,7 @@ export type SimFigure = {
   agents: number;
 };
 
-type Rate = { wall: number; cpu: number };
+export type Rate = { wall: number; cpu: number };
 
 /** Pick a uniformly random allowed action per agent from the masks (allocation-free). */
 function randomActions(io: AgentIO, rng: Rng, out: Int32Array, offset: number): void {
@@ -38,7 +38,7 @@ function randomActions(io: AgentIO, rng: Rng, out: Int32Array, offset: number): 
 }
 
 /** Run `step` repeatedly for about `seconds`, return steps per wall second and per CPU second. */
-function timeLoop(seconds: number, step: () => number): Rate {
+export function timeLoop(seconds: number, step: () => number): Rate {
   // warm-up so the JIT has compiled the hot path
   const warmEnd = performance.now() + Math.min(200, seconds * 250);
   while (performance.now() < warmEnd) step();

@@ -112,3 +112,41 @@ describe('matter mode', () => {
     }
   });
 });
+
+describe('matter mode shapes', () => {
+  test('a sphere rests against a wall and another sphere at its radius, not the decagon\'s inner radius', () => {
+    const p = createRobotPhysics('matter', VMAS_WORLD_DEFAULTS, [sphere('agent_0', 0.1), box('wall_0', 0.1, 2, fixed), sphere('agent_1', 0.1), sphere('agent_2', 0.1)]);
+    p.posX[1] = 0.5; // face at 0.45
+    p.posY[2] = 1.5;
+    p.posX[3] = 0.5;
+    p.posY[3] = 1.5;
+    p.syncFromState();
+    for (let s = 0; s < 60; s++) {
+      p.forceX[0] = 1;
+      p.forceX[2] = 1;
+      p.forceX[3] = -1;
+      p.step();
+    }
+    // matter-js lets bodies overlap by its slop (0.05 px = 0.0005 here) and a 16-gon reaches 2% past r
+    const toFace = 0.45 - p.posX[0];
+    expect(toFace).toBeGreaterThan(0.1 - 0.001);
+    expect(toFace).toBeLessThan(0.1 / Math.cos(Math.PI / 16) + 0.001);
+    const apart = p.posX[3] - p.posX[2];
+    expect(apart).toBeGreaterThan(0.2 - 0.002);
+    expect(apart).toBeLessThan(0.2 / Math.cos(Math.PI / 16) + 0.002);
+  });
+});
+
+test('a fast robot does not tunnel through a thin wall (one 100 ms update per step let it through)', () => {
+  // Force 5 gives a terminal speed of 2: 0.2 per 100 ms update, more than the robot's diameter.
+  const p = createRobotPhysics('matter', VMAS_WORLD_DEFAULTS, [sphere('agent_0', 0.1), line('wall_0', 2, fixed)]);
+  p.posX[1] = 0.5;
+  p.rot[1] = Math.PI / 2;
+  p.syncFromState();
+  for (let s = 0; s < 60; s++) {
+    p.forceX[0] = 5;
+    p.step();
+    expect(p.posX[0]).toBeLessThan(0.5);
+  }
+  expect(p.posX[0]).toBeGreaterThan(0.38);
+});

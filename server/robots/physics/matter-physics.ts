@@ -13,11 +13,17 @@ const ANGULAR_VELOCITY_UNIT = 1 / 60;
  * several equal updates no longer than this.
  */
 const MAX_UPDATE_MS = 1000 / 60;
+/**
+ * matter-js has no true circles: Bodies.circle at this scale is a decagon whose flat sides sit 5%
+ * inside the radius. A sphere is a regular polygon of this many sides whose inscribed circle is the
+ * radius, so contacts are never nearer than VMAS's and at most 1/cos(π/16) - 1 = 2% farther.
+ */
+const CIRCLE_SIDES = 16;
 
 function matterShape(spec: BodySpec): Matter.Body {
   const common = { frictionAir: 0, friction: 0, frictionStatic: 0, restitution: 0, isStatic: !spec.movable && !spec.rotatable };
   const { shape } = spec;
-  if (shape.kind === 'sphere') return Matter.Bodies.circle(0, 0, shape.radius * SCALE, common);
+  if (shape.kind === 'sphere') return Matter.Bodies.polygon(0, 0, CIRCLE_SIDES, (shape.radius * SCALE) / Math.cos(Math.PI / CIRCLE_SIDES), common);
   if (shape.kind === 'box') return Matter.Bodies.rectangle(0, 0, shape.length * SCALE, shape.width * SCALE, common);
   // A line is a capsule of radius ℓ around its segment: a rectangle with fully rounded ends.
   return Matter.Bodies.rectangle(0, 0, (shape.length + 2 * LINE_CONTACT_RADIUS) * SCALE, 2 * LINE_CONTACT_RADIUS * SCALE, {

@@ -150,3 +150,18 @@ test('a fast robot does not tunnel through a thin wall (one 100 ms update per st
   }
   expect(p.posX[0]).toBeGreaterThan(0.38);
 });
+
+test('matter mode: collide=false bodies follow the vmas integrator through walls; ignores only between static bodies', () => {
+  const p = createRobotPhysics('matter', VMAS_WORLD_DEFAULTS, [sphere('goal_0', 0.05, { collide: false }), box('wall_0', 0.1, 2, fixed)]);
+  p.posX[1] = 0.3;
+  p.syncFromState();
+  p.velX[0] = 4; // 4·0.75 = 3 per second: 0.3 per step, straight through the wall
+  p.step();
+  expect(p.posX[0]).toBeCloseTo(0.3, 12);
+  p.step();
+  expect(p.posX[0]).toBeCloseTo(0.3 + 0.225, 12);
+  expect(() => createRobotPhysics('matter', VMAS_WORLD_DEFAULTS, [sphere('agent_0', 0.1, { ignores: ['wall_0'] }), box('wall_0', 0.1, 2, fixed)])).toThrow(
+    /bodies\[0\] \(agent_0\)\.ignores: matter mode can only ignore between two static bodies, not wall_0/,
+  );
+  expect(() => createRobotPhysics('matter', VMAS_WORLD_DEFAULTS, [box('wall_0', 0.1, 2, { ...fixed, ignores: ['wall_1'] }), box('wall_1', 0.1, 2, fixed)])).not.toThrow();
+});

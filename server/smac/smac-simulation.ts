@@ -90,7 +90,10 @@ export class SmacSimulation implements Simulation {
   private readonly enemyStateStride: number;
   /** Per unit: what its state cooldown (or a healer's energy) is multiplied by. */
   private readonly stateCooldownScale: Float64Array;
-  /** SMAC's continuing_episode False: reaching maxSteps terminates instead of truncating. */
+  /**
+   * On SMAC's clock, reaching maxSteps sets `terminated` (SMAC's continuing_episode False: learners
+   * do not bootstrap a timeout); on SMAClite's the env truncates there, and learners bootstrap.
+   */
   private readonly timeoutTerminates: boolean;
   private readonly lastActions: Int32Array;
   private readonly previousHealth: Float64Array;

@@ -95,9 +95,11 @@ describe('terrain errors', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kdmarl-terrain-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+  const tmpPath = (stem: string): string => join(dir, `${stem}.json`);
+
   /** The shipped 3m with some fields replaced, loaded through the scenario loader from a file. */
   function load(fields: Record<string, unknown>): () => unknown {
-    const path = join(dir, `${Object.keys(fields).join('-')}.json`);
+    const path = tmpPath(Object.keys(fields).join('-'));
     writeFileSync(path, JSON.stringify({ ...resolveScenario('3m').file, ...fields }));
     return () => createSimulation(path);
   }
@@ -126,7 +128,9 @@ describe('terrain errors', () => {
   it('rejects a walkable rectangle past the map or an empty span with one line naming the field', () => {
     expect(oneLine(load({ terrain: { walkable: [{ x: [0, 33], y: [8, 24] }] } }))).toMatch(/terrain\.walkable\[0\].*reaches past the 32x32 map/);
     expect(oneLine(load({ terrain: { walkable: [{ x: [5, 5], y: [8, 24] }] } }))).toMatch(/terrain\.walkable\[0\]\.x.*from < to/);
-    expect(oneLine(load({ terrain: 'flat' }))).toMatch(/terrain/);
+    const shape = "terrain: expected 'open' or { \"walkable\": [{ \"x\": [from, to], \"y\": [from, to] }, ...] } in whole cells";
+    expect(oneLine(load({ terrain: 'flat' }))).toBe(`${tmpPath('terrain')}: ${shape}`);
+    expect(oneLine(load({ terrain: { walkable: [{ x: [0, 32] }] } }))).toMatch(/terrain.*(walkable\[0\]\.y|expected 'open')/);
     expect(oneLine(load({ clock: 'normal' }))).toMatch(/clock.*smaclite.*smac/);
     expect(oneLine(load({ enemyAi: 'hunt' }))).toMatch(/enemyAi.*smaclite.*chase/);
   });

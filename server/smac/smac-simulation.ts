@@ -221,7 +221,7 @@ export class SmacSimulation implements Simulation {
     const [ax, ay] = attackPoint;
     const where = this.file.attackPoint ? 'attackPoint' : 'attackPoint (default: the allies\' spawn)';
     if (!this.terrain.isWalkable(ax, ay)) {
-      throw new Error(`scenario '${this.file.name}': ${where} (${ax}, ${ay}) is in cell (${Math.floor(ax)}, ${Math.floor(ay)}), which the terrain leaves unwalkable`);
+      throw new Error(`scenario '${this.file.name}': ${where} (${ax}, ${ay}), where the enemies walk, is in cell (${Math.floor(ax)}, ${Math.floor(ay)}), which the terrain leaves unwalkable`);
     }
     // With jitter 0 the placement draws nothing from its Rng.
     for (const army of this.spawnOrder) this.placeArmy(army.units, army.spawn, 0, army.mirror, new Rng(0));

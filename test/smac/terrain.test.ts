@@ -122,7 +122,7 @@ describe('terrain errors', () => {
 
   it('names the cell of an attack point outside the walkable area', () => {
     const message = oneLine(load({ attackPoint: [16, 28.5] }));
-    expect(message).toBe("scenario '3m': attackPoint (16, 28.5) is in cell (16, 28), which the terrain leaves unwalkable");
+    expect(message).toBe("scenario '3m': attackPoint (16, 28.5), where the enemies walk, is in cell (16, 28), which the terrain leaves unwalkable");
   });
 
   it('rejects a walkable rectangle past the map or an empty span with one line naming the field', () => {

@@ -47,8 +47,9 @@ const armySchema = z.strictObject({
   spawn: point,
   /**
    * Each unit's spawn is moved by up to this much on each axis (uniform, from the env's Rng);
-   * 0 = SMAClite's exact grid. The built-in maps use 1.5: with exact starts every seed plays the
-   * same battle under a deterministic policy (docs/smac.md, "Starts").
+   * 0 = SMAClite's exact grid. The built-in maps use 1.5: with exact starts every seed plays one
+   * of a handful of battles under a deterministic policy, and a replayed action sequence wins
+   * (docs/smac.md, "Why the shipped maps jitter the starts").
    */
   jitter: z.number().finite().nonnegative().default(0),
 });

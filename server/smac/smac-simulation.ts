@@ -240,7 +240,13 @@ export class SmacSimulation implements Simulation {
   private confineStarts(): void {
     const battle = this.battle;
     for (let u = 0; u < battle.n; u++) {
-      const p = this.terrain.confine(battle.x[u], battle.y[u], battle.radius[u], battle.air[u] === 0);
+      const ground = battle.air[u] === 0;
+      if (ground && !this.terrain.isWalkable(battle.x[u], battle.y[u])) {
+        const q = this.terrain.nearestWalkable(battle.x[u], battle.y[u]);
+        battle.x[u] = q.x;
+        battle.y[u] = q.y;
+      }
+      const p = this.terrain.confine(battle.x[u], battle.y[u], battle.radius[u], ground);
       battle.x[u] = p.x;
       battle.y[u] = p.y;
     }

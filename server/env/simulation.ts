@@ -35,7 +35,7 @@ export interface Simulation {
   /** The full (teacher) observation layout per agent; `layouts[i].size` is agent i's obs size. */
   readonly layouts: readonly ObservationLayout[];
   readonly stateSize: number;
-  /** Episode length in env steps; reaching it truncates the episode. */
+  /** Episode length in env steps; reaching it truncates the episode unless the simulation terminates there itself. */
   readonly maxSteps: number;
   /** Seconds of simulated time per env step. */
   readonly dt: number;
@@ -68,7 +68,11 @@ export interface Simulation {
   readonly events: StepEvents;
   /** Env steps taken in this episode. */
   readonly t: number;
-  /** True once the episode ended by its own rules (all enemies or all allies dead). */
+  /**
+   * True once the episode ended by its own rules (all enemies or all allies dead). A simulation
+   * whose rules end the episode at maxSteps (SMAC's clock: continuing_episode False) sets it at
+   * the limit too, and the env then reports a termination (no bootstrap), not a truncation.
+   */
   readonly terminated: boolean;
   /** Team outcome when terminated: 1 win, 0 loss or draw. */
   readonly won: boolean;

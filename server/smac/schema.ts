@@ -21,7 +21,9 @@ const walkableRectSchema = z.strictObject({ x: cellSpan, y: cellSpan });
  * 'open': the whole map is walkable (the field every result before the walkable band was measured
  * on). Otherwise the union of rectangles of whole cells, each x in [x[0], x[1]) and y in [y[0], y[1]).
  */
-const terrainSchema = z.union([z.literal('open'), z.strictObject({ walkable: z.array(walkableRectSchema).min(1) })]);
+const terrainSchema = z.union([z.literal('open'), z.strictObject({ walkable: z.array(walkableRectSchema).min(1) })], {
+  error: "expected 'open' or { \"walkable\": [{ \"x\": [from, to], \"y\": [from, to] }, ...] } in whole cells",
+});
 const terrainAndClockShape = {
   /** Walkable cells: the move mask and ground movement keep to them. */
   terrain: terrainSchema.default('open'),
@@ -45,8 +47,9 @@ const armySchema = z.strictObject({
   spawn: point,
   /**
    * Each unit's spawn is moved by up to this much on each axis (uniform, from the env's Rng);
-   * 0 = SMAClite's exact grid. The built-in maps use 1.5: with exact starts every seed plays the
-   * same battle under a deterministic policy (docs/smac.md, "Starts").
+   * 0 = SMAClite's exact grid. The built-in maps use 1.5: with exact starts every seed plays one
+   * of a handful of battles under a deterministic policy, and a replayed action sequence wins
+   * (docs/smac.md, "Why the shipped maps jitter the starts").
    */
   jitter: z.number().finite().nonnegative().default(0),
 });

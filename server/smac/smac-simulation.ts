@@ -90,7 +90,10 @@ export class SmacSimulation implements Simulation {
   private readonly enemyStateStride: number;
   /** Per unit: what its state cooldown (or a healer's energy) is multiplied by. */
   private readonly stateCooldownScale: Float64Array;
-  /** SMAC's continuing_episode False: reaching maxSteps terminates instead of truncating. */
+  /**
+   * On SMAC's clock, reaching maxSteps sets `terminated` (SMAC's continuing_episode False: learners
+   * do not bootstrap a timeout); on SMAClite's the env truncates there, and learners bootstrap.
+   */
   private readonly timeoutTerminates: boolean;
   private readonly lastActions: Int32Array;
   private readonly previousHealth: Float64Array;
@@ -218,7 +221,7 @@ export class SmacSimulation implements Simulation {
     const [ax, ay] = attackPoint;
     const where = this.file.attackPoint ? 'attackPoint' : 'attackPoint (default: the allies\' spawn)';
     if (!this.terrain.isWalkable(ax, ay)) {
-      throw new Error(`scenario '${this.file.name}': ${where} (${ax}, ${ay}) is in cell (${Math.floor(ax)}, ${Math.floor(ay)}), which the terrain leaves unwalkable`);
+      throw new Error(`scenario '${this.file.name}': ${where} (${ax}, ${ay}), where the enemies walk, is in cell (${Math.floor(ax)}, ${Math.floor(ay)}), which the terrain leaves unwalkable`);
     }
     // With jitter 0 the placement draws nothing from its Rng.
     for (const army of this.spawnOrder) this.placeArmy(army.units, army.spawn, 0, army.mirror, new Rng(0));
@@ -237,7 +240,13 @@ export class SmacSimulation implements Simulation {
   private confineStarts(): void {
     const battle = this.battle;
     for (let u = 0; u < battle.n; u++) {
-      const p = this.terrain.confine(battle.x[u], battle.y[u], battle.radius[u], battle.air[u] === 0);
+      const ground = battle.air[u] === 0;
+      if (ground && !this.terrain.isWalkable(battle.x[u], battle.y[u])) {
+        const q = this.terrain.nearestWalkable(battle.x[u], battle.y[u]);
+        battle.x[u] = q.x;
+        battle.y[u] = q.y;
+      }
+      const p = this.terrain.confine(battle.x[u], battle.y[u], battle.radius[u], ground);
       battle.x[u] = p.x;
       battle.y[u] = p.y;
     }

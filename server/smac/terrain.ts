@@ -91,6 +91,33 @@ export class Terrain {
     return this.out;
   }
 
+  /**
+   * The nearest point of a walkable cell to (x, y), in `out`: for a start jittered deep into a
+   * cliff, where `confine` finds no open face next to the cell it is in. (x, y) itself when its
+   * cell is walkable. Scans every cell: called at reset only.
+   */
+  nearestWalkable(x: number, y: number): { x: number; y: number } {
+    this.out.x = x;
+    this.out.y = y;
+    if (this.isWalkable(x, y)) return this.out;
+    let best = Number.POSITIVE_INFINITY;
+    for (let cy = 0; cy < this.rows; cy++) {
+      for (let cx = 0; cx < this.cols; cx++) {
+        if (this.walkable[cy * this.cols + cx] === 0) continue;
+        // Just inside the cell, so the point's cell is this one.
+        const qx = Math.min(Math.max(x, cx), Math.min(cx + 1, this.width) - 1e-9);
+        const qy = Math.min(Math.max(y, cy), Math.min(cy + 1, this.height) - 1e-9);
+        const d2 = (qx - x) ** 2 + (qy - y) ** 2;
+        if (d2 < best) {
+          best = d2;
+          this.out.x = qx;
+          this.out.y = qy;
+        }
+      }
+    }
+    return this.out;
+  }
+
   /** A centre inside blocked cell (cx, cy): leave through the nearest face that opens onto a walkable cell. */
   private exitCell(px: number, py: number, cx: number, cy: number, r: number): [number, number] {
     const exits: [number, number, number][] = [

@@ -12,7 +12,7 @@ import { connectNats, openBucket, pause } from './connect.ts';
 import { fragmentOf, type FragmentMeta } from './fragment.ts';
 import type { CollectorSpec, FragmentCollector } from './collector.ts';
 import { trainCollector } from './train-collector.ts';
-import { checkRunName, IDENTITY_KEY, learnerCommand, natsNames, WEIGHTS_KEY, workOf, workOrigin, type RunIdentity, type RunKind, type RunWork } from './identity.ts';
+import { checkRunName, FRAGMENT_FORMAT, IDENTITY_KEY, kdmarlVersion, learnerCommand, natsNames, WEIGHTS_KEY, workOf, workOrigin, type RunIdentity, type RunKind, type RunWork } from './identity.ts';
 import { WORKER_HEADER, type FragmentReply } from './learner.ts';
 
 export type WorkerOptions = {
@@ -117,6 +117,11 @@ async function serveRun(nc: NatsConnection, kv: KV, identity: RunIdentity, id: s
   if (options.kind && identity.kind !== options.kind) {
     throw new Error(`worker ${id}: run '${identity.run}' is a ${identity.kind} run ('${learnerCommand(identity.kind)}'), not ${options.kind}; pass --kind ${identity.kind}, or another --run`);
   }
+  // Another version may lay out configs, nets or fragments differently: refuse before reading them.
+  const version = kdmarlVersion();
+  if (identity.version !== version || identity.format !== FRAGMENT_FORMAT) {
+    throw new Error(`worker ${id}: run '${identity.run}' runs kdmarl ${identity.version} (fragment format ${identity.format}), this worker kdmarl ${version} (format ${FRAGMENT_FORMAT}); run the learner's kdmarl version on this machine`);
+  }
   const work = options.work ?? workOf(identity);
   const scenario = parseScenario(identity.scenarioFile, `run '${identity.run}' scenario`);
   // What this worker really collects for, not what the run says: the learner compares the two.
@@ -128,7 +133,12 @@ async function serveRun(nc: NatsConnection, kv: KV, identity: RunIdentity, id: s
     return signal?.aborted ? 'stop' : 'again';
   }
   const seed = randomInt(2 ** 31);
-  const collector = collectorFor({ work, scenario, envs: identity.fragmentEnvs, seed, policy: weights.policy });
+  let collector: FragmentCollector;
+  try {
+    collector = collectorFor({ work, scenario, envs: identity.fragmentEnvs, seed, policy: weights.policy });
+  } catch (error) {
+    throw new Error(`worker ${id}: cannot collect for ${identity.kind} run '${identity.run}' with its weights: ${(error as Error).message}`);
+  }
   const rng = new Rng(seed ^ 0x5eed);
   let timeout = options.replyTimeoutMs ?? 60_000;
   const maxPayload = nc.info?.max_payload ?? 1 << 20;

@@ -68,6 +68,12 @@ describe.skipIf(missing !== null)(`distillation from rollout workers on NATS${mi
     }
   });
 
+  it('refuses a --fragment-envs that does not divide the envs with one line, before making the run directory', async () => {
+    const out = join(root, 'odd-fragments');
+    await expect(distillMain(['--scenario', 'spread', '--teacher', teacherDir, '--envs', '4', '--steps', '40', '--out', out, '--nats', server.url, '--fragment-envs', '3'])).rejects.toThrow(/^--fragment-envs 3: must divide numEnvs \(4\)$/);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('refuses a worker of another kind, config or kdmarl version by name, and distils on the others', async () => {
     const runDir = join(root, 'refusing');
     const lines: string[] = [];
@@ -115,5 +121,34 @@ describe.skipIf(missing !== null)(`distillation from rollout workers on NATS${mi
     const metrics = readMetrics(join(runDir, 'metrics.jsonl'));
     expect(metrics.at(-1)!['fragments/refused']).toBeGreaterThanOrEqual(2);
     expect(metrics.at(-1)!['workers/odd/env_steps_per_s']).toBeUndefined();
+  });
+});
+
+describe.skipIf(missing !== null)(`a distiller that loses NATS${missing ? ` (skipped: ${missing})` : ''}`, () => {
+  it('waits for the server and completes the run', async () => {
+    const server = await startNatsServer();
+    try {
+      const root = mkdtempSync(join(tmpdir(), 'kdmarl-distill-nats-'));
+      const teacherDir = join(root, 'teacher');
+      await train({ config: tinyConfig({ backend: 'cpu' }), runDir: teacherDir, resume: false, producedBy: 'test', progress: false, log: quiet });
+      const config = resolveDistillConfig('spread', { totalSteps: 4 * 40, numEnvs: 4, rolloutLength: 10, epochs: 1, evalEvery: 0, evalEpisodes: 2, checkpointEvery: 100, backend: 'cpu' });
+      const runDir = join(root, 'students');
+      const lines: string[] = [];
+      const distilling = distill({ config, teacher: teacherDir, students: 'default', runDir, resume: false, producedBy: 'test', progress: false, log: (m) => lines.push(m), nats: { url: server.url, run: 'lose', fragmentEnvs: 2 } });
+      const stop = new AbortController();
+      let restarted: Promise<void> | null = null;
+      // The server goes away (and comes back on the same port and store) once the distiller is at weights version 2.
+      const worker = runWorker({ url: server.url, run: 'lose', id: 'w', log: quiet, signal: stop.signal, reportEverySeconds: 0, onReply: (r) => { if (r.version >= 2 && !restarted) restarted = server.restart(); } });
+      const result = await distilling;
+      stop.abort();
+      await worker;
+      expect(restarted).not.toBeNull();
+      expect(result.updates).toBe(4);
+      expect(lines.some((l) => l.startsWith('lost NATS'))).toBe(true);
+      expect(lines.some((l) => l.startsWith('NATS back'))).toBe(true);
+      expect(readMetrics(join(runDir, 'metrics.jsonl')).map((m) => m.update)).toEqual([1, 2, 3, 4]);
+    } finally {
+      await server.stop();
+    }
   });
 });

@@ -6,7 +6,7 @@ import { resolveScenario, createSimulation } from '../../server/scenarios/regist
 import { decode, encode } from '../../shared/codec.ts';
 import { FragmentIntake, progressNote } from '../../agents/learn/nats/intake.ts';
 import { fragmentOf, rolloutColumns, type Fragment } from '../../agents/learn/nats/fragment.ts';
-import { makeIdentity, originOf } from '../../agents/learn/nats/identity.ts';
+import { hashWork, makeIdentity, originOf } from '../../agents/learn/nats/identity.ts';
 import { tinyAgentStateConfig } from './helpers.ts';
 
 const T = 5;
@@ -110,6 +110,17 @@ describe('FragmentIntake', () => {
     expect(refusals[2]).toMatch(/^worker w7 refused: .*scenario 3m/);
     expect(intake.filled).toBe(0);
     expect(intake.refused).toBe(4);
+    net.dispose();
+  });
+
+  it("hashes what workers collect with, not the step budget a resume may raise", async () => {
+    const { net, config, identity } = await setup();
+    const scenario = resolveScenario(config.scenario);
+    const hash = (c: typeof config) => hashWork({ kind: 'train', config: c }, scenario.file);
+    expect(hash(config)).toBe(identity.configHash);
+    expect(hash({ ...config, totalSteps: config.totalSteps * 3 })).toBe(identity.configHash);
+    expect(hash({ ...config, lr: config.lr * 2 })).not.toBe(identity.configHash);
+    expect(hash({ ...config, rolloutLength: config.rolloutLength + 1 })).not.toBe(identity.configHash);
     net.dispose();
   });
 

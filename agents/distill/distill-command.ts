@@ -42,8 +42,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (args.nats) await checkNatsReachable(args.nats);
   const run = args.resume ? resumedRun(args) : newRun(args);
+  const nats = natsOptionsOf(args, run.config.numEnvs);
   const producedBy = `kdmarl distill ${argv.join(' ')}`;
-  const result = await distill({ ...run, resume: args.resume, producedBy, progress: !args.noProgress, nats: natsOptionsOf(args) });
+  const result = await distill({ ...run, resume: args.resume, producedBy, progress: !args.noProgress, nats });
   const e = result.lastEval;
   console.log(
     JSON.stringify({

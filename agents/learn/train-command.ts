@@ -64,7 +64,7 @@ export async function main(argv: string[]): Promise<number> {
     runDir ??= newRunDir(labelOf(args.scenario), 'mappo', config.seed);
   }
   const producedBy = `kdmarl train ${argv.join(' ')}`;
-  const nats = natsOptionsOf(args);
+  const nats = natsOptionsOf(args, config.numEnvs);
   const result = await train({ config, runDir, resume: Boolean(args.resume), initFrom: args.initFrom, producedBy, nats });
   console.log(JSON.stringify({ runDir: result.runDir, backend: result.backend, envSteps: result.envSteps, updates: result.updates, wallSeconds: Math.round(result.wallSeconds), agentSamplesPerSecond: Math.round(result.agentSamplesPerSecond), lastEval: result.lastEval }));
   return 0;

@@ -4,9 +4,9 @@ import { buildTeacherNet } from '../../agents/learn/trainer.ts';
 import { RolloutBuffer } from '../../agents/learn/rollout.ts';
 import { resolveScenario, createSimulation } from '../../server/scenarios/registry.ts';
 import { decode, encode } from '../../shared/codec.ts';
-import { FragmentIntake } from '../../agents/learn/nats/intake.ts';
+import { FragmentIntake, progressNote } from '../../agents/learn/nats/intake.ts';
 import { fragmentOf, rolloutColumns, type Fragment } from '../../agents/learn/nats/fragment.ts';
-import { makeIdentity, originOf } from '../../agents/learn/nats/identity.ts';
+import { hashWork, makeIdentity, originOf } from '../../agents/learn/nats/identity.ts';
 import { tinyAgentStateConfig } from './helpers.ts';
 
 const T = 5;
@@ -113,6 +113,17 @@ describe('FragmentIntake', () => {
     net.dispose();
   });
 
+  it("hashes what workers collect with, not the step budget a resume may raise", async () => {
+    const { net, config, identity } = await setup();
+    const scenario = resolveScenario(config.scenario);
+    const hash = (c: typeof config) => hashWork({ kind: 'train', config: c }, scenario.file);
+    expect(hash(config)).toBe(identity.configHash);
+    expect(hash({ ...config, totalSteps: config.totalSteps * 3 })).toBe(identity.configHash);
+    expect(hash({ ...config, lr: config.lr * 2 })).not.toBe(identity.configHash);
+    expect(hash({ ...config, rolloutLength: config.rolloutLength + 1 })).not.toBe(identity.configHash);
+    net.dispose();
+  });
+
   it('refuses a fragment of another shape', async () => {
     const { net, intake, batch, fragment } = await setup();
     intake.begin(rolloutColumns(batch), []);
@@ -121,5 +132,25 @@ describe('FragmentIntake', () => {
     expect(verdict.status).toBe('refused');
     expect(verdict.status === 'refused' && verdict.reason).toMatch(/actions has \d+ values, expected \d+/);
     net.dispose();
+  });
+});
+
+describe('the progress line of a run on NATS', () => {
+  const window = (rates: Record<string, number>) => ({
+    'fragments/workers': Object.keys(rates).length,
+    'fragments/staleness_mean': 0.5,
+    'fragments/dropped_stale': 3,
+    'fragments/refused': 0,
+    ...Object.fromEntries(Object.entries(rates).flatMap(([id, r]) => [[`workers/${id}/fragments_per_s`, r / 400], [`workers/${id}/env_steps_per_s`, r]])),
+  });
+
+  it("names each worker's env steps/s, the fastest first, with the total, staleness and drops", () => {
+    expect(progressNote(window({ a: 200.4, b: 250 }))).toBe('2 workers 450 env steps/s (b 250, a 200), stale 0.50, dropped 3');
+    expect(progressNote(window({ solo: 99.6 }))).toBe('1 worker 100 env steps/s (solo 100), stale 0.50, dropped 3');
+    expect(progressNote(window({}))).toBe('0 workers 0 env steps/s, stale 0.50, dropped 3');
+  });
+
+  it('counts the workers past the fourth instead of naming them', () => {
+    expect(progressNote(window({ a: 1, b: 2, c: 3, d: 4, e: 5, f: 6 }))).toBe('6 workers 21 env steps/s (f 6, e 5, d 4, c 3, +2 more), stale 0.50, dropped 3');
   });
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { intArg, str } from '../../../shared/cli-args.ts';
 import type { NatsOptions } from './learner.ts';
+import { checkRunName } from './identity.ts';
 
 /** The learner's NATS flags, the same for `kdmarl train` and `kdmarl distill`. */
 export const natsFlags = {
@@ -12,7 +13,12 @@ export const natsFlags = {
 
 type NatsArgs = { nats?: string; run: string; fragmentEnvs?: number; maxStaleness: number };
 
-/** The learner's NATS options from its parsed flags (undefined without --nats). */
-export function natsOptionsOf(args: NatsArgs): NatsOptions | undefined {
-  return args.nats ? { url: args.nats, run: args.run, fragmentEnvs: args.fragmentEnvs, maxStaleness: args.maxStaleness } : undefined;
+/**
+ * The learner's NATS options from its parsed flags (undefined without --nats), checked against the
+ * batch's `numEnvs` before the command makes its run directory.
+ */
+export function natsOptionsOf(args: NatsArgs, numEnvs: number): NatsOptions | undefined {
+  if (!args.nats) return undefined;
+  if (args.fragmentEnvs !== undefined && numEnvs % args.fragmentEnvs !== 0) throw new Error(`--fragment-envs ${args.fragmentEnvs}: must divide numEnvs (${numEnvs})`);
+  return { url: args.nats, run: checkRunName(args.run), fragmentEnvs: args.fragmentEnvs, maxStaleness: args.maxStaleness };
 }

@@ -38,10 +38,14 @@ export function kdmarlVersion(): string {
   return (JSON.parse(readFileSync(fromRoot('package.json'), 'utf8')) as { version: string }).version;
 }
 
-/** The hash of everything a worker collects with: config, students (distillation) and scenario file. */
+/**
+ * The hash of everything a worker collects with: config, students (distillation) and scenario file.
+ * Not the step budget, which a resume may raise and no worker reads: its workers keep serving.
+ */
 export function hashWork(work: RunWork, scenarioFile: unknown): string {
   const students = work.kind === 'distill' ? work.students : undefined;
-  return createHash('sha256').update(JSON.stringify({ config: work.config, students, scenarioFile })).digest('hex').slice(0, 16);
+  const config = { ...work.config, totalSteps: undefined };
+  return createHash('sha256').update(JSON.stringify({ config, students, scenarioFile })).digest('hex').slice(0, 16);
 }
 
 export function makeIdentity(run: string, work: RunWork, scenario: LoadedScenario, fragmentEnvs: number): RunIdentity {

@@ -165,3 +165,23 @@ export class FragmentIntake {
     return out;
   }
 }
+
+/** Workers named one by one on the progress line; the rest are counted. */
+const NAMED_WORKERS = 4;
+
+/**
+ * The progress line's words for a metrics window (`takeMetrics`): each worker's env steps/s, the
+ * fastest first (up to four, then how many more), the total, mean staleness and drops.
+ */
+export function progressNote(m: Record<string, number>): string {
+  const rates = Object.keys(m)
+    .filter((k) => k.startsWith('workers/') && k.endsWith('/env_steps_per_s'))
+    .map((k) => ({ id: k.slice('workers/'.length, -'/env_steps_per_s'.length), rate: m[k] }))
+    .sort((a, b) => b.rate - a.rate);
+  const total = rates.reduce((sum, w) => sum + w.rate, 0);
+  const named = rates.slice(0, NAMED_WORKERS).map((w) => `${w.id} ${w.rate.toFixed(0)}`);
+  if (rates.length > NAMED_WORKERS) named.push(`+${rates.length - NAMED_WORKERS} more`);
+  const who = rates.length ? ` (${named.join(', ')})` : '';
+  const count = m['fragments/workers'];
+  return `${count} worker${count === 1 ? '' : 's'} ${total.toFixed(0)} env steps/s${who}, stale ${m['fragments/staleness_mean'].toFixed(2)}, dropped ${m['fragments/dropped_stale']}`;
+}

@@ -8,7 +8,7 @@ import type { EpisodeSummary } from '../../../server/env/vec-env.ts';
 import type { TrainConfig } from '../config.ts';
 import type { RolloutBuffer } from '../rollout.ts';
 import { connectNats, NO_JETSTREAM, openBucket } from './connect.ts';
-import { FragmentIntake } from './intake.ts';
+import { FragmentIntake, progressNote } from './intake.ts';
 import { bytesPerEnv, rolloutColumns, type ExperienceColumns, type Fragment } from './fragment.ts';
 import { checkRunName, IDENTITY_KEY, makeIdentity, natsNames, WEIGHTS_KEY, type RunIdentity, type RunWork } from './identity.ts';
 
@@ -203,9 +203,7 @@ async function startLearner(nc: NatsConnection, run: string, options: NatsOption
     publish,
     metrics() {
       const m = intake.takeMetrics();
-      const perWorker = Object.keys(m).filter((k) => k.endsWith('/env_steps_per_s'));
-      const steps = perWorker.reduce((sum, k) => sum + m[k], 0);
-      lastNote = `${m['fragments/workers']} workers ${steps.toFixed(0)} env steps/s, stale ${m['fragments/staleness_mean'].toFixed(2)}, dropped ${m['fragments/dropped_stale']}`;
+      lastNote = progressNote(m);
       return m;
     },
     note: () => lastNote,

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { randomInt } from 'node:crypto';
-import { headers, type NatsConnection } from '@nats-io/transport-node';
+import { headers, NoRespondersError, RequestError, type NatsConnection } from '@nats-io/transport-node';
 import type { KV } from '@nats-io/kv';
 import { Rng } from '../../../shared/rng.ts';
 import { encode, decode } from '../../../shared/codec.ts';
@@ -12,7 +12,7 @@ import { connectNats, openBucket, pause } from './connect.ts';
 import { fragmentOf, type FragmentMeta } from './fragment.ts';
 import type { CollectorSpec, FragmentCollector } from './collector.ts';
 import { trainCollector } from './train-collector.ts';
-import { checkRunName, IDENTITY_KEY, learnerCommand, natsNames, WEIGHTS_KEY, workOf, workOrigin, type RunIdentity, type RunKind, type RunWork } from './identity.ts';
+import { checkRunName, FRAGMENT_FORMAT, IDENTITY_KEY, kdmarlVersion, learnerCommand, natsNames, WEIGHTS_KEY, workOf, workOrigin, type RunIdentity, type RunKind, type RunWork } from './identity.ts';
 import { WORKER_HEADER, type FragmentReply } from './learner.ts';
 
 export type WorkerOptions = {
@@ -117,6 +117,11 @@ async function serveRun(nc: NatsConnection, kv: KV, identity: RunIdentity, id: s
   if (options.kind && identity.kind !== options.kind) {
     throw new Error(`worker ${id}: run '${identity.run}' is a ${identity.kind} run ('${learnerCommand(identity.kind)}'), not ${options.kind}; pass --kind ${identity.kind}, or another --run`);
   }
+  // Another version may lay out configs, nets or fragments differently: refuse before reading them.
+  const version = kdmarlVersion();
+  if (identity.version !== version || identity.format !== FRAGMENT_FORMAT) {
+    throw new Error(`worker ${id}: run '${identity.run}' runs kdmarl ${identity.version} (fragment format ${identity.format}), this worker kdmarl ${version} (format ${FRAGMENT_FORMAT}); run the learner's kdmarl version on this machine`);
+  }
   const work = options.work ?? workOf(identity);
   const scenario = parseScenario(identity.scenarioFile, `run '${identity.run}' scenario`);
   // What this worker really collects for, not what the run says: the learner compares the two.
@@ -128,7 +133,12 @@ async function serveRun(nc: NatsConnection, kv: KV, identity: RunIdentity, id: s
     return signal?.aborted ? 'stop' : 'again';
   }
   const seed = randomInt(2 ** 31);
-  const collector = collectorFor({ work, scenario, envs: identity.fragmentEnvs, seed, policy: weights.policy });
+  let collector: FragmentCollector;
+  try {
+    collector = collectorFor({ work, scenario, envs: identity.fragmentEnvs, seed, policy: weights.policy });
+  } catch (error) {
+    throw new Error(`worker ${id}: cannot collect for ${identity.kind} run '${identity.run}' with its weights: ${(error as Error).message}`);
+  }
   const rng = new Rng(seed ^ 0x5eed);
   let timeout = options.replyTimeoutMs ?? 60_000;
   const maxPayload = nc.info?.max_payload ?? 1 << 20;
@@ -147,23 +157,43 @@ async function serveRun(nc: NatsConnection, kv: KV, identity: RunIdentity, id: s
     signal?.addEventListener('abort', () => resolve('stop'), { once: true });
   });
 
+  let sent: Uint8Array | null = null;
+  const send = (bytes: Uint8Array) => {
+    sent = bytes;
+    const lost = untilReconnect();
+    inflight = Promise.race([
+      nc.request(natsNames(identity.run).fragments, bytes, { timeout, headers: from }).then(
+        (msg) => msg.json<FragmentReply>(),
+        (error: Error) => error,
+      ),
+      lost.promise,
+    ]).finally(lost.cancel);
+  };
+
   const settle = async (): Promise<'go' | 'stop' | 'again'> => {
     if (!inflight) return 'go';
-    const reply = await Promise.race([inflight, stopped]);
-    inflight = null;
-    if (reply === 'stop') return 'stop';
-    if (reply instanceof Error) {
+    let reply: FragmentReply | Error | 'stop';
+    for (;;) {
+      reply = await Promise.race([inflight!, stopped]);
+      inflight = null;
+      if (!(reply instanceof Error)) break;
       if (!waitingSaid) log(`worker ${id}: no learner answering on run '${identity.run}' (${reply.message}); waiting`);
       waitingSaid = true;
       await pause(1000, signal);
-      // A learner that came back may be a new session: collect with its weights.
+      if (signal?.aborted) return 'stop';
+      // A learner that came back may be a new session, or have moved on: collect with its weights.
       const fresh = await readWeights(kv);
-      if (fresh) {
+      if (fresh && (fresh.session !== weights!.session || fresh.version !== weights!.version)) {
         weights = fresh;
         collector.setPolicy(fresh.policy);
+        return 'go';
       }
-      return signal?.aborted ? 'stop' : 'go';
+      // No learner had it (no subscriber): offer the same fragment again rather than collect more
+      // that nobody takes. A fragment the learner may hold (a timeout, a reconnect) is not sent twice.
+      if (!noResponders(reply)) return 'go';
+      send(sent!);
     }
+    if (reply === 'stop') return 'stop';
     options.onReply?.(reply);
     if (options.replyTimeoutMs === undefined && reply.cycleSeconds > 0) timeout = Math.min(300_000, Math.max(15_000, 4000 * reply.cycleSeconds + 10_000));
     if (waitingSaid) log(`worker ${id}: learner answering again`);
@@ -202,14 +232,7 @@ async function serveRun(nc: NatsConnection, kv: KV, identity: RunIdentity, id: s
       if (state !== 'go') return state;
       result.fragments++;
       result.envSteps += identity.fragmentEnvs * collector.columns.steps;
-      const lost = untilReconnect();
-      inflight = Promise.race([
-        nc.request(natsNames(identity.run).fragments, bytes, { timeout, headers: from }).then(
-          (msg) => msg.json<FragmentReply>(),
-          (error: Error) => error,
-        ),
-        lost.promise,
-      ]).finally(lost.cancel);
+      send(bytes);
       const now = performance.now();
       if (reportEvery > 0 && now - lastReport >= reportEvery && !waitingSaid) {
         const s = (now - lastReport) / 1000;
@@ -228,4 +251,9 @@ async function serveRun(nc: NatsConnection, kv: KV, identity: RunIdentity, id: s
 function collectorFor(spec: CollectorSpec): FragmentCollector {
   const { work } = spec;
   return work.kind === 'distill' ? distillCollector({ ...spec, work }) : trainCollector({ ...spec, work });
+}
+
+/** The server said nobody subscribes to the subject: no learner received the request. */
+function noResponders(error: Error): boolean {
+  return error instanceof NoRespondersError || (error instanceof RequestError && error.isNoResponders());
 }

@@ -99,6 +99,7 @@ export interface Simulation {
 }
 
 export type InitialState = {
-  entities?: Record<string, { pos?: readonly [number, number]; vel?: readonly [number, number] }>;
+  /** Per entity name: position, velocity, and for bodies that turn (robot worlds) angle and angular velocity. */
+  entities?: Record<string, { pos?: readonly [number, number]; vel?: readonly [number, number]; rot?: number; ang_vel?: number }>;
   goals?: Record<string, string>;
 };

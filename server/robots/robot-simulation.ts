@@ -6,6 +6,7 @@ import { applyDiffDrive, createRobotPhysics, type RobotPhysics, type WorldSpec }
 import { circumradius, expandRobots, extraBody, robotBody, staticBody, type RobotAgent, type RobotBody } from './bodies.ts';
 import type { RobotPhysicsMode, RobotsScenarioFile } from './schema.ts';
 import { ACTION_COUNT, actionNames, axisValue } from './actions.ts';
+import { signedSurfaceDistance } from './surface-distance.ts';
 
 export type RobotSetup = {
   /** Bodies the scenario adds after the robots, in VMAS's creation order (goals, packages, walls). */
@@ -205,9 +206,7 @@ export abstract class RobotSimulation implements Simulation {
     for (const [name, value] of Object.entries(init.entities ?? {})) {
       const e = this.bodyIndex.get(name)!;
       const category = this.bodies[e].category;
-      if (!value.pos || (category !== 'robot' && category !== 'goal')) continue;
-      const inside = this.statics.find((s) => s !== e && this.physics.distance(e, s) < 0);
-      if (inside !== undefined) throw new Error(`init.entities.${name}.pos: inside the static body '${this.bodies[inside].name}'`);
+      if (value.pos && (category === 'robot' || category === 'goal')) this.checkNotInside(e, `init.entities.${name}.pos`);
     }
     this.afterBodiesMoved();
   }
@@ -323,6 +322,23 @@ export abstract class RobotSimulation implements Simulation {
       for (let b = first; b < a; b++) {
         if (this.bodies[a].movable && this.bodies[b].movable) continue;
         if (this.physics.overlapping(a, b)) throw new Error(`${field(a)}: '${this.bodies[a].name}' overlaps '${this.bodies[b].name}' (${field(b)})`);
+      }
+    }
+  }
+
+  /**
+   * A robot or goal may touch a static body (VMAS's own resets leave robots touching the floor)
+   * but its centre must stay more than half its radius from the static's surface: deeper is inside.
+   */
+  private checkNotInside(e: number, field: string): void {
+    const p = this.physics;
+    const shape = this.bodies[e].shape;
+    if (shape.kind !== 'sphere') return;
+    for (const s of this.statics) {
+      if (s === e) continue;
+      const d = signedSurfaceDistance(this.bodies[s].shape, p.posX[s], p.posY[s], p.rot[s], p.posX[e], p.posY[e]);
+      if (d < shape.radius / 2) {
+        throw new Error(`${field}: inside the static body '${this.bodies[s].name}' (centre ${d.toFixed(4)} from its surface, at least half the radius ${(shape.radius / 2).toFixed(4)} needed)`);
       }
     }
   }

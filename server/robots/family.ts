@@ -1,6 +1,7 @@
 import type { ScenarioFamily } from '../scenarios/family.ts';
 import type { Simulation } from '../env/simulation.ts';
 import { describeZodError } from '../../shared/zod-error.ts';
+import { Rng } from '../../shared/rng.ts';
 import { ROBOT_PHYSICS_MODES, robotsScenarioSchema, type RobotPhysicsMode, type RobotsScenarioFile } from './schema.ts';
 import { NavigationSimulation } from './navigation.ts';
 import { TransportSimulation } from './transport.ts';
@@ -8,6 +9,13 @@ import { PassageSimulation } from './passage.ts';
 import { BalanceSimulation } from './balance.ts';
 
 export function createRobotSimulation(file: RobotsScenarioFile, physics: RobotPhysicsMode): Simulation {
+  const sim = buildSimulation(file, physics);
+  // One trial reset, so a file whose obstacles leave no room to spawn fails when it is loaded, not mid-run.
+  sim.reset(new Rng(0));
+  return sim;
+}
+
+function buildSimulation(file: RobotsScenarioFile, physics: RobotPhysicsMode): Simulation {
   switch (file.kind) {
     case 'navigation':
       return new NavigationSimulation(file, physics);

@@ -1,6 +1,6 @@
 import type { Rng } from '../../shared/rng.ts';
 import { makeLayout, type ObservationBlock, type ObservationLayout, type RawObservation } from '../env/layout.ts';
-import type { EntityInfo, InitialState, Simulation, StepEvents } from '../env/simulation.ts';
+import type { EntityInfo, InitialState, LidarScan, Simulation, StepEvents } from '../env/simulation.ts';
 import type { EpisodeMetrics } from '../env/episode-metrics.ts';
 import { applyDiffDrive, createRobotPhysics, type RobotPhysics, type WorldSpec } from './physics/index.ts';
 import { circumradius, expandRobots, extraBody, robotBody, staticBody, type RobotAgent, type RobotBody } from './bodies.ts';
@@ -62,7 +62,8 @@ export abstract class RobotSimulation implements Simulation {
   /** Per agent: which bodies its lidar may hit (null without a lidar). */
   private readonly lidarSees: (Uint8Array | null)[];
   private readonly lidarOffset: Int32Array;
-  private readonly lidarScratch: Float32Array;
+  /** Per agent, its scan after the last step or placement (null without a lidar): observations and viewers read it. */
+  readonly lidar: readonly (LidarScan | null)[];
   private readonly bodyIndex: ReadonlyMap<string, number>;
   /** Indices of static bodies (scenario walls and file statics): spawns and init positions must keep out of them. */
   protected readonly statics: readonly number[];
@@ -106,7 +107,7 @@ export abstract class RobotSimulation implements Simulation {
     });
     // The lidar block is last in every layout.
     this.lidarOffset = Int32Array.from(this.robots, (r, i) => this.layouts[i].size - (r.spec.lidar?.rays ?? 0));
-    this.lidarScratch = new Float32Array(Math.max(1, ...this.robots.map((r) => r.spec.lidar?.rays ?? 0)));
+    this.lidar = this.robots.map((r) => (r.spec.lidar ? { rays: r.spec.lidar.rays, range: r.spec.lidar.range, readings: new Float32Array(r.spec.lidar.rays) } : null));
     this.stateSize = setup.stateSize;
     this.maxSteps = file.maxSteps;
     this.entities = bodies.map((b, i) => ({
@@ -170,14 +171,11 @@ export abstract class RobotSimulation implements Simulation {
   observe(agent: number, out: RawObservation): void {
     const v = out.values;
     this.writeObservation(agent, v);
-    const lidar = this.robots[agent].spec.lidar;
-    const sees = this.lidarSees[agent];
-    if (lidar && sees) {
+    const scan = this.lidar[agent];
+    if (scan) {
       // VMAS navigation observes max_range - distance: 0 for nothing in range, larger when closer.
-      const scratch = this.lidarScratch;
-      this.physics.lidar(agent, lidar.rays, lidar.range, sees, scratch, 0);
       const o = this.lidarOffset[agent];
-      for (let j = 0; j < lidar.rays; j++) v[o + j] = lidar.range - scratch[j];
+      for (let j = 0; j < scan.rays; j++) v[o + j] = scan.range - scan.readings[j];
     }
   }
 
@@ -360,6 +358,11 @@ export abstract class RobotSimulation implements Simulation {
       this.rotations[i] = p.rot[i];
       this.angularVelocities[i] = p.angVel[i];
     }
+    // VMAS measures the lidar when it observes, after physics and rewards: the same state as here.
+    this.lidar.forEach((scan, i) => {
+      const sees = this.lidarSees[i];
+      if (scan && sees) p.lidar(i, scan.rays, scan.range, sees, scan.readings, 0);
+    });
   }
 }
 

@@ -70,6 +70,13 @@ describe('navigation reward (VMAS navigation.py)', () => {
     expect(obs[6]).toBeCloseTo(0.15, 5);
     expect(obs[6 + 6]).toBeCloseTo(0, 6);
   });
+
+  it('the lidar starts at the robot centre: touching robots see each other at 0.1, observed as 0.25', () => {
+    const sim = robotWorld('navigation', { entities: { agent_0: { pos: [0, 0] }, agent_1: { pos: [0.2, 0] }, agent_2: { pos: [-0.8, -0.8] } } });
+    expect(observation(sim, 0)[6]).toBeCloseTo(0.25, 5);
+    // Ray 6 of 12 points along −x: agent_1 sees agent_0 there.
+    expect(observation(sim, 1)[6 + 6]).toBeCloseTo(0.25, 5);
+  });
 });
 
 describe('transport reward (VMAS transport.py)', () => {

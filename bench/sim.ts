@@ -135,6 +135,7 @@ export const SIM_SCENARIOS: readonly { scenario: string; physics: string }[] = [
   { scenario: 'navigation', physics: 'vmas' },
   { scenario: 'navigation', physics: 'matter' },
   { scenario: 'navigation_obstacles', physics: 'vmas' },
+  { scenario: 'navigation_64', physics: 'vmas' },
   { scenario: 'transport', physics: 'vmas' },
   { scenario: 'passage', physics: 'vmas' },
   { scenario: 'balance', physics: 'vmas' },

@@ -51,6 +51,7 @@ export class BalanceSimulation extends RobotSimulation {
         { name: 'line_motion', rows: 1, features: ['vel_x', 'vel_y', 'ang_vel', 'rot_mod_pi'], spatial: false },
       ],
       stateSize: selfSizes.reduce((a, b) => a + b, 0) + 4 + 6 + 2,
+      viewSpan: Y_SEMIDIM + FLOOR_WIDTH / 2,
     });
     this.params = file.params;
     this.goal = this.body('goal');

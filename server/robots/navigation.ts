@@ -39,6 +39,7 @@ export class NavigationSimulation extends RobotSimulation {
       robotsCollide: file.params.collisions,
       blocks: (_agent, self) => [self, { name: 'goal', rows: 1, features: ['dx', 'dy'], spatial: false }],
       stateSize: selfSizes.reduce((a, b) => a + b, 0) + 2 * n,
+      viewSpan: Math.max(file.params.world_spawning_x, file.params.world_spawning_y) + 0.2,
     });
     this.params = file.params;
     this.goals = Int32Array.from({ length: n }, (_, i) => this.body(`goal_${i}`));

@@ -67,6 +67,7 @@ export class PassageSimulation extends RobotSimulation {
         { name: 'gaps', rows: gapCount, features: ['dx', 'dy'], spatial: false },
       ],
       stateSize: selfSizes.reduce((a, b) => a + b, 0) + 2 * n + 2 * gapCount,
+      viewSpan: WORLD_SEMIDIM,
     });
     this.shared = file.params.shared_reward;
     this.goals = Int32Array.from({ length: n }, (_, i) => this.body(`goal_${i}`));

@@ -18,6 +18,8 @@ export type RobotSetup = {
   /** Observation blocks of each agent before its lidar, in the reference's order. */
   blocks: (agent: number, self: ObservationBlock) => ObservationBlock[];
   stateSize: number;
+  /** Half-width of the area bodies start in, for viewers' bounds when the world is unbounded. */
+  viewSpan: number;
 };
 
 const FREE_SPAWN_TRIES = 10000;
@@ -120,7 +122,9 @@ export abstract class RobotSimulation implements Simulation {
       color: null,
       shape: b.shape,
     }));
-    const span = Math.max(world.xSemidim ?? 1.2, world.ySemidim ?? 1.2);
+    // Viewers see the clamp box, the spawn area and every static body.
+    const staticExtent = bodies.map((b) => (b.fixed ? Math.max(Math.abs(b.fixed.pos[0]), Math.abs(b.fixed.pos[1])) + circumradius(b.shape) : 0));
+    const span = Math.max(world.xSemidim ?? 0, world.ySemidim ?? 0, setup.viewSpan, ...staticExtent);
     this.bounds = [-span, -span, span, span];
     const n = bodies.length;
     this.alive = new Uint8Array(agents.length).fill(1);

@@ -42,6 +42,7 @@ export class TransportSimulation extends RobotSimulation {
       robotsCollide: true,
       blocks: (_agent, self) => [self, { name: 'packages', rows: n_packages, features: ['goal_dx', 'goal_dy', 'dx', 'dy', 'vel_x', 'vel_y', 'on_goal'], spatial: false }],
       stateSize: selfSizes.reduce((a, b) => a + b, 0) + 5 * n_packages + 2,
+      viewSpan: semidim,
     });
     this.goal = this.body('goal');
     this.packages = Int32Array.from({ length: n_packages }, (_, i) => this.body(`package_${i}`));

@@ -222,3 +222,13 @@ describe('balance reward (VMAS balance.py)', () => {
     expect(obs[15]).toBeCloseTo(Math.PI - 0.5, 6);
   });
 });
+
+describe('viewer bounds', () => {
+  it('cover the spawn area and every static body of unbounded worlds, and the clamp box of bounded ones', () => {
+    expect(robotWorld('navigation').bounds[2]).toBeCloseTo(1.2, 6);
+    expect(robotWorld('navigation_obstacles').bounds[2]).toBeGreaterThanOrEqual(1.3 + 1.25);
+    expect(robotWorld('navigation_64').bounds[2]).toBeCloseTo(3.2, 6);
+    expect(robotWorld('transport').bounds[2]).toBeCloseTo(1.21, 6);
+    expect(robotWorld('passage').bounds[2]).toBe(1);
+  });
+});

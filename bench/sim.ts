@@ -132,6 +132,13 @@ export const SIM_SCENARIOS: readonly { scenario: string; physics: string }[] = [
   { scenario: '3s5z', physics: 'kinematic' },
   { scenario: 'MMM', physics: 'matter' },
   { scenario: 'MMM', physics: 'kinematic' },
+  { scenario: 'navigation', physics: 'vmas' },
+  { scenario: 'navigation', physics: 'matter' },
+  { scenario: 'navigation_obstacles', physics: 'vmas' },
+  { scenario: 'navigation_64', physics: 'vmas' },
+  { scenario: 'transport', physics: 'vmas' },
+  { scenario: 'passage', physics: 'vmas' },
+  { scenario: 'balance', physics: 'vmas' },
 ];
 
 export async function benchSim(options: { seconds: number; log: (line: string) => void }): Promise<{ figures: SimFigure[]; missing: string[] }> {

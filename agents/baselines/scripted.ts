@@ -1,6 +1,7 @@
 import type { Simulation } from '../../server/env/simulation.ts';
 import type { DecisionPolicy } from './decision-policy.ts';
 import { smacHeuristic } from './smac-heuristic.ts';
+import { robotHeuristic } from './robot-heuristic.ts';
 import { listenerHeuristic, referenceHeuristic, speakerHeuristic, spreadHeuristic, tagChaserHeuristic, tagRunnerHeuristic } from './mpe-heuristic.ts';
 
 /**
@@ -13,6 +14,8 @@ export function scriptedPolicy(sim: Simulation, agent: number): DecisionPolicy {
   const type = sim.entities.find((e) => e.name === name)?.type ?? 'agent';
   const blocks = sim.layouts[agent].blocks;
   const rows = (block: string) => blocks.find((b) => b.name === block)?.rows ?? 0;
+  const robot = robotHeuristic(sim, agent);
+  if (robot) return robot;
   if (blocks.some((b) => b.name === 'enemies')) return smacHeuristic(sim.layouts[agent].size, { blocks });
   if (type === 'speaker') return speakerHeuristic();
   if (type === 'listener') return listenerHeuristic();

@@ -34,6 +34,8 @@ export type EvalSummary = {
   landmarksCovered?: number;
   /** speaker_listener: the listener's distance to its goal at the last step, median over episodes, and the share within COVER_DISTANCE. */
   goal?: { medianDistance: number; reached: number };
+  /** Robot tasks: the share of episodes that met the scenario's success measure (EpisodeMetrics.success). */
+  successRate?: number;
 };
 
 export function summarizeEpisodes(outcomes: readonly EpisodeOutcome[]): EvalSummary {
@@ -52,6 +54,7 @@ export function summarizeEpisodes(outcomes: readonly EpisodeOutcome[]): EvalSumm
     ...(outcomes.every((o) => o.end) ? { battleEnds: summarizeBattleEnds(outcomes) } : {}),
     ...(outcomes.every((o) => o.landmarksCovered !== undefined) ? { landmarksCovered: mean(outcomes.map((o) => o.landmarksCovered!)) } : {}),
     ...(outcomes.every((o) => o.goalDistance !== undefined) ? { goal: summarizeGoal(outcomes.map((o) => o.goalDistance!)) } : {}),
+    ...(outcomes.every((o) => o.success !== undefined) ? { successRate: mean(outcomes.map((o) => o.success!)) } : {}),
   };
 }
 

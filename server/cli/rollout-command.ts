@@ -5,13 +5,17 @@ import { Rng, deriveSeed } from '../../shared/rng.ts';
 import { describeZodError } from '../../shared/zod-error.ts';
 import { randomAllowedAction } from '../../shared/random-action.ts';
 import { ParallelEnv } from '../env/parallel-env.ts';
-import { createSimulation, resolveScenario } from '../scenarios/registry.ts';
+import { createSimulation, resolveScenario, type LoadedScenario } from '../scenarios/registry.ts';
 import type { Simulation } from '../env/simulation.ts';
 
 const pair = z.tuple([z.number(), z.number()]);
 const initSchema = z.strictObject({
-  entities: z.record(z.string(), z.strictObject({ pos: pair.optional(), vel: pair.optional() })).optional(),
+  entities: z
+    .record(z.string(), z.strictObject({ pos: pair.optional(), vel: pair.optional(), rot: z.number().optional(), ang_vel: z.number().optional() }))
+    .optional(),
   goals: z.record(z.string(), z.string()).optional(),
+  /** Scenario parameters under the reference implementation's names (VMAS kwargs for robot worlds). */
+  scenario_kwargs: z.record(z.string(), z.unknown()).optional(),
 });
 const actionsSchema = z.array(z.record(z.string(), z.number().int()));
 
@@ -19,7 +23,10 @@ const command = defineCommand('rollout', {
   scenario: common.requiredScenario(),
   physics: str("physics mode: 'mpe' or 'matter' (MPE scenarios)", z.string().optional(), { defaultLabel: "the scenario's" }),
   seed: common.seed(0, 'reset seed'),
-  init: str('JSON file {"entities": {name: {"pos": [x, y], "vel": [vx, vy]}}, "goals": {agent: landmark}}', z.string().optional()),
+  init: str(
+    'JSON file {"entities": {name: {"pos": [x, y], "vel": [vx, vy], "rot": a, "ang_vel": w}}, "goals": {agent: landmark}, "scenario_kwargs": {...}}',
+    z.string().optional(),
+  ),
   actions: str('JSON file [{agent: action index}, ...], one object per step; random actions when absent', z.string().optional()),
   steps: str('number of steps', intArg().positive().optional(), { defaultLabel: 'all given actions, else the episode length' }),
   json: common.json('print one JSON object {"steps": [...]} (the only output format)'),
@@ -45,18 +52,48 @@ function entityVectors(sim: Simulation, values: Float32Array): Record<string, [n
   return out;
 }
 
+/** Positions and velocities per entity, and where bodies turn (robot worlds) their angles and angular velocities. */
+function entityState(sim: Simulation): Record<string, Record<string, number | [number, number]>> {
+  const state: Record<string, Record<string, number | [number, number]>> = {
+    positions: entityVectors(sim, sim.positions),
+    velocities: entityVectors(sim, sim.velocities),
+  };
+  if (sim.rotations) state.rotations = entityScalars(sim, sim.rotations);
+  if (sim.angularVelocities) state.angular_velocities = entityScalars(sim, sim.angularVelocities);
+  return state;
+}
+
+function entityScalars(sim: Simulation, values: Float32Array): Record<string, number> {
+  return Object.fromEntries(sim.entities.map((e, i) => [e.name, values[i]]));
+}
+
+/** The scenario with the init file's `scenario_kwargs` applied, for families that take them. */
+function withKwargs(loaded: LoadedScenario, kwargs: Record<string, unknown> | undefined, initPath: string): LoadedScenario {
+  if (!kwargs || Object.keys(kwargs).length === 0) return loaded;
+  if (!loaded.family.applyKwargs) throw new Error(`init file ${initPath}: scenario_kwargs: the ${loaded.family.name} family takes none`);
+  try {
+    return { ...loaded, file: loaded.family.applyKwargs(loaded.file, kwargs) };
+  } catch (error) {
+    throw new Error(`init file ${initPath}: ${(error as Error).message}`);
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   const args = command.parse(argv);
   if (args === 'help') return 0;
-  const loaded = resolveScenario(args.scenario);
+  const init = args.init ? readJson(args.init, initSchema, 'init file') : undefined;
+  const loaded = withKwargs(resolveScenario(args.scenario), init?.scenario_kwargs, args.init ?? '');
   const sim = createSimulation(loaded, { physics: args.physics });
   const env = new ParallelEnv(sim, { actions: 'strict' });
-  const init = args.init ? readJson(args.init, initSchema, 'init file') : undefined;
   const actions = args.actions ? readJson(args.actions, actionsSchema, 'actions file') : undefined;
 
   let { observations } = env.reset({ seed: args.seed });
   if (init) {
-    sim.setInitialState(init);
+    try {
+      sim.setInitialState(init);
+    } catch (error) {
+      throw new Error(`init file ${args.init}: ${(error as Error).message}`);
+    }
     env.io.refreshMasks();
     observations = Object.fromEntries(
       env.possibleAgents.map((name, i) => {
@@ -74,7 +111,7 @@ export async function main(argv: string[]): Promise<number> {
     scenario: loaded.file.name,
     physics: args.physics ?? loaded.file.physics,
     seed: args.seed,
-    initial: { observations: toLists(observations), positions: entityVectors(sim, sim.positions), velocities: entityVectors(sim, sim.velocities) },
+    initial: { observations: toLists(observations), ...entityState(sim) },
     steps: [] as unknown[],
   };
   for (let t = 0; t < total; t++) {
@@ -101,8 +138,7 @@ export async function main(argv: string[]): Promise<number> {
       rewards: step.rewards,
       terminations: step.terminations,
       truncations: step.truncations,
-      positions: entityVectors(sim, sim.positions),
-      velocities: entityVectors(sim, sim.velocities),
+      ...entityState(sim),
     });
     if (env.agents.length === 0) break;
   }

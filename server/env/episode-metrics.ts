@@ -10,6 +10,8 @@ export type EpisodeMetrics = {
   landmarksCovered?: number;
   /** speaker_listener: the listener's distance to its goal at the last step. */
   goalDistance?: number;
+  /** Robot tasks: 1 when the episode met the scenario's success measure (goals reached, package delivered), else 0. */
+  success?: number;
 };
 
 /**

@@ -60,6 +60,8 @@ export interface Simulation {
   readonly velocities: Float32Array;
   /** One angle per entity (radians, counter-clockwise from +x) where bodies turn (robot worlds); absent otherwise. */
   readonly rotations?: Float32Array;
+  /** One angular velocity per entity (radians per second) where bodies turn; absent otherwise. */
+  readonly angularVelocities?: Float32Array;
   /** Per agent, its lidar (null for an agent without one), filled after each step; absent in scenarios without lidar. */
   readonly lidar?: readonly (LidarScan | null)[];
   /** Health and shield as fractions of their maximum per entity (1 for entities without health). */
@@ -103,6 +105,7 @@ export interface Simulation {
 }
 
 export type InitialState = {
-  entities?: Record<string, { pos?: readonly [number, number]; vel?: readonly [number, number] }>;
+  /** Per entity name: position, velocity, and for bodies that turn (robot worlds) angle and angular velocity. */
+  entities?: Record<string, { pos?: readonly [number, number]; vel?: readonly [number, number]; rot?: number; ang_vel?: number }>;
   goals?: Record<string, string>;
 };

@@ -12,4 +12,9 @@ export type ScenarioFamily<File extends { physics: string }> = {
   /** Physics modes this family supports; the first is the default. */
   readonly physicsModes: readonly string[];
   create(file: File, physics: string): Simulation;
+  /**
+   * The file with parameters applied under the reference implementation's names (rollout's
+   * `scenario_kwargs`), validated again; families without such parameters leave it out.
+   */
+  applyKwargs?(file: File, kwargs: Record<string, unknown>): File;
 };

@@ -7,10 +7,11 @@ import { describeScenarioError } from './scenario-error.ts';
 import type { ScenarioFamily } from './family.ts';
 import { mpeFamily } from '../mpe/family.ts';
 import { smacFamily } from '../smac/family.ts';
+import { robotsFamily } from '../robots/family.ts';
 
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-const FAMILIES: readonly ScenarioFamily<any>[] = [mpeFamily, smacFamily];
+const FAMILIES: readonly ScenarioFamily<any>[] = [mpeFamily, smacFamily, robotsFamily];
 
 /** A validated scenario file plus where it came from. */
 export type ScenarioFile = { name: string; family: string; physics: string; maxSteps: number; [key: string]: unknown };

@@ -1,0 +1,115 @@
+import type { Rng } from '../../shared/rng.ts';
+import { VMAS_WORLD_DEFAULTS } from './physics/index.ts';
+import { goalBody } from './bodies.ts';
+import { RobotSimulation } from './robot-simulation.ts';
+import type { NavigationFile, RobotPhysicsMode } from './schema.ts';
+
+/** VMAS navigation: robots within this surface distance of each other are penalised. */
+const MIN_COLLISION_DISTANCE = 0.005;
+
+/**
+ * VMAS navigation (`vmas/scenarios/navigation.py`): each robot drives to its own goal. Observation
+ * (18 with 12 rays): position, velocity, position − goal, then range − distance per lidar ray.
+ * Reward: goal-distance shaping (own, or summed with shared_rew), 0.01 when every robot is on its
+ * goal (within the goal radius 0.05), −1 per touching robot. The episode ends when every robot is
+ * within its own radius (0.1) of its goal: two thresholds, as VMAS has them. Static obstacles from
+ * the file block robots and lidars; spawns keep robots and goals out of them.
+ */
+export class NavigationSimulation extends RobotSimulation {
+  private readonly params: NavigationFile['params'];
+  private readonly goals: Int32Array;
+  /** φ_i: the shaping memory, pos_shaping_factor × distance to goal at the last step. */
+  private readonly shaping: Float64Array;
+  private readonly posRew: Float64Array;
+  private readonly collisionRew: Float64Array;
+
+  constructor(file: NavigationFile, mode: RobotPhysicsMode) {
+    const n = file.robots.reduce((sum, g) => sum + g.count, 0);
+    const goalRadius = file.params.goal_radius;
+    const bounded = file.params.enforce_bounds;
+    const selfSizes = file.robots.flatMap((g) => Array.from({ length: g.count }, () => (g.dynamics === 'diff_drive' ? 6 : 4)));
+    super(file, mode, {
+      scenarioBodies: Array.from({ length: n }, (_, i) => goalBody(`goal_${i}`, goalRadius)),
+      world: {
+        ...VMAS_WORLD_DEFAULTS,
+        substeps: 2,
+        xSemidim: bounded ? file.params.world_spawning_x : null,
+        ySemidim: bounded ? file.params.world_spawning_y : null,
+      },
+      robotsCollide: file.params.collisions,
+      blocks: (_agent, self) => [self, { name: 'goal', rows: 1, features: ['dx', 'dy'], spatial: false }],
+      stateSize: selfSizes.reduce((a, b) => a + b, 0) + 2 * n,
+      viewSpan: Math.max(file.params.world_spawning_x, file.params.world_spawning_y) + 0.2,
+    });
+    this.params = file.params;
+    this.goals = Int32Array.from({ length: n }, (_, i) => this.body(`goal_${i}`));
+    this.shaping = new Float64Array(n);
+    this.posRew = new Float64Array(n);
+    this.collisionRew = new Float64Array(n);
+  }
+
+  protected resetBodies(rng: Rng): void {
+    const { world_spawning_x: x, world_spawning_y: y } = this.params;
+    const maxRadius = Math.max(...this.robots.map((r) => r.spec.radius));
+    // VMAS: agent_radius * 2 + 0.05 between every pair of robots and goals.
+    const minDist = 2 * maxRadius + 0.05;
+    const occupied: number[] = [];
+    for (let i = 0; i < this.agentCount; i++) this.spawnFree(rng, i, x, y, occupied, minDist, 0.05);
+    // A goal keeps a robot's radius clear of every obstacle, so a robot can sit on it.
+    for (let i = 0; i < this.agentCount; i++) this.spawnFree(rng, this.goals[i], x, y, occupied, minDist, maxRadius);
+  }
+
+  protected resetMemories(): void {
+    for (let i = 0; i < this.agentCount; i++) this.shaping[i] = this.centreDistance(i, this.goals[i]) * this.params.pos_shaping_factor;
+  }
+
+  protected computeRewards(rewards: Float32Array): void {
+    const n = this.agentCount;
+    const { pos_shaping_factor, goal_radius, final_reward, agent_collision_penalty, shared_rew } = this.params;
+    let posSum = 0;
+    let allOnGoal = true;
+    let allWithinRadius = true;
+    for (let i = 0; i < n; i++) {
+      const d = this.centreDistance(i, this.goals[i]);
+      const shaped = d * pos_shaping_factor;
+      this.posRew[i] = this.shaping[i] - shaped;
+      this.shaping[i] = shaped;
+      posSum += this.posRew[i];
+      if (!(d < goal_radius)) allOnGoal = false;
+      if (!(d < this.robots[i].spec.radius)) allWithinRadius = false;
+      this.collisionRew[i] = 0;
+    }
+    if (this.params.collisions) {
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < i; j++) {
+          if (this.physics.distance(i, j) <= MIN_COLLISION_DISTANCE) {
+            this.collisionRew[i] += agent_collision_penalty;
+            this.collisionRew[j] += agent_collision_penalty;
+          }
+        }
+      }
+    }
+    const final = allOnGoal ? final_reward : 0;
+    for (let i = 0; i < n; i++) rewards[i] = (shared_rew ? posSum : this.posRew[i]) + final + this.collisionRew[i];
+    this.terminated = allWithinRadius;
+    this.succeeded = allWithinRadius;
+  }
+
+  protected writeObservation(agent: number, v: Float32Array): void {
+    const p = this.physics;
+    const o = this.writeSelf(agent, v);
+    const g = this.goals[agent];
+    v[o] = p.posX[agent] - p.posX[g];
+    v[o + 1] = p.posY[agent] - p.posY[g];
+  }
+
+  /** Every robot's position, velocity (and heading), then every goal's position. */
+  writeState(out: Float32Array, offset: number): void {
+    let o = this.writeRobotsState(out, offset);
+    const p = this.physics;
+    for (let i = 0; i < this.agentCount; i++) {
+      out[o++] = p.posX[this.goals[i]];
+      out[o++] = p.posY[this.goals[i]];
+    }
+  }
+}

@@ -1,0 +1,143 @@
+import { z } from 'zod';
+import { scenarioBaseShape } from '../scenarios/schema.ts';
+
+export const ROBOT_PHYSICS_MODES = ['vmas', 'matter'] as const;
+export type RobotPhysicsMode = (typeof ROBOT_PHYSICS_MODES)[number];
+
+/** What a lidar can be told to see: other robots, the scenario's walls, the file's obstacles, movable bodies. */
+export const LIDAR_TARGETS = ['robots', 'walls', 'obstacles', 'bodies'] as const;
+export type LidarTarget = (typeof LIDAR_TARGETS)[number];
+
+const point = z.tuple([z.number(), z.number()]);
+const positive = (what: string) => z.number().positive(`${what} must be > 0`);
+
+/** A shape in VMAS units: circle (VMAS Sphere), box (length along local x, width along y), segment (VMAS Line). */
+export const shapeSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('circle'), radius: positive('radius') }),
+  z.strictObject({ kind: z.literal('box'), length: positive('length'), width: positive('width') }),
+  z.strictObject({ kind: z.literal('segment'), length: positive('length') }),
+]);
+export type ShapeData = z.infer<typeof shapeSchema>;
+
+/** A static wall or obstacle: never moves, collides with robots and bodies, seen by lidars that see its kind. */
+const staticSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9_]+$/, 'letters, digits and _ only'),
+  /** 'wall' or 'obstacle': which lidar target kind it counts as. */
+  kind: z.enum(['wall', 'obstacle']).default('obstacle'),
+  shape: shapeSchema,
+  pos: point,
+  rot: z.number().default(0),
+});
+export type StaticData = z.infer<typeof staticSchema>;
+
+/** An extra movable rigid body (a crate, a plank): pushed by robots, seen by lidars that see 'bodies'. */
+const bodySchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9_]+$/, 'letters, digits and _ only'),
+  shape: shapeSchema,
+  mass: positive('mass'),
+  rotatable: z.boolean().default(false),
+  pos: point,
+  rot: z.number().default(0),
+});
+export type BodyData = z.infer<typeof bodySchema>;
+
+const lidarSchema = z.strictObject({
+  rays: z.number().int('rays must be a whole number').min(1, 'a lidar needs at least 1 ray').max(360),
+  range: positive('range'),
+  sees: z.array(z.enum(LIDAR_TARGETS)).min(1, 'a lidar must see something'),
+});
+export type LidarData = z.infer<typeof lidarSchema>;
+
+/**
+ * A group of identical robots. `holonomic`: the action is a force per axis (VMAS's default).
+ * `diff_drive`: the action is a forward-speed and a yaw-rate command (VMAS's DiffDrive, RK4).
+ */
+export const robotGroupSchema = z.strictObject({
+  /** The robots' type name: entity type for viewers and `studentViews.byType`. */
+  type: z.string().regex(/^[A-Za-z0-9_]+$/, 'letters, digits and _ only').default('robot'),
+  count: z.number().int().min(1).max(256),
+  dynamics: z.enum(['holonomic', 'diff_drive'], { error: "unknown dynamics: use 'holonomic' or 'diff_drive'" }),
+  radius: positive('radius'),
+  mass: positive('mass').default(1),
+  /** VMAS u_range: the largest action magnitude per axis before the multiplier. */
+  uRange: positive('uRange').default(1),
+  /** VMAS u_multiplier: force (holonomic) or command (diff drive) = action × uRange × uMultiplier. */
+  uMultiplier: positive('uMultiplier').default(1),
+  lidar: lidarSchema.nullable().default(null),
+});
+export type RobotGroup = z.infer<typeof robotGroupSchema>;
+
+const worldSchema = z
+  .strictObject({
+    /** Physics substeps per 0.1 s env step; absent: the scenario's VMAS value. */
+    substeps: z.number().int().min(1).max(100).optional(),
+    /** Absent: the scenario's VMAS value (only balance has gravity). */
+    gravity: point.optional(),
+    /** Position clamps |x| ≤ x, |y| ≤ y (null: unbounded); absent: the scenario's VMAS value. */
+    bounds: z.strictObject({ x: positive('bounds.x').nullable(), y: positive('bounds.y').nullable() }).optional(),
+    statics: z.array(staticSchema).default([]),
+    bodies: z.array(bodySchema).default([]),
+  })
+  .default({ statics: [], bodies: [] });
+export type WorldData = z.infer<typeof worldSchema>;
+
+const common = {
+  ...scenarioBaseShape,
+  family: z.literal('robots'),
+  /** 'vmas' reproduces VMAS's step exactly; 'matter' runs the same task on matter-js. */
+  physics: z.enum(ROBOT_PHYSICS_MODES).default('vmas'),
+  /** Robot groups in agent order (agent_0 is the first robot of the first group). */
+  robots: z.array(robotGroupSchema).min(1),
+  world: worldSchema,
+};
+
+/** Scenario parameters carry VMAS's scenario kwargs under VMAS's own names, so `scenario_kwargs` maps one to one. */
+const navigationParams = z
+  .strictObject({
+    shared_rew: z.boolean().default(false),
+    pos_shaping_factor: z.number().default(1),
+    final_reward: z.number().default(0.01),
+    agent_collision_penalty: z.number().default(-1),
+    collisions: z.boolean().default(true),
+    world_spawning_x: positive('world_spawning_x').default(1),
+    world_spawning_y: positive('world_spawning_y').default(1),
+    enforce_bounds: z.boolean().default(false),
+    /** The goal's radius: on_goal (the final reward) needs a robot centre within it. */
+    goal_radius: positive('goal_radius').default(0.05),
+  })
+  .prefault({});
+
+const transportParams = z
+  .strictObject({
+    n_packages: z.number().int().min(1).max(8).default(1),
+    package_width: positive('package_width').default(0.15),
+    package_length: positive('package_length').default(0.15),
+    package_mass: positive('package_mass').default(50),
+  })
+  .prefault({});
+
+const passageParams = z
+  .strictObject({
+    n_passages: z.number().int().min(1, 'n_passages must be 1 to 20').max(20, 'n_passages must be 1 to 20').default(1),
+    shared_reward: z.boolean().default(false),
+  })
+  .prefault({});
+
+const balanceParams = z
+  .strictObject({
+    package_mass: positive('package_mass').default(5),
+    random_package_pos_on_line: z.boolean().default(true),
+  })
+  .prefault({});
+
+export const robotsScenarioSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ ...common, kind: z.literal('navigation'), params: navigationParams }),
+  z.strictObject({ ...common, kind: z.literal('transport'), params: transportParams }),
+  z.strictObject({ ...common, kind: z.literal('passage'), params: passageParams }),
+  z.strictObject({ ...common, kind: z.literal('balance'), params: balanceParams }),
+]);
+export type RobotsScenarioFile = z.infer<typeof robotsScenarioSchema>;
+export type NavigationFile = Extract<RobotsScenarioFile, { kind: 'navigation' }>;
+export type TransportFile = Extract<RobotsScenarioFile, { kind: 'transport' }>;
+export type PassageFile = Extract<RobotsScenarioFile, { kind: 'passage' }>;
+export type BalanceFile = Extract<RobotsScenarioFile, { kind: 'balance' }>;

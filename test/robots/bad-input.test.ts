@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { createSimulation, parseScenario } from '../../server/scenarios/registry.ts';
+import { Rng } from '../../shared/rng.ts';
+import { robotWorld } from './helpers.ts';
+
+const base = {
+  name: 'bad_nav',
+  family: 'robots',
+  kind: 'navigation',
+  maxSteps: 50,
+  robots: [{ count: 2, dynamics: 'holonomic', radius: 0.1, lidar: { rays: 8, range: 0.35, sees: ['robots', 'obstacles'] } }],
+};
+
+function withRobot(patch: Record<string, unknown>): unknown {
+  return { ...base, robots: [{ ...base.robots[0], ...patch }] };
+}
+
+/** The error a scenario file gets, parsing and building it; one line, no stack. */
+function errorOf(json: unknown): string {
+  try {
+    createSimulation(parseScenario(json, 'bad.json'));
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error('expected the scenario to be refused');
+}
+
+describe('bad robot scenario files get one line naming the field and why', () => {
+  it.each([
+    ['a lidar with 0 rays', withRobot({ lidar: { rays: 0, range: 0.35, sees: ['robots'] } }), /robots\[0\]\.lidar\.rays.*at least 1 ray/],
+    ['a negative lidar range', withRobot({ lidar: { rays: 8, range: -1, sees: ['robots'] } }), /robots\[0\]\.lidar\.range.*range must be > 0/],
+    ['unknown dynamics', withRobot({ dynamics: 'bicycle' }), /robots\[0\]\.dynamics.*unknown dynamics/],
+    ['a robot of mass 0', withRobot({ mass: 0 }), /robots\[0\]\.mass.*mass must be > 0/],
+    ['a body of mass 0', { ...base, world: { bodies: [{ name: 'crate', shape: { kind: 'box', length: 0.2, width: 0.2 }, mass: 0, pos: [0, 0] }] } }, /world\.bodies\[0\]\.mass.*mass must be > 0/],
+    [
+      'overlapping static bodies',
+      { ...base, world: { statics: [{ name: 'rock', shape: { kind: 'circle', radius: 0.2 }, pos: [0, 0] }, { name: 'wall', kind: 'wall', shape: { kind: 'box', length: 1, width: 0.1 }, pos: [0.25, 0] }] } },
+      /world\.statics\[1\]: 'wall' overlaps 'rock' \(world\.statics\[0\]\)/,
+    ],
+    [
+      'obstacles covering the whole spawn area',
+      { ...base, world: { statics: [{ name: 'slab', shape: { kind: 'box', length: 3, width: 3 }, pos: [0, 0] }] } },
+      /world\.statics: no free spawn position for 'agent_0'/,
+    ],
+    ['NaN in a position', { ...base, world: { statics: [{ name: 'rock', shape: { kind: 'circle', radius: 0.2 }, pos: [Number.NaN, 0] }] } }, /world\.statics\[0\]\.pos\[0\]/],
+  ])('%s', (_what, json, pattern) => {
+    const message = errorOf(json);
+    expect(message).toMatch(pattern);
+    expect(message).not.toContain('\n');
+  });
+});
+
+describe('bad init files (rollout --init)', () => {
+  const walled = {
+    ...base,
+    world: { statics: [{ name: 'wall_0', kind: 'wall', shape: { kind: 'box', length: 0.6, width: 0.2 }, pos: [1.6, 0] }] },
+  };
+  function placed(entities: Record<string, { pos?: [number, number]; rot?: number }>): void {
+    const sim = createSimulation(parseScenario(walled, 'walled.json'));
+    sim.reset(new Rng(3));
+    sim.setInitialState({ entities });
+  }
+
+  it('a robot or a goal inside a wall is refused; touching it is not', () => {
+    expect(() => placed({ agent_0: { pos: [1.6, 0.05] } })).toThrow(/^init\.entities\.agent_0\.pos: inside the static body 'wall_0'/);
+    expect(() => placed({ goal_1: { pos: [1.35, 0] } })).toThrow(/^init\.entities\.goal_1\.pos: inside the static body 'wall_0'/);
+    // Centre 0.1 from the wall's left face: the robot (radius 0.1) touches it.
+    expect(() => placed({ agent_0: { pos: [1.2, 0] } })).not.toThrow();
+  });
+
+  it('unknown entities, non-finite values and goal maps are named', () => {
+    expect(() => placed({ robot: { pos: [0, 0] } })).toThrow(/unknown entity 'robot'/);
+    expect(() => placed({ agent_1: { rot: Number.NaN } })).toThrow(/init\.entities\.agent_1\.rot: must be a finite number/);
+    const sim = robotWorld('navigation');
+    expect(() => sim.setInitialState({ goals: { agent_0: 'goal_1' } })).toThrow(/init\.goals: robot scenarios place goals as entities/);
+  });
+
+  it('scenario_kwargs are validated like the file', () => {
+    expect(() => robotWorld('navigation', undefined, { kwargs: { n_lidar_rays: 0 } })).toThrow(/^scenario_kwargs: robots\[0\]\.lidar\.rays: a lidar needs at least 1 ray/);
+    expect(() => robotWorld('navigation', undefined, { kwargs: { lidar_range: -0.5 } })).toThrow(/^scenario_kwargs: robots\[0\]\.lidar\.range/);
+    expect(() => robotWorld('navigation', undefined, { kwargs: { not_a_kwarg: 1 } })).toThrow(/^scenario_kwargs: params: .*not_a_kwarg/);
+    expect(() => robotWorld('passage', undefined, { kwargs: { n_passages: 21 } })).toThrow(/^scenario_kwargs: params\.n_passages: n_passages must be 1 to 20/);
+  });
+});

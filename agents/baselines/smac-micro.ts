@@ -25,6 +25,8 @@ const MICRO = {
   distanceTieBreak: 0.01,
   /** Weight of the distance when picking the weakest enemy in range: only breaks health ties. */
   inRangeTieBreak: 1e-3,
+  /** Before contact, an enemy centroid that moved less than this in one env step is holding its ground, not coming on. */
+  holdingDrift: 0.1,
 } as const;
 
 /**
@@ -116,6 +118,14 @@ class MicroTeam {
   private plannedAt = -1;
   /** Sticky for the episode: once the fight starts, the line formation is over. */
   private engaged = false;
+  /**
+   * Where the line stands, along the axis to the enemy: the rearmost ally's place at the first plan
+   * of the episode, moved forward only while the enemy holds. Anchoring it keeps the line from
+   * creeping back: an ally stepping back overshoots the rearmost, which then counts as ahead.
+   */
+  private lineAt: number | null = null;
+  /** The enemies' centroid at the previous plan, to tell an enemy walking in from one holding its ground. */
+  private lastEnemyCentroid: [number, number] | null = null;
 
   constructor(label: string, scenarioName: string, variant: MicroVariant) {
     this.label = label;
@@ -141,6 +151,8 @@ class MicroTeam {
   reset(): void {
     this.plannedAt = -1;
     this.engaged = false;
+    this.lineAt = null;
+    this.lastEnemyCentroid = null;
   }
 
   decide(agent: number, mask: Uint8Array): number {
@@ -172,8 +184,12 @@ class MicroTeam {
     let closest = Infinity;
     for (const a of allies) for (const e of enemies) closest = Math.min(closest, dist(b, a, e));
     if (!this.engaged && (anyoneHurt(b) || closest <= this.contactRange)) this.engaged = true;
+    const centroid = centroidOf(b, enemies);
+    const last = this.lastEnemyCentroid;
+    this.lastEnemyCentroid = centroid;
     if (!this.engaged) {
-      this.formLine(b, allies, enemies);
+      const enemyHolds = last !== null && Math.hypot(centroid[0] - last[0], centroid[1] - last[1]) < MICRO.holdingDrift;
+      this.formLine(b, allies, enemies, enemyHolds);
       return;
     }
     this.fight(b, allies, enemies);
@@ -181,13 +197,28 @@ class MicroTeam {
     this.splitFire(b, allies.filter((a) => b.healer[a] === 0 && this.plan[a] >= ACTION.firstTarget), enemies);
   }
 
-  /** Before contact: allies ahead of the rearmost (along the line to the enemy) step back; the rest hold. */
-  private formLine(b: Battle, allies: number[], enemies: number[]): void {
+  /**
+   * Before contact the allies stand in a line facing the enemy, so it meets all of them at once and
+   * walks into their range before they are in its scan range. While the enemy comes on, the line
+   * holds where it formed (allies ahead of it step back). An enemy that holds its ground (SMAClite's
+   * stands at its attack point) is approached instead: the allies at the rear step forward, those
+   * ahead of them wait.
+   */
+  private formLine(b: Battle, allies: number[], enemies: number[], enemyHolds: boolean): void {
     const [ux, uy] = axisToEnemy(b, allies, enemies);
     const along = allies.map((a) => b.x[a] * ux + b.y[a] * uy);
     const rear = Math.min(...along);
+    if (this.lineAt === null) this.lineAt = rear;
+    if (enemyHolds) {
+      this.lineAt = Math.max(this.lineAt, rear);
+      allies.forEach((a, i) => {
+        this.plan[a] = along[i] - rear > MICRO.lineTolerance ? ACTION.stop : this.moveAlong(a, ux, uy, 1);
+      });
+      return;
+    }
+    const lineAt = this.lineAt;
     allies.forEach((a, i) => {
-      this.plan[a] = along[i] - rear > MICRO.lineTolerance ? this.moveAlong(a, ux, uy, -1) : ACTION.stop;
+      this.plan[a] = along[i] - lineAt > MICRO.lineTolerance ? this.moveAlong(a, ux, uy, -1) : ACTION.stop;
     });
   }
 
@@ -394,20 +425,20 @@ function anyoneHurt(b: Battle): boolean {
   return false;
 }
 
+function centroidOf(b: Battle, units: number[]): [number, number] {
+  let x = 0;
+  let y = 0;
+  for (const u of units) {
+    x += b.x[u] / units.length;
+    y += b.y[u] / units.length;
+  }
+  return [x, y];
+}
+
 /** Unit vector from the allies' centroid to the enemies' centroid. */
 function axisToEnemy(b: Battle, allies: number[], enemies: number[]): [number, number] {
-  let ax = 0;
-  let ay = 0;
-  let ex = 0;
-  let ey = 0;
-  for (const a of allies) {
-    ax += b.x[a] / allies.length;
-    ay += b.y[a] / allies.length;
-  }
-  for (const e of enemies) {
-    ex += b.x[e] / enemies.length;
-    ey += b.y[e] / enemies.length;
-  }
+  const [ax, ay] = centroidOf(b, allies);
+  const [ex, ey] = centroidOf(b, enemies);
   const d = Math.hypot(ex - ax, ey - ay) || 1;
   return [(ex - ax) / d, (ey - ay) / d];
 }

@@ -277,12 +277,17 @@ class MicroTeam {
   }
 
   /**
-   * A targeted ally low on health (at most `retreatVolleys` volleys of its attackers) steps to the
-   * move that best opens the distance from them, if some healthier ally is left to take the fire
-   * and the move gains enough.
+   * A targeted ally low on health (at most `retreatVolleys` volleys of its attackers) that can
+   * recover (its shield regenerates, or an allied healer is alive) steps to the move that best
+   * opens the distance from them, if some healthier ally is left to take the fire and the move
+   * gains enough.
    */
   private retreat(b: Battle, allies: number[], enemies: number[]): void {
+    const healerAlive = allies.some((a) => b.healer[a] === 1);
     for (const a of allies) {
+      // Stepping back only pays if the unit comes back stronger: SMAClite's enemy keeps a target
+      // in reach and walks after it, so a marine without a medivac only loses its shots.
+      if (b.maxShield[a] === 0 && !healerAlive) continue;
       const attackers = enemies.filter((e) => b.target[e] === a && b.order[e] === ORDER.attack);
       if (attackers.length === 0) continue;
       let threat = 0;

@@ -4,10 +4,12 @@ import { ACTION, SmacSimulation } from '../../server/smac/smac-simulation.ts';
 import type { DecisionPolicy } from './decision-policy.ts';
 
 /**
- * The best setting the 3m headroom probe found ('lineRetreat lineTol=0.5 esc=1 rk=12 minGain=0.6',
- * 96.0% over kdmarl eval's 200-episode list before fire was split), fixed here so the figures
- * in the docs are reproducible. A probe on 8m found wider lines, tighter lines and
- * other retreat thresholds no better; split fire was the gain.
+ * The best setting the 3m headroom probe found on the previous open-field maps ('lineRetreat
+ * lineTol=0.5 esc=1 rk=12 minGain=0.6', 96.0% over kdmarl eval's 200-episode list before fire was
+ * split), fixed here so the figures in the docs are reproducible. A probe on 8m found wider lines,
+ * tighter lines and other retreat thresholds no better; split fire was the gain. On the band maps
+ * line tolerances 0.3-1.1 gave 3m 85.0-88.5% and 8m 90.5-96.0% (200 episodes each), no clear gain
+ * over 0.5 (88.5%, 93.0%).
  */
 const MICRO = {
   /** Before contact, an ally more than this far ahead of the rearmost (toward the enemy) steps back into line. */
@@ -69,14 +71,15 @@ const MOVES = [
  * It does not read the agents' observations: it reads the simulation's battle state (every
  * unit's position, health and shield, and which ally each enemy is targeting), which no deployed
  * agent sees. It exists as a measure of the simulator's headroom, what coordinated micro can win,
- * against which the teachers are judged. Over kdmarl eval's 200-episode list it wins 95.5% on
- * 3m, 98.5% on 8m, 54.5% on 2s3z and 99.5% on MMM (the observation-only `scripted` baseline: 49.0%
- * on 3m, 19.5% on 8m); the imitable variant 95.5%, 97.0%, 31.0% and 94.5% (the retreat is what
- * 2s3z's zealots need).
+ * against which the teachers are judged. Over kdmarl eval's 200-episode list on the band maps
+ * (SMAClite's enemy) it wins 88.5% on 3m, 93.0% on 8m, 43.0% on 2s3z and 100% on MMM (the
+ * observation-only `scripted` baseline: 54.0% on 3m, 22.0% on 8m); the imitable variant 89.5%,
+ * 88.5%, 18.0% and 96.5% (the retreat is what 2s3z's shielded units need).
  *
  * The team plays as one: before contact the allies form a line facing the enemy (those ahead
- * step back), then the allies take one shared target (the quickest kill for the allies in
- * range), a targeted ally low on health steps out of its attackers' reach when a move gains
+ * step back) and advance it while the enemy holds its ground, then the allies take one shared
+ * target (the quickest kill for the allies in range), a targeted ally low on health that can
+ * recover away (shields, or an allied healer) steps out of its attackers' reach when a move gains
  * enough distance, so the enemy's shots are wasted while the others keep firing, and the shots
  * are split so each target gets just what kills it (on 8m, focus fire alone won
  * 68.5%: a unit dying early in a step leaves the rest of its shooters idle to the step's end).
@@ -247,8 +250,8 @@ class MicroTeam {
    * the step. The shooters in range are handed out to the enemies in team-target order, each enemy
    * getting just enough to die (the shooters with the fewest enemies in reach first, or in agent
    * order for the imitable variant); the rest join the enemy in range with the most health left to take.
-   * Counting only the weapons ready within the step wins no more (8m 98.9%, 3m 95.5% over 1,000
-   * episodes, seed 777) and hangs the plan on cooldowns no agent observes, which a clone cannot follow.
+   * Counting only the weapons ready within the step won no more on the open-field maps (8m 98.9%,
+   * 3m 95.5% over 1,000 episodes, seed 777) and hangs the plan on cooldowns no agent observes, which a clone cannot follow.
    */
   private splitFire(b: Battle, fighters: number[], enemies: number[]): void {
     const inRange = fighters.filter((a) => enemies.some((e) => this.canTarget(a, e)));

@@ -112,12 +112,11 @@ describe('scripted-micro, the privileged SMAC micro baseline', () => {
         }
       }
     }
-    const result = evaluate('8m', policies.map((policy) => ({ policy })), { episodes: 20, seed: 12345 });
+    const result = evaluate('8m', policies.map((policy) => ({ policy })), { episodes: 10, seed: 12345 });
     expect(violations).toEqual([]);
     expect(splitSteps).toBeGreaterThan(0);
-    expect(steps).toBeGreaterThan(20 * 10);
-    // On the walkable band against SMAClite's enemy the plan wins about 93% (scripted: about 22%).
-    expect(result.outcomes.filter((o) => o.won).length).toBeGreaterThanOrEqual(14);
+    expect(steps).toBeGreaterThan(10 * 10);
+    expect(result.outcomes.filter((o) => o.won).length).toBeGreaterThanOrEqual(8);
   });
 
   it('the imitable variant never steps away from a shot (no retreat: it reads enemy targets no agent sees); the full plan does where a unit recovers away', async () => {
@@ -133,10 +132,10 @@ describe('scripted-micro, the privileged SMAC micro baseline', () => {
       const result = evaluate(map, agents, { episodes, seed: 12345 });
       return { movesInRange, wins: result.outcomes.filter((o) => o.won).length, label: loaded.label };
     };
-    const imitable = await stepsAwayFromShots('scripted-micro-imitable', '8m', 20);
+    const imitable = await stepsAwayFromShots('scripted-micro-imitable', '8m', 10);
     expect(imitable.label).toBe('scripted-micro-imitable');
     expect(imitable.movesInRange).toBe(0);
-    expect(imitable.wins).toBeGreaterThanOrEqual(14);
+    expect(imitable.wins).toBeGreaterThanOrEqual(8);
     // A marine without a medivac gains nothing by stepping back (the enemy walks after it): the full plan keeps firing too.
     expect((await stepsAwayFromShots('scripted-micro', '8m', 10)).movesInRange).toBe(0);
     // 2s3z's stalkers and zealots regenerate shields away from the fight: there the full plan retreats, the imitable one does not.
@@ -154,8 +153,8 @@ describe('scripted-micro, the privileged SMAC micro baseline', () => {
       const result = evaluate(scenario, agents, { episodes: 20, seed: 12345 });
       const untouched = result.outcomes.filter((o) => (o.end as { enemyHealthLeft: number }).enemyHealthLeft === 1);
       expect(untouched, `attack point ${attackPoint}`).toEqual([]);
-      // Walking up to a waiting enemy hands it the first volley more often than waiting for it does (16 and 13 of 20).
-      expect(result.outcomes.filter((o) => o.won).length, `attack point ${attackPoint}`).toBeGreaterThanOrEqual(10);
+      // Walking up to an enemy that waits hands it the first volley more often than letting it come (13 and 20 of 20).
+      expect(result.outcomes.filter((o) => o.won).length, `attack point ${attackPoint}`).toBeGreaterThanOrEqual(attackPoint ? 11 : 17);
     }
   });
 

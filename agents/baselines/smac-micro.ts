@@ -80,9 +80,9 @@ const MOVES = [
  * unit's position, health and shield, and which ally each enemy is targeting), which no deployed
  * agent sees. It exists as a measure of the simulator's headroom, what coordinated micro can win,
  * against which the teachers are judged. Over kdmarl eval's 200-episode list on the band maps
- * (SMAClite's enemy) it wins 88.5% on 3m, 93.0% on 8m, 43.0% on 2s3z and 100% on MMM (the
- * observation-only `scripted` baseline: 54.0% on 3m, 22.0% on 8m); the imitable variant 89.5%,
- * 88.5%, 18.0% and 96.5% (the retreat is what 2s3z's shielded units need).
+ * (SMAClite's enemy) it wins 99.0% on 3m, 100% on 8m, 45.5% on 2s3z and 100% on MMM (the
+ * observation-only `scripted` baseline: 54.0% on 3m, 22.0% on 8m); the imitable variant 99.0%,
+ * 100%, 23.0% and 100% (the retreat is what 2s3z's shielded units need).
  *
  * The team plays as one: before contact the allies form a line facing the enemy (those ahead
  * step back) and advance it while the enemy holds its ground, then the allies take one shared

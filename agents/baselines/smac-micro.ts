@@ -1,5 +1,6 @@
 import type { Simulation } from '../../server/env/simulation.ts';
 import { ORDER, type Battle } from '../../server/smac/battle.ts';
+import { anyoneHurt, axisToEnemy, centroidOf, dist, durability, liveUnits, volley } from './battle-measures.ts';
 import { ACTION, SmacSimulation } from '../../server/smac/smac-simulation.ts';
 import type { DecisionPolicy } from './decision-policy.ts';
 
@@ -7,9 +8,9 @@ import type { DecisionPolicy } from './decision-policy.ts';
  * The best setting the 3m headroom probe found on the previous open-field maps ('lineRetreat
  * lineTol=0.5 esc=1 rk=12 minGain=0.6', 96.0% over kdmarl eval's 200-episode list before fire was
  * split), fixed here so the figures in the docs are reproducible. A probe on 8m found wider lines,
- * tighter lines and other retreat thresholds no better; split fire was the gain. On the band maps
- * line tolerances 0.3-1.1 gave 3m 85.0-88.5% and 8m 90.5-96.0% (200 episodes each), no clear gain
- * over 0.5 (88.5%, 93.0%).
+ * tighter lines and other retreat thresholds no better; split fire was the gain. On the band maps,
+ * before the step-back of `acquireMargin`, line tolerances 0.3-1.1 gave 3m 85.0-88.5% and 8m
+ * 90.5-96.0% (200 episodes each), no clear gain over 0.5 (88.5%, 93.0%).
  */
 const MICRO = {
   /** Before contact, an ally more than this far ahead of the rearmost (toward the enemy) steps back into line. */
@@ -125,6 +126,8 @@ class MicroTeam {
   private plan = new Int32Array(0);
   private nActions = 0;
   private contactRange = 0;
+  /** Game seconds per env step: how far an enemy walks before the next plan. */
+  private stepSeconds = 0;
   /** The env step `plan` was made for, -1 before the first. */
   private plannedAt = -1;
   /** Sticky for the episode: once the fight starts, the line formation is over. */
@@ -156,6 +159,7 @@ class MicroTeam {
     this.plan = new Int32Array(sim.agentNames.length);
     // The probe's contact distance was 6, the shoot range of the mask: contact is when a shot becomes possible.
     this.contactRange = sim.ranges[0].attack;
+    this.stepSeconds = sim.dt;
     this.reset();
   }
 
@@ -241,8 +245,7 @@ class MicroTeam {
    * cannot answer from (the mask allows shots from the shoot range only at the step's start).
    */
   private acquirableThisStep(b: Battle, a: number, enemies: number[]): boolean {
-    const dt = this.sim!.dt;
-    return enemies.some((e) => dist(b, a, e) - b.speed[e] * dt < b.scanRange[e] + b.radius[a] + MICRO.acquireMargin);
+    return enemies.some((e) => dist(b, a, e) - b.speed[e] * this.stepSeconds < b.scanRange[e] + b.radius[a] + MICRO.acquireMargin);
   }
 
   /** Fighters shoot the team target, else the weakest enemy in range, else close on the team target; healers heal. */
@@ -425,48 +428,4 @@ class MicroTeam {
   private allowed(a: number, action: number): boolean {
     return this.masks[a * this.nActions + action] === 1;
   }
-}
-
-function liveUnits(b: Battle, start: number, end: number): number[] {
-  const units: number[] = [];
-  for (let u = start; u < end; u++) if (b.alive[u] === 1) units.push(u);
-  return units;
-}
-
-function dist(b: Battle, u: number, v: number): number {
-  return Math.hypot(b.x[v] - b.x[u], b.y[v] - b.y[u]);
-}
-
-/** Health plus shield: what a unit can still take. */
-function durability(b: Battle, u: number): number {
-  return b.hp[u] + b.shield[u];
-}
-
-/** Damage of one attack of u on v after armor (marine on marine: 6); floored so a count of volleys stays finite. */
-function volley(b: Battle, u: number, v: number): number {
-  return b.attacks[u] * Math.max(0.5, b.hitDamage[u * b.n + v] - b.armor[v]);
-}
-
-/** Any unit has taken damage: the fight has started even if nobody is in range now. */
-function anyoneHurt(b: Battle): boolean {
-  for (let u = 0; u < b.n; u++) if (durability(b, u) < b.maxHp[u] + b.maxShield[u]) return true;
-  return false;
-}
-
-function centroidOf(b: Battle, units: number[]): [number, number] {
-  let x = 0;
-  let y = 0;
-  for (const u of units) {
-    x += b.x[u] / units.length;
-    y += b.y[u] / units.length;
-  }
-  return [x, y];
-}
-
-/** Unit vector from the allies' centroid to the enemies' centroid. */
-function axisToEnemy(b: Battle, allies: number[], enemies: number[]): [number, number] {
-  const [ax, ay] = centroidOf(b, allies);
-  const [ex, ey] = centroidOf(b, enemies);
-  const d = Math.hypot(ex - ax, ey - ay) || 1;
-  return [(ex - ax) / d, (ey - ay) / d];
 }

@@ -15,6 +15,8 @@ const HEALER_TYPES = ['medivac'];
 const HOLD_DISTANCE = 7.5 / 9;
 /** A healer with nobody to heal stays within this normalised distance (x sight 9 = 3 units) of the nearest ally. */
 const HEALER_FOLLOW_DISTANCE = 1 / 3;
+/** A nearest-enemy distance that changed less than this (normalised) over a step the agent stood still: the enemy is not coming. */
+const STILL_DISTANCE = 0.005;
 
 /** The parts of a SMAC observation layout the heuristic reads (as `kdmarl scenarios --json` or Simulation.layouts give it). */
 export type SmacHeuristicInfo = {
@@ -40,21 +42,30 @@ type Parsed = {
  * A scripted SMAC agent that needs only its own full observation and action mask: attack the
  * attackable enemy with the least health (+ shield), else wait for the nearest visible enemy if
  * it is close and nobody in sight is hurt yet (so the enemy walks into range rather than the agent
- * into the enemy's volley), else walk toward it, else walk toward the enemy's side of the map. A medivac (recognised by its own type bit, so only
+ * into the enemy's volley), unless it stayed as far away over a step of waiting (it holds its ground,
+ * as SMAClite's enemy does at its attack point), else walk toward it, else walk toward the enemy's
+ * side of the map. The only memory is that last waiting distance, forgotten by `reset`. A medivac (recognised by its own type bit, so only
  * with `blocks` given) heals the first healable ally, else follows the nearest ally. It is the
  * labelled stand-in before trained models exist and an evaluation baseline, not a strong player.
  */
 export function smacHeuristic(observationSize: number, info: SmacHeuristicInfo = {}): DecisionPolicy {
   const enemySide = DIRECTIONS[info.enemySide ?? 'east'];
   let parsed: Parsed | null = info.blocks ? parseBlocks(info.blocks, observationSize) : null;
+  /** The nearest enemy's distance when the agent last waited for it, -1 if it did not wait last step. */
+  let waitedAt = -1;
   return {
     label: 'scripted',
     flops: 0,
     observationSize,
+    reset() {
+      waitedAt = -1;
+    },
     decide(observation, mask) {
       if (observation.length !== observationSize) {
         throw new Error(`smac heuristic: observation has ${observation.length} values, expected ${observationSize}`);
       }
+      const waitedLastStep = waitedAt;
+      waitedAt = -1;
       if (mask[NOOP] === 1) return NOOP;
       let p = parsed;
       if (!p) {
@@ -88,7 +99,12 @@ export function smacHeuristic(observationSize: number, info: SmacHeuristicInfo =
         const base = p.enemyOffset + nearest * p.enemyStride;
         // Walking into the enemy's reach hands it the first volley: wait just outside shooting
         // range until the fight has started, then close in.
-        if (observation[base + 1] <= HOLD_DISTANCE && !fightStarted(observation, p)) return STOP;
+        const distance = observation[base + 1];
+        const enemyHolds = waitedLastStep >= 0 && Math.abs(distance - waitedLastStep) < STILL_DISTANCE;
+        if (distance <= HOLD_DISTANCE && !fightStarted(observation, p) && !enemyHolds) {
+          waitedAt = distance;
+          return STOP;
+        }
         return moveToward(observation[base + 2], observation[base + 3], mask);
       }
       return mask[enemySide] === 1 ? enemySide : STOP;

@@ -4,7 +4,8 @@ import { smacMicroPolicies } from '../../agents/baselines/smac-micro.ts';
 import { main as evalMain } from '../../agents/eval/eval-command.ts';
 import { evaluate } from '../../agents/eval/evaluate.ts';
 import { loadEvalPolicy } from '../../agents/eval/load-eval-policy.ts';
-import { createSimulation } from '../../server/scenarios/registry.ts';
+import { readFileSync } from 'node:fs';
+import { BUILTIN_SCENARIO_DIR, createSimulation, parseScenario } from '../../server/scenarios/registry.ts';
 import { ACTION, SmacSimulation } from '../../server/smac/smac-simulation.ts';
 import type { Simulation } from '../../server/env/simulation.ts';
 
@@ -118,25 +119,43 @@ describe('scripted-micro, the privileged SMAC micro baseline', () => {
     expect(result.outcomes.filter((o) => o.won).length).toBeGreaterThanOrEqual(8);
   });
 
-  it('the imitable variant never steps away from a shot (no retreat: it reads enemy targets no agent sees); the full plan does', async () => {
-    const stepsAwayFromShots = async (spec: string) => {
-      const sim = createSimulation('8m');
-      const loaded = await loadEvalPolicy(spec, '8m', sim);
+  it('the imitable variant never steps away from a shot (no retreat: it reads enemy targets no agent sees); the full plan does where a unit recovers away', async () => {
+    const stepsAwayFromShots = async (spec: string, map: string, episodes: number) => {
+      const sim = createSimulation(map);
+      const loaded = await loadEvalPolicy(spec, map, sim);
       let movesInRange = 0;
       const agents = loaded.agents.map(({ policy }) => ({
         policy: watched(policy, (action, mask) => {
           if (action < ACTION.firstTarget && mask.subarray(ACTION.firstTarget).includes(1)) movesInRange++;
         }),
       }));
-      const result = evaluate('8m', agents, { episodes: 10, seed: 12345 });
+      const result = evaluate(map, agents, { episodes, seed: 12345 });
       return { movesInRange, wins: result.outcomes.filter((o) => o.won).length, label: loaded.label };
     };
-    const imitable = await stepsAwayFromShots('scripted-micro-imitable');
-    const full = await stepsAwayFromShots('scripted-micro');
+    const imitable = await stepsAwayFromShots('scripted-micro-imitable', '8m', 10);
     expect(imitable.label).toBe('scripted-micro-imitable');
     expect(imitable.movesInRange).toBe(0);
-    expect(full.movesInRange).toBeGreaterThan(0);
     expect(imitable.wins).toBeGreaterThanOrEqual(8);
+    // A marine without a medivac gains nothing by stepping back (the enemy walks after it): the full plan keeps firing too.
+    expect((await stepsAwayFromShots('scripted-micro', '8m', 10)).movesInRange).toBe(0);
+    // 2s3z's stalkers and zealots regenerate shields away from the fight: there the full plan retreats, the imitable one does not.
+    expect((await stepsAwayFromShots('scripted-micro', '2s3z', 10)).movesInRange).toBeGreaterThan(0);
+    expect((await stepsAwayFromShots('scripted-micro-imitable', '2s3z', 10)).movesInRange).toBe(0);
+  });
+
+  it('engages an enemy that stands at its attack point: no 3m episode ends with the enemy untouched, wherever the point is', () => {
+    const path = `${BUILTIN_SCENARIO_DIR()}/3m.json`;
+    const file = JSON.parse(readFileSync(path, 'utf8'));
+    // The built-in point is the allies' start; at (20, 16) the enemy stops 3 short of its own start and waits.
+    for (const attackPoint of [undefined, [20, 16]]) {
+      const scenario = parseScenario({ ...file, attackPoint }, path);
+      const agents = smacMicroPolicies(createSimulation(scenario), '3m').map((policy) => ({ policy }));
+      const result = evaluate(scenario, agents, { episodes: 20, seed: 12345 });
+      const untouched = result.outcomes.filter((o) => (o.end as { enemyHealthLeft: number }).enemyHealthLeft === 1);
+      expect(untouched, `attack point ${attackPoint}`).toEqual([]);
+      // Walking up to an enemy that waits hands it the first volley more often than letting it come (13 and 20 of 20).
+      expect(result.outcomes.filter((o) => o.won).length, `attack point ${attackPoint}`).toBeGreaterThanOrEqual(attackPoint ? 11 : 17);
+    }
   });
 
   it('refuses a scenario that is not SMAC-style with a clear error', async () => {

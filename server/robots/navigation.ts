@@ -54,9 +54,9 @@ export class NavigationSimulation extends RobotSimulation {
     // VMAS: agent_radius * 2 + 0.05 between every pair of robots and goals.
     const minDist = 2 * maxRadius + 0.05;
     const occupied: number[] = [];
-    for (let i = 0; i < this.agentCount; i++) this.spawnFree(rng, i, x, y, occupied, minDist, 0.05);
+    for (let i = 0; i < this.agentCount; i++) this.placement.spawnFree(rng, i, x, y, occupied, minDist, 0.05);
     // A goal keeps a robot's radius clear of every obstacle, so a robot can sit on it.
-    for (let i = 0; i < this.agentCount; i++) this.spawnFree(rng, this.goals[i], x, y, occupied, minDist, maxRadius);
+    for (let i = 0; i < this.agentCount; i++) this.placement.spawnFree(rng, this.goals[i], x, y, occupied, minDist, maxRadius);
   }
 
   protected resetMemories(): void {

@@ -55,10 +55,10 @@ export class TransportSimulation extends RobotSimulation {
   protected resetBodies(rng: Rng): void {
     const maxRadius = Math.max(...this.robots.map((r) => r.spec.radius));
     const agents: number[] = [];
-    for (let i = 0; i < this.agentCount; i++) this.spawnFree(rng, i, SPAWN_HALF_WIDTH, SPAWN_HALF_WIDTH, agents, 2 * maxRadius, 0.05);
+    for (let i = 0; i < this.agentCount; i++) this.placement.spawnFree(rng, i, SPAWN_HALF_WIDTH, SPAWN_HALF_WIDTH, agents, 2 * maxRadius, 0.05);
     const occupied = agents.slice();
-    this.spawnFree(rng, this.goal, SPAWN_HALF_WIDTH, SPAWN_HALF_WIDTH, occupied, this.spawnDistance, 0.05);
-    for (const p of this.packages) this.spawnFree(rng, p, SPAWN_HALF_WIDTH, SPAWN_HALF_WIDTH, occupied, this.spawnDistance, 0.05);
+    this.placement.spawnFree(rng, this.goal, SPAWN_HALF_WIDTH, SPAWN_HALF_WIDTH, occupied, this.spawnDistance, 0.05);
+    for (const p of this.packages) this.placement.spawnFree(rng, p, SPAWN_HALF_WIDTH, SPAWN_HALF_WIDTH, occupied, this.spawnDistance, 0.05);
   }
 
   protected resetMemories(): void {

@@ -1,0 +1,101 @@
+import type { Rng } from '../../shared/rng.ts';
+import type { RobotPhysics } from './physics/index.ts';
+import type { RobotBody } from './bodies.ts';
+import { signedSurfaceDistance } from './surface-distance.ts';
+
+const FREE_SPAWN_TRIES = 10000;
+
+/**
+ * Where bodies start: the file's bodies where it puts them and apart from each other, random
+ * spawns clear of obstacles, init positions not inside a static. The file's statics and movable
+ * bodies are the last `fileStatics + fileBodies` bodies, in that order.
+ */
+export class Placement {
+  private readonly physics: RobotPhysics;
+  private readonly bodies: readonly RobotBody[];
+  private readonly fileFirst: number;
+  private readonly fileStatics: number;
+  /** Indices of static bodies (scenario walls and file statics): spawns and init positions must keep out of them. */
+  private readonly statics: readonly number[];
+
+  constructor(physics: RobotPhysics, bodies: readonly RobotBody[], fileStatics: number, fileBodies: number) {
+    this.physics = physics;
+    this.bodies = bodies;
+    this.fileFirst = bodies.length - fileStatics - fileBodies;
+    this.fileStatics = fileStatics;
+    this.statics = bodies.flatMap((b, i) => (!b.movable && b.collide ? [i] : []));
+  }
+
+  /**
+   * A uniform position in the box for body `e` at least `minDist` from every centre in `occupied`
+   * (VMAS's find_random_pos_for_entity) and at least `clearance` from every static body.
+   */
+  spawnFree(rng: Rng, e: number, x: number, y: number, occupied: number[], minDist: number, clearance: number): void {
+    const p = this.physics;
+    for (let tries = 0; tries < FREE_SPAWN_TRIES; tries++) {
+      const px = rng.range(-x, x);
+      const py = rng.range(-y, y);
+      let free = true;
+      for (let k = 0; k < occupied.length && free; k += 2) {
+        if (Math.hypot(occupied[k] - px, occupied[k + 1] - py) < minDist) free = false;
+      }
+      if (!free) continue;
+      p.posX[e] = px;
+      p.posY[e] = py;
+      for (const s of this.statics) {
+        if (s !== e && p.distance(e, s) < clearance) {
+          free = false;
+          break;
+        }
+      }
+      if (!free) continue;
+      occupied.push(px, py);
+      return;
+    }
+    throw new Error(`world.statics: no free spawn position for '${this.bodies[e].name}' in ${FREE_SPAWN_TRIES} tries (obstacles cover the spawn area)`);
+  }
+
+  /** Puts the file's statics and movable bodies where the file says (at load and every reset). */
+  placeFixedBodies(): void {
+    const p = this.physics;
+    this.bodies.forEach((b, i) => {
+      if (!b.fixed) return;
+      p.posX[i] = b.fixed.pos[0];
+      p.posY[i] = b.fixed.pos[1];
+      p.rot[i] = b.fixed.rot;
+    });
+  }
+
+  /** The file's statics may not overlap each other, nor its movable bodies a static (the scenario's own walls are placed at reset). */
+  checkFileBodiesApart(): void {
+    for (let a = this.fileFirst; a < this.bodies.length; a++) {
+      for (let b = this.fileFirst; b < a; b++) {
+        if (this.bodies[a].movable && this.bodies[b].movable) continue;
+        if (this.physics.overlapping(a, b)) throw new Error(`${this.fileField(a)}: '${this.bodies[a].name}' overlaps '${this.bodies[b].name}' (${this.fileField(b)})`);
+      }
+    }
+  }
+
+  /**
+   * A robot or goal may touch a static body (VMAS's own resets leave robots touching the floor)
+   * but its centre must stay more than half its radius from the static's surface: deeper is inside.
+   */
+  checkNotInside(e: number, field: string): void {
+    const p = this.physics;
+    const shape = this.bodies[e].shape;
+    if (shape.kind !== 'sphere') return;
+    for (const s of this.statics) {
+      if (s === e) continue;
+      const d = signedSurfaceDistance(this.bodies[s].shape, p.posX[s], p.posY[s], p.rot[s], p.posX[e], p.posY[e]);
+      if (d < shape.radius / 2) {
+        throw new Error(`${field}: inside the static body '${this.bodies[s].name}' (centre ${d.toFixed(4)} from its surface, at least half the radius ${(shape.radius / 2).toFixed(4)} needed)`);
+      }
+    }
+  }
+
+  /** The scenario-file field a file body comes from. */
+  private fileField(i: number): string {
+    const k = i - this.fileFirst;
+    return k < this.fileStatics ? `world.statics[${k}]` : `world.bodies[${k - this.fileStatics}]`;
+  }
+}

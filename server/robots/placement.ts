@@ -15,8 +15,13 @@ export class Placement {
   private readonly bodies: readonly RobotBody[];
   private readonly fileFirst: number;
   private readonly fileStatics: number;
-  /** Indices of static bodies (scenario walls and file statics): spawns and init positions must keep out of them. */
+  /** Indices of static bodies (scenario walls and file statics): init positions must keep out of them. */
   private readonly statics: readonly number[];
+  /**
+   * What random spawns keep clear of: the statics and the file's movable bodies, which are in place
+   * before the scenario spawns anything (its own packages are spawned, and spaced, with the rest).
+   */
+  private readonly spawnBlockers: readonly number[];
 
   constructor(physics: RobotPhysics, bodies: readonly RobotBody[], fileStatics: number, fileBodies: number) {
     this.physics = physics;
@@ -24,11 +29,13 @@ export class Placement {
     this.fileFirst = bodies.length - fileStatics - fileBodies;
     this.fileStatics = fileStatics;
     this.statics = bodies.flatMap((b, i) => (!b.movable && b.collide ? [i] : []));
+    this.spawnBlockers = bodies.flatMap((b, i) => (b.collide && b.category !== 'robot' && (!b.movable || b.fixed) ? [i] : []));
   }
 
   /**
    * A uniform position in the box for body `e` at least `minDist` from every centre in `occupied`
-   * (VMAS's find_random_pos_for_entity) and at least `clearance` from every static body.
+   * (VMAS's find_random_pos_for_entity) and at least `clearance` from every static body and every
+   * movable body of the file.
    */
   spawnFree(rng: Rng, e: number, x: number, y: number, occupied: number[], minDist: number, clearance: number): void {
     const p = this.physics;
@@ -42,7 +49,7 @@ export class Placement {
       if (!free) continue;
       p.posX[e] = px;
       p.posY[e] = py;
-      for (const s of this.statics) {
+      for (const s of this.spawnBlockers) {
         if (s !== e && p.distance(e, s) < clearance) {
           free = false;
           break;

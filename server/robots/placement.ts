@@ -1,9 +1,35 @@
 import type { Rng } from '../../shared/rng.ts';
 import type { RobotPhysics } from './physics/index.ts';
-import type { RobotBody } from './bodies.ts';
+import type { RobotAgent, RobotBody } from './bodies.ts';
 import { signedSurfaceDistance } from './surface-distance.ts';
 
 const FREE_SPAWN_TRIES = 10000;
+
+/** Where and how far apart a scenario spawns a body, with the fields that set it (named when no position is free). */
+export type SpawnArea = {
+  /** Half-widths of the box positions are drawn from. */
+  x: number;
+  y: number;
+  /** The fields that set the box, if the file sets it. */
+  boxFrom?: string;
+  /** Centres placed so far this reset (x, y pairs); the new body's is appended. */
+  occupied: number[];
+  minDist: number;
+  /** The fields that set `minDist`. */
+  minDistFrom: string;
+  /** Surface distance kept from statics and the file's movable bodies. */
+  clearance: number;
+};
+
+/** The largest robot radius and the field it comes from (spawn spacing follows it). */
+export function largestRobot(robots: readonly RobotAgent[]): { radius: number; field: string } {
+  const best = robots.reduce((a, b) => (b.spec.radius > a.spec.radius ? b : a));
+  return { radius: best.spec.radius, field: `robots[${best.group}].radius` };
+}
+
+function short(value: number): string {
+  return String(Number(value.toPrecision(3)));
+}
 
 /**
  * Where bodies start: the file's bodies where it puts them and apart from each other, random
@@ -33,12 +59,15 @@ export class Placement {
   }
 
   /**
-   * A uniform position in the box for body `e` at least `minDist` from every centre in `occupied`
-   * (VMAS's find_random_pos_for_entity) and at least `clearance` from every static body and every
-   * movable body of the file.
+   * A uniform position in the area's box for body `e` at least `minDist` from every centre in
+   * `occupied` (VMAS's find_random_pos_for_entity) and at least `clearance` from every static body
+   * and every movable body of the file. When no draw is free, the error names what ruled them out:
+   * the obstacle most draws fell near, or else the spacing and the box.
    */
-  spawnFree(rng: Rng, e: number, x: number, y: number, occupied: number[], minDist: number, clearance: number): void {
+  spawnFree(rng: Rng, e: number, area: SpawnArea): void {
     const p = this.physics;
+    const { x, y, occupied, minDist, clearance } = area;
+    const nearBlocker = new Map<number, number>();
     for (let tries = 0; tries < FREE_SPAWN_TRIES; tries++) {
       const px = rng.range(-x, x);
       const py = rng.range(-y, y);
@@ -51,6 +80,7 @@ export class Placement {
       p.posY[e] = py;
       for (const s of this.spawnBlockers) {
         if (s !== e && p.distance(e, s) < clearance) {
+          nearBlocker.set(s, (nearBlocker.get(s) ?? 0) + 1);
           free = false;
           break;
         }
@@ -59,7 +89,19 @@ export class Placement {
       occupied.push(px, py);
       return;
     }
-    throw new Error(`world.statics: no free spawn position for '${this.bodies[e].name}' in ${FREE_SPAWN_TRIES} tries (obstacles cover the spawn area)`);
+    const name = this.bodies[e].name;
+    const box = `the spawn box |x| ≤ ${short(x)}, |y| ≤ ${short(y)}${area.boxFrom ? ` (${area.boxFrom})` : ''}`;
+    const blocked = [...nearBlocker].reduce((best, next) => (next[1] > best[1] ? next : best), [-1, 0]);
+    if (blocked[0] >= 0) {
+      const [s, count] = blocked;
+      const field = s >= this.fileFirst ? this.fileField(s) : 'world';
+      throw new Error(
+        `${field}: no free spawn position for '${name}' in ${FREE_SPAWN_TRIES} tries: '${this.bodies[s].name}' covers ${box} (${count} draws came within ${short(clearance)} of it)`,
+      );
+    }
+    throw new Error(
+      `${area.minDistFrom}: no free spawn position for '${name}' in ${FREE_SPAWN_TRIES} tries: it must start ${short(minDist)} from the centres of the ${occupied.length / 2} bodies placed before it, in ${box}`,
+    );
   }
 
   /** Puts the file's statics and movable bodies where the file says (at load and every reset). */

@@ -2,6 +2,7 @@ import type { Rng } from '../../shared/rng.ts';
 import { VMAS_WORLD_DEFAULTS } from './physics/index.ts';
 import { goalBody, type RobotBody } from './bodies.ts';
 import { RobotSimulation } from './robot-simulation.ts';
+import { largestRobot } from './placement.ts';
 import type { RobotPhysicsMode, TransportFile } from './schema.ts';
 
 const SHAPING_FACTOR = 100;
@@ -53,12 +54,19 @@ export class TransportSimulation extends RobotSimulation {
   }
 
   protected resetBodies(rng: Rng): void {
-    const maxRadius = Math.max(...this.robots.map((r) => r.spec.radius));
+    const largest = largestRobot(this.robots);
+    const box = { x: SPAWN_HALF_WIDTH, y: SPAWN_HALF_WIDTH, clearance: 0.05 };
     const agents: number[] = [];
-    for (let i = 0; i < this.agentCount; i++) this.placement.spawnFree(rng, i, SPAWN_HALF_WIDTH, SPAWN_HALF_WIDTH, agents, 2 * maxRadius, 0.05);
-    const occupied = agents.slice();
-    this.placement.spawnFree(rng, this.goal, SPAWN_HALF_WIDTH, SPAWN_HALF_WIDTH, occupied, this.spawnDistance, 0.05);
-    for (const p of this.packages) this.placement.spawnFree(rng, p, SPAWN_HALF_WIDTH, SPAWN_HALF_WIDTH, occupied, this.spawnDistance, 0.05);
+    const robotSpacing = { ...box, occupied: agents, minDist: 2 * largest.radius, minDistFrom: `${largest.field} (robots start 2 × radius apart)` };
+    for (let i = 0; i < this.agentCount; i++) this.placement.spawnFree(rng, i, robotSpacing);
+    const packageSpacing = {
+      ...box,
+      occupied: agents.slice(),
+      minDist: this.spawnDistance,
+      minDistFrom: `params.package_length, params.package_width (the goal and packages start half the package's diagonal + ${GOAL_RADIUS + 0.01} from robots and each other)`,
+    };
+    this.placement.spawnFree(rng, this.goal, packageSpacing);
+    for (const p of this.packages) this.placement.spawnFree(rng, p, packageSpacing);
   }
 
   protected resetMemories(): void {

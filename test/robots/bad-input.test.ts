@@ -40,7 +40,7 @@ describe('bad robot scenario files get one line naming the field and why', () =>
     [
       'obstacles covering the whole spawn area',
       { ...base, world: { statics: [{ name: 'slab', shape: { kind: 'box', length: 3, width: 3 }, pos: [0, 0] }] } },
-      /world\.statics: no free spawn position for 'agent_0'/,
+      /world\.statics\[0\]: no free spawn position for 'agent_0' in 10000 tries: 'slab' covers the spawn box/,
     ],
     ['NaN in a position', { ...base, world: { statics: [{ name: 'rock', shape: { kind: 'circle', radius: 0.2 }, pos: [Number.NaN, 0] }] } }, /world\.statics\[0\]\.pos\[0\]/],
   ])('%s', (_what, json, pattern) => {

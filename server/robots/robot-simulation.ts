@@ -176,8 +176,10 @@ export abstract class RobotSimulation implements Simulation {
     const scan = this.lidar[agent];
     if (scan) {
       // VMAS navigation observes max_range - distance: 0 for nothing in range, larger when closer.
+      // Readings are float32, so a ray that hits nothing reads fround(range): subtract that, not the float64 range.
       const o = this.lidarOffset[agent];
-      for (let j = 0; j < scan.rays; j++) v[o + j] = scan.range - scan.readings[j];
+      const range = Math.fround(scan.range);
+      for (let j = 0; j < scan.rays; j++) v[o + j] = range - scan.readings[j];
     }
   }
 

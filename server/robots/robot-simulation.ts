@@ -112,7 +112,7 @@ export abstract class RobotSimulation implements Simulation {
     this.maxSteps = file.maxSteps;
     this.entities = bodies.map((b, i) => ({
       name: b.name,
-      kind: b.category === 'robot' ? 'agent' : b.category === 'goal' ? 'landmark' : 'obstacle',
+      kind: b.category === 'robot' ? 'agent' : b.category,
       team: b.category === 'robot' ? 0 : -1,
       type: b.category === 'robot' ? this.robots[i].spec.type : b.category,
       radius: circumradius(b.shape),

@@ -233,3 +233,13 @@ describe('viewer bounds', () => {
     expect(robotWorld('passage').bounds[2]).toBe(1);
   });
 });
+
+describe('entity kinds', () => {
+  it('are walls, obstacles, movable bodies and goals, the kinds the viewer draws (movable slabs lower than walls)', () => {
+    const kinds = (name: string): Record<string, string> => Object.fromEntries(robotWorld(name).entities.map((e) => [e.name, e.kind]));
+    expect(kinds('navigation_obstacles')).toMatchObject({ agent_0: 'agent', goal_0: 'goal', wall_0: 'wall', obstacle_0: 'obstacle' });
+    expect(kinds('transport')).toMatchObject({ agent_0: 'agent', goal: 'goal', package_0: 'body' });
+    expect(kinds('passage')).toMatchObject({ goal_0: 'goal', passage_0: 'wall', passage_19: 'wall' });
+    expect(kinds('balance')).toMatchObject({ goal: 'goal', package: 'body', line: 'body', floor: 'wall' });
+  });
+});

@@ -42,7 +42,8 @@ export class PassageSimulation extends RobotSimulation {
   private readonly penalty: Float64Array;
 
   constructor(file: PassageFile, mode: RobotPhysicsMode) {
-    const n = file.robots.reduce((sum, g) => sum + g.count, 0);
+    if (file.robots.length !== 1) throw new Error(`robots: passage takes one robot group (its wall, formation and goals follow one radius), got ${file.robots.length}`);
+    const n = file.robots[0].count;
     if (n !== SLOTS.length) throw new Error(`robots: passage has ${SLOTS.length} robots (its plus formation), got ${n}`);
     const radius = file.robots[0].radius;
     const boxCount = Math.floor((2 * WORLD_SEMIDIM + 2 * radius) / PASSAGE_LENGTH);

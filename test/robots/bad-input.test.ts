@@ -82,3 +82,14 @@ describe('bad init files (rollout --init)', () => {
     expect(() => robotWorld('passage', undefined, { kwargs: { n_passages: 21 } })).toThrow(/^scenario_kwargs: params\.n_passages: n_passages must be 1 to 20/);
   });
 });
+
+describe('tasks built around one robot radius', () => {
+  const group = (count: number, radius: number): unknown => ({ count, dynamics: 'holonomic', radius });
+  it.each([
+    ['passage', [group(3, 0.03), group(2, 0.05)]],
+    ['balance', [group(2, 0.03), group(2, 0.05)]],
+  ])('%s refuses more than one robot group', (kind, robots) => {
+    const message = errorOf({ name: `two_groups_${kind}`, family: 'robots', kind, maxSteps: 50, robots });
+    expect(message).toMatch(new RegExp(`^robots: ${kind} takes one robot group .*, got 2$`));
+  });
+});

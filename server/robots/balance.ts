@@ -22,6 +22,7 @@ const FLOOR_WIDTH = 1;
  * success is the goal reached without a fall.
  */
 export class BalanceSimulation extends RobotSimulation {
+  readonly successMeasure = 'the package at the goal without a fall';
   private readonly params: BalanceFile['params'];
   private readonly goal: number;
   private readonly pkg: number;

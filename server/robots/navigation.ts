@@ -17,6 +17,7 @@ const MIN_COLLISION_DISTANCE = 0.005;
  * the file block robots and lidars; spawns keep robots and goals out of them.
  */
 export class NavigationSimulation extends RobotSimulation {
+  readonly successMeasure = 'every robot within its radius of its goal before the limit';
   private readonly params: NavigationFile['params'];
   private readonly goals: Int32Array;
   /** φ_i: the shaping memory, pos_shaping_factor × distance to goal at the last step. */

@@ -32,6 +32,7 @@ const SLOTS = [
  * mode keeps that; `matter` gives each robot its own penalty only.
  */
 export class PassageSimulation extends RobotSimulation {
+  readonly successMeasure = 'every robot within half its radius of its goal before the limit';
   private readonly shared: boolean;
   private readonly goals: Int32Array;
   /** Wall boxes in VMAS's creation order; the first n_passages are the gaps. */

@@ -53,6 +53,7 @@ export abstract class RobotSimulation implements Simulation {
   terminated = false;
   /** The scenario's success measure for the episode so far (episodeMetrics().success). */
   protected succeeded = false;
+  abstract readonly successMeasure: string;
 
   readonly physics: RobotPhysics;
   readonly bodies: readonly RobotBody[];

@@ -17,6 +17,7 @@ const SPAWN_HALF_WIDTH = 1;
  * package overlaps the goal, which is also its success.
  */
 export class TransportSimulation extends RobotSimulation {
+  readonly successMeasure = 'every package on the goal before the limit';
   private readonly goal: number;
   private readonly packages: Int32Array;
   private readonly shaping: Float64Array;

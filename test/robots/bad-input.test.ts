@@ -83,6 +83,13 @@ describe('bad init files (rollout --init)', () => {
   });
 });
 
+describe('transport sizes', () => {
+  it("a radius too large for transport's clamp box is named, not the internal bound", () => {
+    const message = errorOf({ name: 'huge', family: 'robots', kind: 'transport', maxSteps: 50, robots: [{ count: 3, dynamics: 'holonomic', radius: 1e308 }] });
+    expect(message).toMatch(/^robots\[0\]\.radius: too large for transport's clamp box/);
+  });
+});
+
 describe('tasks built around one robot radius', () => {
   const group = (count: number, radius: number): unknown => ({ count, dynamics: 'holonomic', radius });
   it.each([

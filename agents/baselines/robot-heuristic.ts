@@ -69,6 +69,9 @@ export function robotHeuristic(sim: Simulation, agent: number): DecisionPolicy |
   const size = sim.layouts[agent].size;
   if (blocks[0] !== 'self' || !sim.rotations) return null;
   const diffDrive = sim.layouts[agent].blocks[0].features.includes('heading_cos');
+  // Their observation offsets and per-axis pushes hold for holonomic robots only.
+  const holonomicOnly = blocks.includes('packages') ? 'transport' : blocks.includes('line_motion') ? 'balance' : null;
+  if (diffDrive && holonomicOnly) throw new Error(`no scripted policy for agent ${sim.agentNames[agent]} of ${holonomicOnly} with diff_drive robots (its script pushes per axis, as holonomic robots move); use a model or 'random'`);
   if (blocks.includes('packages')) return transportHeuristic(size);
   // Passage has none: robots steering straight for the gap jam in it, and the shared collision
   // penalty then makes such a script score far below random.

@@ -56,21 +56,13 @@ export async function main(argv: string[]): Promise<number> {
     console.log(`  mean return  ${out.meanReturn.toFixed(3)} ± ${out.returnCi95.toFixed(3)} (95% CI), std ${out.returnStd.toFixed(3)}`);
     console.log(`  mean length  ${out.meanLength.toFixed(1)} steps`);
     console.log(`  FLOPs/decision ${out.flopsPerDecision.toFixed(0)} per agent (actor only), params ${out.params}`);
-    if (result.successRate !== undefined) console.log(`  success rate ${(100 * result.successRate).toFixed(1)}% (${SUCCESS_MEASURES[String(scenario.file.kind)] ?? "the scenario's success measure"})`);
+    if (result.successRate !== undefined) console.log(`  success rate ${(100 * result.successRate).toFixed(1)}% (${sim.successMeasure ?? "the scenario's success measure"})`);
     if (result.landmarksCovered !== undefined) console.log(`  landmarks covered at the last step ${(100 * result.landmarksCovered).toFixed(1)}% (an agent within ${COVER_DISTANCE})`);
     if (result.goal) console.log(`  listener's final distance to its goal: median ${result.goal.medianDistance.toFixed(3)}, within ${COVER_DISTANCE} in ${(100 * result.goal.reached).toFixed(1)}% of episodes`);
     if (result.battleEnds) for (const line of battleEndLines(result.battleEnds)) console.log(`  ${line}`);
   }
   return 0;
 }
-
-/** What success means per robot task, for the human-readable eval output. */
-const SUCCESS_MEASURES: Record<string, string> = {
-  navigation: 'every robot within its radius of its goal before the limit',
-  passage: 'every robot within half its radius of its goal before the limit',
-  transport: 'every package on the goal before the limit',
-  balance: 'the package at the goal without a fall',
-};
 
 /** The battle-end lines of `kdmarl eval`; a side with no episodes says so instead of averaging nothing. */
 export function battleEndLines(ends: BattleEndSummary): string[] {

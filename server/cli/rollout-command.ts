@@ -21,7 +21,7 @@ const actionsSchema = z.array(z.record(z.string(), z.number().int()));
 
 const command = defineCommand('rollout', {
   scenario: common.requiredScenario(),
-  physics: str("physics mode: 'mpe' or 'matter' (MPE scenarios)", z.string().optional(), { defaultLabel: "the scenario's" }),
+  physics: str("physics mode, one of the scenario's ('kdmarl scenarios' lists them)", z.string().optional(), { defaultLabel: "the scenario's" }),
   seed: common.seed(0, 'reset seed'),
   init: str(
     'JSON file {"entities": {name: {"pos": [x, y], "vel": [vx, vy], "rot": a, "ang_vel": w}}, "goals": {agent: landmark}, "scenario_kwargs": {...}}',

@@ -102,6 +102,8 @@ export interface Simulation {
    * landmarks covered, goal distance. An empty object when the scenario defines none.
    */
   episodeMetrics(): EpisodeMetrics;
+  /** What `episodeMetrics().success` measures, in words, where the scenario has a success measure. */
+  readonly successMeasure?: string;
 }
 
 export type InitialState = {

@@ -22,6 +22,7 @@ const FLOOR_WIDTH = 1;
  * success is the goal reached without a fall.
  */
 export class BalanceSimulation extends RobotSimulation {
+  readonly successMeasure = 'the package at the goal without a fall';
   private readonly params: BalanceFile['params'];
   private readonly goal: number;
   private readonly pkg: number;
@@ -30,7 +31,8 @@ export class BalanceSimulation extends RobotSimulation {
   private shaping = 0;
 
   constructor(file: BalanceFile, mode: RobotPhysicsMode) {
-    const n = file.robots.reduce((sum, g) => sum + g.count, 0);
+    if (file.robots.length !== 1) throw new Error(`robots: balance takes one robot group (the plank, floor and spacing follow one radius), got ${file.robots.length}`);
+    const n = file.robots[0].count;
     if (n < 2) throw new Error(`robots: balance needs at least 2 robots, got ${n}`);
     const selfSizes = file.robots.flatMap((g) => Array.from({ length: g.count }, () => (g.dynamics === 'diff_drive' ? 6 : 4)));
     super(file, mode, {

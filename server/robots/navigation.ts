@@ -2,6 +2,7 @@ import type { Rng } from '../../shared/rng.ts';
 import { VMAS_WORLD_DEFAULTS } from './physics/index.ts';
 import { goalBody } from './bodies.ts';
 import { RobotSimulation } from './robot-simulation.ts';
+import { largestRobot } from './placement.ts';
 import type { NavigationFile, RobotPhysicsMode } from './schema.ts';
 
 /** VMAS navigation: robots within this surface distance of each other are penalised. */
@@ -16,6 +17,7 @@ const MIN_COLLISION_DISTANCE = 0.005;
  * the file block robots and lidars; spawns keep robots and goals out of them.
  */
 export class NavigationSimulation extends RobotSimulation {
+  readonly successMeasure = 'every robot within its radius of its goal before the limit';
   private readonly params: NavigationFile['params'];
   private readonly goals: Int32Array;
   /** φ_i: the shaping memory, pos_shaping_factor × distance to goal at the last step. */
@@ -50,13 +52,13 @@ export class NavigationSimulation extends RobotSimulation {
 
   protected resetBodies(rng: Rng): void {
     const { world_spawning_x: x, world_spawning_y: y } = this.params;
-    const maxRadius = Math.max(...this.robots.map((r) => r.spec.radius));
+    const largest = largestRobot(this.robots);
+    const boxFrom = 'params.world_spawning_x, params.world_spawning_y';
     // VMAS: agent_radius * 2 + 0.05 between every pair of robots and goals.
-    const minDist = 2 * maxRadius + 0.05;
-    const occupied: number[] = [];
-    for (let i = 0; i < this.agentCount; i++) this.spawnFree(rng, i, x, y, occupied, minDist, 0.05);
+    const spacing = { x, y, boxFrom, occupied: [] as number[], minDist: 2 * largest.radius + 0.05, minDistFrom: `${largest.field} (robots and goals start 2 × radius + 0.05 apart)` };
+    for (let i = 0; i < this.agentCount; i++) this.placement.spawnFree(rng, i, { ...spacing, clearance: 0.05 });
     // A goal keeps a robot's radius clear of every obstacle, so a robot can sit on it.
-    for (let i = 0; i < this.agentCount; i++) this.spawnFree(rng, this.goals[i], x, y, occupied, minDist, maxRadius);
+    for (let i = 0; i < this.agentCount; i++) this.placement.spawnFree(rng, this.goals[i], { ...spacing, clearance: largest.radius });
   }
 
   protected resetMemories(): void {

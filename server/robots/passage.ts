@@ -32,6 +32,7 @@ const SLOTS = [
  * mode keeps that; `matter` gives each robot its own penalty only.
  */
 export class PassageSimulation extends RobotSimulation {
+  readonly successMeasure = 'every robot within half its radius of its goal before the limit';
   private readonly shared: boolean;
   private readonly goals: Int32Array;
   /** Wall boxes in VMAS's creation order; the first n_passages are the gaps. */
@@ -42,7 +43,8 @@ export class PassageSimulation extends RobotSimulation {
   private readonly penalty: Float64Array;
 
   constructor(file: PassageFile, mode: RobotPhysicsMode) {
-    const n = file.robots.reduce((sum, g) => sum + g.count, 0);
+    if (file.robots.length !== 1) throw new Error(`robots: passage takes one robot group (its wall, formation and goals follow one radius), got ${file.robots.length}`);
+    const n = file.robots[0].count;
     if (n !== SLOTS.length) throw new Error(`robots: passage has ${SLOTS.length} robots (its plus formation), got ${n}`);
     const radius = file.robots[0].radius;
     const boxCount = Math.floor((2 * WORLD_SEMIDIM + 2 * radius) / PASSAGE_LENGTH);

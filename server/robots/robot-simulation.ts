@@ -6,7 +6,7 @@ import { applyDiffDrive, createRobotPhysics, type RobotPhysics, type WorldSpec }
 import { circumradius, expandRobots, extraBody, robotBody, staticBody, type RobotAgent, type RobotBody } from './bodies.ts';
 import type { RobotPhysicsMode, RobotsScenarioFile } from './schema.ts';
 import { ACTION_COUNT, actionNames, axisValue } from './actions.ts';
-import { signedSurfaceDistance } from './surface-distance.ts';
+import { Placement } from './placement.ts';
 
 export type RobotSetup = {
   /** Bodies the scenario adds after the robots, in VMAS's creation order (goals, packages, walls). */
@@ -21,8 +21,6 @@ export type RobotSetup = {
   /** Half-width of the area bodies start in, for viewers' bounds when the world is unbounded. */
   viewSpan: number;
 };
-
-const FREE_SPAWN_TRIES = 10000;
 
 /**
  * What every robot scenario shares: bodies and physics from the file, the 9 discrete actions
@@ -55,6 +53,7 @@ export abstract class RobotSimulation implements Simulation {
   terminated = false;
   /** The scenario's success measure for the episode so far (episodeMetrics().success). */
   protected succeeded = false;
+  abstract readonly successMeasure: string;
 
   readonly physics: RobotPhysics;
   readonly bodies: readonly RobotBody[];
@@ -67,8 +66,8 @@ export abstract class RobotSimulation implements Simulation {
   /** Per agent, its scan after the last step or placement (null without a lidar): observations and viewers read it. */
   readonly lidar: readonly (LidarScan | null)[];
   private readonly bodyIndex: ReadonlyMap<string, number>;
-  /** Indices of static bodies (scenario walls and file statics): spawns and init positions must keep out of them. */
-  protected readonly statics: readonly number[];
+  /** Spawns clear of obstacles and start positions checked against them. */
+  protected readonly placement: Placement;
 
   constructor(file: RobotsScenarioFile, mode: RobotPhysicsMode, setup: RobotSetup) {
     this.mode = mode;
@@ -92,9 +91,9 @@ export abstract class RobotSimulation implements Simulation {
     };
     this.physics = createRobotPhysics(mode, world, bodies);
     this.dt = world.dt;
-    this.statics = bodies.flatMap((b, i) => (!b.movable && b.collide ? [i] : []));
-    this.placeFixedBodies();
-    this.checkFileBodiesApart(file.world.statics.length, file.world.bodies.length);
+    this.placement = new Placement(this.physics, bodies, file.world.statics.length, file.world.bodies.length);
+    this.placement.placeFixedBodies();
+    this.placement.checkFileBodiesApart();
 
     this.agentNames = agents.map((a) => a.name);
     this.actionCounts = agents.map(() => ACTION_COUNT);
@@ -114,7 +113,7 @@ export abstract class RobotSimulation implements Simulation {
     this.maxSteps = file.maxSteps;
     this.entities = bodies.map((b, i) => ({
       name: b.name,
-      kind: b.category === 'robot' ? 'agent' : b.category === 'goal' ? 'landmark' : 'obstacle',
+      kind: b.category === 'robot' ? 'agent' : b.category,
       team: b.category === 'robot' ? 0 : -1,
       type: b.category === 'robot' ? this.robots[i].spec.type : b.category,
       radius: circumradius(b.shape),
@@ -152,7 +151,7 @@ export abstract class RobotSimulation implements Simulation {
     p.velY.fill(0);
     p.angVel.fill(0);
     p.rot.fill(0);
-    this.placeFixedBodies();
+    this.placement.placeFixedBodies();
     this.resetBodies(rng);
     this.t = 0;
     this.terminated = false;
@@ -178,8 +177,10 @@ export abstract class RobotSimulation implements Simulation {
     const scan = this.lidar[agent];
     if (scan) {
       // VMAS navigation observes max_range - distance: 0 for nothing in range, larger when closer.
+      // Readings are float32, so a ray that hits nothing reads fround(range): subtract that, not the float64 range.
       const o = this.lidarOffset[agent];
-      for (let j = 0; j < scan.rays; j++) v[o + j] = scan.range - scan.readings[j];
+      const range = Math.fround(scan.range);
+      for (let j = 0; j < scan.rays; j++) v[o + j] = range - scan.readings[j];
     }
   }
 
@@ -208,7 +209,7 @@ export abstract class RobotSimulation implements Simulation {
     for (const [name, value] of Object.entries(init.entities ?? {})) {
       const e = this.bodyIndex.get(name)!;
       const category = this.bodies[e].category;
-      if (value.pos && (category === 'robot' || category === 'goal')) this.checkNotInside(e, `init.entities.${name}.pos`);
+      if (value.pos && (category === 'robot' || category === 'goal')) this.placement.checkNotInside(e, `init.entities.${name}.pos`);
     }
     this.afterBodiesMoved();
   }
@@ -222,35 +223,6 @@ export abstract class RobotSimulation implements Simulation {
     const e = this.bodyIndex.get(name);
     if (e === undefined) throw new Error(`no body '${name}'`);
     return e;
-  }
-
-  /**
-   * A uniform position in the box for body `e` at least `minDist` from every centre in `occupied`
-   * (VMAS's find_random_pos_for_entity) and at least `clearance` from every static body.
-   */
-  protected spawnFree(rng: Rng, e: number, x: number, y: number, occupied: number[], minDist: number, clearance: number): void {
-    const p = this.physics;
-    for (let tries = 0; tries < FREE_SPAWN_TRIES; tries++) {
-      const px = rng.range(-x, x);
-      const py = rng.range(-y, y);
-      let free = true;
-      for (let k = 0; k < occupied.length && free; k += 2) {
-        if (Math.hypot(occupied[k] - px, occupied[k + 1] - py) < minDist) free = false;
-      }
-      if (!free) continue;
-      p.posX[e] = px;
-      p.posY[e] = py;
-      for (const s of this.statics) {
-        if (s !== e && p.distance(e, s) < clearance) {
-          free = false;
-          break;
-        }
-      }
-      if (!free) continue;
-      occupied.push(px, py);
-      return;
-    }
-    throw new Error(`world.statics: no free spawn position for '${this.bodies[e].name}' in ${FREE_SPAWN_TRIES} tries (obstacles cover the spawn area)`);
   }
 
   /** Distance between two bodies' centres. */
@@ -304,45 +276,6 @@ export abstract class RobotSimulation implements Simulation {
     if (sees.includes('obstacles')) kinds.add('obstacle');
     if (sees.includes('bodies')) kinds.add('body');
     return Uint8Array.from(this.bodies, (b, i) => (i !== agent && b.collide && kinds.has(b.category) ? 1 : 0));
-  }
-
-  private placeFixedBodies(): void {
-    const p = this.physics;
-    this.bodies.forEach((b, i) => {
-      if (!b.fixed) return;
-      p.posX[i] = b.fixed.pos[0];
-      p.posY[i] = b.fixed.pos[1];
-      p.rot[i] = b.fixed.rot;
-    });
-  }
-
-  /** The file's statics may not overlap each other, nor its movable bodies a static (the scenario's own walls are placed at reset). */
-  private checkFileBodiesApart(staticCount: number, bodyCount: number): void {
-    const first = this.bodies.length - staticCount - bodyCount;
-    const field = (i: number): string => (i - first < staticCount ? `world.statics[${i - first}]` : `world.bodies[${i - first - staticCount}]`);
-    for (let a = first; a < this.bodies.length; a++) {
-      for (let b = first; b < a; b++) {
-        if (this.bodies[a].movable && this.bodies[b].movable) continue;
-        if (this.physics.overlapping(a, b)) throw new Error(`${field(a)}: '${this.bodies[a].name}' overlaps '${this.bodies[b].name}' (${field(b)})`);
-      }
-    }
-  }
-
-  /**
-   * A robot or goal may touch a static body (VMAS's own resets leave robots touching the floor)
-   * but its centre must stay more than half its radius from the static's surface: deeper is inside.
-   */
-  private checkNotInside(e: number, field: string): void {
-    const p = this.physics;
-    const shape = this.bodies[e].shape;
-    if (shape.kind !== 'sphere') return;
-    for (const s of this.statics) {
-      if (s === e) continue;
-      const d = signedSurfaceDistance(this.bodies[s].shape, p.posX[s], p.posY[s], p.rot[s], p.posX[e], p.posY[e]);
-      if (d < shape.radius / 2) {
-        throw new Error(`${field}: inside the static body '${this.bodies[s].name}' (centre ${d.toFixed(4)} from its surface, at least half the radius ${(shape.radius / 2).toFixed(4)} needed)`);
-      }
-    }
   }
 
   private afterBodiesMoved(): void {

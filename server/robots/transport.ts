@@ -2,6 +2,7 @@ import type { Rng } from '../../shared/rng.ts';
 import { VMAS_WORLD_DEFAULTS } from './physics/index.ts';
 import { goalBody, type RobotBody } from './bodies.ts';
 import { RobotSimulation } from './robot-simulation.ts';
+import { largestRobot } from './placement.ts';
 import type { RobotPhysicsMode, TransportFile } from './schema.ts';
 
 const SHAPING_FACTOR = 100;
@@ -16,6 +17,7 @@ const SPAWN_HALF_WIDTH = 1;
  * package overlaps the goal, which is also its success.
  */
 export class TransportSimulation extends RobotSimulation {
+  readonly successMeasure = 'every package on the goal before the limit';
   private readonly goal: number;
   private readonly packages: Int32Array;
   private readonly shaping: Float64Array;
@@ -35,6 +37,10 @@ export class TransportSimulation extends RobotSimulation {
       collide: true,
     }));
     const semidim = SPAWN_HALF_WIDTH + 2 * maxRadius + Math.max(package_length, package_width);
+    if (!Number.isFinite(semidim)) {
+      const field = Number.isFinite(2 * maxRadius) ? 'params.package_length, params.package_width' : `robots[${file.robots.findIndex((g) => g.radius === maxRadius)}].radius`;
+      throw new Error(`${field}: too large for transport's clamp box (1 + 2 × the largest robot radius + the longer package side must be finite)`);
+    }
     const selfSizes = file.robots.flatMap((g) => Array.from({ length: g.count }, () => (g.dynamics === 'diff_drive' ? 6 : 4)));
     super(file, mode, {
       scenarioBodies: [goalBody('goal', GOAL_RADIUS), ...packages],
@@ -53,12 +59,19 @@ export class TransportSimulation extends RobotSimulation {
   }
 
   protected resetBodies(rng: Rng): void {
-    const maxRadius = Math.max(...this.robots.map((r) => r.spec.radius));
+    const largest = largestRobot(this.robots);
+    const box = { x: SPAWN_HALF_WIDTH, y: SPAWN_HALF_WIDTH, clearance: 0.05 };
     const agents: number[] = [];
-    for (let i = 0; i < this.agentCount; i++) this.spawnFree(rng, i, SPAWN_HALF_WIDTH, SPAWN_HALF_WIDTH, agents, 2 * maxRadius, 0.05);
-    const occupied = agents.slice();
-    this.spawnFree(rng, this.goal, SPAWN_HALF_WIDTH, SPAWN_HALF_WIDTH, occupied, this.spawnDistance, 0.05);
-    for (const p of this.packages) this.spawnFree(rng, p, SPAWN_HALF_WIDTH, SPAWN_HALF_WIDTH, occupied, this.spawnDistance, 0.05);
+    const robotSpacing = { ...box, occupied: agents, minDist: 2 * largest.radius, minDistFrom: `${largest.field} (robots start 2 × radius apart)` };
+    for (let i = 0; i < this.agentCount; i++) this.placement.spawnFree(rng, i, robotSpacing);
+    const packageSpacing = {
+      ...box,
+      occupied: agents.slice(),
+      minDist: this.spawnDistance,
+      minDistFrom: `params.package_length, params.package_width (the goal and packages start half the package's diagonal + ${GOAL_RADIUS + 0.01} from robots and each other)`,
+    };
+    this.placement.spawnFree(rng, this.goal, packageSpacing);
+    for (const p of this.packages) this.placement.spawnFree(rng, p, packageSpacing);
   }
 
   protected resetMemories(): void {

@@ -40,7 +40,7 @@ describe('bad robot scenario files get one line naming the field and why', () =>
     [
       'obstacles covering the whole spawn area',
       { ...base, world: { statics: [{ name: 'slab', shape: { kind: 'box', length: 3, width: 3 }, pos: [0, 0] }] } },
-      /world\.statics: no free spawn position for 'agent_0'/,
+      /world\.statics\[0\]: no free spawn position for 'agent_0' in 10000 tries: 'slab' covers the spawn box/,
     ],
     ['NaN in a position', { ...base, world: { statics: [{ name: 'rock', shape: { kind: 'circle', radius: 0.2 }, pos: [Number.NaN, 0] }] } }, /world\.statics\[0\]\.pos\[0\]/],
   ])('%s', (_what, json, pattern) => {
@@ -80,5 +80,23 @@ describe('bad init files (rollout --init)', () => {
     expect(() => robotWorld('navigation', undefined, { kwargs: { lidar_range: -0.5 } })).toThrow(/^scenario_kwargs: robots\[0\]\.lidar\.range/);
     expect(() => robotWorld('navigation', undefined, { kwargs: { not_a_kwarg: 1 } })).toThrow(/^scenario_kwargs: params: .*not_a_kwarg/);
     expect(() => robotWorld('passage', undefined, { kwargs: { n_passages: 21 } })).toThrow(/^scenario_kwargs: params\.n_passages: n_passages must be 1 to 20/);
+  });
+});
+
+describe('transport sizes', () => {
+  it("a radius too large for transport's clamp box is named, not the internal bound", () => {
+    const message = errorOf({ name: 'huge', family: 'robots', kind: 'transport', maxSteps: 50, robots: [{ count: 3, dynamics: 'holonomic', radius: 1e308 }] });
+    expect(message).toMatch(/^robots\[0\]\.radius: too large for transport's clamp box/);
+  });
+});
+
+describe('tasks built around one robot radius', () => {
+  const group = (count: number, radius: number): unknown => ({ count, dynamics: 'holonomic', radius });
+  it.each([
+    ['passage', [group(3, 0.03), group(2, 0.05)]],
+    ['balance', [group(2, 0.03), group(2, 0.05)]],
+  ])('%s refuses more than one robot group', (kind, robots) => {
+    const message = errorOf({ name: `two_groups_${kind}`, family: 'robots', kind, maxSteps: 50, robots });
+    expect(message).toMatch(new RegExp(`^robots: ${kind} takes one robot group .*, got 2$`));
   });
 });

@@ -66,9 +66,10 @@ describe('navigation reward (VMAS navigation.py)', () => {
     const obs = observation(sim, 0);
     expect(obs).toHaveLength(18);
     expect(Array.from(obs.slice(0, 6)).map((v) => Number(v.toFixed(5)))).toEqual([0, 0, 0.1, -0.2, -0.3, -0.4]);
-    // Ray 0 hits agent_1's circle (centre 0.3, radius 0.1) at 0.2: 0.35 − 0.2 = 0.15. Ray 6 (−x) sees nothing.
+    // Ray 0 hits agent_1's circle (centre 0.3, radius 0.1) at 0.2: 0.35 − 0.2 = 0.15. Ray 6 (−x)
+    // sees nothing: exactly 0, the float32 range less the float32 reading of it.
     expect(obs[6]).toBeCloseTo(0.15, 5);
-    expect(obs[6 + 6]).toBeCloseTo(0, 6);
+    expect(obs[6 + 6]).toBe(0);
   });
 
   it('the lidar starts at the robot centre: touching robots see each other at 0.1, observed as 0.25', () => {
@@ -230,5 +231,15 @@ describe('viewer bounds', () => {
     expect(robotWorld('navigation_64').bounds[2]).toBeCloseTo(3.2, 6);
     expect(robotWorld('transport').bounds[2]).toBeCloseTo(1.21, 6);
     expect(robotWorld('passage').bounds[2]).toBe(1);
+  });
+});
+
+describe('entity kinds', () => {
+  it('are walls, obstacles, movable bodies and goals, the kinds the viewer draws (movable slabs lower than walls)', () => {
+    const kinds = (name: string): Record<string, string> => Object.fromEntries(robotWorld(name).entities.map((e) => [e.name, e.kind]));
+    expect(kinds('navigation_obstacles')).toMatchObject({ agent_0: 'agent', goal_0: 'goal', wall_0: 'wall', obstacle_0: 'obstacle' });
+    expect(kinds('transport')).toMatchObject({ agent_0: 'agent', goal: 'goal', package_0: 'body' });
+    expect(kinds('passage')).toMatchObject({ goal_0: 'goal', passage_0: 'wall', passage_19: 'wall' });
+    expect(kinds('balance')).toMatchObject({ goal: 'goal', package: 'body', line: 'body', floor: 'wall' });
   });
 });

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { scriptedPolicies } from '../../agents/baselines/scripted.ts';
 import { randomPolicy } from '../../agents/baselines/decision-policy.ts';
 import { evaluate } from '../../agents/eval/evaluate.ts';
-import { createSimulation } from '../../server/scenarios/registry.ts';
+import { createSimulation, resolveScenario, type LoadedScenario } from '../../server/scenarios/registry.ts';
+import type { RobotsScenarioFile } from '../../server/robots/schema.ts';
 
 function compare(scenario: string, episodes: number) {
   const sim = createSimulation(scenario);
@@ -30,5 +31,13 @@ describe('scripted robot baselines', () => {
   it('passage has no script and says so', () => {
     const sim = createSimulation('passage');
     expect(() => scriptedPolicies('passage', sim)).toThrow(/no scripted policy for agent agent_0/);
+  });
+
+  it.each(['transport', 'balance'])('%s with diff_drive robots is refused: its script pushes per axis', (name) => {
+    const builtin = resolveScenario(name);
+    const file = builtin.file as RobotsScenarioFile;
+    const turning: LoadedScenario = { ...builtin, file: { ...file, robots: file.robots.map((g) => ({ ...g, dynamics: 'diff_drive' as const })) } as never };
+    const sim = createSimulation(turning);
+    expect(() => scriptedPolicies(name, sim)).toThrow(new RegExp(`^no scripted policy for agent agent_0 of ${name} with diff_drive robots`));
   });
 });

@@ -22,7 +22,7 @@ const FADE_MS = 1200;
 type Slot = { mesh: InstancedMesh; index: number };
 
 /**
- * Every entity (agents, enemy units, landmarks, obstacles) as one instance of an InstancedMesh per
+ * Every entity (agents, enemy units, landmarks, obstacles, walls, bodies, goals) as one instance of an InstancedMesh per
  * silhouette: a few draw calls for hundreds of bodies. Matrices and colours are rewritten each
  * frame (DynamicDrawUsage) and flagged with needsUpdate.
  *

@@ -10,7 +10,8 @@ export type ArmySpawn = { units: readonly number[]; spawn: readonly [number, num
 
 /**
  * Where units start: SMAClite's spawn grids, jittered, kept where movement would keep them; and
- * the checks that refuse a start on an unwalkable cell.
+ * the checks that refuse a start on an unwalkable cell. Ground units only: air units (medivacs)
+ * fly over unwalkable cells, as movement lets them.
  */
 export class StartPlacement {
   private readonly battle: Battle;
@@ -30,7 +31,7 @@ export class StartPlacement {
   }
 
   /**
-   * Bad terrain fails at load: the attack point, or a unit's start before jitter, on an
+   * Bad terrain fails at load: the attack point, or a ground unit's start before jitter, on an
    * unwalkable cell. `scenario` and `attackPointName` name them in the error.
    */
   checkAtLoad(scenario: string, attackPoint: readonly [number, number], attackPointName: string): void {
@@ -43,9 +44,10 @@ export class StartPlacement {
     for (let u = 0; u < this.battle.n; u++) this.checkUnit(u, `scenario '${scenario}': ${this.battle.specs[u].name} starts`);
   }
 
-  /** Refuse a unit on an unwalkable cell; `what` begins the error. */
+  /** Refuse a ground unit on an unwalkable cell; `what` begins the error. */
   checkUnit(u: number, what: string): void {
     const battle = this.battle;
+    if (battle.air[u] === 1) return;
     const x = battle.x[u];
     const y = battle.y[u];
     if (!this.terrain.isWalkable(x, y)) {

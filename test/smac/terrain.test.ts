@@ -142,6 +142,8 @@ describe('terrain errors', () => {
   it('rejects a walkable rectangle past the map or an empty span with one line naming the field', () => {
     expect(oneLine(load({ terrain: { walkable: [{ x: [0, 33], y: [8, 24] }] } }))).toMatch(/terrain\.walkable\[0\].*reaches past the 32x32 map/);
     expect(oneLine(load({ terrain: { walkable: [{ x: [5, 5], y: [8, 24] }] } }))).toMatch(/terrain\.walkable\[0\]\.x.*from < to/);
+    expect(oneLine(load({ terrain: { walkable: [{ x: [0.5, 32], y: [8, 24] }] } }))).toBe(`${tmpPath('terrain')}: terrain.walkable[0].x[0]: a cell index is a whole number (cells are 1 x 1), got 0.5`);
+    expect(oneLine(load({ terrain: { walkable: [{ x: [0, 32], y: [8, -1] }] } }))).toMatch(/^.*: terrain\.walkable\[0\]\.y\[1\]: .*>=0/);
     const shape = "terrain: expected 'open' or { \"walkable\": [{ \"x\": [from, to], \"y\": [from, to] }, ...] } in whole cells";
     expect(oneLine(load({ terrain: 'flat' }))).toBe(`${tmpPath('terrain')}: ${shape}`);
     expect(oneLine(load({ terrain: { walkable: [{ x: [0, 32] }] } }))).toMatch(/terrain.*(walkable\[0\]\.y|expected 'open')/);

@@ -105,7 +105,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.error(`episodes: expected a positive whole number, got '${process.argv[3]}'`);
     process.exit(1);
   }
-  for (const scenario of scenarios) {
-    for (const jitter of JITTERS) console.log(JSON.stringify(measureStarts(scenario, jitter, episodes)));
+  try {
+    for (const scenario of scenarios) {
+      for (const jitter of JITTERS) console.log(JSON.stringify(measureStarts(scenario, jitter, episodes)));
+    }
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exit(1);
   }
 }

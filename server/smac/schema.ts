@@ -13,8 +13,14 @@ const point = z.tuple([z.number().finite(), z.number().finite()]);
 export const SMAC_CLOCKS = ['smaclite', 'smac'] as const;
 export type SmacClock = (typeof SMAC_CLOCKS)[number];
 
+// A refinement, not .int(): zod's union hides a failed int check behind the union's own message,
+// while a refinement's message reaches the error line with its path.
+const cellIndex = z
+  .number()
+  .nonnegative()
+  .refine(Number.isInteger, { error: (issue) => `a cell index is a whole number (cells are 1 x 1), got ${String(issue.input)}` });
 const cellSpan = z
-  .tuple([z.number().int().nonnegative(), z.number().int().nonnegative()])
+  .tuple([cellIndex, cellIndex])
   .refine(([a, b]) => a < b, { message: 'a span [from, to) needs from < to' });
 const walkableRectSchema = z.strictObject({ x: cellSpan, y: cellSpan });
 /**

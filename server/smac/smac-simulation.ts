@@ -1,4 +1,4 @@
-import { Rng } from '../../shared/rng.ts';
+import type { Rng } from '../../shared/rng.ts';
 import { makeLayout, type ObservationLayout, type RawObservation } from '../env/layout.ts';
 import type { EntityInfo, EpisodeMetrics, InitialState, Simulation, StepEvents } from '../env/simulation.ts';
 import { BattleEndTracker } from './battle-end.ts';
@@ -7,6 +7,7 @@ import { makeEnemyAi } from './enemy-ai.ts';
 import { KinematicMovement } from './kinematic-movement.ts';
 import { MatterMovement } from './matter-movement.ts';
 import type { SmacPhysics, SmacScenarioFile } from './schema.ts';
+import { StartPlacement } from './starts.ts';
 import { Terrain } from './terrain.ts';
 import { SMAC_DEFAULT_COOLDOWN_LOOPS, SMAC_STATE_COOLDOWN_LOOPS, toSmacClock, UNIT_TYPES, type UnitStats } from './unit-types.ts';
 
@@ -15,8 +16,6 @@ export const ACTION = { noop: 0, stop: 1, north: 2, south: 3, east: 4, west: 5, 
 /** Unit vectors of the move actions N, S, E, W (SC2 coordinates: north is +y). */
 const MOVE_DX = [0, 0, 1, -1] as const;
 const MOVE_DY = [1, -1, 0, 0] as const;
-/** SMAClite's gap between units in a spawn grid. */
-const SPAWN_GAP = 0.05;
 
 /**
  * A unit type's stats after the scenario's overrides (`units.<type>`, optionally from a `base`).
@@ -99,7 +98,7 @@ export class SmacSimulation implements Simulation {
   private readonly previousHealth: Float64Array;
   private readonly wasAlive: Uint8Array;
   private readonly entityIndex: ReadonlyMap<string, number>;
-  private readonly spawnOrder: { units: number[]; spawn: readonly [number, number]; jitter: number; mirror: number }[];
+  private readonly starts: StartPlacement;
   private rng: Rng | null = null;
   private readonly battleEnd: BattleEndTracker;
 
@@ -132,11 +131,11 @@ export class SmacSimulation implements Simulation {
         `scenario '${file.name}': an allied healer's heal actions use the ${this.nEnemies} target slots (SMAC's n_actions = 6 + n_enemies), so the allies (${this.nAgents}) must not outnumber the enemies`,
       );
     }
-    this.spawnOrder = [
+    this.terrain = new Terrain(file.terrain, file.map.width, file.map.height);
+    this.starts = new StartPlacement(battle, this.terrain, [
       { units: allyUnits, spawn: file.allies.spawn, jitter: file.allies.jitter, mirror: 1 },
       { units: enemyUnits, spawn: file.enemies.spawn, jitter: file.enemies.jitter, mirror: -1 },
-    ];
-    this.terrain = new Terrain(file.terrain, file.map.width, file.map.height);
+    ]);
     this.movement = physics === 'matter' ? new MatterMovement(battle, this.terrain) : new KinematicMovement(battle, this.terrain);
     battle.movement = this.movement;
     battle.enemyAi = makeEnemyAi(file.enemyAi, battle);
@@ -213,51 +212,14 @@ export class SmacSimulation implements Simulation {
       if (file.clock === 'smac') return TICKS_PER_SECOND / (SMAC_STATE_COOLDOWN_LOOPS[builtInType(file, s.type)] ?? SMAC_DEFAULT_COOLDOWN_LOOPS);
       return battle.cooldownMax[u] > 0 ? 1 / battle.cooldownMax[u] : 0;
     });
-    this.checkWalkable(attackPoint);
-  }
-
-  /** Bad terrain fails at load: an attack point or a unit's start (before jitter) on an unwalkable cell. */
-  private checkWalkable(attackPoint: readonly [number, number]): void {
-    const [ax, ay] = attackPoint;
-    const where = this.file.attackPoint ? 'attackPoint' : 'attackPoint (default: the allies\' spawn)';
-    if (!this.terrain.isWalkable(ax, ay)) {
-      throw new Error(`scenario '${this.file.name}': ${where} (${ax}, ${ay}), where the enemies walk, is in cell (${Math.floor(ax)}, ${Math.floor(ay)}), which the terrain leaves unwalkable`);
-    }
-    // With jitter 0 the placement draws nothing from its Rng.
-    for (const army of this.spawnOrder) this.placeArmy(army.units, army.spawn, 0, army.mirror, new Rng(0));
-    for (let u = 0; u < this.battle.n; u++) this.checkUnitCell(u, `scenario '${this.file.name}': ${this.battle.specs[u].name} starts`);
-  }
-
-  private checkUnitCell(u: number, what: string): void {
-    const x = this.battle.x[u];
-    const y = this.battle.y[u];
-    if (!this.terrain.isWalkable(x, y)) {
-      throw new Error(`${what} at (${x.toFixed(2)}, ${y.toFixed(2)}) in cell (${Math.floor(x)}, ${Math.floor(y)}), which the terrain leaves unwalkable`);
-    }
-  }
-
-  /** Jittered starts are kept off unwalkable cells, as movement keeps every ground unit. */
-  private confineStarts(): void {
-    const battle = this.battle;
-    for (let u = 0; u < battle.n; u++) {
-      const ground = battle.air[u] === 0;
-      if (ground && !this.terrain.isWalkable(battle.x[u], battle.y[u])) {
-        const q = this.terrain.nearestWalkable(battle.x[u], battle.y[u]);
-        battle.x[u] = q.x;
-        battle.y[u] = q.y;
-      }
-      const p = this.terrain.confine(battle.x[u], battle.y[u], battle.radius[u], ground);
-      battle.x[u] = p.x;
-      battle.y[u] = p.y;
-    }
+    this.starts.checkAtLoad(file.name, attackPoint, file.attackPoint ? 'attackPoint' : 'attackPoint (default: the allies\' spawn)');
   }
 
   reset(rng: Rng): void {
     this.rng = rng;
     const battle = this.battle;
     battle.resetUnits();
-    for (const army of this.spawnOrder) this.placeArmy(army.units, army.spawn, army.jitter, army.mirror, rng);
-    this.confineStarts();
+    this.starts.place(rng);
     this.movement.reset();
     this.t = 0;
     this.terminated = false;
@@ -267,42 +229,6 @@ export class SmacSimulation implements Simulation {
     battle.events.heals.length = 0;
     this.syncOutputs();
     this.battleEnd.reset();
-  }
-
-  /**
-   * SMAClite's spawn grid (smaclite/env/smaclite.py __place_group): ceil(sqrt(k)) units per row in
-   * index order, rows along x stacked along y, centred on the spawn point, mirrored through it for
-   * the enemy so equal armies face each other; then the army's jitter, if any.
-   */
-  private placeArmy(units: readonly number[], spawn: readonly [number, number], jitter: number, mirror: number, rng: Rng): void {
-    const battle = this.battle;
-    const side = Math.ceil(Math.sqrt(units.length));
-    const rows: number[][] = [];
-    for (let k = 0; k < units.length; k += side) rows.push(units.slice(k, k + side));
-    const rowRadius = rows.map((row) => Math.max(...row.map((u) => battle.radius[u])));
-    // As SMAClite __place_group: the height counts all `side` rows of the square (empty ones add
-    // only their gap) and the width is the widest row's unit sizes without the gaps.
-    const groupHeight = 2 * rowRadius.reduce((a, b) => a + b, 0) + (side - 1) * SPAWN_GAP;
-    const groupWidth = Math.max(...rows.map((row) => row.reduce((w, u) => w + 2 * battle.radius[u], 0)));
-    let y = spawn[1] - (mirror * groupHeight) / 2;
-    rows.forEach((row, r) => {
-      y += mirror * rowRadius[r];
-      let x = spawn[0] - (mirror * groupWidth) / 2;
-      for (const u of row) {
-        const radius = battle.radius[u];
-        x += mirror * radius;
-        let px = x;
-        let py = y;
-        if (jitter > 0) {
-          px += rng.range(-jitter, jitter);
-          py += rng.range(-jitter, jitter);
-        }
-        battle.x[u] = Math.min(Math.max(px, radius), battle.width - radius);
-        battle.y[u] = Math.min(Math.max(py, radius), battle.height - radius);
-        x += mirror * (radius + SPAWN_GAP);
-      }
-      y += mirror * (rowRadius[r] + SPAWN_GAP);
-    });
   }
 
   step(actions: Int32Array, rewards: Float32Array): void {
@@ -539,7 +465,7 @@ export class SmacSimulation implements Simulation {
         }
         battle.x[u] = x;
         battle.y[u] = y;
-        this.checkUnitCell(u, `init.entities.${name}.pos: ${name}`);
+        this.starts.checkUnit(u, `init.entities.${name}.pos: ${name}`);
       }
       // Units have no momentum (they move by orders), so only a zero velocity means anything.
       if (value.vel && (value.vel[0] !== 0 || value.vel[1] !== 0)) {

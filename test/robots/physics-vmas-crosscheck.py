@@ -1,7 +1,9 @@
 """Cross-check of test/robots/physics-contacts.test.ts and physics-lidar.test.ts against VMAS itself.
 
-Runs VMAS 1.5.2's World.step and World.cast_rays on the same setups as the hand-computed tests and
-prints VMAS's result beside the hand formula. Needs torch and VMAS's source tree (no gym: VMAS's
+Runs VMAS 1.5.2's World.step and World.cast_rays on the same setups as the hand-computed tests,
+prints VMAS's result beside the hand formula and the largest difference, and exits 1 when any
+difference exceeds 1e-12 (the one-step arc of the differential drive: the RK4 bound 1.8e-9, as
+physics.test.ts allows), 0 otherwise. Needs torch and VMAS's source tree (no gym: VMAS's
 package __init__ imports it for wrappers only, so a bare stand-in module is registered):
 
     git --git-dir=<mirror of proroklab/VectorizedMultiAgentSimulator> archive 7fd3a77 vmas | tar -x -C /tmp/vmas_src
@@ -51,32 +53,56 @@ def one_step(shapes, place):
     return [(b.state.vel[0].tolist(), b.state.ang_vel[0].item()) for b in bodies]
 
 
-def show(name, result, expected):
-    print(f"{name:22s} vmas {result}\n{'':22s} hand {expected}")
+TOLERANCE = 1e-12
+worst = {"difference": 0.0, "check": None}
+failures = []
+
+
+def check(name, pairs, tolerance=TOLERANCE):
+    """pairs: (label, vmas value, hand value). Prints them; records the largest difference and any past tolerance."""
+    for label, vmas, hand in pairs:
+        difference = abs(vmas - hand)
+        print(f"{name:22s} {label:16s} vmas {vmas!r:24s} hand {hand!r:24s} |diff| {difference:.3g}")
+        if tolerance == TOLERANCE and difference > worst["difference"]:
+            worst.update(difference=difference, check=f"{name} {label}")
+        if not difference <= tolerance:
+            failures.append(f"{name} {label}: |vmas - hand| = {difference:.3g} > {tolerance:g}")
+
+
+def vx(r, i):
+    return r[i][0][0]
+
+
+def vy(r, i):
+    return r[i][0][1]
+
+
+def w(r, i):
+    return r[i][1]
 
 
 f = penalty(0.05 + ELL)
-show("sphere-box", one_step([(Box(0.4, 0.2), True, 2), (Sphere(0.1), True, 1)], [(0, 0, 0), (0.25, 0.05, 0)]),
-     {"sphere vx": f * H, "box vx": -f * H / 2, "box w": 0.05 * f * 30 * H})
+r = one_step([(Box(0.4, 0.2), True, 2), (Sphere(0.1), True, 1)], [(0, 0, 0), (0.25, 0.05, 0)])
+check("sphere-box", [("sphere vx", vx(r, 1), f * H), ("box vx", vx(r, 0), -f * H / 2), ("box w", w(r, 0), 0.05 * f * 30 * H)])
 f = penalty(0.15 + ELL)
-show("sphere-box inside", one_step([(Box(0.4, 0.2), False, 1), (Sphere(0.1), True, 1)], [(0, 0, 0), (0.15, 0, 0)]),
-     {"sphere vx": f * H})
+r = one_step([(Box(0.4, 0.2), False, 1), (Sphere(0.1), True, 1)], [(0, 0, 0), (0.15, 0, 0)])
+check("sphere-box inside", [("sphere vx", vx(r, 1), f * H)])
 f = penalty(ELL)
-show("sphere-line", one_step([(Line(0.5), True, 1), (Sphere(0.1), False, 1)], [(0, 0, 0), (0.1, 0.1, 0)]),
-     {"line vy": -f * H, "line w": -0.1 * f / (0.25 / 12) * H})
+r = one_step([(Line(0.5), True, 1), (Sphere(0.1), False, 1)], [(0, 0, 0), (0.1, 0.1, 0)])
+check("sphere-line", [("line vy", vy(r, 0), -f * H), ("line w", w(r, 0), -0.1 * f / (0.25 / 12) * H)])
 f = penalty(0.1 + ELL - 0.05 * math.sqrt(2))
-show("sphere-line end", one_step([(Line(0.5), False, 1), (Sphere(0.1), True, 1)], [(0, 0, 0), (0.3, 0.05, 0)]),
-     {"sphere vx = vy": f / math.sqrt(2) * H})
+r = one_step([(Line(0.5), False, 1), (Sphere(0.1), True, 1)], [(0, 0, 0), (0.3, 0.05, 0)])
+check("sphere-line end", [("sphere vx", vx(r, 1), f / math.sqrt(2) * H), ("sphere vy", vy(r, 1), f / math.sqrt(2) * H)])
 f = penalty(ELL - 0.004)
-show("line-line", one_step([(Line(0.5), True, 1), (Line(0.2), True, 1)], [(0, 0, 0), (0.254, 0.05, math.pi / 2)]),
-     {"a vx": -f * H, "b vx": f * H, "b w": 0.05 * f / (0.04 / 12) * H})
-show("box-line", one_step([(Box(0.4, 0.2), True, 1), (Line(0.2), True, 1)], [(0, 0, 0), (0.05, 0.204, math.pi / 2)]),
-     {"line vy": f * H, "box vy": -f * H, "box w": -0.05 * f * 60 * H})
+r = one_step([(Line(0.5), True, 1), (Line(0.2), True, 1)], [(0, 0, 0), (0.254, 0.05, math.pi / 2)])
+check("line-line", [("a vx", vx(r, 0), -f * H), ("b vx", vx(r, 1), f * H), ("b w", w(r, 1), 0.05 * f / (0.04 / 12) * H)])
+r = one_step([(Box(0.4, 0.2), True, 1), (Line(0.2), True, 1)], [(0, 0, 0), (0.05, 0.204, math.pi / 2)])
+check("box-line", [("line vy", vy(r, 1), f * H), ("box vy", vy(r, 0), -f * H), ("box w", w(r, 0), -0.05 * f * 60 * H)])
 half = 0.1 * math.sqrt(2)
-show("box-box", one_step([(Box(0.4, 0.2), True, 1), (Box(0.2, 0.2), True, 1)], [(0, 0, 0), (0.204 + half, 0.05, math.pi / 4)]),
-     {"a vx": -f * H, "b vx": f * H, "a w": 0.05 * f * 60 * H})
-show("box-box crossing", one_step([(Box(0.4, 0.2), True, 1), (Box(0.2, 0.2), True, 1)], [(0, 0, 0), (0.29, 0, 0)]),
-     "all zero")
+r = one_step([(Box(0.4, 0.2), True, 1), (Box(0.2, 0.2), True, 1)], [(0, 0, 0), (0.204 + half, 0.05, math.pi / 4)])
+check("box-box", [("a vx", vx(r, 0), -f * H), ("b vx", vx(r, 1), f * H), ("a w", w(r, 0), 0.05 * f * 60 * H)])
+r = one_step([(Box(0.4, 0.2), True, 1), (Box(0.2, 0.2), True, 1)], [(0, 0, 0), (0.29, 0, 0)])
+check("box-box crossing", [(f"{k} of body {i}", v, 0.0) for i in range(2) for k, v in [("vx", vx(r, i)), ("vy", vy(r, i)), ("w", w(r, i))]])
 
 # Lidar: 24 rays at heading 0.1 in a square room of four 2.2-long walls at distance 1.
 world = World(batch_dim=1, device="cpu")
@@ -92,7 +118,7 @@ robot.set_rot(torch.tensor([[0.1]]), batch_index=None)
 angles = torch.linspace(0, 2 * math.pi, 25)[:24].unsqueeze(0) + 0.1
 measured = world.cast_rays(robot, angles, max_range=2, entity_filter=lambda e: e is not robot)[0].tolist()
 hand = [1 / max(abs(math.cos(2 * math.pi * j / 24 + 0.1)), abs(math.sin(2 * math.pi * j / 24 + 0.1))) for j in range(24)]
-print("lidar room, 24 rays: largest |vmas - hand| =", max(abs(m - h) for m, h in zip(measured, hand)))
+check("lidar room", [(f"ray {j}", m, h) for j, (m, h) in enumerate(zip(measured, hand))])
 
 # Differential drive: a constant yaw command π for 5 steps from rest (physics.test.ts), and one step
 # of speed 0.5 and yaw rate 1 from heading 0.3 against the exact arc.
@@ -107,8 +133,10 @@ for _ in range(5):
     robot.action.u = torch.tensor([[0.0, math.pi]])
     robot.dynamics.check_and_process_action()
     world.step()
-print("diff drive yaw, 5 steps  vmas", robot.state.rot.item(), robot.state.ang_vel.item())
-print("                         hand", (1 + 0.75 + 0.8125 + 0.796875 + 0.80078125) * math.pi * 0.1, 0.80078125 * math.pi)
+check("diff drive yaw", [
+    ("heading", robot.state.rot.item(), (1 + 0.75 + 0.8125 + 0.796875 + 0.80078125) * math.pi * 0.1),
+    ("yaw rate", robot.state.ang_vel.item(), 0.80078125 * math.pi),
+])
 robot.set_pos(torch.tensor([[0.2, -0.1]]), batch_index=None)
 robot.set_rot(torch.tensor([[0.3]]), batch_index=None)
 robot.set_vel(torch.zeros(1, 2), batch_index=None)
@@ -117,5 +145,13 @@ robot.action.u = torch.tensor([[0.5, 1.0]])
 robot.dynamics.check_and_process_action()
 world.step()
 arc = (0.2 + 0.5 * (math.sin(0.4) - math.sin(0.3)), -0.1 - 0.5 * (math.cos(0.4) - math.cos(0.3)))
-print("diff drive arc, 1 step   vmas", robot.state.pos[0].tolist(), robot.state.rot.item())
-print("                         hand", list(arc), 0.4, "(exact arc; RK4 within 1.8e-9)")
+check("diff drive step", [("heading", robot.state.rot.item(), 0.4)])
+# RK4 against the exact arc: off by at most v·ω⁴·dt⁵/2880 = 1.8e-9 (physics.test.ts).
+check("diff drive arc", [("x", robot.state.pos[0][0].item(), arc[0]), ("y", robot.state.pos[0][1].item(), arc[1])], tolerance=1.8e-9)
+
+print(f"largest difference at tolerance {TOLERANCE:g}: {worst['difference']:.3g} ({worst['check']})")
+if failures:
+    for failure in failures:
+        print("FAIL", failure)
+    sys.exit(1)
+print("all within tolerance")

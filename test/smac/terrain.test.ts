@@ -89,6 +89,20 @@ describe('a marine at the edge of the band', () => {
     for (let k = 0; k < 4; k++) stepOnce(sim, [ACTION.stop, ACTION.south]);
     expect(sim.battle.y[1]).toBeLessThan(8);
   });
+
+  it("accepts an air unit's start over the cliff and refuses a ground unit's there", () => {
+    const sim = createSimulation('MMM') as SmacSimulation;
+    // MMM's allies: agent_0-1 marauders, agent_2-8 marines, agent_9 the medivac.
+    place(sim, { agent_9: [9, 5] });
+    expect([sim.battle.x[9], sim.battle.y[9]]).toEqual([9, 5]);
+    expect(() => place(sim, { agent_2: [9, 5] })).toThrow('init.entities.agent_2.pos: agent_2 at (9.00, 5.00) in cell (9, 5), which the terrain leaves unwalkable');
+    // At load too: a medivac may spawn over the cliff, a marine may not.
+    const medivacOverCliff = { terrain: BAND, attackPoint: [9, 16], allies: { units: [{ type: 'medivac', count: 1 }], spawn: [9, 4] } };
+    expect(() => customBattle({ ...medivacOverCliff, enemies: { units: [{ type: 'marine', count: 1 }], spawn: [23, 16] } })).not.toThrow();
+    expect(() => customBattle({ ...medivacOverCliff, allies: { units: [{ type: 'marine', count: 1 }], spawn: [9, 4] }, enemies: { units: [{ type: 'marine', count: 1 }], spawn: [23, 16] } })).toThrow(
+      "scenario 'custom': agent_0 starts at (9.00, 4.00) in cell (9, 4), which the terrain leaves unwalkable",
+    );
+  });
 });
 
 describe('terrain errors', () => {
@@ -128,6 +142,8 @@ describe('terrain errors', () => {
   it('rejects a walkable rectangle past the map or an empty span with one line naming the field', () => {
     expect(oneLine(load({ terrain: { walkable: [{ x: [0, 33], y: [8, 24] }] } }))).toMatch(/terrain\.walkable\[0\].*reaches past the 32x32 map/);
     expect(oneLine(load({ terrain: { walkable: [{ x: [5, 5], y: [8, 24] }] } }))).toMatch(/terrain\.walkable\[0\]\.x.*from < to/);
+    expect(oneLine(load({ terrain: { walkable: [{ x: [0.5, 32], y: [8, 24] }] } }))).toBe(`${tmpPath('terrain')}: terrain.walkable[0].x[0]: a cell index is a whole number (cells are 1 x 1), got 0.5`);
+    expect(oneLine(load({ terrain: { walkable: [{ x: [0, 32], y: [8, -1] }] } }))).toMatch(/^.*: terrain\.walkable\[0\]\.y\[1\]: .*>=0/);
     const shape = "terrain: expected 'open' or { \"walkable\": [{ \"x\": [from, to], \"y\": [from, to] }, ...] } in whole cells";
     expect(oneLine(load({ terrain: 'flat' }))).toBe(`${tmpPath('terrain')}: ${shape}`);
     expect(oneLine(load({ terrain: { walkable: [{ x: [0, 32] }] } }))).toMatch(/terrain.*(walkable\[0\]\.y|expected 'open')/);

@@ -1,0 +1,87 @@
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { train } from '../../agents/learn/trainer.ts';
+import { resolveConfig } from '../../agents/learn/config.ts';
+import { CHECKPOINT_FILE } from '../../agents/learn/checkpoint.ts';
+import { distill, STUDENT_POLICY } from '../../agents/distill/distiller.ts';
+import { resolveDistillConfig } from '../../agents/distill/config.ts';
+import { loadEvalPolicy } from '../../agents/eval/load-eval-policy.ts';
+import { evaluate } from '../../agents/eval/evaluate.ts';
+import { loadPolicyFile } from '../../agents/runtime/policy-runtime.ts';
+import { runHarness } from '../../server/net/net-harness.ts';
+import { loadVariant } from '../../server/net/world-session.ts';
+import { createSimulation } from '../../server/scenarios/registry.ts';
+import type { SnapshotMessage } from '../../shared/protocol.ts';
+import { nextEvent, spawnAgent, spectator, startServer, stopStarted } from '../net/helpers/net-helpers.ts';
+
+const quiet = () => {};
+
+/** The robot worlds through the rest of the pipeline: train, eval, distill, agent processes, stress. */
+describe('navigation through train, eval and distill', () => {
+  const root = mkdtempSync(join(tmpdir(), 'kdmarl-robots-pipeline-'));
+  const teacherDir = join(root, 'teacher');
+  beforeAll(async () => {
+    const config = resolveConfig('navigation', {}, { actorHidden: [16, 16], criticHidden: [16, 16], numEnvs: 4, rolloutLength: 20, epochs: 1, totalSteps: 160, evalEvery: 0, evalEpisodes: 2, checkpointEvery: 2, backend: 'cpu' });
+    await train({ config, runDir: teacherDir, resume: false, producedBy: 'test', progress: false, log: quiet });
+  });
+
+  it('a few MAPPO updates leave a checkpoint whose policy eval accepts and scores with the success measure', async () => {
+    expect(existsSync(join(teacherDir, CHECKPOINT_FILE))).toBe(true);
+    const sim = createSimulation('navigation');
+    const teacher = await loadEvalPolicy(teacherDir, 'navigation', sim);
+    expect(teacher.agents).toHaveLength(3);
+    const result = evaluate('navigation', teacher.agents, { episodes: 2, seed: 7 });
+    expect(result.episodes).toBe(2);
+    expect(result.successRate).toBeGreaterThanOrEqual(0);
+    expect(result.successRate).toBeLessThanOrEqual(1);
+  });
+
+  it('distils students on the robot view under the navigation profile cap, and eval accepts them', async () => {
+    const config = resolveDistillConfig('navigation', { totalSteps: 80, numEnvs: 4, rolloutLength: 10, epochs: 1, evalEvery: 0, evalEpisodes: 2, checkpointEvery: 1, backend: 'cpu' });
+    const runDir = join(root, 'students');
+    const result = await distill({ config, teacher: teacherDir, students: 'default', runDir, resume: false, producedBy: 'test', progress: false, log: quiet });
+    expect(result.envSteps).toBe(80);
+    const policy = loadPolicyFile(join(runDir, STUDENT_POLICY));
+    expect(policy.role).toBe('student');
+    // The profile's view: own velocity, goal offset, 12 lidar ranges; no absolute position.
+    expect(policy.nets.agent_0.inputSize).toBe(16);
+    const students = await loadEvalPolicy(join(runDir, STUDENT_POLICY), 'navigation', createSimulation('navigation'));
+    for (const flops of students.flopsPerAgent) expect(flops).toBeLessThanOrEqual(5161);
+    expect(evaluate('navigation', students.agents, { episodes: 1, seed: 3 }).episodes).toBe(1);
+  });
+});
+
+describe('robot worlds over the network', () => {
+  afterEach(stopStarted);
+
+  it('scripted agent processes drive navigation robots, and a viewer showing all lidar gets every scan', async () => {
+    const server = await startServer({ scenario: 'navigation', mode: 'lockstep' });
+    const viewer = await spectator(server);
+    await viewer.next('welcome');
+    viewer.send({ kind: 'overlays', graph: false, roles: false, lidar: true });
+    for (let slot = 0; slot < 3; slot++) spawnAgent(server, slot, ['--model', 'scripted']);
+    await nextEvent<[number]>(server, 'tick', (tick) => tick >= 20);
+    let snap = (await viewer.next('snap')) as unknown as SnapshotMessage;
+    while (!snap.lidar) snap = (await viewer.next('snap')) as unknown as SnapshotMessage;
+    expect(snap.lidar.map((l) => l.agent)).toEqual([0, 1, 2]);
+    for (const scan of snap.lidar) expect(scan.readings).toHaveLength(12);
+    expect(snap.rotations).toBeDefined();
+    const status = server.status();
+    expect(status.agents.map((a) => a.policy)).toEqual(['scripted', 'scripted', 'scripted']);
+    expect(status.agents.every((a) => a.invalid === 0)).toBe(true);
+  });
+
+  it('--agents N picks the shipped N-robot variant of a robot world, and names the missing one', () => {
+    const big = loadVariant('navigation', 64);
+    expect(big.file.name).toBe('navigation_64');
+    expect(createSimulation(big).agentNames).toHaveLength(64);
+    expect(loadVariant('navigation', 3).file.name).toBe('navigation');
+    expect(() => loadVariant('navigation', 10)).toThrow("scenario 'navigation' has 3 robots and no 10-robot variant 'navigation_10'");
+  });
+
+  it('refuses slow agents in one host process before starting a server', async () => {
+    await expect(runHarness({ scenario: 'navigation', mode: 'lockstep', processes: 'host', model: 'random', durationSec: 1, faults: { slow: 1 } })).rejects.toThrow('--slow needs one process per agent');
+  });
+});

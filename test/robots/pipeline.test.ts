@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import { resolveDistillConfig } from '../../agents/distill/config.ts';
 import { loadEvalPolicy } from '../../agents/eval/load-eval-policy.ts';
 import { evaluate } from '../../agents/eval/evaluate.ts';
 import { loadPolicyFile } from '../../agents/runtime/policy-runtime.ts';
+import { renderMarkdown, retentionBasis, runReport, type Report, type ReportRow } from '../../agents/report/report.ts';
 import { runHarness } from '../../server/net/net-harness.ts';
 import { loadVariant } from '../../server/net/world-session.ts';
 import { createSimulation } from '../../server/scenarios/registry.ts';
@@ -50,6 +51,41 @@ describe('navigation through train, eval and distill', () => {
     const students = await loadEvalPolicy(join(runDir, STUDENT_POLICY), 'navigation', createSimulation('navigation'));
     for (const flops of students.flopsPerAgent) expect(flops).toBeLessThanOrEqual(5161);
     expect(evaluate('navigation', students.agents, { episodes: 1, seed: 3 }).episodes).toBe(1);
+  });
+});
+
+describe('kdmarl report on a robot world', () => {
+  const rate = (perSeed: number[]) => ({ mean: perSeed.reduce((a, b) => a + b, 0) / perSeed.length, ci95: 0, perSeed });
+  const row = (name: string, success: number[], retention: number): ReportRow => ({
+    name, description: name, seeds: success.map((_, i) => i + 1), winRate: rate(success.map(() => 0)), successRate: rate(success),
+    meanReturn: rate(success.map(() => -1)), retention: { mean: retention, ci95: 0 }, flopsPerDecision: 100, flopsRatio: 30, params: 50, latency: [],
+  });
+  const base: Report = { scenario: 'navigation', teacher: 't', students: 'default', stepsPerRun: 40, evalEpisodes: 10, evalSeed: 7, retentionOn: 'successRate', random: { meanReturn: -2, winRate: 0 }, rows: [], command: 'test', wallSeconds: 60 };
+
+  it('retains the success rate where the teacher succeeds, the return where it never does, wins where the scenario has them', () => {
+    expect(retentionBasis(false, { successRate: 0.9 })).toBe('successRate');
+    expect(retentionBasis(false, { successRate: 0 })).toBe('return');
+    expect(retentionBasis(false, {})).toBe('return');
+    expect(retentionBasis(true, { successRate: 0.9 })).toBe('winRate');
+    const md = renderMarkdown({ ...base, rows: [row('teacher', [0.8], 1), row('full', [0.6], 0.75)] });
+    expect(md).toMatch(/Retention on success rate \(student \/ teacher\)/);
+    expect(md).toMatch(/\| policy \| success rate \| return \|/);
+    expect(md).toMatch(/\| full: full \| 60\.0% \| -1\.000 \(n=1\) \| 75\.0% \|/);
+  });
+
+  it('runs on navigation with the success rate in every row', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'kdmarl-robots-report-'));
+    const teacher = join(root, 'teacher');
+    const config = resolveConfig('navigation', {}, { actorHidden: [16, 16], criticHidden: [16, 16], numEnvs: 4, rolloutLength: 10, epochs: 1, totalSteps: 40, evalEvery: 0, evalEpisodes: 1, checkpointEvery: 1, backend: 'cpu' });
+    await train({ config, runDir: teacher, resume: false, producedBy: 'test', progress: false, log: quiet });
+    const report = await runReport({
+      scenario: 'navigation', teacher, students: 'default', seeds: 1, steps: 40, evalEpisodes: 2, evalSeed: 7, variants: ['kl'], scratch: false,
+      outDir: join(root, 'report'), config: { numEnvs: 4, rolloutLength: 10, epochs: 1, backend: 'cpu' }, command: 'test', log: quiet,
+    });
+    expect(report.rows.map((r) => r.name)).toEqual(['teacher', 'kl']);
+    for (const r of report.rows) expect(r.successRate?.perSeed).toHaveLength(1);
+    expect(report.retentionOn).toBe(report.rows[0].successRate!.mean > 0 ? 'successRate' : 'return');
+    expect(readFileSync(join(root, 'report', 'report.md'), 'utf8')).toMatch(/\| policy \| success rate \|/);
   });
 });
 

@@ -12,7 +12,8 @@ import { evaluate } from '../../agents/eval/evaluate.ts';
 import { loadPolicyFile } from '../../agents/runtime/policy-runtime.ts';
 import { renderMarkdown, retentionBasis, runReport, type Report, type ReportRow } from '../../agents/report/report.ts';
 import { runHarness } from '../../server/net/net-harness.ts';
-import { loadVariant } from '../../server/net/world-session.ts';
+import { checkModel } from '../../agents/process/up-command.ts';
+import { loadVariant, WorldSession } from '../../server/net/world-session.ts';
 import { createSimulation } from '../../server/scenarios/registry.ts';
 import type { SnapshotMessage } from '../../shared/protocol.ts';
 import { nextEvent, spawnAgent, spectator, startServer, stopStarted } from '../net/helpers/net-helpers.ts';
@@ -107,6 +108,15 @@ describe('robot worlds over the network', () => {
     const status = server.status();
     expect(status.agents.map((a) => a.policy)).toEqual(['scripted', 'scripted', 'scripted']);
     expect(status.agents.every((a) => a.invalid === 0)).toBe(true);
+  });
+
+  it('up accepts scripted robots where a heuristic exists and refuses passage, which has none, in one line', async () => {
+    for (const scenario of ['navigation', 'navigation_diff_drive', 'transport', 'balance']) {
+      const world = new WorldSession({ scenario });
+      await expect(checkModel('scripted', world, world.sim.agentNames.map(() => ({})))).resolves.toBeUndefined();
+    }
+    const passage = new WorldSession({ scenario: 'passage' });
+    await expect(checkModel('scripted', passage, passage.sim.agentNames.map(() => ({})))).rejects.toThrow(/^--model scripted: no scripted policy for agent agent_0 of passage .*use a model or 'random'$/);
   });
 
   it('--agents N picks the shipped N-robot variant of a robot world, and names the missing one', () => {

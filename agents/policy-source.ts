@@ -167,11 +167,13 @@ function simulationShape(info: SlotInfo, welcome: WelcomeMessage): Simulation {
     size += block.rows * block.features.length;
   }
   layouts[info.slot] = { blocks: info.layout, offsets, size };
-  const shape: Pick<Simulation, 'agentNames' | 'entities' | 'layouts' | 'actionCounts'> = {
+  const shape: Pick<Simulation, 'agentNames' | 'entities' | 'layouts' | 'actionCounts' | 'rotations'> = {
     agentNames: welcome.agentNames,
     entities: welcome.entities,
     layouts,
     actionCounts: welcome.actionCounts,
+    // Only robot worlds have rotations; the robot heuristics tell a robot world from MPE by them.
+    ...(welcome.family === 'robots' ? { rotations: new Float32Array(welcome.entities.length) } : {}),
   };
   return shape as Simulation;
 }

@@ -6,6 +6,7 @@ import { fromRoot } from '../../shared/paths.ts';
 import type { SlotInfo, WelcomeMessage } from '../../shared/protocol.ts';
 import { resolveStudent, studentProfileSchema, type Caps } from '../../shared/student-profile.ts';
 import { CapError, loadPolicySource } from '../policy-source.ts';
+import { scriptedPolicies } from '../baselines/scripted.ts';
 import { builtinScenarios } from '../../server/scenarios/registry.ts';
 import { AgentLauncher } from '../../server/net/agent-launcher.ts';
 import { loadHttpHandler, remoteLines, startServer, tlsFromFlags } from '../../server/net/start-server.ts';
@@ -67,7 +68,16 @@ export async function checkModel(model: string, world: WorldSession, caps: reado
     const agent = world.sim.agentNames[slot];
     const where = ` (slot ${slot}, ${agent}${caps[slot].flops !== undefined ? `, FLOPs cap ${caps[slot].flops}` : ''})`;
     const source = await loadPolicySource(model, { flopsCap: caps[slot].flops }).catch((error: unknown) => refuse(error, error instanceof CapError ? where : ''));
-    // The stand-ins fit every slot; they read the layout the server sends when an agent connects.
+    // Scripted agents read the layout the server sends when they connect; a scenario without a
+    // heuristic for some agent (passage) is refused here rather than by every agent process.
+    if (source.kind === 'scripted') {
+      try {
+        scriptedPolicies(world.name, world.sim);
+      } catch (error) {
+        refuse(error);
+      }
+      return;
+    }
     if (source.kind !== 'file') return;
     const scenario = source.scenario ?? world.name;
     if (scenario !== world.name && !world.name.startsWith(`${scenario}_`)) refuse(new Error(`a policy for scenario '${scenario}', up runs '${world.name}' (--scenario)`));
@@ -96,10 +106,8 @@ export async function main(argv: string[]): Promise<number> {
   const log = pino({ name: 'kdmarl-up', level: args.logLevel }, pino.destination(2));
   const scenario = args.scenario ?? (builtinScenarios().has('3m') ? '3m' : 'spread');
   const capsFor = (world: WorldSession): Caps[] => (args.noCaps ? world.sim.agentNames.map(() => ({})) : profileCaps(world, log));
-  if (args.model !== undefined) {
-    const world = new WorldSession({ scenario });
-    await checkModel(args.model, world, capsFor(world));
-  }
+  const checked = new WorldSession({ scenario });
+  await checkModel(args.model ?? shippedModel(checked.name) ?? 'scripted', checked, capsFor(checked));
   const tls = tlsFromFlags(args.tlsCert, args.tlsKey);
   const { server, tokensFile } = await startServer({
     scenario,

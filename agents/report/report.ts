@@ -25,6 +25,8 @@ export type ReportRow = {
   description: string;
   seeds: number[];
   winRate: { mean: number; ci95: number; perSeed: number[] };
+  /** Where the scenario measures success (robot worlds): the share of successful episodes. */
+  successRate?: { mean: number; ci95: number; perSeed: number[] };
   meanReturn: { mean: number; ci95: number; perSeed: number[] };
   retention: { mean: number; ci95: number };
   flopsPerDecision: number;
@@ -40,8 +42,11 @@ export type Report = {
   stepsPerRun: number;
   evalEpisodes: number;
   evalSeed: number;
-  /** 'winRate' for SMAC-style scenarios, 'return' for MPE-style ones. */
-  retentionOn: 'winRate' | 'return';
+  /**
+   * 'winRate' for SMAC-style scenarios; 'successRate' where the scenario measures success and the
+   * teacher reaches it (robot worlds); 'return' otherwise (MPE, or a teacher that never succeeds).
+   */
+  retentionOn: 'winRate' | 'successRate' | 'return';
   random: { meanReturn: number; winRate: number };
   rows: ReportRow[];
   command: string;
@@ -98,8 +103,13 @@ export async function runReport(o: ReportOptions): Promise<Report> {
   const teacherFile = readPolicyPath(o.teacher);
   const teacherEval = evalOn(teacherFile);
   const hasWins = teacherEval.winRate > 0 || scenarioHasWins(scenario);
-  const retentionOf = (e: { winRate: number; meanReturn: number }) =>
-    hasWins ? winRateRetention(e.winRate, teacherEval.winRate) : returnRetention(e.meanReturn, teacherEval.meanReturn, random.meanReturn);
+  const retentionOn = retentionBasis(hasWins, teacherEval);
+  const retentionOf = (e: EvaluationResult) =>
+    retentionOn === 'winRate'
+      ? winRateRetention(e.winRate, teacherEval.winRate)
+      : retentionOn === 'successRate'
+        ? winRateRetention(e.successRate ?? 0, teacherEval.successRate!)
+        : returnRetention(e.meanReturn, teacherEval.meanReturn, random.meanReturn);
   const flopsOf = (file: PolicyFile) => {
     const figures = sim.agentNames.map((agent) => policyFileAgents(file, sim, name, 'flops').flopsPerAgent[sim.agentNames.indexOf(agent)]);
     return mean(figures);
@@ -114,11 +124,13 @@ export async function runReport(o: ReportOptions): Promise<Report> {
     const returns = evals.map((e) => e.meanReturn);
     const retention = evals.map(retentionOf);
     const flops = flopsOf(file);
+    const successes = evals.every((e) => e.successRate !== undefined) ? evals.map((e) => e.successRate!) : null;
     return {
       name: rowName,
       description,
       seeds: evals.map((_, i) => i + 1),
       winRate: { mean: mean(wins), ci95: ci95HalfWidth(wins), perSeed: wins },
+      ...(successes ? { successRate: { mean: mean(successes), ci95: ci95HalfWidth(successes), perSeed: successes } } : {}),
       meanReturn: { mean: mean(returns), ci95: ci95HalfWidth(returns), perSeed: returns },
       retention: { mean: mean(retention), ci95: ci95HalfWidth(retention) },
       flopsPerDecision: flops,
@@ -134,6 +146,7 @@ export async function runReport(o: ReportOptions): Promise<Report> {
       description: `MAPPO teacher (${o.teacher})`,
       seeds: [],
       winRate: { mean: teacherEval.winRate, ci95: 0, perSeed: [teacherEval.winRate] },
+      ...(teacherEval.successRate !== undefined ? { successRate: { mean: teacherEval.successRate, ci95: 0, perSeed: [teacherEval.successRate] } } : {}),
       meanReturn: { mean: teacherEval.meanReturn, ci95: teacherEval.returnCi95, perSeed: [teacherEval.meanReturn] },
       retention: { mean: 1, ci95: 0 },
       flopsPerDecision: teacherFlops,
@@ -208,7 +221,7 @@ export async function runReport(o: ReportOptions): Promise<Report> {
     stepsPerRun: o.steps,
     evalEpisodes: o.evalEpisodes,
     evalSeed: o.evalSeed,
-    retentionOn: hasWins ? 'winRate' : 'return',
+    retentionOn,
     random: { meanReturn: random.meanReturn, winRate: random.winRate },
     rows,
     command: o.command,
@@ -250,14 +263,14 @@ export function renderMarkdown(r: Report): string {
     '',
     `Teacher \`${r.teacher}\`, students \`${r.students}\`, ${r.stepsPerRun.toLocaleString('en-US')} env steps per student run, ` +
       `${seeds} seed${seeds === 1 ? '' : 's'}, greedy evaluation on ${r.evalEpisodes} episodes (seed list ${r.evalSeed}). ` +
-      `Retention on ${r.retentionOn === 'winRate' ? 'win rate (student / teacher)' : `return, (R_S - R_rand) / (R_T - R_rand), R_rand = ${num(r.random.meanReturn, 3)}`}. ` +
+      `Retention on ${r.retentionOn !== 'return' ? `${rateName(r)} (student / teacher)` : `return, (R_S - R_rand) / (R_T - R_rand), R_rand = ${num(r.random.meanReturn, 3)}`}. ` +
       `${seeds === 1 ? 'One seed: no interval over seeds (n=1); the teacher\'s return interval is over its evaluation episodes.' : 'Mean ± 95% interval over seeds.'} Latency: median / p99 of single decisions in microseconds, agent ${'0'}, on the typed-array runtime and on tfjs.`,
     '',
-    '| policy | win rate | return | retention | FLOPs/decision | teacher/student FLOPs | params | latency typed-array (us) | latency tfjs (us) |',
+    `| policy | ${rateName(r)} | return | retention | FLOPs/decision | teacher/student FLOPs | params | latency typed-array (us) | latency tfjs (us) |`,
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...r.rows.map(
       (row) =>
-        `| ${row.name === 'teacher' ? 'teacher' : `${row.name}: ${row.description}`} | ${r.retentionOn === 'winRate' ? `${pct(row.winRate.mean)}${row.winRate.ci95 ? ` ± ${pct(row.winRate.ci95)}` : ''}` : 'n/a'} | ${returnCell(row)} | ${pct(row.retention.mean)}${row.retention.ci95 ? ` ± ${pct(row.retention.ci95)}` : ''} | ${Math.round(row.flopsPerDecision).toLocaleString('en-US')} | ${num(row.flopsRatio, 1)}x | ${row.params.toLocaleString('en-US')} | ${lat(row, 'typed-array')} | ${lat(row, 'tfjs')} |`,
+        `| ${row.name === 'teacher' ? 'teacher' : `${row.name}: ${row.description}`} | ${rateCell(r, row)} | ${returnCell(row)} | ${pct(row.retention.mean)}${row.retention.ci95 ? ` ± ${pct(row.retention.ci95)}` : ''} | ${Math.round(row.flopsPerDecision).toLocaleString('en-US')} | ${num(row.flopsRatio, 1)}x | ${row.params.toLocaleString('en-US')} | ${lat(row, 'typed-array')} | ${lat(row, 'tfjs')} |`,
     ),
     '',
     `Teacher on tfjs vs students on the typed-array runtime: ${r.rows
@@ -280,7 +293,7 @@ async function renderRetentionSvg(r: Report): Promise<string> {
   const values = r.rows.slice(1).map((row) => ({ variant: row.name, retention: row.retention.mean, low: row.retention.mean - row.retention.ci95, high: row.retention.mean + row.retention.ci95 }));
   const spec: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: `${r.scenario}: retention of the teacher's ${r.retentionOn === 'winRate' ? 'win rate' : 'return'}`,
+    title: `${r.scenario}: retention of the teacher's ${r.retentionOn === 'return' ? 'return' : rateName(r)}`,
     data: { values },
     width: 420,
     height: 200,
@@ -297,7 +310,24 @@ async function renderRetentionSvg(r: Report): Promise<string> {
 }
 
 function scoreText(e: EvaluationResult, hasWins: boolean): string {
-  return `return ${e.meanReturn.toFixed(3)}${hasWins ? `, win rate ${(100 * e.winRate).toFixed(1)}%` : ''}`;
+  const success = e.successRate !== undefined ? `, success rate ${(100 * e.successRate).toFixed(1)}%` : '';
+  return `return ${e.meanReturn.toFixed(3)}${hasWins ? `, win rate ${(100 * e.winRate).toFixed(1)}%` : success}`;
+}
+
+/** Wins where the scenario has them; else success where it is measured and the teacher reaches it; else return. */
+export function retentionBasis(hasWins: boolean, teacher: { successRate?: number }): Report['retentionOn'] {
+  if (hasWins) return 'winRate';
+  return teacher.successRate !== undefined && teacher.successRate > 0 ? 'successRate' : 'return';
+}
+
+/** The rate column: success for scenarios that measure it (robot worlds), else wins. */
+function rateName(r: Report): string {
+  return r.retentionOn !== 'winRate' && r.rows.some((row) => row.successRate) ? 'success rate' : 'win rate';
+}
+
+function rateCell(r: Report, row: ReportRow): string {
+  const rate = rateName(r) === 'success rate' ? row.successRate : r.retentionOn === 'winRate' ? row.winRate : undefined;
+  return rate ? `${pct(rate.mean)}${rate.ci95 ? ` ± ${pct(rate.ci95)}` : ''}` : 'n/a';
 }
 
 /**

@@ -65,6 +65,8 @@ export type HarnessResult = {
  * misses, reconnects, episodes and score. Shared by `kdmarl stress` and `bench/net.ts`.
  */
 export async function runHarness(options: HarnessOptions): Promise<HarnessResult> {
+  // Checked before anything starts: a refusal later would leave the server and its claim timer behind.
+  if (options.faults?.slow && options.processes === 'host') throw new Error('--slow needs one process per agent (a host shares one reply stream)');
   const log = options.log ?? pino({ level: 'silent' });
   const { server, tokensFile } = await startServer({
     scenario: options.scenario,
@@ -91,7 +93,6 @@ export async function runHarness(options: HarnessOptions): Promise<HarnessResult
   let processes: number;
   const claimed = waitForClaims(server, n);
   if (options.processes === 'host') {
-    if (faults.slow) throw new Error('--slow needs one process per agent (a host shares one reply stream)');
     const spec: AgentSpec = { slot: 0, token: '', model: options.model, caps: options.caps ?? {}, hostSlots: `0-${n - 1}`, tokensFile, args: faultArgs(n) };
     launcher.start(spec);
     processes = 1;

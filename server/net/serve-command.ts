@@ -7,7 +7,7 @@ import { statusLine } from './status-line.ts';
 
 export const serveCommand = defineCommand('serve', {
   scenario: common.scenario('spread'),
-  agents: str('agent count for scenarios that take params.numAgents (spread)', intArg().min(1).max(4096).optional()),
+  agents: str('agent count for scenarios that take params.numAgents (spread), or the shipped N-robot variant <scenario>_N of a robot world', intArg().min(1).max(4096).optional()),
   host: str('address to bind (0.0.0.0: every interface, for agents on other machines)', z.string().default('127.0.0.1')),
   port: str('port (0: ephemeral)', intArg().min(0).max(65_535).default(0)),
   mode: str('lockstep or realtime', z.enum(['lockstep', 'realtime']).default('lockstep')),

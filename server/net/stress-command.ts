@@ -6,7 +6,7 @@ import { runHarness, type HarnessOptions, type HarnessResult } from './net-harne
 
 const command = defineCommand('stress', {
   scenario: common.scenario('spread'),
-  agents: str('agent count: a variant with params.numAgents = N (spread); fixed-size scenarios need N = their own count', intArg().min(1).max(1024).optional()),
+  agents: str('agent count: a variant with params.numAgents = N (spread), or the shipped N-robot variant <scenario>_N of a robot world; fixed-size scenarios need N = their own count', intArg().min(1).max(1024).optional()),
   host: bool('run every agent in one host process (one connection) instead of one process each'),
   model: str('policy for every agent (random measures the system, not the policy)', z.string().default('random')),
   mode: str('lockstep or realtime', z.enum(['lockstep', 'realtime']).default('lockstep')),
@@ -32,6 +32,7 @@ const command = defineCommand('stress', {
 export async function main(argv: string[]): Promise<number> {
   const args = command.parse(argv);
   if (args === 'help') return 0;
+  if (args.slow > 0 && args.host) throw new Error('--slow: needs one process per agent (drop --host): a host shares one reply stream');
   const own = createSimulation(loadVariant(args.scenario, undefined)).agentNames.length;
   const agents = args.agents === undefined || args.agents === own ? undefined : args.agents;
   if (agents !== undefined) loadVariant(args.scenario, agents);

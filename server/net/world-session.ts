@@ -248,6 +248,7 @@ export class WorldSession {
 export function loadVariant(scenario: string, agents: number | undefined): LoadedScenario {
   const loaded = resolveScenario(scenario);
   if (agents === undefined) return loaded;
+  if (loaded.file.family === 'robots') return robotVariant(loaded, agents);
   const params = (loaded.file as { params?: Record<string, unknown> }).params;
   if (!params || typeof params.numAgents !== 'number') {
     throw new Error(`scenario '${loaded.file.name}' has a fixed number of agents; --agents needs a scenario with params.numAgents (e.g. spread)`);
@@ -255,4 +256,26 @@ export function loadVariant(scenario: string, agents: number | undefined): Loade
   if (params.numAgents === agents) return loaded;
   const file = { ...loaded.file, name: `${loaded.file.name}_${agents}`, params: { ...params, numAgents: agents } };
   return parseScenario(file, `${loaded.path} (numAgents ${agents})`);
+}
+
+/**
+ * Robot worlds are sized by their files (a bigger roster needs a bigger spawn area and lidar), so
+ * `--agents N` picks the shipped variant `<name>_N` of the same task, e.g. navigation_64.
+ */
+function robotVariant(loaded: LoadedScenario, agents: number): LoadedScenario {
+  const own = ((loaded.file as { robots?: { count: number }[] }).robots ?? []).reduce((sum, group) => sum + group.count, 0);
+  if (agents === own) return loaded;
+  const name = `${loaded.file.name}_${agents}`;
+  let variant: LoadedScenario;
+  try {
+    variant = resolveScenario(name);
+  } catch {
+    throw new Error(`scenario '${loaded.file.name}' has ${own} robots and no ${agents}-robot variant '${name}'; --agents needs a shipped variant or a scenario file with that many robots`);
+  }
+  const file = variant.file as { kind?: string; robots?: { count: number }[] };
+  const variantRobots = file.robots?.reduce((sum, group) => sum + group.count, 0);
+  if (variant.file.family !== 'robots' || file.kind !== (loaded.file as { kind?: string }).kind || variantRobots !== agents) {
+    throw new Error(`scenario '${name}' is not a ${agents}-robot variant of '${loaded.file.name}'`);
+  }
+  return variant;
 }

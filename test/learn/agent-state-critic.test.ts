@@ -47,11 +47,11 @@ describe("critic input 'state' (the default) is unchanged", () => {
     net.dispose();
   });
 
-  it('every shipped checkpoint with a state critic (all but 3m-mappo\'s) has values of state ++ one-hot rows', () => {
+  it('every shipped checkpoint with a state critic (all but the MAPPO-alone teachers) has values of state ++ one-hot rows', () => {
     const models = fromRoot('models');
     const dirs = readdirSync(models).filter((d) => existsSync(join(models, d, 'checkpoint.ckpt')));
     const agentState = dirs.filter((d) => readCheckpoint(join(models, d, 'checkpoint.ckpt')).config.criticInput === 'agent_state');
-    expect(agentState).toEqual(['3m-mappo']);
+    expect(agentState).toEqual(['3m-mappo', '8m-mappo']);
     expect(dirs.length).toBeGreaterThan(agentState.length);
     const rng = new Rng(3);
     for (const d of dirs.filter((d) => !agentState.includes(d))) {

@@ -69,14 +69,20 @@ export async function startWorkerRanks(o: { script: string; workers: Omit<RankWo
   const line = (rank: number, reason: string, update?: number) =>
     `training worker ${rank} of ${ranks - 1} stopped${update === undefined ? ' while starting' : ` in update ${update + 1}`}: ${reason}; the run stopped (its last checkpoint is intact: continue with --resume)`;
 
-  /** The next message of worker `rank`, or its failure as an error line. */
-  const receive = async (rank: number, update: number | undefined, timeoutMs = 0): Promise<FromRank> => {
+  /**
+   * The next message of worker `rank`, or its failure as an error line. A worker runs ahead of
+   * rank 0, so messages it sent before failing (an earlier update's report) come first. With
+   * `untilFailure` the run is already aborted by that worker: its messages are dropped and only
+   * its reason (or the timeout) ends the wait.
+   */
+  const receive = async (rank: number, update: number | undefined, timeoutMs = 0, untilFailure = false): Promise<FromRank> => {
     const state = states[rank - 1];
     const started = Date.now();
     for (;;) {
-      if (state.failure !== null) throw new Error(line(rank, state.failure, update));
       const message = state.inbox.shift();
-      if (message) return message;
+      if (message && !untilFailure) return message;
+      if (message) continue;
+      if (state.failure !== null) throw new Error(line(rank, state.failure, update));
       if (timeoutMs > 0 && Date.now() - started > timeoutMs) throw new Error(line(rank, 'it stopped without saying why', update));
       await new Promise<void>((resolve) => {
         state.wake = resolve;
@@ -117,7 +123,7 @@ export async function startWorkerRanks(o: { script: string; workers: Omit<RankWo
       } catch (error) {
         if (error instanceof RanksAborted && error.byRank > 0) {
           // The worker that aborted says why in a message (or its thread's end) rank 0 could not read while blocked.
-          await receive(error.byRank, order.update, REASON_TIMEOUT_MS);
+          await receive(error.byRank, order.update, REASON_TIMEOUT_MS, true);
         }
         allSum.abort();
         throw error;

@@ -70,7 +70,12 @@ export class SharedAllSum {
     for (let i = 0; i < n; i++) values[i] = acc[i];
   };
 
-  /** Every rank waits here until all have arrived; throws RanksAborted once any rank aborted. */
+  /**
+   * Every rank waits here until all have arrived; throws RanksAborted once any rank aborted. A
+   * round every rank reached completes even if a rank aborts right after it: workers run ahead,
+   * so one may fail in its next update while another is still leaving this barrier, and that
+   * failure belongs to the next update (the next barrier reports it).
+   */
   barrier(): void {
     const c = this.control;
     const started = performance.now();
@@ -82,12 +87,12 @@ export class SharedAllSum {
       Atomics.notify(c, ROUND);
     } else {
       while (Atomics.load(c, ROUND) === round) {
-        this.checkAborted();
+        const by = this.abortedBy;
+        if (by >= 0 && Atomics.load(c, ROUND) === round) throw new RanksAborted(by);
         Atomics.wait(c, ROUND, round, WAIT_SLICE_MS);
       }
     }
     this.waited += (performance.now() - started) / 1000;
-    this.checkAborted();
   }
 
   /** Stop every rank at (or on the way to) the barrier. */

@@ -146,7 +146,7 @@ export async function runHarness(options: HarnessOptions): Promise<HarnessResult
       reconnects: end.reconnects - start.reconnects,
       kills,
       episodes: returns.length,
-      winRate: server.world.family === 'mpe' ? null : returns.length === 0 ? 0 : round(wins / returns.length, 3),
+      winRate: server.world.winRate === null ? null : returns.length === 0 ? 0 : round(wins / returns.length, 3),
       meanReturn: returns.length === 0 ? null : round(returns.reduce((a, b) => a + b, 0) / returns.length, 3),
       agentRssMb: round(Math.max(0, ...status.agents.map((a) => a.rssMb)), 1),
     };

@@ -2,15 +2,16 @@
  * Exact starts (jitter 0) against the shipped jitter (1.5) on SMAC maps: how many distinct starts
  * and distinct battles a deterministic policy meets, the scripted baseline's win rate, and how
  * often one memorised battle (the first won episode's actions, replayed by step index without
- * looking at an observation) wins. Episodes follow `kdmarl eval`: episode i is reset from
- * deriveSeed(777, i), decisions draw from deriveSeed(episodeSeed, 0x5eed), actions are lenient.
+ * looking at an observation) wins. Episodes run through evaluate(), as `kdmarl eval` runs them,
+ * on seed list 777.
  * Prints one JSON line per map and jitter and asserts nothing.
  */
 import { createHash } from 'node:crypto';
+import type { DecisionPolicy } from '../agents/baselines/decision-policy.ts';
 import { scriptedPolicies } from '../agents/baselines/scripted.ts';
-import { EnvCore } from '../server/env/env-core.ts';
-import { createSimulation, parseScenario, resolveScenario } from '../server/scenarios/registry.ts';
-import { Rng, deriveSeed } from '../shared/rng.ts';
+import { evaluate } from '../agents/eval/evaluate.ts';
+import type { Simulation } from '../server/env/simulation.ts';
+import { createSimulation, parseScenario, resolveScenario, type LoadedScenario } from '../server/scenarios/registry.ts';
 
 export type StartsFigure = {
   scenario: string;
@@ -29,59 +30,72 @@ export type StartsFigure = {
 const SEED = 777;
 const JITTERS = [0, 1.5] as const;
 
+/** The action a lenient step applies past the end of a memorised battle. */
+const STOP = 1;
+
+/**
+ * `policy` as evaluate() runs it, also recording what it decides (agent `a`'s actions, one row per
+ * step of `played`) and hashing the start it meets (agent 0 hashes the positions at each reset).
+ */
+function recording(policy: DecisionPolicy, a: number, played: number[][][], starts: Set<string>): DecisionPolicy {
+  let sim: Simulation | null = null;
+  return {
+    ...policy,
+    attach(s) {
+      sim = s;
+      policy.attach?.(s);
+    },
+    reset() {
+      policy.reset?.();
+      if (a === 0) {
+        played.push([]);
+        starts.add(createHash('sha1').update(new Uint8Array(sim!.positions.buffer)).digest('hex'));
+      }
+    },
+    decide(observation, mask, u) {
+      const action = policy.decide(observation, mask, u);
+      const episode = played[played.length - 1];
+      if (a === 0) episode.push([]);
+      episode[episode.length - 1].push(action);
+      return action;
+    },
+  };
+}
+
+/** Agent `a` replaying one memorised battle by step index, blind to its observations. */
+function replaying(battle: number[][], a: number, observationSize: number): DecisionPolicy {
+  let t = 0;
+  return {
+    label: 'replay',
+    flops: 0,
+    observationSize,
+    reset() {
+      t = 0;
+    },
+    decide() {
+      return t < battle.length ? battle[t++][a] : STOP;
+    },
+  };
+}
+
 export function measureStarts(scenario: string, jitter: number, episodes: number): StartsFigure {
   const cpuStart = process.cpuUsage();
   const shipped = resolveScenario(scenario).file;
   if (shipped.family !== 'smac') throw new Error(`scenario '${scenario}': a ${shipped.family} scenario has no armies to jitter (expected a smac map)`);
   const armies = shipped as unknown as { allies: object; enemies: object };
   const file = { ...shipped, allies: { ...armies.allies, jitter }, enemies: { ...armies.enemies, jitter } };
-  const sim = createSimulation(parseScenario(file, `${scenario} with jitter ${jitter}`));
-  const core = new EnvCore(sim, {});
-  const io = core.io;
-  const n = sim.agentNames.length;
-  const policies = scriptedPolicies(scenario, sim);
-  for (const p of policies) p.attach?.(sim);
-  const observations = io.views.map((v) => new Float32Array(v.size));
+  const loaded: LoadedScenario = parseScenario(file, `${scenario} with jitter ${jitter}`);
+  const sim = createSimulation(loaded);
+  const played: number[][][] = [];
   const starts = new Set<string>();
-  const battles = new Set<string>();
-  let wins = 0;
-  let memorised: number[][] | null = null;
-  for (let e = 0; e < episodes; e++) {
-    const episodeSeed = deriveSeed(SEED, e);
-    const decisionRng = new Rng(deriveSeed(episodeSeed, 0x5eed));
-    core.reset(episodeSeed);
-    starts.add(createHash('sha1').update(new Uint8Array(sim.positions.buffer)).digest('hex'));
-    for (const p of policies) p.reset?.();
-    const played: number[][] = [];
-    do {
-      const step: number[] = [];
-      for (let a = 0; a < n; a++) {
-        io.writeObservation(a, observations[a], 0);
-        const mask = io.masks.subarray(io.maskOffsets[a], io.maskOffsets[a] + sim.actionCounts[a]);
-        const action = policies[a].decide(observations[a], mask, decisionRng.uniform());
-        core.setAction(a, action, 'lenient');
-        step.push(action);
-      }
-      played.push(step);
-    } while (!core.step());
-    const won = core.episodeEnd().won;
-    if (won) wins++;
-    if (won && !memorised) memorised = played;
-    battles.add(createHash('sha1').update(JSON.stringify(played)).digest('hex'));
-  }
+  const scripted = scriptedPolicies(scenario, sim).map((policy, a) => ({ policy: recording(policy, a, played, starts) }));
+  const outcomes = evaluate(loaded, scripted, { episodes, seed: SEED }).outcomes;
+  const battles = new Set(played.map((battle) => createHash('sha1').update(JSON.stringify(battle)).digest('hex')));
+  const firstWin = outcomes.findIndex((o) => o.won);
   let replayWins: number | null = null;
-  if (memorised) {
-    replayWins = 0;
-    const STOP = 1;
-    for (let e = 0; e < episodes; e++) {
-      core.reset(deriveSeed(SEED, e));
-      let t = 0;
-      do {
-        for (let a = 0; a < n; a++) core.setAction(a, t < memorised.length ? memorised[t][a] : STOP, 'lenient');
-        t++;
-      } while (!core.step());
-      if (core.episodeEnd().won) replayWins++;
-    }
+  if (firstWin >= 0) {
+    const replay = sim.agentNames.map((_, a) => ({ policy: replaying(played[firstWin], a, scripted[a].policy.observationSize) }));
+    replayWins = evaluate(loaded, replay, { episodes, seed: SEED }).outcomes.filter((o) => o.won).length;
   }
   const cpu = process.cpuUsage(cpuStart);
   return {
@@ -90,7 +104,7 @@ export function measureStarts(scenario: string, jitter: number, episodes: number
     episodes,
     seed: SEED,
     distinctStarts: starts.size,
-    scriptedWins: wins / episodes,
+    scriptedWins: outcomes.filter((o) => o.won).length / episodes,
     scriptedDistinctEpisodes: battles.size,
     memorisedReplayWins: replayWins === null ? null : replayWins / episodes,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,

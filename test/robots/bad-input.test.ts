@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createSimulation, parseScenario } from '../../server/scenarios/registry.ts';
 import { Rng } from '../../shared/rng.ts';
-import { robotWorld } from './helpers.ts';
+import { errorOf, robotWorld } from './helpers.ts';
 
 const base = {
   name: 'bad_nav',
@@ -13,16 +13,6 @@ const base = {
 
 function withRobot(patch: Record<string, unknown>): unknown {
   return { ...base, robots: [{ ...base.robots[0], ...patch }] };
-}
-
-/** The error a scenario file gets, parsing and building it; one line, no stack. */
-function errorOf(json: unknown): string {
-  try {
-    createSimulation(parseScenario(json, 'bad.json'));
-  } catch (error) {
-    return (error as Error).message;
-  }
-  throw new Error('expected the scenario to be refused');
 }
 
 describe('bad robot scenario files get one line naming the field and why', () => {

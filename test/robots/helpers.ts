@@ -1,7 +1,7 @@
 import { RawObservation } from '../../server/env/layout.ts';
 import type { InitialState, Simulation } from '../../server/env/simulation.ts';
 import { robotsFamily } from '../../server/robots/family.ts';
-import { createSimulation, resolveScenario, type LoadedScenario } from '../../server/scenarios/registry.ts';
+import { createSimulation, parseScenario, resolveScenario, type LoadedScenario } from '../../server/scenarios/registry.ts';
 import { Rng } from '../../shared/rng.ts';
 
 /** A built-in robot scenario, optionally with VMAS kwargs applied, reset with a seed and then placed by `init`. */
@@ -39,3 +39,13 @@ export function distance(a: readonly [number, number], b: readonly [number, numb
 
 /** VMAS action indices: x part a // 3, y part a % 3; 0 none, 1 minus, 2 plus. */
 export const ACT = { none: 0, down: 1, up: 2, left: 3, right: 6, rightUp: 8 } as const;
+
+/** The error a scenario file gets, parsing and building it (one line, no stack). */
+export function errorOf(json: unknown): string {
+  try {
+    createSimulation(parseScenario(json, 'bad.json'));
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error('expected the scenario to be refused');
+}

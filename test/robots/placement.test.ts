@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createSimulation, parseScenario } from '../../server/scenarios/registry.ts';
 import { signedSurfaceDistance } from '../../server/robots/surface-distance.ts';
 import { Rng } from '../../shared/rng.ts';
+import { errorOf } from './helpers.ts';
 
 const crate = { name: 'crate', shape: { kind: 'box', length: 0.2, width: 0.2 }, mass: 1, pos: [0, 0] };
 const navigation = {
@@ -29,16 +30,6 @@ describe('random spawns', () => {
     }
   });
 });
-
-/** The error a scenario file gets, parsing and building it. */
-function errorOf(json: unknown): string {
-  try {
-    createSimulation(parseScenario(json, 'bad.json'));
-  } catch (error) {
-    return (error as Error).message;
-  }
-  throw new Error('expected the scenario to be refused');
-}
 
 describe('a spawn with no free position names what ruled the draws out', () => {
   const transport = { name: 'long_package', family: 'robots', kind: 'transport', maxSteps: 50, robots: [{ count: 4, dynamics: 'holonomic', radius: 0.05 }] };

@@ -28,12 +28,15 @@ const SLOTS = [
  * it overlaps. Done (and success) when every robot is within half its radius of its goal.
  *
  * VMAS subtracts each robot's penalty in place from the one shared reward tensor, so with
- * shared_reward robot k receives the shared shaping minus the penalties of robots 0..k. The `vmas`
- * mode keeps that; `matter` gives each robot its own penalty only.
+ * shared_reward robot k receives the shared shaping minus the penalties of robots 0..k. The
+ * parameter shared_penalty keeps that ('cumulative', the default) or gives each robot its own
+ * penalty ('own'), whatever the physics mode.
  */
 export class PassageSimulation extends RobotSimulation {
   readonly successMeasure = 'every robot within half its radius of its goal before the limit';
   private readonly shared: boolean;
+  /** With shared_reward, robot k's reward carries the penalties of robots 0..k (VMAS). */
+  private readonly cumulativePenalty: boolean;
   private readonly goals: Int32Array;
   /** Wall boxes in VMAS's creation order; the first n_passages are the gaps. */
   private readonly walls: Int32Array;
@@ -72,6 +75,7 @@ export class PassageSimulation extends RobotSimulation {
       viewSpan: WORLD_SEMIDIM,
     });
     this.shared = file.params.shared_reward;
+    this.cumulativePenalty = file.params.shared_reward && file.params.shared_penalty === 'cumulative';
     this.goals = Int32Array.from({ length: n }, (_, i) => this.body(`goal_${i}`));
     this.walls = Int32Array.from({ length: boxCount }, (_, k) => this.body(`passage_${k}`));
     this.gaps = this.walls.slice(0, gapCount);
@@ -123,7 +127,7 @@ export class PassageSimulation extends RobotSimulation {
       for (const w of this.solid) if (this.physics.overlapping(i, w)) count++;
       this.penalty[i] = COLLISION_PENALTY * count;
     }
-    const accumulate = this.shared && this.mode === 'vmas';
+    const accumulate = this.cumulativePenalty;
     let penaltySoFar = 0;
     for (let i = 0; i < n; i++) {
       penaltySoFar += this.penalty[i];

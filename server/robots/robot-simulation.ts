@@ -59,7 +59,6 @@ export abstract class RobotSimulation implements Simulation {
   readonly bodies: readonly RobotBody[];
   readonly robots: readonly RobotAgent[];
   readonly agentCount: number;
-  protected readonly mode: RobotPhysicsMode;
   /** Per agent: which bodies its lidar may hit (null without a lidar). */
   private readonly lidarSees: (Uint8Array | null)[];
   private readonly lidarOffset: Int32Array;
@@ -70,7 +69,6 @@ export abstract class RobotSimulation implements Simulation {
   protected readonly placement: Placement;
 
   constructor(file: RobotsScenarioFile, mode: RobotPhysicsMode, setup: RobotSetup) {
-    this.mode = mode;
     this.robots = expandRobots(file.robots);
     this.agentCount = this.robots.length;
     const agents = this.robots.map((r, i) => robotBody(`agent_${i}`, r.spec, setup.robotsCollide));

@@ -120,6 +120,14 @@ const passageParams = z
   .strictObject({
     n_passages: z.number().int().min(1, 'n_passages must be 1 to 20').max(20, 'n_passages must be 1 to 20').default(1),
     shared_reward: z.boolean().default(false),
+    /**
+     * Not a VMAS kwarg: how collision penalties enter a shared reward. 'cumulative' is VMAS's own
+     * (it subtracts each robot's penalty in place from the one shared tensor, so robot k receives
+     * the penalties of robots 0..k); 'own' gives each robot the shared shaping plus its own penalty.
+     * Without shared_reward every robot gets only its own penalty either way. The same in both
+     * physics modes.
+     */
+    shared_penalty: z.enum(['cumulative', 'own'], { error: "shared_penalty must be 'cumulative' (VMAS) or 'own'" }).default('cumulative'),
   })
   .prefault({});
 

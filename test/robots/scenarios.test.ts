@@ -149,18 +149,31 @@ describe('passage reward (VMAS passage.py)', () => {
     expect(shaping[0]).toBeCloseTo(0.75, 2);
   });
 
-  it('matter mode gives each robot its own penalty; without shared_reward each robot its own shaping', () => {
-    const matter = robotWorld('passage', init, { physics: 'matter' });
-    const beforeM = Array.from({ length: 5 }, (_, i) => position(matter, `agent_${i}`));
-    const m = stepWith(matter, [0, 0, 0, 0, 0]);
-    const sharedM = shapingAfter(matter, beforeM).reduce((a, b) => a + b, 0);
-    [0, -10, 0, -10, -10].forEach((pen, i) => expect(m[i]).toBeCloseTo(sharedM + pen, 3));
+  it("shared_penalty 'own' gives each robot its own penalty; without shared_reward each robot its own shaping", () => {
+    const ownPenalty = robotWorld('passage', init, { kwargs: { shared_penalty: 'own' } });
+    const beforeO = Array.from({ length: 5 }, (_, i) => position(ownPenalty, `agent_${i}`));
+    const o = stepWith(ownPenalty, [0, 0, 0, 0, 0]);
+    const sharedO = shapingAfter(ownPenalty, beforeO).reduce((a, b) => a + b, 0);
+    [0, -10, 0, -10, -10].forEach((pen, i) => expect(o[i]).toBeCloseTo(sharedO + pen, 3));
 
     const own = robotWorld('passage', init, { kwargs: { shared_reward: false } });
     const before = Array.from({ length: 5 }, (_, i) => position(own, `agent_${i}`));
     const rewards = stepWith(own, [0, 0, 0, 0, 0]);
     const shaping = shapingAfter(own, before);
     [0, -10, 0, -10, -10].forEach((pen, i) => expect(rewards[i]).toBeCloseTo(shaping[i] + pen, 3));
+  });
+
+  it('the physics mode does not change the reward rule: matter mode accumulates the penalty too, by default', () => {
+    const matter = robotWorld('passage', init, { physics: 'matter' });
+    const before = Array.from({ length: 5 }, (_, i) => position(matter, `agent_${i}`));
+    const rewards = stepWith(matter, [0, 0, 0, 0, 0]);
+    const shared = shapingAfter(matter, before).reduce((a, b) => a + b, 0);
+    // Rigid contacts leave the same overlaps after one step as the penalty springs: counts [0, 1, 0, 1, 1].
+    [shared, shared - 10, shared - 10, shared - 20, shared - 30].forEach((want, i) => expect(rewards[i]).toBeCloseTo(want, 3));
+  });
+
+  it('shared_penalty is validated by name', () => {
+    expect(() => robotWorld('passage', undefined, { kwargs: { shared_penalty: 'each' } })).toThrow(/^scenario_kwargs: params\.shared_penalty: shared_penalty must be 'cumulative' \(VMAS\) or 'own'/);
   });
 
   it('observes goal − position (the sign differs from navigation) and gap − position', () => {

@@ -115,12 +115,16 @@ export class Placement {
     });
   }
 
-  /** The file's statics may not overlap each other, nor its movable bodies a static (the scenario's own walls are placed at reset). */
-  checkFileBodiesApart(): void {
+  /**
+   * The file's statics may not overlap each other, nor its movable bodies a static (the scenario's
+   * own walls are placed at reset). `fieldOf` names where a body's position came from (an init
+   * file's entry rather than the scenario file, when it moved the body).
+   */
+  checkFileBodiesApart(fieldOf: (body: number) => string = (i) => this.fileField(i)): void {
     for (let a = this.fileFirst; a < this.bodies.length; a++) {
       for (let b = this.fileFirst; b < a; b++) {
         if (this.bodies[a].movable && this.bodies[b].movable) continue;
-        if (this.physics.overlapping(a, b)) throw new Error(`${this.fileField(a)}: '${this.bodies[a].name}' overlaps '${this.bodies[b].name}' (${this.fileField(b)})`);
+        if (this.physics.overlapping(a, b)) throw new Error(`${fieldOf(a)}: '${this.bodies[a].name}' overlaps '${this.bodies[b].name}' (${fieldOf(b)})`);
       }
     }
   }
@@ -143,7 +147,7 @@ export class Placement {
   }
 
   /** The scenario-file field a file body comes from. */
-  private fileField(i: number): string {
+  fileField(i: number): string {
     const k = i - this.fileFirst;
     return k < this.fileStatics ? `world.statics[${k}]` : `world.bodies[${k - this.fileStatics}]`;
   }

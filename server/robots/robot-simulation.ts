@@ -4,7 +4,7 @@ import type { EntityInfo, InitialState, LidarScan, Simulation, StepEvents } from
 import type { EpisodeMetrics } from '../env/episode-metrics.ts';
 import { applyDiffDrive, createRobotPhysics, type RobotPhysics, type WorldSpec } from './physics/index.ts';
 import { circumradius, expandRobots, extraBody, robotBody, staticBody, type RobotAgent, type RobotBody } from './bodies.ts';
-import type { RobotPhysicsMode, RobotsScenarioFile } from './schema.ts';
+import { ROBOT_LIMITS, type RobotPhysicsMode, type RobotsScenarioFile } from './schema.ts';
 import { ACTION_COUNT, actionNames, axisValue } from './actions.ts';
 import { Placement } from './placement.ts';
 
@@ -204,12 +204,27 @@ export abstract class RobotSimulation implements Simulation {
       if (value.ang_vel !== undefined) p.angVel[e] = finite(value.ang_vel, `${where}.ang_vel`);
     }
     if (init.goals && Object.keys(init.goals).length > 0) throw new Error('init.goals: robot scenarios place goals as entities (goal_0 ...): give their pos instead');
-    for (const [name, value] of Object.entries(init.entities ?? {})) {
-      const e = this.bodyIndex.get(name)!;
-      const category = this.bodies[e].category;
-      if (value.pos && (category === 'robot' || category === 'goal')) this.placement.checkNotInside(e, `init.entities.${name}.pos`);
-    }
+    this.checkInitPlacement(init);
     this.afterBodiesMoved();
+  }
+
+  /**
+   * What an init file may not do: put a robot or goal inside a static body, or a static or body of
+   * the scenario file onto another. Moving a static also re-checks the robots and goals the reset
+   * placed, which it may now cover.
+   */
+  private checkInitPlacement(init: InitialState): void {
+    const given = Object.entries(init.entities ?? {}).filter(([, v]) => v.pos || v.rot !== undefined);
+    const moved = new Map(given.map(([name]) => [this.bodyIndex.get(name)!, name]));
+    const placedHere = (e: number) => init.entities?.[this.bodies[e].name]?.pos !== undefined;
+    for (const [e, name] of moved) {
+      if (placedHere(e) && startsOutsideStatics(this.bodies[e].category)) this.placement.checkNotInside(e, `init.entities.${name}.pos`);
+    }
+    if (![...moved.keys()].some((e) => !this.bodies[e].movable || this.bodies[e].fixed)) return;
+    this.placement.checkFileBodiesApart((e) => (moved.has(e) ? `init.entities.${moved.get(e)}` : this.placement.fileField(e)));
+    this.bodies.forEach((b, e) => {
+      if (startsOutsideStatics(b.category) && !placedHere(e)) this.placement.checkNotInside(e, `init.entities: ${b.name} (where the reset put it)`);
+    });
   }
 
   episodeMetrics(): EpisodeMetrics {
@@ -301,13 +316,21 @@ export abstract class RobotSimulation implements Simulation {
   }
 }
 
+/** Robots and goals: bodies that must not start inside a static. */
+function startsOutsideStatics(category: string): boolean {
+  return category === 'robot' || category === 'goal';
+}
+
 function selfFeatures(robot: RobotAgent): string[] {
   const features = ['pos_x', 'pos_y', 'vel_x', 'vel_y'];
   if (robot.spec.dynamics === 'diff_drive') features.push('heading_cos', 'heading_sin');
   return features;
 }
 
+/** An init-file number within the schema's bounds (ROBOT_LIMITS): nothing else may reach the physics. */
 function finite(value: number, where: string): number {
+  const max = ROBOT_LIMITS.magnitude;
   if (!Number.isFinite(value)) throw new Error(`${where}: must be a finite number, got ${value}`);
+  if (Math.abs(value) > max) throw new Error(`${where}: must be within ±${max}, got ${value}`);
   return value;
 }

@@ -8,8 +8,26 @@ export type RobotPhysicsMode = (typeof ROBOT_PHYSICS_MODES)[number];
 export const LIDAR_TARGETS = ['robots', 'walls', 'obstacles', 'bodies'] as const;
 export type LidarTarget = (typeof LIDAR_TARGETS)[number];
 
-const point = z.tuple([z.number(), z.number()]);
-const positive = (what: string) => z.number().positive(`${what} must be > 0`);
+/**
+ * Bounds on every number that reaches the physics. VMAS's worlds span a few units; within these
+ * bounds forces, speeds, distances and rewards stay finite (far inside float32) for any episode
+ * length, so no file, init file or kwarg can put NaN or Infinity into the physics.
+ */
+export const ROBOT_LIMITS = {
+  /** Largest length, coordinate, angle (rad), speed, range, force scale or gravity. */
+  magnitude: 1e3,
+  /** Masses lie in [mass, 1/mass]. */
+  mass: 1e-3,
+  /** Largest reward weight. */
+  reward: 1e6,
+} as const;
+
+const { magnitude: MAX, mass: MIN_MASS, reward: MAX_REWARD } = ROBOT_LIMITS;
+const signed = (what: string) => z.number().min(-MAX, `${what} must be within ±${MAX}`).max(MAX, `${what} must be within ±${MAX}`);
+const point = z.tuple([signed('a coordinate'), signed('a coordinate')]);
+const positive = (what: string) => z.number().positive(`${what} must be > 0`).max(MAX, `${what} must be at most ${MAX}`);
+const massOf = (what: string) => z.number().positive(`${what} must be > 0`).min(MIN_MASS, `${what} must be at least ${MIN_MASS}`).max(1 / MIN_MASS, `${what} must be at most ${1 / MIN_MASS}`);
+const weight = (what: string) => z.number().min(-MAX_REWARD, `${what} must be within ±${MAX_REWARD}`).max(MAX_REWARD, `${what} must be within ±${MAX_REWARD}`);
 
 /** A shape in VMAS units: circle (VMAS Sphere), box (length along local x, width along y), segment (VMAS Line). */
 export const shapeSchema = z.discriminatedUnion('kind', [
@@ -26,7 +44,7 @@ const staticSchema = z.strictObject({
   kind: z.enum(['wall', 'obstacle']).default('obstacle'),
   shape: shapeSchema,
   pos: point,
-  rot: z.number().default(0),
+  rot: signed('rot').default(0),
 });
 export type StaticData = z.infer<typeof staticSchema>;
 
@@ -34,10 +52,10 @@ export type StaticData = z.infer<typeof staticSchema>;
 const bodySchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9_]+$/, 'letters, digits and _ only'),
   shape: shapeSchema,
-  mass: positive('mass'),
+  mass: massOf('mass'),
   rotatable: z.boolean().default(false),
   pos: point,
-  rot: z.number().default(0),
+  rot: signed('rot').default(0),
 });
 export type BodyData = z.infer<typeof bodySchema>;
 
@@ -58,7 +76,7 @@ export const robotGroupSchema = z.strictObject({
   count: z.number().int().min(1).max(256),
   dynamics: z.enum(['holonomic', 'diff_drive'], { error: "unknown dynamics: use 'holonomic' or 'diff_drive'" }),
   radius: positive('radius'),
-  mass: positive('mass').default(1),
+  mass: massOf('mass').default(1),
   /** VMAS u_range: the largest action magnitude per axis before the multiplier. */
   uRange: positive('uRange').default(1),
   /** VMAS u_multiplier: force (holonomic) or command (diff drive) = action × uRange × uMultiplier. */
@@ -95,9 +113,9 @@ const common = {
 const navigationParams = z
   .strictObject({
     shared_rew: z.boolean().default(false),
-    pos_shaping_factor: z.number().default(1),
-    final_reward: z.number().default(0.01),
-    agent_collision_penalty: z.number().default(-1),
+    pos_shaping_factor: weight('pos_shaping_factor').default(1),
+    final_reward: weight('final_reward').default(0.01),
+    agent_collision_penalty: weight('agent_collision_penalty').default(-1),
     collisions: z.boolean().default(true),
     world_spawning_x: positive('world_spawning_x').default(1),
     world_spawning_y: positive('world_spawning_y').default(1),
@@ -112,7 +130,7 @@ const transportParams = z
     n_packages: z.number().int().min(1).max(8).default(1),
     package_width: positive('package_width').default(0.15),
     package_length: positive('package_length').default(0.15),
-    package_mass: positive('package_mass').default(50),
+    package_mass: massOf('package_mass').default(50),
   })
   .prefault({});
 
@@ -133,7 +151,7 @@ const passageParams = z
 
 const balanceParams = z
   .strictObject({
-    package_mass: positive('package_mass').default(5),
+    package_mass: massOf('package_mass').default(5),
     random_package_pos_on_line: z.boolean().default(true),
   })
   .prefault({});

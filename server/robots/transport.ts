@@ -37,10 +37,6 @@ export class TransportSimulation extends RobotSimulation {
       collide: true,
     }));
     const semidim = SPAWN_HALF_WIDTH + 2 * maxRadius + Math.max(package_length, package_width);
-    if (!Number.isFinite(semidim)) {
-      const field = Number.isFinite(2 * maxRadius) ? 'params.package_length, params.package_width' : `robots[${file.robots.findIndex((g) => g.radius === maxRadius)}].radius`;
-      throw new Error(`${field}: too large for transport's clamp box (1 + 2 × the largest robot radius + the longer package side must be finite)`);
-    }
     const selfSizes = file.robots.flatMap((g) => Array.from({ length: g.count }, () => (g.dynamics === 'diff_drive' ? 6 : 4)));
     super(file, mode, {
       scenarioBodies: [goalBody('goal', GOAL_RADIUS), ...packages],

@@ -73,10 +73,15 @@ describe('bad init files (rollout --init)', () => {
   });
 });
 
-describe('transport sizes', () => {
-  it("a radius too large for transport's clamp box is named, not the internal bound", () => {
-    const message = errorOf({ name: 'huge', family: 'robots', kind: 'transport', maxSteps: 50, robots: [{ count: 3, dynamics: 'holonomic', radius: 1e308 }] });
-    expect(message).toMatch(/^robots\[0\]\.radius: too large for transport's clamp box/);
+describe('numbers beyond the physics bounds', () => {
+  it.each([
+    ['a huge radius', withRobot({ radius: 1e308 }), /^bad\.json: robots\[0\]\.radius: radius must be at most 1000/],
+    ['a mass below the bound', withRobot({ mass: 1e-320 }), /^bad\.json: robots\[0\]\.mass: mass must be at least 0\.001/],
+    ['a huge force multiplier', withRobot({ uMultiplier: 1e9 }), /^bad\.json: robots\[0\]\.uMultiplier: uMultiplier must be at most 1000/],
+    ['a huge static position', { ...base, world: { statics: [{ name: 'rock', shape: { kind: 'circle', radius: 0.2 }, pos: [1e300, 0] }] } }, /^bad\.json: world\.statics\[0\]\.pos\[0\]: a coordinate must be within ±1000/],
+    ['a huge reward weight', { ...base, params: { pos_shaping_factor: 1e308 } }, /^bad\.json: params\.pos_shaping_factor: pos_shaping_factor must be within ±1000000/],
+  ])('%s', (_what, json, pattern) => {
+    expect(errorOf(json)).toMatch(pattern);
   });
 });
 

@@ -41,8 +41,8 @@ describe('a spawn with no free position names what ruled the draws out', () => {
     ],
     [
       'a robot radius no box holds twice',
-      { ...navigation, world: {}, robots: [{ count: 3, dynamics: 'holonomic', radius: 1e308 }] },
-      /^robots\[0\]\.radius \(.*\): no free spawn position for 'agent_1' .*: it must start Infinity from the centres of the 1 bodies placed before it, in the spawn box \|x\| ≤ 1, \|y\| ≤ 1 \(params\.world_spawning_x, params\.world_spawning_y\)$/,
+      { ...navigation, world: {}, robots: [{ count: 3, dynamics: 'holonomic', radius: 5 }] },
+      /^robots\[0\]\.radius \(.*\): no free spawn position for 'agent_1' .*: it must start 10\.1 from the centres of the 1 bodies placed before it, in the spawn box \|x\| ≤ 1, \|y\| ≤ 1 \(params\.world_spawning_x, params\.world_spawning_y\)$/,
     ],
     [
       'a movable body covering the spawn box',

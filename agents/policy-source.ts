@@ -86,7 +86,10 @@ function fileSource(file: PolicyFile, where: string, options: SourceOptions): Po
         throw new CapError(`${where}: the net for ${info.agent} needs ${runtime.flops} FLOPs per decision, over the cap of ${cap}`);
       }
       if (runtime.observationSize !== info.observationSize) {
-        throw new Error(`${where}: the net for ${info.agent} takes ${runtime.observationSize} observation values, slot ${info.slot} sends ${info.observationSize}`);
+        // Only on this error path: the scenario registry is more than an agent process needs otherwise.
+        const { lidarMismatch } = await import('../server/robots/lidar-mismatch.ts');
+        const lidar = lidarMismatch({ scenario: file.scenario, agent: info.agent, view: file.agents[info.agent].view, inputSize: runtime.observationSize }, { scenario: welcome.scenario, labels: info.labels ?? [] });
+        throw new Error(`${where}: the net for ${info.agent} takes ${runtime.observationSize} observation values, slot ${info.slot} sends ${info.observationSize}${lidar}`);
       }
       if (runtime.actionCount !== info.actionCount) {
         throw new Error(`${where}: the net for ${info.agent} has ${runtime.actionCount} actions, slot ${info.slot} has ${info.actionCount}`);

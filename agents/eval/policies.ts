@@ -7,6 +7,8 @@ import { randomPolicy, type DecisionPolicy } from '../baselines/decision-policy.
 import { AgentPolicyRuntime, parsePolicyBytes } from '../runtime/policy-runtime.ts';
 import type { Simulation } from '../../server/env/simulation.ts';
 import { AgentIO } from '../../server/env/agent-io.ts';
+import { ObservationView } from '../../server/views/view.ts';
+import { lidarMismatch } from '../../server/robots/lidar-mismatch.ts';
 import { CHECKPOINT_FILE, CHECKPOINT_FORMAT, POLICY_FILE, checkpointToPolicyFile, parseCheckpoint } from '../learn/checkpoint.ts';
 import type { EvalAgent } from './evaluate.ts';
 
@@ -38,7 +40,7 @@ export function greedyAgentPolicy(file: PolicyFile, agent: string): DecisionPoli
 /** Build eval agents for every agent of `sim` from a deployed policy file. */
 export function policyFileAgents(file: PolicyFile, sim: Simulation, scenarioName: string, where: string): LoadedEvalPolicy {
   if (file.scenario !== scenarioName) {
-    throw new Error(`${where}: policy was made for scenario '${file.scenario}', not '${scenarioName}'`);
+    throw new Error(`${where}: policy was made for scenario '${file.scenario}', not '${scenarioName}'${lidarNote(file, sim, scenarioName)}`);
   }
   const missing = sim.agentNames.filter((a) => !file.agents[a]);
   if (missing.length) throw new Error(`${where}: policy has no entry for agent(s) ${missing.join(', ')} of '${scenarioName}'`);
@@ -46,13 +48,28 @@ export function policyFileAgents(file: PolicyFile, sim: Simulation, scenarioName
   const agents: EvalAgent[] = sim.agentNames.map((name, i) => {
     const policy = greedyAgentPolicy(file, name);
     if (policy.observationSize !== io.views[i].size) {
-      throw new Error(`${where}: ${name}'s net expects ${policy.observationSize} observation values but its view of '${scenarioName}' gives ${io.views[i].size}`);
+      const lidar = lidarMismatch({ scenario: file.scenario, agent: name, view: file.agents[name].view, inputSize: policy.observationSize }, { scenario: scenarioName, labels: io.views[i].labels });
+      throw new Error(`${where}: ${name}'s net expects ${policy.observationSize} observation values but its view of '${scenarioName}' gives ${io.views[i].size}${lidar}`);
     }
     return { policy, view: file.agents[name].view };
   });
   const flopsPerAgent = agents.map((a) => a.policy.flops);
   const params = Object.values(file.nets).reduce((n, net) => n + netParams(net), 0);
   return { label: file.role, agents, flopsPerAgent, flopsPerDecision: flopsPerAgent.reduce((a, b) => a + b, 0) / flopsPerAgent.length, params, policyFile: file };
+}
+
+/** For a policy of another scenario: whether the first agent both share has another lidar size ('' if not, or unknown). */
+function lidarNote(file: PolicyFile, sim: Simulation, scenarioName: string): string {
+  const agent = sim.agentNames.findIndex((name) => file.agents[name]);
+  if (agent < 0) return '';
+  const name = sim.agentNames[agent];
+  const spec = file.agents[name];
+  try {
+    const labels = new ObservationView(sim.layouts[agent], spec.view).labels;
+    return lidarMismatch({ scenario: file.scenario, agent: name, view: spec.view, inputSize: greedyAgentPolicy(file, name).observationSize }, { scenario: scenarioName, labels });
+  } catch {
+    return '';
+  }
 }
 
 export function randomAgents(sim: Simulation): LoadedEvalPolicy {

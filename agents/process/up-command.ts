@@ -7,6 +7,7 @@ import type { SlotInfo, WelcomeMessage } from '../../shared/protocol.ts';
 import { resolveStudent, studentProfileSchema, type Caps } from '../../shared/student-profile.ts';
 import { CapError, loadPolicySource } from '../policy-source.ts';
 import { scriptedPolicies } from '../baselines/scripted.ts';
+import { defaultProfilePath } from '../distill/student-plan.ts';
 import { builtinScenarios } from '../../server/scenarios/registry.ts';
 import { AgentLauncher } from '../../server/net/agent-launcher.ts';
 import { loadHttpHandler, remoteLines, startServer, tlsFromFlags } from '../../server/net/start-server.ts';
@@ -38,10 +39,9 @@ export function shippedModel(scenario: string): string | null {
   return existsSync(path) ? path : null;
 }
 
-/** Per-slot caps from the scenario's shipped student profile (agents/distill/profiles/<scenario>.json). */
+/** Per-slot caps from the scenario's own shipped student profile (agents/distill/profiles/<scenario>.json). */
 export function profileCaps(world: WorldSession, log: Logger): Caps[] {
-  const base = world.name.replace(/_\d+$/, '');
-  const path = fromRoot('agents', 'distill', 'profiles', `${base}.json`);
+  const path = defaultProfilePath(world.name);
   if (!existsSync(path)) return world.sim.agentNames.map(() => ({}));
   const parsed = studentProfileSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
   if (!parsed.success) {
@@ -85,7 +85,7 @@ export async function checkModel(model: string, world: WorldSession, caps: reado
       const view = source.viewByAgent ? source.viewByAgent[agent] : source.view;
       if (source.viewByAgent && !view) throw new Error(`the policy has no net for ${agent}; it has: ${Object.keys(source.viewByAgent).join(', ')}`);
       const compiled = world.compileStudentView(slot, view);
-      const info = { slot, agent, observationSize: compiled.size, actionCount: world.sim.actionCounts[slot] } as SlotInfo;
+      const info = { slot, agent, observationSize: compiled.size, actionCount: world.sim.actionCounts[slot], labels: [...compiled.labels] } as SlotInfo;
       await source.forSlot(info, { scenario: world.name } as WelcomeMessage);
     } catch (error) {
       refuse(error, where);

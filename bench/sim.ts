@@ -132,13 +132,10 @@ export const SIM_SCENARIOS: readonly { scenario: string; physics: string }[] = [
   { scenario: '3s5z', physics: 'kinematic' },
   { scenario: 'MMM', physics: 'matter' },
   { scenario: 'MMM', physics: 'kinematic' },
-  { scenario: 'navigation', physics: 'vmas' },
-  { scenario: 'navigation', physics: 'matter' },
-  { scenario: 'navigation_obstacles', physics: 'vmas' },
-  { scenario: 'navigation_64', physics: 'vmas' },
-  { scenario: 'transport', physics: 'vmas' },
-  { scenario: 'passage', physics: 'vmas' },
-  { scenario: 'balance', physics: 'vmas' },
+  // Every robot world in both of its physics modes.
+  ...['navigation', 'navigation_obstacles', 'navigation_diff_drive', 'navigation_64', 'transport', 'passage', 'balance'].flatMap((scenario) =>
+    ['vmas', 'matter'].map((physics) => ({ scenario, physics })),
+  ),
 ];
 
 export async function benchSim(options: { seconds: number; log: (line: string) => void }): Promise<{ figures: SimFigure[]; missing: string[] }> {

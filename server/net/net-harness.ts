@@ -55,7 +55,7 @@ export type HarnessResult = {
   episodes: number;
   winRate: number | null;
   meanReturn: number | null;
-  /** Largest RSS an agent process reported (MiB). */
+  /** Largest RSS an agent process reported during the run (MiB); sampled, since a killed agent's report is gone. */
   agentRssMb: number;
 };
 
@@ -120,13 +120,19 @@ export async function runHarness(options: HarnessOptions): Promise<HarnessResult
           if (launcher.crash(slot)) kills++;
         }, faults.killEverySec * 1000)
       : null;
+    let peakRss = 0;
+    const sampleRss = (): void => {
+      for (const agent of server.status().agents) peakRss = Math.max(peakRss, agent.rssMb);
+    };
+    const rssSampler = setInterval(sampleRss, 500);
     const t0 = performance.now();
     await sleep(options.durationSec * 1000);
     const elapsed = (performance.now() - t0) / 1000;
+    clearInterval(rssSampler);
+    sampleRss();
     if (killer) clearInterval(killer);
     server.off('episode', onEpisode);
     const end = snapshot(server);
-    const status = server.status();
     const ticks = end.tick - start.tick;
     const misses = end.misses - start.misses;
     const liveAgentTicks = end.due - start.due;
@@ -148,7 +154,7 @@ export async function runHarness(options: HarnessOptions): Promise<HarnessResult
       episodes: returns.length,
       winRate: server.world.winRate === null ? null : returns.length === 0 ? 0 : round(wins / returns.length, 3),
       meanReturn: returns.length === 0 ? null : round(returns.reduce((a, b) => a + b, 0) / returns.length, 3),
-      agentRssMb: round(Math.max(0, ...status.agents.map((a) => a.rssMb)), 1),
+      agentRssMb: round(peakRss, 1),
     };
   } finally {
     await launcher.stopAll();

@@ -127,12 +127,11 @@ export class PassageSimulation extends RobotSimulation {
       for (const w of this.solid) if (this.physics.overlapping(i, w)) count++;
       this.penalty[i] = COLLISION_PENALTY * count;
     }
-    const accumulate = this.cumulativePenalty;
     let penaltySoFar = 0;
     for (let i = 0; i < n; i++) {
       penaltySoFar += this.penalty[i];
       const own = this.shared ? sharedShaping : rewards[i];
-      rewards[i] = own + (accumulate ? penaltySoFar : this.penalty[i]);
+      rewards[i] = own + (this.cumulativePenalty ? penaltySoFar : this.penalty[i]);
     }
     this.terminated = allHome;
     this.succeeded = allHome;

@@ -6,6 +6,7 @@ import { fromRoot } from '../../shared/paths.ts';
 import type { SlotInfo, WelcomeMessage } from '../../shared/protocol.ts';
 import { resolveStudent, studentProfileSchema, type Caps } from '../../shared/student-profile.ts';
 import { CapError, loadPolicySource } from '../policy-source.ts';
+import { groupSlots, slotSpec } from './agent-groups.ts';
 import { scriptedPolicies } from '../baselines/scripted.ts';
 import { defaultProfilePath } from '../distill/student-plan.ts';
 import { builtinScenarios } from '../../server/scenarios/registry.ts';
@@ -26,6 +27,10 @@ const command = defineCommand('up', {
   deadline: str('deadline (ms) where the profile gives none', numArg().positive().max(60_000).default(50)),
   fallback: str('action for a late answer: stop or hold', z.enum(['stop', 'hold']).default('stop')),
   noCaps: bool("ignore the scenario profile's compute caps"),
+  agentsPerProcess: str(
+    'slots each agent process serves (kdmarl agent --host-slots): fewer processes for big rosters; a crash restarts the whole process',
+    intArg().min(1, 'expected 1 or more slots per process').max(1024).default(1),
+  ),
   noRestart: bool('do not restart crashed agent processes'),
   duration: str('stop after this many seconds', numArg().positive().optional(), { defaultLabel: 'run until Ctrl-C' }),
   record: str('write a replay of the run to this file', z.string().optional()),
@@ -95,7 +100,7 @@ export async function checkModel(model: string, world: WorldSession, caps: reado
 
 /** The status line's note on slots whose agent crashed and is not back yet. */
 export function restartingNote(slots: readonly number[]): string {
-  return slots.length > 0 ? ` | restarting ${slots.join(',')}` : '';
+  return slots.length > 0 ? ` | restarting ${slotSpec(slots)}` : '';
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -127,31 +132,55 @@ export async function main(argv: string[]): Promise<number> {
     stop = resolve;
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
-    if (args.duration !== undefined) setTimeout(resolve, args.duration * 1000);
+    // Unref'd: after Ctrl-C the process exits once stopped, not when the duration would have ended.
+    if (args.duration !== undefined) setTimeout(resolve, args.duration * 1000).unref();
   });
-  // The agents it starts trust the server's own certificate (self-signed or not).
-  const launcher = new AgentLauncher({ url: server.url, log, restart: !args.noRestart, spares: !args.noRestart, ca: args.tlsCert });
+  // The agents it starts trust the server's own certificate (self-signed or not). A warm spare
+  // takes over one slot, so processes that serve several restart as new processes instead.
+  const grouped = args.agentsPerProcess > 1;
+  const launcher = new AgentLauncher({ url: server.url, log, restart: !args.noRestart, spares: !args.noRestart && !grouped, ca: args.tlsCert });
   // Agents that refused their model are not restarted: when every slot's did, nothing would ever run.
   const refused = new Set<number>();
+  // The launcher knows a process by its first slot; these are all the slots it serves.
+  const slotsOf = new Map<number, number[]>();
+  const groupOf = (slot: number): number[] => slotsOf.get(slot) ?? [slot];
   const launch = (): void => {
     refused.clear();
+    slotsOf.clear();
     const model = args.model ?? shippedModel(server.world.name) ?? 'scripted';
     const caps = capsFor(server.world);
     const label = model === 'scripted' || model === 'random' ? `${model} stand-in (no trained student shipped for ${server.world.name})` : model;
-    say({ agents: server.world.agentCount, model, label }, `agents: ${server.world.agentCount} x ${label}`);
-    server.tokens.forEach((token, slot) => launcher.start({ slot, token, model, caps: caps[slot] }));
+    const groups = groupSlots(caps, args.agentsPerProcess);
+    const processes = grouped ? ` in ${groups.length} agent process${groups.length === 1 ? '' : 'es'} (up to ${args.agentsPerProcess} slots each)` : '';
+    say({ agents: server.world.agentCount, processes: groups.length, model, label }, `agents: ${server.world.agentCount} x ${label}${processes}`);
+    for (const group of groups) {
+      const [slot] = group;
+      slotsOf.set(slot, group);
+      const spec = { slot, token: server.tokens[slot], model, caps: caps[slot] };
+      // One slot keeps today's claim (token in the environment); more read theirs from the tokens file.
+      launcher.start(group.length === 1 ? spec : { ...spec, hostSlots: slotSpec(group), tokensFile });
+    }
   };
+  // Which process serves which slots, so an operator (or a test) can find the one to stop.
+  launcher.on('spawned', (slot, pid) => {
+    if (groupOf(slot).length > 1) say({ spawned: groupOf(slot), pid }, `agent process ${pid}: slots ${slotSpec(groupOf(slot))}`);
+  });
   launcher.on('exited', (slot, code, signal, expected, lastLine) => {
     if (expected || code === 0) return;
+    const slots = groupOf(slot);
+    const who = slots.length === 1 ? `agent ${slot}` : `agent process for slots ${slotSpec(slots)}`;
     if (code === 2) {
       const reason = lastLine.replace(/^kdmarl agent: /, '');
-      say({ refused: slot, reason }, `\nagent ${slot} refused to run, not restarting: ${reason}`);
-      refused.add(slot);
+      say({ refused: slot, slots, reason }, `\n${who} refused to run, not restarting: ${reason}`);
+      for (const s of slots) refused.add(s);
       if (refused.size === server.world.agentCount) {
         console.error('kdmarl up: every agent refused its model; stopping');
         stop();
       }
-    } else say({ crashed: slot, code, signal, lastLine }, `\nagent ${slot} crashed (code ${code}, signal ${signal}); restarting${lastLine ? `: ${lastLine}` : ''}`);
+    } else {
+      const restart = args.noRestart ? 'not restarting' : slots.length === 1 ? 'restarting' : `restarting all ${slots.length}`;
+      say({ crashed: slot, slots, code, signal, lastLine }, `\n${who} crashed (code ${code}, signal ${signal}); ${restart}${lastLine ? `: ${lastLine}` : ''}`);
+    }
   });
   const viewer = `${server.httpUrl}?token=${server.controlToken}`;
   say(
@@ -166,7 +195,7 @@ export async function main(argv: string[]): Promise<number> {
   const tty = process.stdout.isTTY === true && !args.json;
   const status = setInterval(() => {
     const s = server.status();
-    const restarting = launcher.restarting();
+    const restarting = launcher.restarting().flatMap(groupOf);
     const line = statusLine(s) + restartingNote(restarting);
     if (args.json) console.log(JSON.stringify({ ...s, restarting }));
     else if (tty) process.stdout.write(`\r\x1b[2K${line}`.slice(0, (process.stdout.columns ?? 200) + 5));

@@ -105,4 +105,13 @@ describe('status line', () => {
     } as unknown as ServerStatus;
     expect(statusLine(status)).toBe('3m realtime | tick 1200 | 10.0/10 ticks/s | episodes 48 | win 75% (36/48) | agents 2/3 | slot 0 1.80 ms 11 missed | slot 1 offline 3 missed | slot 2 1.80 ms 0 missed 2 invalid');
   });
+
+  it('summarises the slots past eight of them: median and worst round trip, total misses, offline slots as ranges', () => {
+    const agent = (slot: number): AgentStatus => ({ slot, agent: `agent_${slot}`, connected: ![3, 9, 10, 11].includes(slot), policy: 'student', latencyMs: slot === 17 ? 12.5 : 1 + slot / 100, misses: slot === 5 ? 7 : 0, invalid: 0, offlineTicks: 0, claims: 1, reconnects: 0, flops: 0, decideMs: 0, rssMb: 0, cpuCap: 0.25, memoryCapMb: 128, enforcement: { cpu: 'emulated', memory: 'cgroup-v1' } } as AgentStatus);
+    const status = {
+      scenario: 'navigation_64', mode: 'realtime', hz: 10, tick: 7, episode: 1, episodes: 0, wins: 0, losses: 0, winRate: null, lastReturn: 0, meanReturn: 0, tickRate: 10, paused: false,
+      agents: Array.from({ length: 64 }, (_, slot) => agent(slot)),
+    } as unknown as ServerStatus;
+    expect(statusLine(status)).toBe('navigation_64 realtime | tick 7 | 10.0/10 ticks/s | episodes 0 | return 0.00 (last 0.00) | agents 60/64 | 64 slots: rtt p50 1.35 ms, worst slot 17 12.50 ms | 7 missed | offline 3,9-11 | cpu 0.25 emulated mem 128M cgroup-v1');
+  });
 });

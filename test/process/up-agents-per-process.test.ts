@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
-import { groupSlots, slotSpec } from '../../agents/process/agent-groups.ts';
+import { groupSlots } from '../../agents/process/agent-groups.ts';
+import { slotSpec } from '../../shared/slot-spec.ts';
 import { ensureNetDist } from '../net/helpers/build-dist.ts';
 
 type Line = Record<string, unknown>;

@@ -23,6 +23,10 @@ type BodyInternals = Matter.Body & {
   totalContacts: number;
 };
 const AIR = 0x0002;
+/** matter-js 0.20 signatures that @types/matter-js declares with older parameters. */
+const bodyUpdate = Matter.Body.update as unknown as (body: Matter.Body, deltaMs: number) => void;
+const setModified = (Matter.Composite as unknown as { setModified(c: Matter.Composite, modified: boolean, parents: boolean, children: boolean): void }).setModified;
+const solvePosition = Matter.Resolver.solvePosition as unknown as (pairs: Matter.Pair[], deltaMs: number, damping: number) => void;
 
 /**
  * Units as matter-js circles: no gravity, no friction, no rotation; each substep a unit's
@@ -38,11 +42,14 @@ export class MatterMovement implements Movement {
   private readonly bodies: Matter.Body[];
   private readonly inWorld: Uint8Array;
   private readonly vector = { x: 0, y: 0 };
+  /** Engine.update's damping of the position solver for its iteration count. */
+  private readonly positionDamping: number;
 
   constructor(battle: Battle, terrain: Terrain) {
     this.battle = battle;
     this.terrain = terrain;
     this.engine = Matter.Engine.create({ gravity: { x: 0, y: 0, scale: 0 }, enableSleeping: false });
+    this.positionDamping = Math.min(1, Math.max(0, 20 / this.engine.positionIterations));
     this.bodies = battle.specs.map((_, u) => {
       const layer = battle.air[u] === 1 ? AIR : GROUND;
       const body = Matter.Bodies.circle(0, 0, (battle.radius[u] * SCALE) / Math.cos(Math.PI / CIRCLE_SIDES), {
@@ -86,6 +93,31 @@ export class MatterMovement implements Movement {
     }
   }
 
+  /**
+   * Matter.Engine.update cut to what moves these bodies: integration, collision detection and
+   * the position solver. Its velocity solver only rewrites velocities that the next substep sets
+   * anew from the movement goals, and there are no constraints, gravity, sleepers or listeners,
+   * so the positions are bit for bit those of Engine.update (test/smac/matter-movement.test.ts).
+   */
+  private updateEngine(): void {
+    const engine = this.engine;
+    const world = engine.world;
+    const timestamp = engine.timing.timestamp;
+    engine.timing.timestamp += SUBSTEP_MS;
+    const bodies = Matter.Composite.allBodies(world);
+    if (world.isModified) {
+      Matter.Detector.setBodies(engine.detector, bodies);
+      setModified(world, false, false, true);
+    }
+    for (let i = 0; i < bodies.length; i++) bodyUpdate(bodies[i], SUBSTEP_MS);
+    const collisions = Matter.Detector.collisions(engine.detector);
+    Matter.Pairs.update(engine.pairs, collisions, timestamp);
+    const pairs = engine.pairs.list;
+    Matter.Resolver.preSolvePosition(pairs);
+    for (let i = 0; i < engine.positionIterations; i++) solvePosition(pairs, SUBSTEP_MS, this.positionDamping);
+    Matter.Resolver.postSolvePosition(bodies);
+  }
+
   remove(u: number): void {
     if (this.inWorld[u] === 0) return;
     Matter.Composite.remove(this.engine.world, this.bodies[u]);
@@ -116,7 +148,7 @@ export class MatterMovement implements Movement {
         vector.y = uy * VELOCITY_UNIT;
         Matter.Body.setVelocity(bodies[u], vector);
       }
-      Matter.Engine.update(this.engine, SUBSTEP_MS);
+      this.updateEngine();
       for (let u = 0; u < n; u++) {
         if (alive[u] === 0) continue;
         const body = bodies[u];

@@ -2,8 +2,11 @@ import { Rng } from '../shared/rng.ts';
 import { AgentIO } from '../server/env/agent-io.ts';
 import { ParallelEnv } from '../server/env/parallel-env.ts';
 import { VecEnv } from '../server/env/vec-env.ts';
-import { builtinScenarios, createSimulation } from '../server/scenarios/registry.ts';
+import { builtinScenarios, createSimulation, resolveScenario } from '../server/scenarios/registry.ts';
 import type { Simulation } from '../server/env/simulation.ts';
+import { MATTER_REFERENCE_SETTINGS } from '../server/smac/matter-movement.ts';
+import type { SmacScenarioFile } from '../server/smac/schema.ts';
+import { SmacSimulation } from '../server/smac/smac-simulation.ts';
 
 export type SimFigure = {
   scenario: string;
@@ -14,7 +17,20 @@ export type SimFigure = {
   /** Steps per second of this process's CPU time: what a free core does; steadier on a shared machine. */
   envStepsPerCpuSecond: number;
   agents: number;
+  /** On rows with a reference: envStepsPerCpuSecond over the reference's, measured in the same run. */
+  cpuRatioToReference?: number;
 };
+
+/** SMAC's `matter` movement with its earlier settings (4 substeps of 1/64 s, Engine.update): the speed-ups' baseline. */
+const SMAC_MATTER_REFERENCE = 'matter-reference';
+
+function simulationMaker(scenario: string, physics: string): () => Simulation {
+  if (physics === SMAC_MATTER_REFERENCE) {
+    const file = resolveScenario(scenario).file as unknown as SmacScenarioFile;
+    return () => new SmacSimulation(file, 'matter', MATTER_REFERENCE_SETTINGS);
+  }
+  return () => createSimulation(scenario, { physics });
+}
 
 export type Rate = { wall: number; cpu: number };
 
@@ -120,17 +136,18 @@ function benchVectorised(make: () => Simulation, seconds: number, numEnvs = 64):
   });
 }
 
-export const SIM_SCENARIOS: readonly { scenario: string; physics: string }[] = [
+/** `reference`: a second configuration timed right after each mode, its ratio printed. */
+export const SIM_SCENARIOS: readonly { scenario: string; physics: string; reference?: string }[] = [
   { scenario: 'spread', physics: 'mpe' },
   { scenario: 'spread', physics: 'matter' },
   { scenario: 'speaker_listener', physics: 'mpe' },
-  { scenario: '3m', physics: 'matter' },
+  { scenario: '3m', physics: 'matter', reference: SMAC_MATTER_REFERENCE },
   { scenario: '3m', physics: 'kinematic' },
-  { scenario: '8m', physics: 'matter' },
+  { scenario: '8m', physics: 'matter', reference: SMAC_MATTER_REFERENCE },
   { scenario: '8m', physics: 'kinematic' },
-  { scenario: '3s5z', physics: 'matter' },
+  { scenario: '3s5z', physics: 'matter', reference: SMAC_MATTER_REFERENCE },
   { scenario: '3s5z', physics: 'kinematic' },
-  { scenario: 'MMM', physics: 'matter' },
+  { scenario: 'MMM', physics: 'matter', reference: SMAC_MATTER_REFERENCE },
   { scenario: 'MMM', physics: 'kinematic' },
   { scenario: 'navigation', physics: 'vmas' },
   { scenario: 'navigation', physics: 'matter' },
@@ -141,29 +158,39 @@ export const SIM_SCENARIOS: readonly { scenario: string; physics: string }[] = [
   { scenario: 'balance', physics: 'vmas' },
 ];
 
+function toFigure(scenario: string, physics: string, mode: SimFigure['mode'], agents: number, rate: Rate): SimFigure {
+  return { scenario, physics, mode, envStepsPerSecond: Math.round(rate.wall), envStepsPerCpuSecond: Math.round(rate.cpu), agents };
+}
+
+function formatFigure(f: SimFigure): string {
+  const count = (v: number): string => v.toLocaleString('en-US').padStart(11);
+  return `sim  ${f.scenario.padEnd(17)} ${f.physics.padEnd(16)} ${f.mode.padEnd(12)} ${count(f.envStepsPerSecond)} env steps/s  (${count(f.envStepsPerCpuSecond)} per CPU second)`;
+}
+
 export async function benchSim(options: { seconds: number; log: (line: string) => void }): Promise<{ figures: SimFigure[]; missing: string[] }> {
   const figures: SimFigure[] = [];
   const missing: string[] = [];
   const known = builtinScenarios();
-  for (const { scenario, physics } of SIM_SCENARIOS) {
+  for (const { scenario, physics, reference } of SIM_SCENARIOS) {
     if (!known.has(scenario)) {
       missing.push(scenario);
       continue;
     }
-    const make = () => createSimulation(scenario, { physics });
+    const make = simulationMaker(scenario, physics);
     const agents = make().agentNames.length;
     for (const [mode, run] of [
       ['scalar', benchScalar],
       ['parallelEnv', benchParallelEnv],
       ['vectorised', benchVectorised],
     ] as const) {
-      const rate = run(make, options.seconds);
-      const envStepsPerSecond = Math.round(rate.wall);
-      const envStepsPerCpuSecond = Math.round(rate.cpu);
-      figures.push({ scenario, physics, mode, envStepsPerSecond, envStepsPerCpuSecond, agents });
-      options.log(
-        `sim  ${scenario.padEnd(17)} ${physics.padEnd(9)} ${mode.padEnd(12)} ${envStepsPerSecond.toLocaleString('en-US').padStart(11)} env steps/s  (${envStepsPerCpuSecond.toLocaleString('en-US').padStart(11)} per CPU second)`,
-      );
+      const figure = toFigure(scenario, physics, mode, agents, run(make, options.seconds));
+      figures.push(figure);
+      options.log(formatFigure(figure));
+      if (!reference) continue;
+      const baseline = toFigure(scenario, reference, mode, agents, run(simulationMaker(scenario, reference), options.seconds));
+      figure.cpuRatioToReference = Math.round((100 * figure.envStepsPerCpuSecond) / baseline.envStepsPerCpuSecond) / 100;
+      figures.push(baseline);
+      options.log(`${formatFigure(baseline)}  -> ${physics} ${figure.cpuRatioToReference}x per CPU second`);
     }
   }
   return { figures, missing };

@@ -2,10 +2,25 @@ import Matter from 'matter-js';
 import { TICK_SECONDS, type Battle, type Movement } from './battle.ts';
 import type { Terrain } from './terrain.ts';
 
-/** 4 substeps of 1/64 s per 1/16 s game tick: at most 1/60 s each, as crowded circles need. */
-export const MATTER_SUBSTEPS_PER_TICK = 4;
-const SUBSTEP_SECONDS = TICK_SECONDS / MATTER_SUBSTEPS_PER_TICK;
-const SUBSTEP_MS = SUBSTEP_SECONDS * 1000;
+/** How matter-js steps the units: substeps per game tick, position-solver iterations, which update. */
+export type MatterSettings = {
+  readonly substepsPerTick: number;
+  readonly positionIterations: number;
+  /**
+   * `positions`: only what moves the bodies (integration, detection, the position solver);
+   * `engine`: the whole Matter.Engine.update. Both give the same positions bit for bit.
+   */
+  readonly update: 'positions' | 'engine';
+};
+
+/**
+ * 2 substeps of 1/32 s per 1/16 s game tick with 12 position iterations: overlaps between
+ * touching units average 1.6% of their summed radii on 8m (p99 7.3%), below what the reference
+ * settings leave (1.8%, p99 8.4%), at about 2.3-2.8x the env steps per CPU second (docs/performance.md).
+ */
+export const MATTER_SETTINGS: MatterSettings = { substepsPerTick: 2, positionIterations: 12, update: 'positions' };
+/** The earlier settings (4 substeps of 1/64 s, matter-js' 6 iterations, Engine.update): the benchmark's reference. */
+export const MATTER_REFERENCE_SETTINGS: MatterSettings = { substepsPerTick: 4, positionIterations: 6, update: 'engine' };
 /** SMAC units have radii of 0.375-0.75; matter-js' slop and tolerances assume pixel-sized bodies. */
 const SCALE = 20;
 /** matter-js velocities are per base delta (1000/60 ms). */
@@ -42,14 +57,24 @@ export class MatterMovement implements Movement {
   private readonly bodies: Matter.Body[];
   private readonly inWorld: Uint8Array;
   private readonly vector = { x: 0, y: 0 };
+  private readonly settings: MatterSettings;
+  private readonly substepSeconds: number;
+  private readonly substepMs: number;
   /** Engine.update's damping of the position solver for its iteration count. */
   private readonly positionDamping: number;
 
-  constructor(battle: Battle, terrain: Terrain) {
+  constructor(battle: Battle, terrain: Terrain, settings: MatterSettings = MATTER_SETTINGS) {
     this.battle = battle;
     this.terrain = terrain;
-    this.engine = Matter.Engine.create({ gravity: { x: 0, y: 0, scale: 0 }, enableSleeping: false });
-    this.positionDamping = Math.min(1, Math.max(0, 20 / this.engine.positionIterations));
+    this.settings = settings;
+    this.substepSeconds = TICK_SECONDS / settings.substepsPerTick;
+    this.substepMs = this.substepSeconds * 1000;
+    this.engine = Matter.Engine.create({
+      gravity: { x: 0, y: 0, scale: 0 },
+      enableSleeping: false,
+      positionIterations: settings.positionIterations,
+    });
+    this.positionDamping = Math.min(1, Math.max(0, 20 / settings.positionIterations));
     this.bodies = battle.specs.map((_, u) => {
       const layer = battle.air[u] === 1 ? AIR : GROUND;
       const body = Matter.Bodies.circle(0, 0, (battle.radius[u] * SCALE) / Math.cos(Math.PI / CIRCLE_SIDES), {
@@ -97,24 +122,24 @@ export class MatterMovement implements Movement {
    * Matter.Engine.update cut to what moves these bodies: integration, collision detection and
    * the position solver. Its velocity solver only rewrites velocities that the next substep sets
    * anew from the movement goals, and there are no constraints, gravity, sleepers or listeners,
-   * so the positions are bit for bit those of Engine.update (test/smac/matter-movement.test.ts).
+   * so the positions are bit for bit those of Engine.update.
    */
   private updateEngine(): void {
     const engine = this.engine;
     const world = engine.world;
     const timestamp = engine.timing.timestamp;
-    engine.timing.timestamp += SUBSTEP_MS;
+    engine.timing.timestamp += this.substepMs;
     const bodies = Matter.Composite.allBodies(world);
     if (world.isModified) {
       Matter.Detector.setBodies(engine.detector, bodies);
       setModified(world, false, false, true);
     }
-    for (let i = 0; i < bodies.length; i++) bodyUpdate(bodies[i], SUBSTEP_MS);
+    for (let i = 0; i < bodies.length; i++) bodyUpdate(bodies[i], this.substepMs);
     const collisions = Matter.Detector.collisions(engine.detector);
     Matter.Pairs.update(engine.pairs, collisions, timestamp);
     const pairs = engine.pairs.list;
     Matter.Resolver.preSolvePosition(pairs);
-    for (let i = 0; i < engine.positionIterations; i++) solvePosition(pairs, SUBSTEP_MS, this.positionDamping);
+    for (let i = 0; i < engine.positionIterations; i++) solvePosition(pairs, this.substepMs, this.positionDamping);
     Matter.Resolver.postSolvePosition(bodies);
   }
 
@@ -129,7 +154,9 @@ export class MatterMovement implements Movement {
     const n = battle.n;
     const { x, y, vx, vy, goalX, goalY, goalSpeed, radius, alive, air } = battle;
     const terrain = this.terrain;
-    for (let s = 0; s < MATTER_SUBSTEPS_PER_TICK; s++) {
+    const substepSeconds = this.substepSeconds;
+    const fullUpdate = this.settings.update === 'engine';
+    for (let s = 0; s < this.settings.substepsPerTick; s++) {
       for (let u = 0; u < n; u++) {
         if (alive[u] === 0) continue;
         let ux = 0;
@@ -139,7 +166,7 @@ export class MatterMovement implements Movement {
           const dy = goalY[u] - y[u];
           const d = Math.sqrt(dx * dx + dy * dy);
           if (d > 1e-9) {
-            const speed = Math.min(goalSpeed[u], d / SUBSTEP_SECONDS);
+            const speed = Math.min(goalSpeed[u], d / substepSeconds);
             ux = (dx / d) * speed;
             uy = (dy / d) * speed;
           }
@@ -148,7 +175,8 @@ export class MatterMovement implements Movement {
         vector.y = uy * VELOCITY_UNIT;
         Matter.Body.setVelocity(bodies[u], vector);
       }
-      this.updateEngine();
+      if (fullUpdate) Matter.Engine.update(this.engine, this.substepMs);
+      else this.updateEngine();
       for (let u = 0; u < n; u++) {
         if (alive[u] === 0) continue;
         const body = bodies[u];
@@ -162,8 +190,8 @@ export class MatterMovement implements Movement {
           vector.y = cy * SCALE;
           Matter.Body.setPosition(body, vector);
         }
-        vx[u] = (cx - x[u]) / SUBSTEP_SECONDS;
-        vy[u] = (cy - y[u]) / SUBSTEP_SECONDS;
+        vx[u] = (cx - x[u]) / substepSeconds;
+        vy[u] = (cy - y[u]) / substepSeconds;
         x[u] = cx;
         y[u] = cy;
       }

@@ -72,10 +72,39 @@ export function timeLoop(seconds: number, step: () => number): Rate {
 }
 
 /**
+ * Time two loops in alternating slices of about 250 ms for `seconds` each, so load from other
+ * processes falls on both alike: their ratio is steadier than two back-to-back runs.
+ */
+export function timeInterleaved(seconds: number, a: () => number, b: () => number): [Rate, Rate] {
+  const totals = [a, b].map((step) => {
+    const warmEnd = performance.now() + Math.min(200, seconds * 250);
+    while (performance.now() < warmEnd) step();
+    return { step, steps: 0, wall: 0, cpu: 0 };
+  });
+  const slices = Math.max(1, Math.round(seconds * 4));
+  for (let k = 0; k < slices; k++) {
+    for (const t of totals) {
+      const cpuStart = process.cpuUsage();
+      const start = performance.now();
+      let now = start;
+      while (now < start + 250) {
+        for (let i = 0; i < 16; i++) t.steps += t.step();
+        now = performance.now();
+      }
+      const cpu = process.cpuUsage(cpuStart);
+      t.wall += (now - start) / 1000;
+      t.cpu += (cpu.user + cpu.system) / 1e6;
+    }
+  }
+  const [ra, rb] = totals.map((t) => ({ wall: t.steps / t.wall, cpu: t.steps / t.cpu }));
+  return [ra, rb];
+}
+
+/**
  * The scalar loop is the server's hot path: one simulation, every agent's observation and mask,
  * the global state, every step. The vectorised loop is the trainer's: VecEnv over 64 envs.
  */
-function benchScalar(make: () => Simulation, seconds: number): Rate {
+function scalarLoop(make: () => Simulation): () => number {
   const sim = make();
   const io = new AgentIO(sim);
   const rng = new Rng(1);
@@ -85,7 +114,7 @@ function benchScalar(make: () => Simulation, seconds: number): Rate {
   const state = new Float32Array(sim.stateSize);
   sim.reset(rng);
   io.refreshMasks();
-  return timeLoop(seconds, () => {
+  return () => {
     randomActions(io, rng, actions, 0);
     sim.step(actions, rewards);
     if (sim.terminated || sim.t >= sim.maxSteps) sim.reset(rng);
@@ -93,16 +122,16 @@ function benchScalar(make: () => Simulation, seconds: number): Rate {
     for (let i = 0; i < obs.length; i++) io.writeObservation(i, obs[i], 0);
     sim.writeState(state, 0);
     return 1;
-  });
+  };
 }
 
-function benchParallelEnv(make: () => Simulation, seconds: number): Rate {
+function parallelEnvLoop(make: () => Simulation): () => number {
   const env = new ParallelEnv(make(), { actions: 'lenient' });
   const rng = new Rng(2);
   let { observations } = env.reset({ seed: 0 });
   const names = env.possibleAgents;
   const actions: Record<string, number> = {};
-  return timeLoop(seconds, () => {
+  return () => {
     for (const name of names) {
       const mask = observations[name].actionMask;
       let a = Math.floor(rng.uniform() * mask.length);
@@ -112,16 +141,16 @@ function benchParallelEnv(make: () => Simulation, seconds: number): Rate {
     const step = env.step(actions);
     observations = env.agents.length === 0 ? env.reset().observations : step.observations;
     return 1;
-  });
+  };
 }
 
-function benchVectorised(make: () => Simulation, seconds: number, numEnvs = 64): Rate {
+function vectorisedLoop(make: () => Simulation, numEnvs = 64): () => number {
   const vec = new VecEnv(make, { numEnvs, seed: 3 });
   vec.reset();
   const rng = new Rng(3);
   const n = vec.numAgents;
   const actions = new Int32Array(numEnvs * n);
-  return timeLoop(seconds / 4, () => {
+  return () => {
     for (let e = 0; e < numEnvs; e++) {
       for (let a = 0; a < n; a++) {
         const count = vec.actionCounts[a];
@@ -133,10 +162,10 @@ function benchVectorised(make: () => Simulation, seconds: number, numEnvs = 64):
     }
     vec.step(actions);
     return numEnvs;
-  });
+  };
 }
 
-/** `reference`: a second configuration timed right after each mode, its ratio printed. */
+/** `reference`: a second configuration timed in alternating slices with each mode, its ratio printed. */
 export const SIM_SCENARIOS: readonly { scenario: string; physics: string; reference?: string }[] = [
   { scenario: 'spread', physics: 'mpe' },
   { scenario: 'spread', physics: 'matter' },
@@ -178,18 +207,24 @@ export async function benchSim(options: { seconds: number; log: (line: string) =
     }
     const make = simulationMaker(scenario, physics);
     const agents = make().agentNames.length;
-    for (const [mode, run] of [
-      ['scalar', benchScalar],
-      ['parallelEnv', benchParallelEnv],
-      ['vectorised', benchVectorised],
+    for (const [mode, loop, share] of [
+      ['scalar', scalarLoop, 1],
+      ['parallelEnv', parallelEnvLoop, 1],
+      ['vectorised', vectorisedLoop, 1 / 4],
     ] as const) {
-      const figure = toFigure(scenario, physics, mode, agents, run(make, options.seconds));
-      figures.push(figure);
-      options.log(formatFigure(figure));
-      if (!reference) continue;
-      const baseline = toFigure(scenario, reference, mode, agents, run(simulationMaker(scenario, reference), options.seconds));
+      const seconds = options.seconds * share;
+      if (!reference) {
+        const figure = toFigure(scenario, physics, mode, agents, timeLoop(seconds, loop(make)));
+        figures.push(figure);
+        options.log(formatFigure(figure));
+        continue;
+      }
+      const [rate, baseRate] = timeInterleaved(seconds, loop(make), loop(simulationMaker(scenario, reference)));
+      const figure = toFigure(scenario, physics, mode, agents, rate);
+      const baseline = toFigure(scenario, reference, mode, agents, baseRate);
       figure.cpuRatioToReference = Math.round((100 * figure.envStepsPerCpuSecond) / baseline.envStepsPerCpuSecond) / 100;
-      figures.push(baseline);
+      figures.push(figure, baseline);
+      options.log(formatFigure(figure));
       options.log(`${formatFigure(baseline)}  -> ${physics} ${figure.cpuRatioToReference}x per CPU second`);
     }
   }

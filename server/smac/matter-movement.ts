@@ -43,6 +43,20 @@ const bodyUpdate = Matter.Body.update as unknown as (body: Matter.Body, deltaMs:
 const setModified = (Matter.Composite as unknown as { setModified(c: Matter.Composite, modified: boolean, parents: boolean, children: boolean): void }).setModified;
 const solvePosition = Matter.Resolver.solvePosition as unknown as (pairs: Matter.Pair[], deltaMs: number, damping: number) => void;
 
+/** Whether two bodies on the same collision layer have overlapping bounds (the detector's broad phase). */
+function boundsOverlap(bodies: readonly Matter.Body[]): boolean {
+  for (let i = 0; i < bodies.length; i++) {
+    const a = bodies[i].bounds;
+    const layer = bodies[i].collisionFilter.category;
+    for (let j = i + 1; j < bodies.length; j++) {
+      if (bodies[j].collisionFilter.category !== layer) continue;
+      const b = bodies[j].bounds;
+      if (a.min.x <= b.max.x && b.min.x <= a.max.x && a.min.y <= b.max.y && b.min.y <= a.max.y) return true;
+    }
+  }
+  return false;
+}
+
 /**
  * Units as matter-js circles: no gravity, no friction, no rotation; each substep a unit's
  * velocity is set from its movement goal (full speed, slowing so it stops on the goal) and
@@ -135,6 +149,11 @@ export class MatterMovement implements Movement {
       setModified(world, false, false, true);
     }
     for (let i = 0; i < bodies.length; i++) bodyUpdate(bodies[i], this.substepMs);
+    if (engine.pairs.list.length === 0 && !boundsOverlap(bodies)) {
+      // Nothing for the detector to find and no pairs to retire: only cached impulses remain to apply.
+      Matter.Resolver.postSolvePosition(bodies);
+      return;
+    }
     const collisions = Matter.Detector.collisions(engine.detector);
     Matter.Pairs.update(engine.pairs, collisions, timestamp);
     const pairs = engine.pairs.list;

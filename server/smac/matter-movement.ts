@@ -14,9 +14,10 @@ export type MatterSettings = {
 };
 
 /**
- * 2 substeps of 1/32 s per 1/16 s game tick with 12 position iterations: overlaps between
- * touching units average 1.6% of their summed radii on 8m (p99 7.3%), below what the reference
- * settings leave (1.8%, p99 8.4%), at about 2.3-2.8x the env steps per CPU second (docs/performance.md).
+ * 2 substeps of 1/32 s per 1/16 s game tick with 12 position iterations: half the integrations
+ * and detections of the reference, with touching units sinking no deeper into each other (mean
+ * 1.16% of their summed radii on 8m against 1.28%, `bench/smac-overlap.ts`); about 2x the env
+ * steps per CPU second (docs/performance.md).
  */
 export const MATTER_SETTINGS: MatterSettings = { substepsPerTick: 2, positionIterations: 12, update: 'positions' };
 /** The earlier settings (4 substeps of 1/64 s, matter-js' 6 iterations, Engine.update): the benchmark's reference. */

@@ -2,10 +2,26 @@ import Matter from 'matter-js';
 import { TICK_SECONDS, type Battle, type Movement } from './battle.ts';
 import type { Terrain } from './terrain.ts';
 
-/** 4 substeps of 1/64 s per 1/16 s game tick: at most 1/60 s each, as crowded circles need. */
-export const MATTER_SUBSTEPS_PER_TICK = 4;
-const SUBSTEP_SECONDS = TICK_SECONDS / MATTER_SUBSTEPS_PER_TICK;
-const SUBSTEP_MS = SUBSTEP_SECONDS * 1000;
+/** How matter-js steps the units: substeps per game tick, position-solver iterations, which update. */
+export type MatterSettings = {
+  readonly substepsPerTick: number;
+  readonly positionIterations: number;
+  /**
+   * `positions`: only what moves the bodies (integration, detection, the position solver);
+   * `engine`: the whole Matter.Engine.update. Both give the same positions bit for bit.
+   */
+  readonly update: 'positions' | 'engine';
+};
+
+/**
+ * 2 substeps of 1/32 s per 1/16 s game tick with 12 position iterations: half the integrations
+ * and detections of the reference, with touching units sinking no deeper into each other (mean
+ * 1.16% of their summed radii on 8m against 1.28%, `bench/smac-overlap.ts`); about 2x the env
+ * steps per CPU second (docs/performance.md).
+ */
+export const MATTER_SETTINGS: MatterSettings = { substepsPerTick: 2, positionIterations: 12, update: 'positions' };
+/** The earlier settings (4 substeps of 1/64 s, matter-js' 6 iterations, Engine.update): the benchmark's reference. */
+export const MATTER_REFERENCE_SETTINGS: MatterSettings = { substepsPerTick: 4, positionIterations: 6, update: 'engine' };
 /** SMAC units have radii of 0.375-0.75; matter-js' slop and tolerances assume pixel-sized bodies. */
 const SCALE = 20;
 /** matter-js velocities are per base delta (1000/60 ms). */
@@ -23,6 +39,24 @@ type BodyInternals = Matter.Body & {
   totalContacts: number;
 };
 const AIR = 0x0002;
+/** matter-js 0.20 signatures that @types/matter-js declares with older parameters. */
+const bodyUpdate = Matter.Body.update as unknown as (body: Matter.Body, deltaMs: number) => void;
+const setModified = (Matter.Composite as unknown as { setModified(c: Matter.Composite, modified: boolean, parents: boolean, children: boolean): void }).setModified;
+const solvePosition = Matter.Resolver.solvePosition as unknown as (pairs: Matter.Pair[], deltaMs: number, damping: number) => void;
+
+/** Whether two bodies on the same collision layer have overlapping bounds (the detector's broad phase). */
+function boundsOverlap(bodies: readonly Matter.Body[]): boolean {
+  for (let i = 0; i < bodies.length; i++) {
+    const a = bodies[i].bounds;
+    const layer = bodies[i].collisionFilter.category;
+    for (let j = i + 1; j < bodies.length; j++) {
+      if (bodies[j].collisionFilter.category !== layer) continue;
+      const b = bodies[j].bounds;
+      if (a.min.x <= b.max.x && b.min.x <= a.max.x && a.min.y <= b.max.y && b.min.y <= a.max.y) return true;
+    }
+  }
+  return false;
+}
 
 /**
  * Units as matter-js circles: no gravity, no friction, no rotation; each substep a unit's
@@ -38,11 +72,24 @@ export class MatterMovement implements Movement {
   private readonly bodies: Matter.Body[];
   private readonly inWorld: Uint8Array;
   private readonly vector = { x: 0, y: 0 };
+  private readonly settings: MatterSettings;
+  private readonly substepSeconds: number;
+  private readonly substepMs: number;
+  /** Engine.update's damping of the position solver for its iteration count. */
+  private readonly positionDamping: number;
 
-  constructor(battle: Battle, terrain: Terrain) {
+  constructor(battle: Battle, terrain: Terrain, settings: MatterSettings = MATTER_SETTINGS) {
     this.battle = battle;
     this.terrain = terrain;
-    this.engine = Matter.Engine.create({ gravity: { x: 0, y: 0, scale: 0 }, enableSleeping: false });
+    this.settings = settings;
+    this.substepSeconds = TICK_SECONDS / settings.substepsPerTick;
+    this.substepMs = this.substepSeconds * 1000;
+    this.engine = Matter.Engine.create({
+      gravity: { x: 0, y: 0, scale: 0 },
+      enableSleeping: false,
+      positionIterations: settings.positionIterations,
+    });
+    this.positionDamping = Math.min(1, Math.max(0, 20 / settings.positionIterations));
     this.bodies = battle.specs.map((_, u) => {
       const layer = battle.air[u] === 1 ? AIR : GROUND;
       const body = Matter.Bodies.circle(0, 0, (battle.radius[u] * SCALE) / Math.cos(Math.PI / CIRCLE_SIDES), {
@@ -86,6 +133,36 @@ export class MatterMovement implements Movement {
     }
   }
 
+  /**
+   * Matter.Engine.update cut to what moves these bodies: integration, collision detection and
+   * the position solver. Its velocity solver only rewrites velocities that the next substep sets
+   * anew from the movement goals, and there are no constraints, gravity, sleepers or listeners,
+   * so the positions are bit for bit those of Engine.update.
+   */
+  private updateEngine(): void {
+    const engine = this.engine;
+    const world = engine.world;
+    const timestamp = engine.timing.timestamp;
+    engine.timing.timestamp += this.substepMs;
+    const bodies = Matter.Composite.allBodies(world);
+    if (world.isModified) {
+      Matter.Detector.setBodies(engine.detector, bodies);
+      setModified(world, false, false, true);
+    }
+    for (let i = 0; i < bodies.length; i++) bodyUpdate(bodies[i], this.substepMs);
+    if (engine.pairs.list.length === 0 && !boundsOverlap(bodies)) {
+      // Nothing for the detector to find and no pairs to retire: only cached impulses remain to apply.
+      Matter.Resolver.postSolvePosition(bodies);
+      return;
+    }
+    const collisions = Matter.Detector.collisions(engine.detector);
+    Matter.Pairs.update(engine.pairs, collisions, timestamp);
+    const pairs = engine.pairs.list;
+    Matter.Resolver.preSolvePosition(pairs);
+    for (let i = 0; i < engine.positionIterations; i++) solvePosition(pairs, this.substepMs, this.positionDamping);
+    Matter.Resolver.postSolvePosition(bodies);
+  }
+
   remove(u: number): void {
     if (this.inWorld[u] === 0) return;
     Matter.Composite.remove(this.engine.world, this.bodies[u]);
@@ -97,7 +174,9 @@ export class MatterMovement implements Movement {
     const n = battle.n;
     const { x, y, vx, vy, goalX, goalY, goalSpeed, radius, alive, air } = battle;
     const terrain = this.terrain;
-    for (let s = 0; s < MATTER_SUBSTEPS_PER_TICK; s++) {
+    const substepSeconds = this.substepSeconds;
+    const fullUpdate = this.settings.update === 'engine';
+    for (let s = 0; s < this.settings.substepsPerTick; s++) {
       for (let u = 0; u < n; u++) {
         if (alive[u] === 0) continue;
         let ux = 0;
@@ -107,7 +186,7 @@ export class MatterMovement implements Movement {
           const dy = goalY[u] - y[u];
           const d = Math.sqrt(dx * dx + dy * dy);
           if (d > 1e-9) {
-            const speed = Math.min(goalSpeed[u], d / SUBSTEP_SECONDS);
+            const speed = Math.min(goalSpeed[u], d / substepSeconds);
             ux = (dx / d) * speed;
             uy = (dy / d) * speed;
           }
@@ -116,7 +195,8 @@ export class MatterMovement implements Movement {
         vector.y = uy * VELOCITY_UNIT;
         Matter.Body.setVelocity(bodies[u], vector);
       }
-      Matter.Engine.update(this.engine, SUBSTEP_MS);
+      if (fullUpdate) Matter.Engine.update(this.engine, this.substepMs);
+      else this.updateEngine();
       for (let u = 0; u < n; u++) {
         if (alive[u] === 0) continue;
         const body = bodies[u];
@@ -130,8 +210,8 @@ export class MatterMovement implements Movement {
           vector.y = cy * SCALE;
           Matter.Body.setPosition(body, vector);
         }
-        vx[u] = (cx - x[u]) / SUBSTEP_SECONDS;
-        vy[u] = (cy - y[u]) / SUBSTEP_SECONDS;
+        vx[u] = (cx - x[u]) / substepSeconds;
+        vy[u] = (cy - y[u]) / substepSeconds;
         x[u] = cx;
         y[u] = cy;
       }

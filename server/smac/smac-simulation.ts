@@ -5,7 +5,7 @@ import { BattleEndTracker } from './battle-end.ts';
 import { ALLY, Battle, ENEMY, ORDER, TICKS_PER_SECOND, TICKS_PER_STEP, TICK_SECONDS, type Movement, type UnitSpec } from './battle.ts';
 import { makeEnemyAi } from './enemy-ai.ts';
 import { KinematicMovement } from './kinematic-movement.ts';
-import { MatterMovement } from './matter-movement.ts';
+import { MATTER_SETTINGS, MatterMovement, type MatterSettings } from './matter-movement.ts';
 import type { SmacPhysics, SmacScenarioFile } from './schema.ts';
 import { StartPlacement } from './starts.ts';
 import { Terrain } from './terrain.ts';
@@ -102,7 +102,8 @@ export class SmacSimulation implements Simulation {
   private rng: Rng | null = null;
   private readonly battleEnd: BattleEndTracker;
 
-  constructor(file: SmacScenarioFile, physics: SmacPhysics) {
+  /** `matterSettings` tunes the `matter` movement; only the benchmark's reference and tests change it. */
+  constructor(file: SmacScenarioFile, physics: SmacPhysics, matterSettings: MatterSettings = MATTER_SETTINGS) {
     this.file = file;
     this.physics = physics;
     const specs: UnitSpec[] = [];
@@ -136,7 +137,7 @@ export class SmacSimulation implements Simulation {
       { units: allyUnits, spawn: file.allies.spawn, jitter: file.allies.jitter, mirror: 1 },
       { units: enemyUnits, spawn: file.enemies.spawn, jitter: file.enemies.jitter, mirror: -1 },
     ]);
-    this.movement = physics === 'matter' ? new MatterMovement(battle, this.terrain) : new KinematicMovement(battle, this.terrain);
+    this.movement = physics === 'matter' ? new MatterMovement(battle, this.terrain, matterSettings) : new KinematicMovement(battle, this.terrain);
     battle.movement = this.movement;
     battle.enemyAi = makeEnemyAi(file.enemyAi, battle);
     this.sightRange = file.ranges.sight;

@@ -23,6 +23,7 @@ const GROUPS: readonly { heading: string; commands: Readonly<Record<string, Comm
       imitate: { summary: 'clone an expert (scripted-micro, scripted, a policy) into the MAPPO actor, with DAgger rounds; then train --init-from', load: () => import('./agents/learn/imitate-command.ts') },
       distill: { summary: 'distill a frozen teacher into small heterogeneous students (KL, CE, SR, RA, teacher-guided GAE)', load: () => import('./agents/distill/distill-command.ts') },
       teacher: { summary: 'online distillation: supervise a running server and push improved students to its agents', load: () => import('./agents/distill/teacher-command.ts') },
+      adapt: { summary: 'online adaptation measured: change the world under the running students, distil online (teacher as is, and fine-tuned), retention against wall time', load: () => import('./agents/distill/adapt-command.ts') },
       worker: { summary: 'a rollout worker for a learner on NATS (train --nats): any number, on any machine, joining and leaving at any time', load: () => import('./agents/learn/worker-command.ts') },
     },
   },

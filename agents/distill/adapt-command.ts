@@ -14,7 +14,7 @@ const command = defineCommand(
   {
     scenario: common.scenario('3m'),
     change: str(`the world change, NAME=FACTOR: ${changeHelp}`, z.string({ error: 'required, e.g. enemy-health=1.2' })),
-    models: str("folder with the teacher's checkpoint.ckpt, the students' student.policy and students-profile.json", z.string().optional(), { defaultLabel: 'models/<scenario>-mappo, else models/<scenario>' }),
+    models: str("folder with the teacher's checkpoint.ckpt and config.json, the students' student.policy (and students-profile.json, else the scenario's profile)", z.string().optional(), { defaultLabel: 'models/<scenario>-mappo, else models/<scenario>' }),
     minutes: str('online distillation per arm, wall-clock minutes', numArg().positive().max(600).default(15)),
     finetuneSteps: str('env steps of MAPPO fine-tuning of the teacher on the changed world (second arm)', intArg().positive().default(100_000)),
     episodes: str("networked episodes for the students' score before and after the change", intArg().positive().default(200)),
@@ -37,14 +37,18 @@ export async function main(argv: string[]): Promise<number> {
     throw new UsageError(`--change: ${(error as Error).message}`);
   }
   const models = args.models ?? [fromRoot('models', `${args.scenario}-mappo`), fromRoot('models', args.scenario)].find(existsSync) ?? fromRoot('models', args.scenario);
-  for (const file of ['checkpoint.ckpt', 'student.policy', 'students-profile.json']) {
-    if (!existsSync(join(models, file))) throw new UsageError(`--models ${models}: no ${file} there (the teacher checkpoint, the students and their profile)`);
+  for (const file of ['checkpoint.ckpt', 'student.policy', 'config.json']) {
+    if (!existsSync(join(models, file))) throw new UsageError(`--models ${models}: no ${file} there (the teacher checkpoint, the students and the teacher's training config)`);
   }
+  // The students' profile sits beside them, else it is the scenario's shipped one.
+  const ownProfile = join(models, 'students-profile.json');
+  const profile = existsSync(ownProfile) ? ownProfile : 'default';
   const outDir = args.out ?? `runs/adapt__${args.scenario}__${new Date().toISOString().replace(/[:.]/g, '-')}`;
   const result = await runAdaptExperiment({
     scenario: args.scenario,
     change,
     models,
+    profile,
     minutes: args.minutes,
     finetuneSteps: args.finetuneSteps,
     episodes: args.episodes,

@@ -17,8 +17,10 @@ import { recoveredAt, writeAdaptReport, type AdaptResult, type ArmResult, type S
 export type AdaptOptions = {
   scenario: string;
   change: WorldChange;
-  /** Folder with the teacher's checkpoint.ckpt, the students' student.policy and their students-profile.json. */
+  /** Folder with the teacher's checkpoint.ckpt and config.json and the students' student.policy. */
   models: string;
+  /** The students' profile (a file, or 'default': the scenario's), as `kdmarl teacher --distill` takes it. */
+  profile: string;
   /** Online distillation per arm, wall-clock minutes. */
   minutes: number;
   /** Env steps of MAPPO fine-tuning on the changed world before the second arm. */
@@ -143,7 +145,7 @@ export async function runAdaptExperiment(o: AdaptOptions): Promise<AdaptResult> 
       try {
         if (finetune) await finetune();
         const finetuneMinutes = minutes();
-        const online = runCli(['teacher', '--server', server.url, '--teacher', teacher, '--distill', join(o.models, 'students-profile.json'), '--students', students, '--out', join(o.outDir, `online-${name}`)], join(o.outDir, `online-${name}.log`), o.log, { KDMARL_CONTROL_TOKEN: server.controlToken });
+        const online = runCli(['teacher', '--server', server.url, '--teacher', teacher, '--distill', o.profile, '--students', students, '--out', join(o.outDir, `online-${name}`)], join(o.outDir, `online-${name}.log`), o.log, { KDMARL_CONTROL_TOKEN: server.controlToken });
         const stopAt = setTimeout(online.stop, o.minutes * 60_000);
         await online.done.finally(() => clearTimeout(stopAt));
         clearInterval(timer);

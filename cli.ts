@@ -23,7 +23,6 @@ const GROUPS: readonly { heading: string; commands: Readonly<Record<string, Comm
       imitate: { summary: 'clone an expert (scripted-micro, scripted, a policy) into the MAPPO actor, with DAgger rounds; then train --init-from', load: () => import('./agents/learn/imitate-command.ts') },
       distill: { summary: 'distill a frozen teacher into small heterogeneous students (KL, CE, SR, RA, teacher-guided GAE)', load: () => import('./agents/distill/distill-command.ts') },
       teacher: { summary: 'online distillation: supervise a running server and push improved students to its agents', load: () => import('./agents/distill/teacher-command.ts') },
-      adapt: { summary: 'online adaptation measured: change the world under the running students, distil online (teacher as is, and fine-tuned), retention against wall time', load: () => import('./agents/distill/adapt-command.ts') },
       worker: { summary: 'a rollout worker for a learner on NATS (train --nats): any number, on any machine, joining and leaving at any time', load: () => import('./agents/learn/worker-command.ts') },
     },
   },
@@ -33,6 +32,7 @@ const GROUPS: readonly { heading: string; commands: Readonly<Record<string, Comm
       eval: { summary: 'greedy evaluation of a teacher, student or baseline on a fixed seed list', load: () => import('./agents/eval/eval-command.ts') },
       report: { summary: 'baselines and ablations over seeds: retention, FLOPs ratio, params, latency on both runtimes', load: () => import('./agents/report/report-command.ts') },
       handover: { summary: 'where a student loses its teacher\'s wins: the teacher takes over one phase (approach or fight) of SMAC episodes', load: () => import('./agents/eval/handover-command.ts') },
+      adapt: { summary: 'online adaptation measured: change the world under the running students, distil online (teacher as is, and fine-tuned), retention against wall time', load: () => import('./agents/distill/adapt-command.ts') },
     },
   },
   {

@@ -150,8 +150,9 @@ export async function runAdaptExperiment(o: AdaptOptions): Promise<AdaptResult> 
         await online.done.finally(() => clearTimeout(stopAt));
         clearInterval(timer);
         const onlineMinutes = minutes() - finetuneMinutes;
-        // The stretch since the last full window, when the run ended between two.
-        windows.push({ minutes: minutes(), score: tally.take() });
+        // The stretch since the last full window, when at least half a window long.
+        const lastEnd = windows.at(-1)?.minutes ?? 0;
+        if ((minutes() - lastEnd) * 60 >= o.windowSeconds / 2) windows.push({ minutes: minutes(), score: tally.take() });
         if (onlineMinutes < 0.98 * o.minutes) o.log(`arm ${name}: the online teacher stopped after ${onlineMinutes.toFixed(1)} of ${o.minutes} minutes (see online-${name}.log)`);
         const score = await teacherScore();
         const timeline: TimelinePoint[] = windows.filter((w) => w.score.episodes > 0).map((w) => ({ minutes: w.minutes, episodes: w.score.episodes, value: w.score.value, retention: retention(w.score, score, randomAfter) }));

@@ -77,37 +77,49 @@ export function adaptMarkdown(r: AdaptResult): string {
   return lines.join('\n');
 }
 
-/** Retention against wall time, one line per arm, with the target and the post-change level as rules. */
+/**
+ * Above: retention against wall time, one line per arm, with the target and the post-change level
+ * as rules. Below: the students' own score, with the teachers' on the changed world as rules.
+ */
 export async function adaptSvg(r: AdaptResult): Promise<string> {
-  const points = r.arms.flatMap((a) => a.timeline.map((p) => ({ minutes: p.minutes, retention: p.retention, arm: a.arm })));
-  const rules = [
-    { y: r.target, label: 'target (90% of before)' },
-    { y: r.retentionAfter, label: 'right after the change' },
-  ];
-  const spec: TopLevelSpec = {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: `${r.scenario}, ${r.change}: students' retention (${r.measure}) with online distillation`,
+  const points = r.arms.flatMap((a) => a.timeline.map((p) => ({ minutes: p.minutes, retention: p.retention, value: p.value, arm: a.arm })));
+  const wins = r.measure === 'win rate';
+  const x = { field: 'minutes', type: 'quantitative', title: 'wall time since the arm started (minutes)' };
+  const color = { field: 'arm', type: 'nominal', title: 'teacher', legend: { orient: 'top' } };
+  const dashed = (values: { y: number; label: string }[]) => ({
+    data: { values },
+    mark: { type: 'rule', color: '#777' },
+    encoding: {
+      y: { field: 'y', type: 'quantitative' },
+      strokeDash: { field: 'label', type: 'nominal', title: null, scale: { range: [[6, 3], [2, 2], [1, 4], [8, 2, 2, 2]] }, legend: { labelLimit: 300 } },
+    },
+  });
+  const panel = (field: string, title: string, rules: { y: number; label: string }[]) => ({
     width: 560,
-    height: 260,
+    height: 220,
     layer: [
       {
         data: { values: points },
         mark: { type: 'line', point: { size: 14 } },
-        encoding: {
-          x: { field: 'minutes', type: 'quantitative', title: 'wall time since the arm started (minutes)' },
-          y: { field: 'retention', type: 'quantitative', title: 'retention', axis: { format: '%' }, scale: { zero: false } },
-          color: { field: 'arm', type: 'nominal', title: 'teacher' },
-        },
+        encoding: { x, y: { field, type: 'quantitative', title, axis: wins || field === 'retention' ? { format: '%' } : {}, scale: { zero: false } }, color },
       },
-      {
-        data: { values: rules },
-        mark: { type: 'rule', color: '#777' },
-        encoding: {
-          y: { field: 'y', type: 'quantitative' },
-          strokeDash: { field: 'label', type: 'nominal', title: null, scale: { range: [[6, 3], [2, 2]] }, legend: { labelLimit: 260 } },
-        },
-      },
+      dashed(rules),
     ],
+  });
+  const spec: TopLevelSpec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: `${r.scenario}, ${r.change}: the networked students under online distillation`,
+    vconcat: [
+      panel('retention', `retention (${r.measure})`, [
+        { y: r.target, label: 'target (90% of before)' },
+        { y: r.retentionAfter, label: 'right after the change' },
+      ]),
+      panel('value', `students' ${wins ? 'win rate' : 'return'}`, [
+        { y: r.studentsBefore.value, label: 'students before the change' },
+        ...r.arms.map((a) => ({ y: a.teacher.value, label: `teacher ${a.arm}, changed world` })),
+      ]),
+    ],
+    resolve: { scale: { strokeDash: 'independent' }, legend: { strokeDash: 'independent' } },
   } as TopLevelSpec;
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
   const svg = await view.toSVG();

@@ -32,6 +32,7 @@ const GROUPS: readonly { heading: string; commands: Readonly<Record<string, Comm
       eval: { summary: 'greedy evaluation of a teacher, student or baseline on a fixed seed list', load: () => import('./agents/eval/eval-command.ts') },
       report: { summary: 'baselines and ablations over seeds: retention, FLOPs ratio, params, latency on both runtimes', load: () => import('./agents/report/report-command.ts') },
       handover: { summary: 'where a student loses its teacher\'s wins: the teacher takes over one phase (approach or fight) of SMAC episodes', load: () => import('./agents/eval/handover-command.ts') },
+      adapt: { summary: 'online adaptation measured: change the world under the running students, distil online (teacher as is, and fine-tuned), retention against wall time', load: () => import('./agents/distill/adapt-command.ts') },
     },
   },
   {

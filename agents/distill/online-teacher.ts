@@ -20,6 +20,11 @@ import { StudentTeam } from './student-team.ts';
 import { headsInUse } from './losses.ts';
 import { StudentRollout, distillUpdate, type DistillContext, type UpdateStats } from './update.ts';
 
+/** Frames kept while the teacher is busy; past this the oldest are dropped. */
+const MAX_QUEUED_FRAMES = 4096;
+/** Frames handled between two turns of the event loop. */
+const FRAMES_PER_SLICE = 64;
+
 export type OnlineTeacherOptions = {
   /** ws://host:port of `kdmarl serve` / `kdmarl up`. */
   server: string;
@@ -78,7 +83,11 @@ export async function runOnlineTeacher(o: OnlineTeacherOptions): Promise<{ updat
     } catch {
       return;
     }
-    if (Array.isArray(value) && value[0] === FRAME.step) queue.push(value as SupervisorStepFrame);
+    if (Array.isArray(value) && value[0] === FRAME.step) {
+      // Latest wins when the teacher falls behind the world: the oldest frame goes (a tick gap ends its episode).
+      if (queue.length >= MAX_QUEUED_FRAMES) queue.shift();
+      queue.push(value as SupervisorStepFrame);
+    }
     else if (value && typeof value === 'object' && (value as { kind?: string }).kind === 'welcome') welcome = value as WelcomeMessage;
     else if (value && typeof value === 'object' && (value as { kind?: string }).kind === 'error') o.log(`teacher: server says ${(value as { message?: string }).message}`);
     wake?.();
@@ -121,6 +130,7 @@ export async function runOnlineTeacher(o: OnlineTeacherOptions): Promise<{ updat
   let t = 0;
   let lastTick = -1;
   let steps = 0;
+  let sinceYield = 0;
   // Open-ended: the server's world runs on until a signal, the server closing, or `updates`.
   const loop = new RunLoop({ label: 'teacher', runDir: o.outDir, totalSteps: 0, maxUpdates: o.updates || undefined, progress: false, hasWins: scenarioHasWins(scenario), log: o.log });
   loop.onStop(() => wake?.());
@@ -130,6 +140,12 @@ export async function runOnlineTeacher(o: OnlineTeacherOptions): Promise<{ updat
       if (!frame) {
         await waitForMessage();
         continue;
+      }
+      // A backlog is worked off in slices: between them the socket answers the server's heartbeat,
+      // which would otherwise close a teacher that is slower than the world (a loaded machine).
+      if (++sinceYield >= FRAMES_PER_SLICE) {
+        sinceYield = 0;
+        await new Promise<void>((resolve) => setImmediate(resolve));
       }
       const [, tick, , , state, teacherObs, studentObs, masks, actions, rewards, misses, status] = frame;
       // The teacher's logits (and an 'agent_state' critic) need every agent's full view each step.

@@ -26,8 +26,10 @@ const spreadSchema = z.strictObject({
       numAgents: z.number().int().min(2).max(256).default(3),
       /** Weight of the local (collision) reward against the global (coverage) reward. */
       localRatio: z.number().min(0).max(1).default(0.5),
+      /** The agents' mass (PettingZoo's 1); a changed world makes them heavier. */
+      agentMass: z.number().finite().positive().default(1),
     })
-    .default({ numAgents: 3, localRatio: 0.5 }),
+    .default({ numAgents: 3, localRatio: 0.5, agentMass: 1 }),
 });
 
 const speakerListenerSchema = z.strictObject({

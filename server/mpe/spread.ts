@@ -3,7 +3,7 @@ import { makeLayout, type RawObservation } from '../env/layout.ts';
 import { COVER_DISTANCE, type EpisodeMetrics } from '../env/episode-metrics.ts';
 import { MOVE_ACTION_NAMES, MpeSimulation, agentSpec, landmarkSpec, type MpePhysics } from './mpe-simulation.ts';
 
-export type SpreadParams = { numAgents: number; localRatio: number; maxSteps: number };
+export type SpreadParams = { numAgents: number; localRatio: number; maxSteps: number; agentMass?: number };
 
 /**
  * simple_spread (PettingZoo/MPE2): N agents cover N landmarks. Observation (18 for N=3):
@@ -17,7 +17,7 @@ export class SpreadSimulation extends MpeSimulation {
 
   constructor(params: SpreadParams, physics: MpePhysics) {
     const n = params.numAgents;
-    const agents = Array.from({ length: n }, (_, i) => agentSpec(`agent_${i}`, { size: 0.15, silent: true }));
+    const agents = Array.from({ length: n }, (_, i) => agentSpec(`agent_${i}`, { size: 0.15, silent: true, mass: params.agentMass ?? 1 }));
     const landmarks = Array.from({ length: n }, (_, i) => landmarkSpec(`landmark_${i}`, { collide: false }));
     const layout = makeLayout([
       { name: 'self', rows: 1, features: ['vel_x', 'vel_y', 'pos_x', 'pos_y'], spatial: false },

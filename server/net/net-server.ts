@@ -15,6 +15,7 @@ import { SpectatorRole } from './spectator-role.ts';
 import { SupervisorRole } from './supervisor-role.ts';
 import { TickLoop } from './tick-loop.ts';
 import { newToken } from './tokens.ts';
+import type { LoadedScenario } from '../scenarios/registry.ts';
 import { WorldSession, type EpisodeEnd } from './world-session.ts';
 
 export type { HttpHandler, NetServerOptions } from './room.ts';
@@ -288,6 +289,19 @@ export class NetServer extends EventEmitter<ServerEvents> {
     this.log.info({ scenario: world.name }, 'scenario switched');
     this.emit('scenario', world.name, [...room.tokens]);
     if (room.options.waitForAgents === false) this.ticks.start();
+  }
+
+  /**
+   * Run a changed version of the scenario (same name, agents and spaces; see
+   * server/scenarios/world-change.ts) without closing anyone: agents keep their slots and views,
+   * the running episode restarts on the changed world. Throws, changing nothing, when it does not fit.
+   */
+  changeWorld(loaded: LoadedScenario): void {
+    this.world.changeWorld(loaded);
+    this.room.simulationChanged();
+    this.ticks.restartRound();
+    this.stream.newScene();
+    this.log.info({ scenario: this.world.name, file: loaded.path }, 'world changed');
   }
 
   /** Ticks per second over the last 64 ticks (0 when idle for more than 2 s). */

@@ -110,12 +110,22 @@ export class Room {
     this.slots = new SlotTable(world.agentCount, this.defaultDeadlineMs);
     this.buffers = new ObservationBuffers(world);
     this.buffers.layout(this.clients);
-    const slots = this.slots;
-    this.snapshots = new SnapshotBuilder(world, { connected: slots.connected, latencyMs: slots.latencyMedian, misses: slots.misses, invalid: slots.invalid, flops: slots.flops });
+    this.snapshots = this.snapshotBuilder();
     this.distributions = new AgentDistributions(world.sim.actionNames ?? [], world.sim.actionCounts, world.maskOffsets);
     this.roundTrips.clear();
     this.decisions = 0;
     this.due = 0;
+  }
+
+  /** The world's simulation was replaced (same spaces): snapshots read the new one's arrays. */
+  simulationChanged(): void {
+    this.buffers.layout(this.clients);
+    this.snapshots = this.snapshotBuilder();
+  }
+
+  private snapshotBuilder(): SnapshotBuilder {
+    const slots = this.slots;
+    return new SnapshotBuilder(this.world, { connected: slots.connected, latencyMs: slots.latencyMedian, misses: slots.misses, invalid: slots.invalid, flops: slots.flops });
   }
 
   send(client: ServerClient, message: unknown): void {

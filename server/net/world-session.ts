@@ -1,3 +1,4 @@
+import { deriveSeed } from '../../shared/rng.ts';
 import { EnvCore } from '../env/env-core.ts';
 import type { Simulation } from '../env/simulation.ts';
 import { createSimulation, parseScenario, resolveScenario, scenarioHasWins, type LoadedScenario } from '../scenarios/registry.ts';
@@ -24,20 +25,22 @@ export type EpisodeEnd = { terminated: boolean; won: boolean; return: number; st
  * tick by tick.
  */
 export class WorldSession {
-  readonly loaded: LoadedScenario;
+  /** The scenario and its simulation: replaced (same name and spaces) by `changeWorld`. */
+  loaded: LoadedScenario;
   readonly name: string;
   readonly family: string;
   /** Episodes end in a win or a loss (SMAC battles); other scenarios are scored by return. */
   private readonly hasWins: boolean;
-  readonly sim: Simulation;
+  sim: Simulation;
   readonly agentCount: number;
   /** Teacher (full) views, for supervisors and inspection. */
-  readonly teacherViews: readonly ObservationView[];
+  teacherViews: readonly ObservationView[];
   /** The scenario's default student views. */
   readonly defaultViews: readonly ViewSpec[];
   readonly agentTypes: readonly string[];
   readonly fallback: Fallback;
-  private readonly core: EnvCore;
+  private core: EnvCore;
+  private readonly seed: number;
   /** The view each slot's agent currently sees (its claim's view or the default). */
   private readonly views: ObservationView[];
   /** Steps taken, the running episode (1-based), episodes finished and how they ended. */
@@ -58,8 +61,26 @@ export class WorldSession {
     this.views = this.sim.layouts.map((layout, i) => new ObservationView(layout, this.defaultViews[i], `student view of ${this.sim.agentNames[i]}`));
     this.agentTypes = this.sim.agentNames.map((name) => this.sim.entities.find((e) => e.name === name)?.type ?? 'agent');
     this.fallback = options.fallback ?? 'stop';
-    this.core = new EnvCore(this.sim, { seed: options.seed ?? 0, fallback: this.fallback });
+    this.seed = options.seed ?? 0;
+    this.core = new EnvCore(this.sim, { seed: this.seed, fallback: this.fallback });
     this.rewards = new Float32Array(this.agentCount);
+    this.resetEpisode();
+  }
+
+  /**
+   * Run a changed version of the scenario from the next step on, keeping every agent's view: the
+   * running episode is abandoned (not counted) and a new one starts on the changed world, from a
+   * seed of its own. Throws, leaving the world as it was, unless the name and every space match.
+   */
+  changeWorld(loaded: LoadedScenario): void {
+    const sim = createSimulation(loaded);
+    const mismatch = spaceMismatch(this.sim, sim, loaded.file.name, this.name);
+    if (mismatch) throw new Error(`${loaded.path}: cannot replace the running world: ${mismatch}`);
+    this.loaded = loaded;
+    this.sim = sim;
+    this.teacherViews = sim.layouts.map((layout, i) => new ObservationView(layout, {}, `teacher view of ${sim.agentNames[i]}`));
+    this.views.forEach((view, i) => (this.views[i] = new ObservationView(sim.layouts[i], view.spec, `student view of ${sim.agentNames[i]}`)));
+    this.core = new EnvCore(sim, { seed: deriveSeed(this.seed, this.counts.episode), fallback: this.fallback });
     this.resetEpisode();
   }
 
@@ -242,6 +263,19 @@ export class WorldSession {
       })),
     };
   }
+}
+
+/** Why `next` cannot stand in for `running` (other agents, spaces or name), or null. */
+function spaceMismatch(running: Simulation, next: Simulation, nextName: string, runningName: string): string | null {
+  if (nextName !== runningName) return `the changed world is named '${nextName}', the running one '${runningName}'`;
+  if (next.agentNames.join() !== running.agentNames.join()) return `agents ${next.agentNames.join(', ')} instead of ${running.agentNames.join(', ')}`;
+  if (next.actionCounts.join() !== running.actionCounts.join()) return `action counts ${next.actionCounts.join(', ')} instead of ${running.actionCounts.join(', ')}`;
+  if (next.stateSize !== running.stateSize) return `state size ${next.stateSize} instead of ${running.stateSize}`;
+  const shape = (sim: Simulation, i: number): string => sim.layouts[i].blocks.map((b) => `${b.name}:${b.rows}x${b.features.join('|')}`).join(' ');
+  for (let i = 0; i < running.agentNames.length; i++) {
+    if (shape(next, i) !== shape(running, i)) return `${running.agentNames[i]}'s observation layout differs (${shape(next, i)} instead of ${shape(running, i)})`;
+  }
+  return null;
 }
 
 /** A built-in scenario or file, with `params.numAgents` overridden when asked (and supported). */

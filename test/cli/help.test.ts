@@ -36,7 +36,7 @@ function listedCommands(usage: string): string[] {
   return [...usage.matchAll(/^ {2}(\S+) {2,}\S/gm)].map((m) => m[1]!);
 }
 
-const BY_USE = ['up', 'serve', 'agent', 'stress', 'train', 'imitate', 'distill', 'teacher', 'worker', 'eval', 'report', 'handover', 'export', 'rollout', 'scenarios'];
+const BY_USE = ['up', 'serve', 'agent', 'stress', 'train', 'imitate', 'distill', 'teacher', 'worker', 'eval', 'report', 'handover', 'adapt', 'export', 'rollout', 'scenarios'];
 
 describe('kdmarl usage', () => {
   it('--help lists every command once, up first, then by use, under short headings, and exits 0', () => {

@@ -1,0 +1,64 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { common, defineCommand, intArg, numArg, str, UsageError } from '../../shared/cli-args.ts';
+import { fromRoot } from '../../shared/paths.ts';
+import { resolveScenario } from '../../server/scenarios/registry.ts';
+import { applyWorldChange, parseWorldChange, WORLD_CHANGES } from '../../server/scenarios/world-change.ts';
+import { runAdaptExperiment } from './adapt-experiment.ts';
+
+const changeHelp = Object.entries(WORLD_CHANGES).map(([name, c]) => `${name} (${c.applies})`).join(', ');
+
+const command = defineCommand(
+  'adapt',
+  {
+    scenario: common.scenario('3m'),
+    change: str(`the world change, NAME=FACTOR: ${changeHelp}`, z.string({ error: 'required, e.g. enemy-health=1.2' })),
+    models: str("folder with the teacher's checkpoint.ckpt and config.json, the students' student.policy (and students-profile.json, else the scenario's profile)", z.string().optional(), { defaultLabel: 'models/<scenario>-mappo, else models/<scenario>' }),
+    minutes: str('online distillation per arm, wall-clock minutes', numArg().positive().max(600).default(15)),
+    finetuneSteps: str('env steps of MAPPO fine-tuning of the teacher on the changed world (second arm)', intArg().positive().default(100_000)),
+    episodes: str("networked episodes for the students' score before and after the change", intArg().positive().default(200)),
+    teacherEpisodes: str('greedy episodes per teacher evaluation', intArg().positive().default(500)),
+    window: str('seconds per point of the retention curve', numArg().positive().default(60)),
+    deadline: str("ms the server waits for an agent's answer (lockstep)", numArg().positive().max(60_000).default(250)),
+    out: common.out('where adapt.json, adapt.md, adapt.svg and the runs go', 'runs/adapt__<scenario>__<time>'),
+  },
+  'Online adaptation: run the shipped students on the network, change the world, then distil online from the teacher as it is and from the teacher fine-tuned on the changed world; retention against wall time.',
+);
+
+export async function main(argv: string[]): Promise<number> {
+  const args = command.parse(argv);
+  if (args === 'help') return 0;
+  let change;
+  try {
+    change = parseWorldChange(args.change);
+    applyWorldChange(resolveScenario(args.scenario), change);
+  } catch (error) {
+    throw new UsageError(`--change: ${(error as Error).message}`);
+  }
+  const models = args.models ?? [fromRoot('models', `${args.scenario}-mappo`), fromRoot('models', args.scenario)].find(existsSync) ?? fromRoot('models', args.scenario);
+  for (const file of ['checkpoint.ckpt', 'student.policy', 'config.json']) {
+    if (!existsSync(join(models, file))) throw new UsageError(`--models ${models}: no ${file} there (the teacher checkpoint, the students and the teacher's training config)`);
+  }
+  // The students' profile sits beside them, else it is the scenario's shipped one.
+  const ownProfile = join(models, 'students-profile.json');
+  const profile = existsSync(ownProfile) ? ownProfile : 'default';
+  const outDir = args.out ?? `runs/adapt__${args.scenario}__${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  const result = await runAdaptExperiment({
+    scenario: args.scenario,
+    change,
+    models,
+    profile,
+    minutes: args.minutes,
+    finetuneSteps: args.finetuneSteps,
+    episodes: args.episodes,
+    teacherEpisodes: args.teacherEpisodes,
+    windowSeconds: args.window,
+    deadlineMs: args.deadline,
+    outDir,
+    command: `kdmarl adapt ${argv.join(' ')}`,
+    log: (m) => process.stderr.write(`adapt: ${m}\n`),
+  });
+  console.log(JSON.stringify({ outDir, retentionBefore: result.retentionBefore, retentionAfter: result.retentionAfter, arms: result.arms.map((a) => ({ arm: a.arm, recoveredAtMinutes: a.recoveredAtMinutes })) }));
+  return 0;
+}

@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { resolveUnitStats } from '../smac/smac-simulation.ts';
+import type { SmacScenarioFile } from '../smac/schema.ts';
+import { parseScenario, type LoadedScenario, type ScenarioFile } from './registry.ts';
+
+/**
+ * Changes a running world can take without changing any space (observation sizes, action counts,
+ * state size): the agents keep running and meet a world that behaves differently. Each names the
+ * family and kind it applies to; the factor multiplies the named quantity.
+ */
+export const WORLD_CHANGES = {
+  'enemy-health': { applies: 'smac', doc: "the enemies' hit points (and shields) times the factor" },
+  'enemy-speed': { applies: 'smac', doc: "the enemies' movement speed times the factor" },
+  'agent-mass': { applies: 'mpe spread', doc: "the agents' mass times the factor (heavier: slower to accelerate and to stop)" },
+} as const;
+export type WorldChangeName = keyof typeof WORLD_CHANGES;
+export type WorldChange = { name: WorldChangeName; factor: number };
+
+const NAMES = Object.keys(WORLD_CHANGES) as [WorldChangeName, ...WorldChangeName[]];
+const changeSchema = z.object({
+  name: z.enum(NAMES, { error: (issue) => `unknown change '${String(issue.input)}' (known: ${NAMES.join(', ')})` }),
+  factor: z
+    .string()
+    .transform(Number)
+    .refine((v) => Number.isFinite(v) && v > 0 && v <= 10, 'the factor must be a number in (0, 10]'),
+});
+
+/** `enemy-health=1.2` as a change; throws one line naming what is wrong. */
+export function parseWorldChange(spec: string): WorldChange {
+  const match = /^([^=]+)=(.*)$/.exec(spec.trim());
+  if (!match) throw new Error(`'${spec}' is not NAME=FACTOR (e.g. enemy-health=1.2; names: ${NAMES.join(', ')})`);
+  const parsed = changeSchema.safeParse({ name: match[1].trim(), factor: match[2].trim() });
+  if (!parsed.success) throw new Error(`'${spec}': ${parsed.error.issues[0].message}`);
+  return parsed.data;
+}
+
+export function describeWorldChange(change: WorldChange): string {
+  return `${change.name}=${change.factor}`;
+}
+
+/**
+ * The scenario file with the change applied, validated like any scenario file. It keeps the
+ * scenario's name: policies, teachers and students of the scenario stay valid on it (the spaces
+ * are unchanged), and the file's path says what changed.
+ */
+export function applyWorldChange(loaded: LoadedScenario, change: WorldChange): LoadedScenario {
+  const where = `${loaded.path} (${describeWorldChange(change)})`;
+  const file = loaded.file;
+  const applies = WORLD_CHANGES[change.name].applies;
+  const kind = (file as { kind?: string }).kind;
+  if (applies !== file.family && applies !== `${file.family} ${kind}`) {
+    throw new Error(`${where}: ${change.name} applies to ${applies} scenarios, '${file.name}' is ${file.family}${kind ? ` ${kind}` : ''}`);
+  }
+  const json = change.name === 'agent-mass' ? heavierAgents(file, change.factor) : changedEnemies(file as unknown as SmacScenarioFile, change);
+  return parseScenario(json, where);
+}
+
+function heavierAgents(file: ScenarioFile, factor: number): unknown {
+  const params = (file as { params?: { agentMass?: number } }).params ?? {};
+  return { ...file, params: { ...params, agentMass: (params.agentMass ?? 1) * factor } };
+}
+
+/**
+ * Every enemy group gets its own unit type `<type>_changed` (its resolved stats, changed), so the
+ * allies of the same type keep theirs; SMAC's type bits list the new name where the old one was.
+ */
+function changedEnemies(file: SmacScenarioFile, change: WorldChange): unknown {
+  const units: Record<string, unknown> = { ...file.units };
+  const renamed = new Map<string, string>();
+  for (const group of file.enemies.units) {
+    if (renamed.has(group.type)) continue;
+    const stats = resolveUnitStats(file, group.type);
+    const name = `${group.type}_changed`;
+    const changed = change.name === 'enemy-health' ? { hp: stats.hp * change.factor, shield: stats.shield * change.factor } : { speed: stats.speed * change.factor };
+    units[name] = { ...stats, ...changed, base: builtInBase(file, group.type) };
+    renamed.set(group.type, name);
+  }
+  const rename = (type: string): string => renamed.get(type) ?? type;
+  const bits = file.unitTypeBits ? { unitTypeBits: { allies: file.unitTypeBits.allies, enemies: file.unitTypeBits.enemies.map(rename) } } : {};
+  return { ...file, units, enemies: { ...file.enemies, units: file.enemies.units.map((g) => ({ ...g, type: rename(g.type) })) }, ...bits };
+}
+
+function builtInBase(file: SmacScenarioFile, type: string): string {
+  return file.units[type]?.base ?? type;
+}

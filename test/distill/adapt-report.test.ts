@@ -1,0 +1,62 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { adaptMarkdown, recoveredAt, writeAdaptReport, type AdaptResult, type TimelinePoint } from '../../agents/distill/adapt-report.ts';
+
+const dirs: string[] = [];
+afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+const point = (minutes: number, retention: number): TimelinePoint => ({ minutes, episodes: 40, value: retention * 0.8, retention });
+
+function result(): AdaptResult {
+  return {
+    scenario: '3m',
+    change: 'enemy-health=1.2',
+    measure: 'win rate',
+    command: 'kdmarl adapt --change enemy-health=1.2',
+    load: 'load average 3.10 on 2 cores at the start',
+    decisions: { due: 1000, missed: 3 },
+    teacherBefore: { episodes: 500, value: 0.96 },
+    teacherAfter: { episodes: 500, value: 0.8 },
+    randomBefore: null,
+    randomAfter: null,
+    studentsBefore: { episodes: 200, value: 0.95 },
+    studentsAfter: { episodes: 200, value: 0.6 },
+    retentionBefore: 0.95 / 0.96,
+    retentionAfter: 0.75,
+    target: (0.9 * 0.95) / 0.96,
+    arms: [
+      { arm: 'as-is', teacher: { episodes: 500, value: 0.8 }, finetuneMinutes: 0, onlineMinutes: 15, timeline: [point(1, 0.7), point(2, 0.85), point(3, 0.92)], recoveredAtMinutes: 3 },
+      { arm: 'fine-tuned', teacher: { episodes: 500, value: 0.9 }, finetuneMinutes: 4, onlineMinutes: 15, timeline: [point(1, 0.6), point(2, 0.7)], recoveredAtMinutes: null },
+    ],
+  };
+}
+
+describe('the adaptation report', () => {
+  it('finds the first window at the target', () => {
+    expect(recoveredAt([point(1, 0.5), point(2, 0.9), point(3, 0.95)], 0.9)).toBe(2);
+    expect(recoveredAt([point(1, 0.5)], 0.9)).toBeNull();
+  });
+
+  it('writes the table and the figure of both arms', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'adapt-'));
+    dirs.push(dir);
+    const paths = await writeAdaptReport(dir, result());
+    expect(paths.map((p) => p.slice(dir.length + 1))).toEqual(['adapt.json', 'adapt.md', 'adapt.svg']);
+    expect(JSON.parse(readFileSync(paths[0], 'utf8'))).toEqual(result());
+    const md = readFileSync(paths[1], 'utf8');
+    expect(md).toContain('| before the change | 96.0% (500 ep.) | 95.0% (200 ep.) | 99.0% |');
+    expect(md).toContain('| as-is | 80.0% (500 ep.) | 0.0 min | 15.0 min | 92.0% | 92.0% | 3.0 min |');
+    expect(md).toContain('| fine-tuned | 90.0% (500 ep.) | 4.0 min | 15.0 min | 70.0% | 70.0% | not reached |');
+    const svg = readFileSync(paths[2], 'utf8');
+    expect(svg.startsWith('<svg')).toBe(true);
+    for (const label of ['as-is', 'fine-tuned', 'target (90% of before)', 'right after the change']) expect(svg).toContain(label);
+    expect(md).toContain('missed the deadline: 3 of 1000.');
+  });
+
+  it('scores by return where the scenario has no wins', () => {
+    const r = { ...result(), measure: 'return above random', teacherBefore: { episodes: 500, value: -9.35 } };
+    expect(adaptMarkdown(r)).toContain('| before the change | -9.350 (500 ep.) |');
+  });
+});

@@ -11,39 +11,52 @@ import { smacFamily } from '../server/smac/family.ts';
 import { MATTER_REFERENCE_SETTINGS, MATTER_SETTINGS, type MatterSettings } from '../server/smac/matter-movement.ts';
 import { ACTION, SmacSimulation } from '../server/smac/smac-simulation.ts';
 
+/**
+ * Seeded actions that crowd the units: mostly an attack on the first enemy in range, else a
+ * random allowed action (masks read from `sim`).
+ */
+export function crowdingActions(sim: SmacSimulation, rng: Rng, actions: Int32Array): void {
+  const mask = new Uint8Array(sim.actionCounts[0]);
+  for (let i = 0; i < actions.length; i++) {
+    sim.writeMask(i, mask, 0);
+    const attack = mask.indexOf(1, ACTION.firstTarget);
+    if (attack >= 0 && rng.uniform() < 0.7) {
+      actions[i] = attack;
+      continue;
+    }
+    let a = Math.floor(rng.uniform() * mask.length);
+    while (mask[a] !== 1) a = (a + 1) % mask.length;
+    actions[i] = a;
+  }
+}
+
+/** Appends the overlap of every live same-layer pair within 0.1% of touching, as a fraction of their summed radii. */
+export function touchingOverlaps(sim: SmacSimulation, out: number[]): void {
+  const b = sim.battle;
+  for (let u = 0; u < b.n; u++) {
+    for (let v = u + 1; v < b.n; v++) {
+      if (b.alive[u] === 0 || b.alive[v] === 0 || b.air[u] !== b.air[v]) continue;
+      const rsum = b.radius[u] + b.radius[v];
+      const d = b.distance(u, v);
+      if (d < rsum * 1.001) out.push(Math.max(0, (rsum - d) / rsum));
+    }
+  }
+}
+
 export type OverlapFigure = { scenario: string; settings: MatterSettings; touching: number; mean: number; p50: number; p99: number; max: number };
 
 export function measureOverlap(scenario: string, settings: MatterSettings, steps: number): OverlapFigure {
   const sim = new SmacSimulation(smacFamily.schema.parse(resolveScenario(scenario).file), 'matter', settings);
-  const b = sim.battle;
   const rng = new Rng(7);
   const n = sim.agentNames.length;
   const actions = new Int32Array(n);
   const rewards = new Float32Array(n);
-  const mask = new Uint8Array(sim.actionCounts[0]);
   const found: number[] = [];
   sim.reset(rng);
   for (let t = 0; t < steps; t++) {
-    for (let i = 0; i < n; i++) {
-      sim.writeMask(i, mask, 0);
-      const attack = mask.indexOf(1, ACTION.firstTarget);
-      if (attack >= 0 && rng.uniform() < 0.7) {
-        actions[i] = attack;
-        continue;
-      }
-      let a = Math.floor(rng.uniform() * mask.length);
-      while (mask[a] !== 1) a = (a + 1) % mask.length;
-      actions[i] = a;
-    }
+    crowdingActions(sim, rng, actions);
     sim.step(actions, rewards);
-    for (let u = 0; u < b.n; u++) {
-      for (let v = u + 1; v < b.n; v++) {
-        if (b.alive[u] === 0 || b.alive[v] === 0 || b.air[u] !== b.air[v]) continue;
-        const rsum = b.radius[u] + b.radius[v];
-        const d = b.distance(u, v);
-        if (d < rsum * 1.001) found.push(Math.max(0, (rsum - d) / rsum));
-      }
-    }
+    touchingOverlaps(sim, found);
     if (sim.terminated || sim.t >= sim.maxSteps) sim.reset(rng);
   }
   found.sort((x, y) => x - y);

@@ -37,7 +37,8 @@ function readJson<T>(path: string, schema: z.ZodType<T>, what: string): T {
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new Error(`${what} ${path}: ${(error as Error).message}`);
+    // JSON.parse quotes the text around the fault, newlines included: the refusal stays one line.
+    throw new Error(`${what} ${path}: ${(error as Error).message.replace(/\s+/g, ' ').trim()}`);
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) throw new Error(`${what} ${path}: ${describeZodError(parsed.error)}`);

@@ -20,7 +20,7 @@ export function statusLine(s: ServerStatus): string {
 /** Past this many slots a line per slot no longer fits a terminal: the slots are summarised. */
 export const MAX_SLOTS_LISTED = 8;
 
-/** `64 slots: rtt p50 1.04 ms, worst slot 17 12.50 ms | 7 missed | offline 3,9-11 | cpu 0.25 emulated mem 128M cgroup-v1` */
+/** As test/net/serve-command.test.ts has it: `64 slots: rtt p50 1.35 ms, worst slot 17 12.50 ms | 7 missed | offline 3,9-11 | cpu 0.25 emulated mem 128M cgroup-v1` */
 function slotsSummary(agents: readonly AgentStatus[]): string {
   const online = agents.filter((a) => a.connected);
   const latencies = online.map((a) => a.latencyMs).sort((x, y) => x - y);

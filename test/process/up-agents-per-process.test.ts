@@ -24,7 +24,8 @@ function startUp(args: string[]): { child: ChildProcess; next: (match: (line: Li
       waiter.resolve(line);
     } else seen.push(line);
   });
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // 'close', not 'exit': stdout and stderr are read to their end by then.
+  const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   const next = (match: (line: Line) => boolean): Promise<Line> => {
     const k = seen.findIndex(match);
     if (k >= 0) return Promise.resolve(seen.splice(k, 1)[0]);

@@ -95,6 +95,7 @@ describe('no NaN or Infinity from an init file reaches the physics', () => {
     ['Infinity in a position', '{"entities": {"agent_0": {"pos": [1e999, 0]}}}', /entities\.agent_0\.pos\[0\]: .*received Infinity/],
     ['-Infinity in a velocity', '{"entities": {"agent_1": {"vel": [0, -1e999]}}}', /entities\.agent_1\.vel\[1\]: .*received -Infinity/],
     ['"NaN" as a rotation', '{"entities": {"agent_0": {"rot": "NaN"}}}', /entities\.agent_0\.rot: .*expected number/],
+    ['a bare NaN, which is not JSON', '{"entities": {"agent_0": {"rot": NaN}}}\n', /^init file FILE: Unexpected token 'N', .* is not valid JSON$/],
     ['null as an angular velocity', '{"entities": {"agent_0": {"ang_vel": null}}}', /entities\.agent_0\.ang_vel: .*expected number/],
     ['a finite position past the bounds', '{"entities": {"agent_0": {"pos": [1e308, 0]}}}', /init\.entities\.agent_0\.pos\[0\]: must be within ±1000, got 1e\+308$/],
     ['a finite spin past the bounds', '{"entities": {"agent_0": {"ang_vel": -5e3}}}', /init\.entities\.agent_0\.ang_vel: must be within ±1000, got -5000$/],

@@ -5,51 +5,24 @@ import { smacFamily } from '../../server/smac/family.ts';
 import { MATTER_REFERENCE_SETTINGS, MATTER_SETTINGS, type MatterSettings } from '../../server/smac/matter-movement.ts';
 import { ACTION, SmacSimulation } from '../../server/smac/smac-simulation.ts';
 import { STATIONARY, stepOnce } from './helpers.ts';
+import { crowdingActions, touchingOverlaps } from '../../bench/smac-overlap.ts';
 
 function battle(name: string, settings: MatterSettings): SmacSimulation {
   return new SmacSimulation(smacFamily.schema.parse(resolveScenario(name).file), 'matter', settings);
 }
 
-/**
- * Steps the simulations side by side with the same seeded actions: mostly an attack on the
- * first enemy in range (which crowds the units), else a random allowed action. Calls `check`
- * after every step.
- */
+/** Steps the simulations side by side with the same seeded crowding actions; calls `check` after every step. */
 function runTogether(sims: SmacSimulation[], steps: number, check: () => void): void {
   const rng = new Rng(11);
   const n = sims[0].agentNames.length;
   const actions = new Int32Array(n);
   const rewards = new Float32Array(n);
-  const mask = new Uint8Array(sims[0].actionCounts[0]);
   for (const sim of sims) sim.reset(new Rng(5));
   for (let t = 0; t < steps; t++) {
-    for (let i = 0; i < n; i++) {
-      sims[0].writeMask(i, mask, 0);
-      const attack = mask.indexOf(1, ACTION.firstTarget);
-      if (attack >= 0 && rng.uniform() < 0.7) {
-        actions[i] = attack;
-        continue;
-      }
-      let a = Math.floor(rng.uniform() * mask.length);
-      while (mask[a] !== 1) a = (a + 1) % mask.length;
-      actions[i] = a;
-    }
+    crowdingActions(sims[0], rng, actions);
     for (const sim of sims) sim.step(actions, rewards);
     check();
     if (sims[0].terminated || sims[0].t >= sims[0].maxSteps) for (const sim of sims) sim.reset(new Rng(t));
-  }
-}
-
-/** Overlap of touching same-layer unit pairs, as a fraction of their summed radii. */
-function overlaps(sim: SmacSimulation, out: number[]): void {
-  const b = sim.battle;
-  for (let u = 0; u < b.n; u++) {
-    for (let v = u + 1; v < b.n; v++) {
-      if (b.alive[u] === 0 || b.alive[v] === 0 || b.air[u] !== b.air[v]) continue;
-      const rsum = b.radius[u] + b.radius[v];
-      const d = b.distance(u, v);
-      if (d < rsum * 1.001) out.push(Math.max(0, (rsum - d) / rsum));
-    }
   }
 }
 
@@ -90,7 +63,7 @@ describe('SMAC matter movement', () => {
       const found: number[] = [];
       for (let t = 0; t < 12; t++) {
         stepOnce(sim, Array.from({ length: 8 }, (_, u) => (t % 4 === 3 ? (u % 2 === 0 ? ACTION.north : ACTION.south) : ACTION.east)));
-        overlaps(sim, found);
+        touchingOverlaps(sim, found);
       }
       return found.reduce((s, f) => s + f, 0) / found.length;
     };

@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSimulation, resolveScenario } from '../../server/scenarios/registry.ts';
 import { applyWorldChange, parseWorldChange } from '../../server/scenarios/world-change.ts';
@@ -83,5 +85,10 @@ describe('world changes', () => {
   it('refuses a bad --change with one line naming the flag', async () => {
     await expect(adaptMain(['--change', 'enemy-helth=1.2'])).rejects.toThrow(/^--change: 'enemy-helth=1.2': unknown change/);
     await expect(adaptMain(['--scenario', 'spread', '--change', 'enemy-health=1.2'])).rejects.toThrow(/^--change: .*enemy-health applies to smac scenarios/);
+    await expect(adaptMain(['--scenario', '3m', '--change', 'enemy-health=abc'])).rejects.toThrow(/^--change: 'enemy-health=abc': the factor must be a number in \(0, 10\]$/);
+    await expect(adaptMain(['--scenario', 'nosuch', '--change', 'enemy-health=1.2'])).rejects.toThrow(/^--scenario: unknown scenario 'nosuch'/);
+    const missing = join(tmpdir(), 'kdmarl-adapt-no-such-models');
+    await expect(adaptMain(['--change', 'enemy-health=1.2', '--models', missing])).rejects.toThrow(new RegExp(`^--models ${missing}: no such folder$`));
+    await expect(adaptMain(['--change', 'enemy-health=1.2', '--models', tmpdir()])).rejects.toThrow(/: no checkpoint.ckpt there/);
   });
 });

@@ -8,7 +8,7 @@ import type { SmacScenarioFile } from '../../server/smac/schema.ts';
 import { WorldSession } from '../../server/net/world-session.ts';
 import type { EpisodeEnd } from '../../server/net/world-session.ts';
 import { main as adaptMain } from '../../agents/distill/adapt-command.ts';
-import { inProcessAgent, nextEvent, startServer, stopStarted } from '../net/helpers/net-helpers.ts';
+import { inProcessAgent, nextEvent, spectator, startServer, stopStarted } from '../net/helpers/net-helpers.ts';
 
 afterEach(stopStarted);
 
@@ -63,13 +63,23 @@ describe('world changes', () => {
     expect(() => world.changeWorld(renamed)).toThrow(/cannot replace the running world: agents /);
   });
 
-  it('changes a running server without closing its agents', async () => {
+  it('changes a running server without closing its agents, and shows the viewer the new scene', async () => {
     const server = await startServer({ scenario: '3m' });
+    const viewer = await spectator(server);
+    const firstScene = (await viewer.next('scene')) as { entities: { team: number; type: string }[] };
+    expect(firstScene.entities.filter((e) => e.team === 1).every((e) => e.type === 'marine')).toBe(true);
     const agent = await inProcessAgent(server, [0, 1, 2], 'scripted');
     await nextEvent<[EpisodeEnd]>(server, 'episode');
     const closed: number[] = [];
     server.on('release', (slot) => closed.push(slot));
+    // A world that does not fit is refused and the running one goes on untouched.
+    const running = server.world.sim;
+    expect(() => server.changeWorld(resolveScenario('8m'))).toThrow(/cannot replace the running world/);
+    expect(server.world.sim).toBe(running);
     server.changeWorld(applyWorldChange(resolveScenario('3m'), { name: 'enemy-health', factor: 1.2 }));
+    const changedScene = (await viewer.next('scene')) as { scenario: string; entities: { team: number; type: string }[] };
+    expect(changedScene.scenario).toBe('3m');
+    expect(changedScene.entities.filter((e) => e.team === 1).every((e) => e.type === 'marine_changed')).toBe(true);
     const before = server.world.episodes;
     const [end] = await nextEvent<[EpisodeEnd]>(server, 'episode');
     expect(server.world.episodes).toBe(before + 1);

@@ -7,7 +7,7 @@ import { resolveScenario } from '../../server/scenarios/registry.ts';
 import { applyWorldChange, parseWorldChange, WORLD_CHANGES } from '../../server/scenarios/world-change.ts';
 import { runAdaptExperiment } from './adapt-experiment.ts';
 
-const changeHelp = Object.entries(WORLD_CHANGES).map(([name, c]) => `${name} (${c.applies})`).join(', ');
+const changeHelp = Object.entries(WORLD_CHANGES).map(([name, c]) => `${name} (${c.applies}: ${c.doc})`).join('; ');
 
 const command = defineCommand(
   'adapt',

@@ -1,8 +1,8 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createSimulation, resolveScenario } from '../../server/scenarios/registry.ts';
-import { applyWorldChange, parseWorldChange } from '../../server/scenarios/world-change.ts';
+import { applyWorldChange, parseWorldChange, WORLD_CHANGES } from '../../server/scenarios/world-change.ts';
 import { resolveUnitStats } from '../../server/smac/smac-simulation.ts';
 import type { SmacScenarioFile } from '../../server/smac/schema.ts';
 import { WorldSession } from '../../server/net/world-session.ts';
@@ -90,6 +90,17 @@ describe('world changes', () => {
     const enemies = server.world.sim.entities.map((e, i) => ({ e, i })).filter(({ e }) => e.team === 1);
     expect(enemies.every(({ e }) => e.type === 'marine_changed')).toBe(true);
     void agent;
+  });
+
+  it('lists every change with what it does in --help', async () => {
+    const printed: string[] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation((line: string) => void printed.push(line));
+    try {
+      expect(await adaptMain(['--help'])).toBe(0);
+    } finally {
+      log.mockRestore();
+    }
+    for (const [name, change] of Object.entries(WORLD_CHANGES)) expect(printed.join('\n')).toContain(`${name} (${change.applies}: ${change.doc})`);
   });
 
   it('refuses a bad --change with one line naming the flag', async () => {

@@ -7,7 +7,7 @@ import { resolveScenario } from '../../server/scenarios/registry.ts';
 import { applyWorldChange, parseWorldChange, WORLD_CHANGES } from '../../server/scenarios/world-change.ts';
 import { runAdaptExperiment } from './adapt-experiment.ts';
 
-const changeHelp = Object.entries(WORLD_CHANGES).map(([name, c]) => `${name} (${c.applies})`).join(', ');
+const changeHelp = Object.entries(WORLD_CHANGES).map(([name, c]) => `${name} (${c.applies}: ${c.doc})`).join('; ');
 
 const command = defineCommand(
   'adapt',
@@ -29,14 +29,14 @@ const command = defineCommand(
 export async function main(argv: string[]): Promise<number> {
   const args = command.parse(argv);
   if (args === 'help') return 0;
-  let change;
-  try {
-    change = parseWorldChange(args.change);
-    applyWorldChange(resolveScenario(args.scenario), change);
-  } catch (error) {
-    throw new UsageError(`--change: ${(error as Error).message}`);
-  }
+  const scenario = underFlag('--scenario', () => resolveScenario(args.scenario));
+  const change = underFlag('--change', () => {
+    const parsed = parseWorldChange(args.change);
+    applyWorldChange(scenario, parsed);
+    return parsed;
+  });
   const models = args.models ?? [fromRoot('models', `${args.scenario}-mappo`), fromRoot('models', args.scenario)].find(existsSync) ?? fromRoot('models', args.scenario);
+  if (!existsSync(models)) throw new UsageError(`--models ${models}: no such folder`);
   for (const file of ['checkpoint.ckpt', 'student.policy', 'config.json']) {
     if (!existsSync(join(models, file))) throw new UsageError(`--models ${models}: no ${file} there (the teacher checkpoint, the students and the teacher's training config)`);
   }
@@ -61,4 +61,13 @@ export async function main(argv: string[]): Promise<number> {
   });
   console.log(JSON.stringify({ outDir, retentionBefore: result.retentionBefore, retentionAfter: result.retentionAfter, arms: result.arms.map((a) => ({ arm: a.arm, recoveredAtMinutes: a.recoveredAtMinutes })) }));
   return 0;
+}
+
+/** `read()`, or the one line of what it threw, naming the flag. */
+function underFlag<T>(flag: string, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    throw new UsageError(`${flag}: ${(error as Error).message}`);
+  }
 }

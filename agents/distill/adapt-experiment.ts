@@ -11,7 +11,7 @@ import { AgentLauncher } from '../../server/net/agent-launcher.ts';
 import { startServer } from '../../server/net/start-server.ts';
 import type { NetServer } from '../../server/net/net-server.ts';
 import type { EpisodeEnd } from '../../server/net/world-session.ts';
-import { returnRetention, winRateRetention } from '../eval/metrics.ts';
+import { mean, returnRetention, winRateRetention } from '../eval/metrics.ts';
 import { recoveredAt, writeAdaptReport, type AdaptResult, type ArmResult, type Score, type TimelinePoint } from './adapt-report.ts';
 
 export type AdaptOptions = {
@@ -37,7 +37,7 @@ export type AdaptOptions = {
 };
 
 /** Episode ends of the networked world, scored in stretches: wins per episode, or the mean return. */
-class EpisodeTally {
+export class EpisodeTally {
   private ends: EpisodeEnd[] = [];
   private waiter: { count: number; resolve: () => void } | null = null;
   private readonly wins: boolean;
@@ -59,7 +59,7 @@ class EpisodeTally {
   take(): Score {
     const ends = this.ends;
     this.ends = [];
-    const value = ends.length === 0 ? Number.NaN : this.wins ? ends.filter((e) => e.won).length / ends.length : ends.reduce((s, e) => s + e.return, 0) / ends.length;
+    const value = mean(ends.map((e) => (this.wins ? Number(e.won) : e.return)));
     return { episodes: ends.length, value };
   }
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 import { writeFileAtomic } from '../../shared/atomic-write.ts';
+import { vegaLiteSvg } from '../learn/plot.ts';
 
 /** The students' score over a stretch of episodes: win rate (SMAC) or mean team return. */
 export type Score = { episodes: number; value: number };
@@ -121,10 +121,7 @@ export async function adaptSvg(r: AdaptResult): Promise<string> {
     ],
     resolve: { scale: { strokeDash: 'independent' }, legend: { strokeDash: 'independent' } },
   } as TopLevelSpec;
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
-  const svg = await view.toSVG();
-  view.finalize();
-  return svg;
+  return vegaLiteSvg(spec);
 }
 
 /** adapt.json, adapt.md and adapt.svg in `outDir`, each written atomically. */

@@ -19,6 +19,7 @@ import { loadStudentProfile, planStudents, type StudentPlan } from './student-pl
 import { StudentTeam } from './student-team.ts';
 import { headsInUse } from './losses.ts';
 import { StudentRollout, distillUpdate, type DistillContext, type UpdateStats } from './update.ts';
+import { FrameBacklog, breaksContinuity } from './frame-backlog.ts';
 
 /** Frames kept while the teacher is busy; past this the oldest are dropped. */
 const MAX_QUEUED_FRAMES = 4096;
@@ -72,7 +73,7 @@ export async function runOnlineTeacher(o: OnlineTeacherOptions): Promise<{ updat
   });
   ws.send(packr.pack({ kind: 'hello', version: PROTOCOL_VERSION, role: ROLES.supervisor, token: o.token }));
 
-  const queue: SupervisorStepFrame[] = [];
+  const queue = new FrameBacklog<SupervisorStepFrame>(MAX_QUEUED_FRAMES);
   let welcome: WelcomeMessage | null = null;
   let wake: (() => void) | null = null;
   let closeReason: string | null = null;
@@ -83,11 +84,7 @@ export async function runOnlineTeacher(o: OnlineTeacherOptions): Promise<{ updat
     } catch {
       return;
     }
-    if (Array.isArray(value) && value[0] === FRAME.step) {
-      // Latest wins when the teacher falls behind the world: the oldest frame goes (a tick gap ends its episode).
-      if (queue.length >= MAX_QUEUED_FRAMES) queue.shift();
-      queue.push(value as SupervisorStepFrame);
-    }
+    if (Array.isArray(value) && value[0] === FRAME.step) queue.push(value as SupervisorStepFrame);
     else if (value && typeof value === 'object' && (value as { kind?: string }).kind === 'welcome') welcome = value as WelcomeMessage;
     else if (value && typeof value === 'object' && (value as { kind?: string }).kind === 'error') o.log(`teacher: server says ${(value as { message?: string }).message}`);
     wake?.();
@@ -128,7 +125,7 @@ export async function runOnlineTeacher(o: OnlineTeacherOptions): Promise<{ updat
   const rollout = new StudentRollout(plans, w.teacherSizes, w.stateSize, o.rolloutSteps, 1);
   const teacherValues = w.teacherSizes.reduce((sum, size) => sum + size, 0);
   let t = 0;
-  let lastTick = -1;
+  let last = { tick: -1, episode: -1, ended: true };
   let steps = 0;
   let sinceYield = 0;
   // Open-ended: the server's world runs on until a signal, the server closing, or `updates`.
@@ -147,12 +144,13 @@ export async function runOnlineTeacher(o: OnlineTeacherOptions): Promise<{ updat
         sinceYield = 0;
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
-      const [, tick, , , state, teacherObs, studentObs, masks, actions, rewards, misses, status] = frame;
+      const [, tick, episode, , state, teacherObs, studentObs, masks, actions, rewards, misses, status] = frame;
       // The teacher's logits (and an 'agent_state' critic) need every agent's full view each step.
       if (teacherObs.length !== teacherValues) throw new Error(`server step frame carries ${teacherObs.length} teacher observation values, expected ${teacherValues} (every agent's full view: ${w.teacherSizes.join(' + ')})`);
-      // A gap (the server dropped frames under backpressure) ends the episode in our rollout.
-      if (t > 0 && tick !== lastTick + 1) markEnd(rollout, t - 1, false);
-      lastTick = tick;
+      // A gap (frames dropped by the server under backpressure or by our backlog) or an episode
+      // the server abandoned (a reset, a changed world) ends the episode in our rollout.
+      if (t > 0 && breaksContinuity(last, tick, episode)) markEnd(rollout, t - 1, false);
+      last = { tick, episode, ended: status !== 0 };
       if (t === o.rolloutSteps) {
         // The state (and full observations) that follow the last step are this frame's: the rollout is complete.
         rollout.bootstrapStates.set(state);
@@ -165,7 +163,8 @@ export async function runOnlineTeacher(o: OnlineTeacherOptions): Promise<{ updat
         if (pushed) ws.send(packr.pack({ kind: 'weights', policy: packr.pack(deployed) }));
         writePolicyFile(join(o.outDir, STUDENT_POLICY), deployed);
         loop.metrics.write({ ...loop.metricLine(), 'losses/total': stats.total, 'losses/kl': stats.kl, 'losses/ce': stats.ce, 'losses/pg': stats.pg, 'losses/sr': stats.sr, 'losses/ra': stats.ra, 'charts/teacher_agreement': stats.agreement });
-        o.log(`teacher: update ${loop.updates}: KL ${stats.kl.toFixed(3)}, agreement ${(100 * stats.agreement).toFixed(1)}%, weights ${pushed ? 'pushed' : 'not pushed (closed)'}`);
+        const dropped = queue.takeDropped();
+        o.log(`teacher: update ${loop.updates}: KL ${stats.kl.toFixed(3)}, agreement ${(100 * stats.agreement).toFixed(1)}%, weights ${pushed ? 'pushed' : 'not pushed (closed)'}${dropped > 0 ? `; ${dropped} frames dropped behind the world` : ''}`);
         o.onUpdate?.(loop.updates, stats, pushed);
         t = 0;
       }

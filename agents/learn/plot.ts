@@ -44,6 +44,11 @@ export async function renderCurveSvg(lines: readonly MetricLine[], title: string
       },
     })),
   } as TopLevelSpec;
+  return vegaLiteSvg(spec);
+}
+
+/** A vega-lite spec drawn to SVG headless (no canvas): the one renderer of every chart we write. */
+export async function vegaLiteSvg(spec: TopLevelSpec): Promise<string> {
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
   const svg = await view.toSVG();
   view.finalize();

@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 import { writeFileAtomic } from '../../shared/atomic-write.ts';
+import { vegaLiteSvg } from '../learn/plot.ts';
 import { netParams } from '../../shared/flops.ts';
 import type { PolicyFile } from '../../shared/model-format.ts';
 import { createSimulation, resolveScenario, scenarioHasWins } from '../../server/scenarios/registry.ts';
@@ -303,10 +303,7 @@ async function renderRetentionSvg(r: Report): Promise<string> {
       { data: { values: [{ y: 0.9 }] }, mark: { type: 'rule', strokeDash: [4, 4], color: 'firebrick' }, encoding: { y: { field: 'y', type: 'quantitative' } } },
     ],
   } as TopLevelSpec;
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
-  const svg = await view.toSVG();
-  view.finalize();
-  return svg;
+  return vegaLiteSvg(spec);
 }
 
 function scoreText(e: EvaluationResult, hasWins: boolean): string {

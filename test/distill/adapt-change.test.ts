@@ -1,12 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createSimulation, resolveScenario } from '../../server/scenarios/registry.ts';
-import { applyWorldChange, parseWorldChange } from '../../server/scenarios/world-change.ts';
+import { applyWorldChange, parseWorldChange, WORLD_CHANGES } from '../../server/scenarios/world-change.ts';
 import { resolveUnitStats } from '../../server/smac/smac-simulation.ts';
 import type { SmacScenarioFile } from '../../server/smac/schema.ts';
 import { WorldSession } from '../../server/net/world-session.ts';
 import type { EpisodeEnd } from '../../server/net/world-session.ts';
 import { main as adaptMain } from '../../agents/distill/adapt-command.ts';
-import { inProcessAgent, nextEvent, startServer, stopStarted } from '../net/helpers/net-helpers.ts';
+import { inProcessAgent, nextEvent, spectator, startServer, stopStarted } from '../net/helpers/net-helpers.ts';
 
 afterEach(stopStarted);
 
@@ -61,13 +63,23 @@ describe('world changes', () => {
     expect(() => world.changeWorld(renamed)).toThrow(/cannot replace the running world: agents /);
   });
 
-  it('changes a running server without closing its agents', async () => {
+  it('changes a running server without closing its agents, and shows the viewer the new scene', async () => {
     const server = await startServer({ scenario: '3m' });
+    const viewer = await spectator(server);
+    const firstScene = (await viewer.next('scene')) as { entities: { team: number; type: string }[] };
+    expect(firstScene.entities.filter((e) => e.team === 1).every((e) => e.type === 'marine')).toBe(true);
     const agent = await inProcessAgent(server, [0, 1, 2], 'scripted');
     await nextEvent<[EpisodeEnd]>(server, 'episode');
     const closed: number[] = [];
     server.on('release', (slot) => closed.push(slot));
+    // A world that does not fit is refused and the running one goes on untouched.
+    const running = server.world.sim;
+    expect(() => server.changeWorld(resolveScenario('8m'))).toThrow(/cannot replace the running world/);
+    expect(server.world.sim).toBe(running);
     server.changeWorld(applyWorldChange(resolveScenario('3m'), { name: 'enemy-health', factor: 1.2 }));
+    const changedScene = (await viewer.next('scene')) as { scenario: string; entities: { team: number; type: string }[] };
+    expect(changedScene.scenario).toBe('3m');
+    expect(changedScene.entities.filter((e) => e.team === 1).every((e) => e.type === 'marine_changed')).toBe(true);
     const before = server.world.episodes;
     const [end] = await nextEvent<[EpisodeEnd]>(server, 'episode');
     expect(server.world.episodes).toBe(before + 1);
@@ -80,8 +92,24 @@ describe('world changes', () => {
     void agent;
   });
 
+  it('lists every change with what it does in --help', async () => {
+    const printed: string[] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation((line: string) => void printed.push(line));
+    try {
+      expect(await adaptMain(['--help'])).toBe(0);
+    } finally {
+      log.mockRestore();
+    }
+    for (const [name, change] of Object.entries(WORLD_CHANGES)) expect(printed.join('\n')).toContain(`${name} (${change.applies}: ${change.doc})`);
+  });
+
   it('refuses a bad --change with one line naming the flag', async () => {
     await expect(adaptMain(['--change', 'enemy-helth=1.2'])).rejects.toThrow(/^--change: 'enemy-helth=1.2': unknown change/);
     await expect(adaptMain(['--scenario', 'spread', '--change', 'enemy-health=1.2'])).rejects.toThrow(/^--change: .*enemy-health applies to smac scenarios/);
+    await expect(adaptMain(['--scenario', '3m', '--change', 'enemy-health=abc'])).rejects.toThrow(/^--change: 'enemy-health=abc': the factor must be a number in \(0, 10\]$/);
+    await expect(adaptMain(['--scenario', 'nosuch', '--change', 'enemy-health=1.2'])).rejects.toThrow(/^--scenario: unknown scenario 'nosuch'/);
+    const missing = join(tmpdir(), 'kdmarl-adapt-no-such-models');
+    await expect(adaptMain(['--change', 'enemy-health=1.2', '--models', missing])).rejects.toThrow(new RegExp(`^--models ${missing}: no such folder$`));
+    await expect(adaptMain(['--change', 'enemy-health=1.2', '--models', tmpdir()])).rejects.toThrow(/: no checkpoint.ckpt there/);
   });
 });

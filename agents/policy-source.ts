@@ -4,6 +4,7 @@ import type { ObservationLayout } from '../server/env/layout.ts';
 import type { PolicyFile } from '../shared/model-format.ts';
 import type { SlotInfo, WelcomeMessage } from '../shared/protocol.ts';
 import type { ViewSpec } from '../shared/view-spec.ts';
+import { lidarReadings } from '../shared/lidar-readings.ts';
 import { randomPolicy, type DecisionPolicy } from './baselines/decision-policy.ts';
 import { AgentPolicyRuntime, loadPolicyFile, parsePolicyBytes } from './runtime/policy-runtime.ts';
 
@@ -46,6 +47,11 @@ export type SourceOptions = {
   flopsCap?: number;
   /** Sample from the policy instead of acting greedily. */
   sample?: boolean;
+  /**
+   * A clause explaining why a net's input size differs from its slot's (server/robots/lidar-mismatch.ts
+   * for robots: the lidar sizes). Agent processes go without: it needs the scenario registry.
+   */
+  inputMismatchNote?: (net: { scenario: string; agent: string; view: ViewSpec; inputSize: number }, world: { scenario: string; labels: readonly string[] }) => string;
 };
 
 export async function loadPolicySource(model: string, options: SourceOptions = {}): Promise<PolicySource> {
@@ -86,9 +92,9 @@ function fileSource(file: PolicyFile, where: string, options: SourceOptions): Po
         throw new CapError(`${where}: the net for ${info.agent} needs ${runtime.flops} FLOPs per decision, over the cap of ${cap}`);
       }
       if (runtime.observationSize !== info.observationSize) {
-        // Only on this error path: the scenario registry is more than an agent process needs otherwise.
-        const { lidarMismatch } = await import('../server/robots/lidar-mismatch.ts');
-        const lidar = lidarMismatch({ scenario: file.scenario, agent: info.agent, view: file.agents[info.agent].view, inputSize: runtime.observationSize }, { scenario: welcome.scenario, labels: info.labels ?? [] });
+        const net = { scenario: file.scenario, agent: info.agent, view: file.agents[info.agent].view, inputSize: runtime.observationSize };
+        const readings = lidarReadings(info.labels ?? []);
+        const lidar = options.inputMismatchNote?.(net, { scenario: welcome.scenario, labels: info.labels ?? [] }) || (readings > 0 ? ` (${readings} of them lidar readings)` : '');
         throw new Error(`${where}: the net for ${info.agent} takes ${runtime.observationSize} observation values, slot ${info.slot} sends ${info.observationSize}${lidar}`);
       }
       if (runtime.actionCount !== info.actionCount) {

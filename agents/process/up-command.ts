@@ -8,6 +8,7 @@ import { resolveStudent, studentProfileSchema, type Caps } from '../../shared/st
 import { CapError, loadPolicySource } from '../policy-source.ts';
 import { groupSlots } from './agent-groups.ts';
 import { slotSpec } from '../../shared/slot-spec.ts';
+import { lidarMismatch } from '../../server/robots/lidar-mismatch.ts';
 import { scriptedPolicies } from '../baselines/scripted.ts';
 import { defaultProfilePath } from '../distill/student-plan.ts';
 import { builtinScenarios } from '../../server/scenarios/registry.ts';
@@ -73,7 +74,7 @@ export async function checkModel(model: string, world: WorldSession, caps: reado
   for (let slot = 0; slot < world.agentCount; slot++) {
     const agent = world.sim.agentNames[slot];
     const where = ` (slot ${slot}, ${agent}${caps[slot].flops !== undefined ? `, FLOPs cap ${caps[slot].flops}` : ''})`;
-    const source = await loadPolicySource(model, { flopsCap: caps[slot].flops }).catch((error: unknown) => refuse(error, error instanceof CapError ? where : ''));
+    const source = await loadPolicySource(model, { flopsCap: caps[slot].flops, inputMismatchNote: lidarMismatch }).catch((error: unknown) => refuse(error, error instanceof CapError ? where : ''));
     // Scripted agents read the layout the server sends when they connect; a scenario without a
     // heuristic for some agent (passage) is refused here rather than by every agent process.
     if (source.kind === 'scripted') {

@@ -1,13 +1,9 @@
 import type { ViewSpec } from '../../shared/view-spec.ts';
 import { builtinScenarios, createSimulation } from '../scenarios/registry.ts';
 import { ObservationView } from '../views/view.ts';
+import { lidarReadings } from '../../shared/lidar-readings.ts';
 
-/** How many lidar readings a view's labels hold ('lidar.ray_j'). */
-export function lidarReadings(labels: readonly string[]): number {
-  let n = 0;
-  for (const label of labels) if (label.startsWith('lidar.')) n++;
-  return n;
-}
+export { lidarReadings };
 
 /** One agent's net in a policy file: the scenario it was made for, its view and its observation size. */
 export type PolicyNetInput = { scenario: string; agent: string; view: ViewSpec; inputSize: number };

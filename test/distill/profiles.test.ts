@@ -2,14 +2,16 @@ import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { fromRoot } from '../../shared/paths.ts';
 import { loadStudentProfile, planStudents } from '../../agents/distill/student-plan.ts';
-import { createSimulation, resolveScenario } from '../../server/scenarios/registry.ts';
+import { builtinScenarios, createSimulation, resolveScenario } from '../../server/scenarios/registry.ts';
 
 const names = readdirSync(fromRoot('agents', 'distill', 'profiles')).map((f) => f.replace(/\.json$/, ''));
 
 describe('shipped student profiles', () => {
   it.each(names)('%s: resolves against its scenario, and every student fits its FLOPs cap', (name) => {
-    const loaded = resolveScenario(name);
-    const { profile } = loadStudentProfile('default', name);
+    // A scenario's default profile is named after it; other profiles (navigation-mixed-lidar) name theirs inside.
+    const { profile } = loadStudentProfile(fromRoot('agents', 'distill', 'profiles', `${name}.json`), name);
+    const loaded = resolveScenario(profile.scenario);
+    if (builtinScenarios().has(name)) expect(profile.scenario).toBe(name);
     const plans = planStudents(profile, loaded, createSimulation(loaded), true);
     for (const plan of plans) {
       expect(plan.caps.flops).toBeDefined();

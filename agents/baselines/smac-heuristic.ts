@@ -1,13 +1,7 @@
 import type { DecisionPolicy } from './decision-policy.ts';
+import { ACTION } from '../../shared/smac-actions.ts';
 
-/** SMAC action indices (server/smac/smac-simulation.ts ACTION): kept here so agent processes need no server code. */
-const NOOP = 0;
-const STOP = 1;
-const NORTH = 2;
-const SOUTH = 3;
-const EAST = 4;
-const WEST = 5;
-const FIRST_TARGET = 6;
+const { noop: NOOP, stop: STOP, north: NORTH, south: SOUTH, east: EAST, west: WEST, firstTarget: FIRST_TARGET } = ACTION;
 const DIRECTIONS = { north: NORTH, south: SOUTH, east: EAST, west: WEST } as const;
 /** Unit types whose target slots heal allies instead of attacking enemies. */
 const HEALER_TYPES = ['medivac'];

@@ -9,10 +9,11 @@ import { MATTER_SETTINGS, MatterMovement, type MatterSettings } from './matter-m
 import type { SmacPhysics, SmacScenarioFile } from './schema.ts';
 import { StartPlacement } from './starts.ts';
 import { Terrain } from './terrain.ts';
+import { ACTION } from '../../shared/smac-actions.ts';
 import { SMAC_DEFAULT_COOLDOWN_LOOPS, SMAC_STATE_COOLDOWN_LOOPS, toSmacClock, UNIT_TYPES, type UnitStats } from './unit-types.ts';
 
-/** SMAC's action indices: 0 no-op (dead only), 1 stop, 2-5 move N/S/E/W, 6 + j attack (heal) target j. */
-export const ACTION = { noop: 0, stop: 1, north: 2, south: 3, east: 4, west: 5, firstTarget: 6 } as const;
+export { ACTION };
+
 /** Unit vectors of the move actions N, S, E, W (SC2 coordinates: north is +y). */
 const MOVE_DX = [0, 0, 1, -1] as const;
 const MOVE_DY = [1, -1, 0, 0] as const;

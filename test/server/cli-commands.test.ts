@@ -65,9 +65,9 @@ describe('kdmarl scenarios --markdown', () => {
     await expect(scenarios(['--json', '--markdown'])).rejects.toThrow('--json and --markdown: give one of them');
   });
 
-  it("is the README's scenario table, as printed", async () => {
+  it("is docs/scenarios.md's scenario table, as printed", async () => {
     const { out } = await capture(() => scenarios(['--markdown']));
-    expect(readFileSync(fromRoot('README.md'), 'utf8')).toContain(out.trim());
+    expect(readFileSync(fromRoot('docs', 'scenarios.md'), 'utf8')).toContain(out.trim());
   });
 });
 

@@ -9,10 +9,9 @@ import { resolveScenario, scenarioHasWins } from '../../server/scenarios/registr
 import { applyWorldChange, describeWorldChange, type WorldChange } from '../../server/scenarios/world-change.ts';
 import { AgentLauncher } from '../../server/net/agent-launcher.ts';
 import { startServer } from '../../server/net/start-server.ts';
-import type { NetServer } from '../../server/net/net-server.ts';
-import type { EpisodeEnd } from '../../server/net/world-session.ts';
-import { mean, returnRetention, winRateRetention } from '../eval/metrics.ts';
-import { recoveredAt, writeAdaptReport, type AdaptResult, type ArmResult, type Score, type TimelinePoint } from './adapt-report.ts';
+import { returnRetention, winRateRetention } from '../eval/metrics.ts';
+import { recoveredAt, writeAdaptPartial, writeAdaptReport, type AdaptPartial, type AdaptResult, type ArmResult, type Score, type TimelinePoint } from './adapt-report.ts';
+import { EpisodeTally, stallBoundMs } from './adapt-tally.ts';
 
 export type AdaptOptions = {
   scenario: string;
@@ -36,47 +35,19 @@ export type AdaptOptions = {
   log: (message: string) => void;
 };
 
-/** Episode ends of the networked world, scored in stretches: wins per episode, or the mean return. */
-export class EpisodeTally {
-  private ends: EpisodeEnd[] = [];
-  private waiter: { count: number; resolve: () => void } | null = null;
-  private readonly wins: boolean;
+/** How long a child asked to stop may take before it is killed. */
+const STOP_GRACE_MS = 10_000;
 
-  constructor(server: NetServer, wins: boolean) {
-    this.wins = wins;
-    server.on('episode', (end) => {
-      this.ends.push(end);
-      if (this.waiter && this.ends.length >= this.waiter.count) this.waiter.resolve();
-    });
-  }
-
-  /** Forget what ended so far (a new stretch starts). */
-  restart(): void {
-    this.ends = [];
-  }
-
-  /** The score of the stretch so far, and start a new one. */
-  take(): Score {
-    const ends = this.ends;
-    this.ends = [];
-    const value = mean(ends.map((e) => (this.wins ? Number(e.won) : e.return)));
-    return { episodes: ends.length, value };
-  }
-
-  /** The score of the next `count` episodes. */
-  async next(count: number): Promise<Score> {
-    this.restart();
-    await new Promise<void>((resolve) => (this.waiter = { count, resolve }));
-    this.waiter = null;
-    return this.take();
-  }
-}
-
-/** `node dist/cli.js <args>`; resolves with its stdout, rejects with its last stderr line. `stop` ends it with SIGTERM. */
+/**
+ * `node dist/cli.js <args>`; resolves with its stdout, rejects with its last stderr line. `stop`
+ * ends it with SIGTERM, and with SIGKILL if it is still there after STOP_GRACE_MS.
+ */
 function runCli(args: string[], logPath: string, log: (m: string) => void, env: Record<string, string> = {}): { done: Promise<string>; stop: () => void } {
   const child = spawn(process.execPath, [fromRoot('dist', 'cli.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let stdout = '';
   let stderr = '';
+  let stopping = false;
+  let killTimer: NodeJS.Timeout | null = null;
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => {
     stderr += d.toString();
@@ -86,12 +57,20 @@ function runCli(args: string[], logPath: string, log: (m: string) => void, env: 
   const done = new Promise<string>((resolve, reject) => {
     child.on('error', reject);
     child.on('exit', (code, signal) => {
+      if (killTimer) clearTimeout(killTimer);
       writeFileAtomic(logPath, stderr);
-      if (code === 0 || signal === 'SIGTERM') resolve(stdout);
+      if (signal === 'SIGKILL' && stopping) log(`kdmarl ${args[0]} did not stop within ${STOP_GRACE_MS / 1000} s of SIGTERM: killed`);
+      if (code === 0 || (stopping && signal !== null)) resolve(stdout);
       else reject(new Error(`kdmarl ${args[0]} exited with ${code ?? signal}: ${stderr.trim().split('\n').at(-1) ?? ''}`));
     });
   });
-  return { done, stop: () => child.kill('SIGTERM') };
+  const stop = (): void => {
+    if (stopping || child.exitCode !== null || child.signalCode !== null) return;
+    stopping = true;
+    child.kill('SIGTERM');
+    killTimer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+  };
+  return { done, stop };
 }
 
 /** The machine's 1-minute load average over its cores, measured now. */
@@ -99,22 +78,53 @@ function loadNote(when: string): string {
   return `load average ${loadavg()[0].toFixed(2)} on ${availableParallelism()} cores ${when}`;
 }
 
+/**
+ * The experiment, and adapt-partial.json (what it had measured, and why it stopped) when any part
+ * of it fails; the error goes on to the caller.
+ */
 export async function runAdaptExperiment(o: AdaptOptions): Promise<AdaptResult> {
   mkdirSync(o.outDir, { recursive: true });
+  const base = resolveScenario(o.scenario);
+  const partial: AdaptPartial = {
+    error: '',
+    measured: { scenario: base.file.name, change: describeWorldChange(o.change), measure: scenarioHasWins(base) ? 'win rate' : 'return above random', command: o.command },
+    stretch: null,
+    armInProgress: null,
+  };
+  try {
+    return await measure(o, partial);
+  } catch (error) {
+    partial.error = (error as Error).message;
+    const path = writeAdaptPartial(o.outDir, partial);
+    o.log(`stopped early; what was measured is in ${path}`);
+    throw error;
+  }
+}
+
+async function measure(o: AdaptOptions, partial: AdaptPartial): Promise<AdaptResult> {
+  const measured = partial.measured;
   const base = resolveScenario(o.scenario);
   const wins = scenarioHasWins(base);
   const changedPath = join(o.outDir, 'changed-scenario.json');
   writeFileAtomic(changedPath, JSON.stringify(applyWorldChange(base, o.change).file, null, 2) + '\n');
   const changed = resolveScenario(changedPath);
+  // Every child still running when the experiment stops is stopped with it.
+  const running = new Set<ReturnType<typeof runCli>>();
+  const cli = (args: string[], logName: string, env: Record<string, string> = {}): ReturnType<typeof runCli> => {
+    const child = runCli(args, join(o.outDir, logName), o.log, env);
+    running.add(child);
+    child.done.then(() => running.delete(child), () => running.delete(child));
+    return child;
+  };
   const evalScore = async (scenario: string, policy: string, label: string): Promise<Score> => {
-    const out = await runCli(['eval', '--scenario', scenario, '--policy', policy, '--episodes', String(o.teacherEpisodes), '--json'], join(o.outDir, `eval-${label}.log`), o.log).done;
+    const out = await cli(['eval', '--scenario', scenario, '--policy', policy, '--episodes', String(o.teacherEpisodes), '--json'], `eval-${label}.log`).done;
     const r = JSON.parse(out) as { episodes: number; winRate: number; meanReturn: number };
     return { episodes: r.episodes, value: wins ? r.winRate : r.meanReturn };
   };
-  const teacherBefore = await evalScore(o.scenario, o.models, 'teacher-before');
-  const teacherAfter = await evalScore(changedPath, o.models, 'teacher-after');
-  const randomBefore = wins ? null : await evalScore(o.scenario, 'random', 'random-before');
-  const randomAfter = wins ? null : await evalScore(changedPath, 'random', 'random-after');
+  const teacherBefore = (measured.teacherBefore = await evalScore(o.scenario, o.models, 'teacher-before'));
+  const teacherAfter = (measured.teacherAfter = await evalScore(changedPath, o.models, 'teacher-after'));
+  const randomBefore = (measured.randomBefore = wins ? null : await evalScore(o.scenario, 'random', 'random-before'));
+  const randomAfter = (measured.randomAfter = wins ? null : await evalScore(changedPath, 'random', 'random-after'));
   const retention = (students: Score, teacher: Score, random: Score | null): number => (random ? returnRetention(students.value, teacher.value, random.value) : winRateRetention(students.value, teacher.value));
   o.log(`teacher: ${teacherBefore.value.toFixed(3)} before, ${teacherAfter.value.toFixed(3)} after the change`);
 
@@ -123,56 +133,74 @@ export async function runAdaptExperiment(o: AdaptOptions): Promise<AdaptResult> 
   const { server } = await startServer({ scenario: o.scenario, mode: 'lockstep', deadlineMs: o.deadlineMs, fallback: 'stop', logger, host: '127.0.0.1', port: 0 });
   const launcher = new AgentLauncher({ url: server.url, log: logger, restart: true });
   const students = join(o.models, 'student.policy');
-  const startAgents = (): void => server.tokens.forEach((token, slot) => launcher.start({ slot, token, model: students, caps: { deadlineMs: o.deadlineMs } }));
-  const tally = new EpisodeTally(server, wins);
+  const stallMs = Math.max(stallBoundMs(base.file.maxSteps, o.deadlineMs), stallBoundMs(changed.file.maxSteps, o.deadlineMs));
+  o.log(`an episode must end every ${(stallMs / 1000).toFixed(0)} s while the agents run (3 x ${base.file.maxSteps} steps x ${o.deadlineMs} ms + start-up), else the experiment stops`);
+  const tally = new EpisodeTally(server, wins, { ms: stallMs });
+  const startAgents = (): void => {
+    server.tokens.forEach((token, slot) => launcher.start({ slot, token, model: students, caps: { deadlineMs: o.deadlineMs } }));
+    tally.watch();
+  };
+  const stretch = async (what: string): Promise<Score> => {
+    partial.stretch = { waitingFor: `${o.episodes} episodes ${what}`, score: tally.peek() };
+    const score = await tally.next(o.episodes, what);
+    partial.stretch = null;
+    return score;
+  };
   try {
     startAgents();
-    const studentsBefore = await tally.next(o.episodes);
+    const studentsBefore = (measured.studentsBefore = await stretch('of the students before the change'));
     o.log(`students before the change: ${studentsBefore.value.toFixed(3)} over ${studentsBefore.episodes} episodes`);
     server.changeWorld(changed);
     o.log(`world changed: ${describeWorldChange(o.change)}`);
-    const studentsAfter = await tally.next(o.episodes);
+    const studentsAfter = (measured.studentsAfter = await stretch('of the students after the change'));
     o.log(`students after the change: ${studentsAfter.value.toFixed(3)} over ${studentsAfter.episodes} episodes`);
-    const retentionBefore = retention(studentsBefore, teacherBefore, randomBefore);
-    const target = 0.9 * retentionBefore;
+    const retentionBefore = (measured.retentionBefore = retention(studentsBefore, teacherBefore, randomBefore));
+    const retentionAfter = (measured.retentionAfter = retention(studentsAfter, teacherAfter, randomAfter));
+    const target = (measured.target = 0.9 * retentionBefore);
+    const arms: ArmResult[] = (measured.arms = []);
 
-    const arm = async (name: ArmResult['arm'], teacher: string, teacherScore: () => Promise<Score>, finetune: (() => Promise<void>) | null): Promise<ArmResult> => {
+    const arm = async (name: ArmResult['arm'], teacher: string, teacherScore: () => Promise<Score>, finetune: (() => Promise<string>) | null): Promise<ArmResult> => {
       const started = performance.now();
       const minutes = (): number => (performance.now() - started) / 60_000;
       const windows: { minutes: number; score: Score }[] = [];
+      partial.armInProgress = { arm: name, windows };
       tally.restart();
       const timer = setInterval(() => windows.push({ minutes: minutes(), score: tally.take() }), o.windowSeconds * 1000);
       try {
-        if (finetune) await finetune();
+        if (finetune) await tally.guard(`the teacher's fine-tuning (arm ${name})`, finetune());
         const finetuneMinutes = minutes();
-        const online = runCli(['teacher', '--server', server.url, '--teacher', teacher, '--distill', o.profile, '--students', students, '--out', join(o.outDir, `online-${name}`)], join(o.outDir, `online-${name}.log`), o.log, { KDMARL_CONTROL_TOKEN: server.controlToken });
+        const online = cli(['teacher', '--server', server.url, '--teacher', teacher, '--distill', o.profile, '--students', students, '--out', join(o.outDir, `online-${name}`)], `online-${name}.log`, { KDMARL_CONTROL_TOKEN: server.controlToken });
         const stopAt = setTimeout(online.stop, o.minutes * 60_000);
-        await online.done.finally(() => clearTimeout(stopAt));
+        await tally.guard(`online distillation (arm ${name})`, online.done).finally(() => clearTimeout(stopAt));
         clearInterval(timer);
         const onlineMinutes = minutes() - finetuneMinutes;
         // The stretch since the last full window, when at least half a window long.
         const lastEnd = windows.at(-1)?.minutes ?? 0;
         if ((minutes() - lastEnd) * 60 >= o.windowSeconds / 2) windows.push({ minutes: minutes(), score: tally.take() });
         if (onlineMinutes < 0.98 * o.minutes) o.log(`arm ${name}: the online teacher stopped after ${onlineMinutes.toFixed(1)} of ${o.minutes} minutes (see online-${name}.log)`);
-        const score = await teacherScore();
+        const score = await tally.guard(`the evaluation of the ${name} teacher`, teacherScore());
         const timeline: TimelinePoint[] = windows.filter((w) => w.score.episodes > 0).map((w) => ({ minutes: w.minutes, episodes: w.score.episodes, value: w.score.value, retention: retention(w.score, score, randomAfter) }));
         o.log(`arm ${name}: ${timeline.map((p) => `${p.minutes.toFixed(1)}m ${(100 * p.retention).toFixed(0)}%`).join(', ')}`);
+        partial.armInProgress = null;
         return { arm: name, teacher: score, finetuneMinutes, onlineMinutes, timeline, recoveredAtMinutes: recoveredAt(timeline, target) };
       } finally {
         clearInterval(timer);
       }
     };
     loads.push(loadNote('as the first arm starts'));
-    const asIs = await arm('as-is', o.models, async () => teacherAfter, null);
+    arms.push(await arm('as-is', o.models, async () => teacherAfter, null));
     // The second arm starts from the shipped students again: fresh agent processes.
+    tally.unwatch();
     await launcher.stopAll();
     startAgents();
     loads.push(loadNote('as the second arm starts'));
     const finetuneDir = join(o.outDir, 'finetuned-teacher');
-    const finetuned = await arm('fine-tuned', finetuneDir, () => evalScore(changedPath, finetuneDir, 'teacher-finetuned'), async () => {
-      const config = join(o.models, 'config.json');
-      await runCli(['train', '--scenario', changedPath, '--init-from', o.models, '--config', config, '--steps', String(o.finetuneSteps), '--workers', '0', '--seed', '1', '--out', finetuneDir], join(o.outDir, 'finetune.log'), o.log).done;
-    });
+    arms.push(
+      await arm('fine-tuned', finetuneDir, () => evalScore(changedPath, finetuneDir, 'teacher-finetuned'), () => {
+        const config = join(o.models, 'config.json');
+        return cli(['train', '--scenario', changedPath, '--init-from', o.models, '--config', config, '--steps', String(o.finetuneSteps), '--workers', '0', '--seed', '1', '--out', finetuneDir], 'finetune.log').done;
+      }),
+    );
     loads.push(loadNote('at the end'));
     const result: AdaptResult = {
       scenario: base.file.name,
@@ -188,13 +216,18 @@ export async function runAdaptExperiment(o: AdaptOptions): Promise<AdaptResult> 
       studentsBefore,
       studentsAfter,
       retentionBefore,
-      retentionAfter: retention(studentsAfter, teacherAfter, randomAfter),
+      retentionAfter,
       target,
-      arms: [asIs, finetuned],
+      arms,
     };
     await writeAdaptReport(o.outDir, result);
     return result;
   } finally {
+    for (const child of running) child.stop();
+    tally.unwatch();
+    if (partial.stretch) partial.stretch.score = tally.peek();
+    measured.load = [...loads, loadNote('when it stopped')].join('; ');
+    measured.decisions = { due: server.status().due, missed: server.status().misses };
     await launcher.stopAll();
     await server.close();
   }

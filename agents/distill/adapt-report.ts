@@ -45,6 +45,18 @@ export type AdaptResult = {
   arms: ArmResult[];
 };
 
+/** What an experiment that stopped early had measured, and why it stopped. */
+export type AdaptPartial = {
+  /** The one-line reason it stopped. */
+  error: string;
+  /** Every part of the result measured before it stopped. */
+  measured: Partial<AdaptResult>;
+  /** The stretch it was in: what it waited for and the episodes that ended in it. */
+  stretch: { waitingFor: string; score: Score } | null;
+  /** The arm that was running, with its windows so far (retention needs that arm's teacher score, not measured yet). */
+  armInProgress: { arm: ArmResult['arm']; windows: { minutes: number; score: Score }[] } | null;
+};
+
 const pct = (v: number): string => (Number.isFinite(v) ? `${(100 * v).toFixed(1)}%` : 'n/a');
 const score = (s: Score, wins: boolean): string => `${wins ? pct(s.value) : s.value.toFixed(3)} (${s.episodes} ep.)`;
 
@@ -132,6 +144,13 @@ export async function writeAdaptReport(outDir: string, r: AdaptResult): Promise<
   writeFileAtomic(paths[1], adaptMarkdown(r));
   writeFileAtomic(paths[2], svg);
   return paths;
+}
+
+/** adapt-partial.json in `outDir`, written atomically. */
+export function writeAdaptPartial(outDir: string, partial: AdaptPartial): string {
+  const path = join(outDir, 'adapt-partial.json');
+  writeFileAtomic(path, JSON.stringify(partial, null, 2) + '\n');
+  return path;
 }
 
 /** The first window at or above the target, in minutes; null when none reached it. */

@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { adaptMarkdown, recoveredAt, writeAdaptReport, type AdaptResult, type TimelinePoint } from '../../agents/distill/adapt-report.ts';
+import { adaptMarkdown, recoveredAt, writeAdaptPartial, writeAdaptReport, type AdaptPartial, type AdaptResult, type TimelinePoint } from '../../agents/distill/adapt-report.ts';
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -58,5 +58,22 @@ describe('the adaptation report', () => {
   it('scores by return where the scenario has no wins', () => {
     const r = { ...result(), measure: 'return above random', teacherBefore: { episodes: 500, value: -9.35 } };
     expect(adaptMarkdown(r)).toContain('| before the change | -9.350 (500 ep.) |');
+  });
+
+  it('writes what a stopped experiment had measured, with the stretch it stopped in', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'adapt-'));
+    dirs.push(dir);
+    const { scenario, change, teacherBefore, teacherAfter, studentsBefore } = result();
+    const partial: AdaptPartial = {
+      error: 'waited for 200 episodes of the students after the change: no episode ended for 105 s since the last one (37 of 200 ended); the agents or the server stopped',
+      measured: { scenario, change, teacherBefore, teacherAfter, studentsBefore },
+      stretch: { waitingFor: '200 episodes of the students after the change', score: { episodes: 37, value: 0.4 } },
+      armInProgress: null,
+    };
+    const path = writeAdaptPartial(dir, partial);
+    expect(path).toBe(join(dir, 'adapt-partial.json'));
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual(partial);
+    // Written through a temporary file renamed into place: nothing else is left beside it.
+    expect(readdirSync(dir)).toEqual(['adapt-partial.json']);
   });
 });

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import type { Simulation } from '../server/env/simulation.ts';
 import type { ObservationLayout } from '../server/env/layout.ts';
 import type { PolicyFile } from '../shared/model-format.ts';
-import type { SlotInfo, WelcomeMessage } from '../shared/protocol.ts';
+import type { SlotInfo, WelcomeMessage } from '../shared/handshake-protocol.ts';
 import type { ViewSpec } from '../shared/view-spec.ts';
 import { lidarReadings } from '../shared/lidar-readings.ts';
 import { randomPolicy, type DecisionPolicy } from './baselines/decision-policy.ts';

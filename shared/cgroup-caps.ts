@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CapEnforcement, CapsEnforcement } from './protocol.ts';
+import type { CapEnforcement, CapsEnforcement } from './session-messages.ts';
 
 /**
  * Real cpu and memory caps: the agent process moves itself into a cgroup of its own (a child of

@@ -3,19 +3,9 @@ import { performance } from 'node:perf_hooks';
 import type { AgentLog as Logger } from './agent-log.ts';
 import WebSocket from 'ws';
 import { createPackr } from '../../shared/codec.ts';
-import {
-  CLOSE_CODES,
-  FATAL_AGENT_CLOSE_CODES,
-  FRAME,
-  LIMITS,
-  PROTOCOL_VERSION,
-  ROLES,
-  closeCodeName,
-  type AgentReport,
-  type CapsEnforcement,
-  type SlotInfo,
-  type WelcomeMessage,
-} from '../../shared/protocol.ts';
+import { CLOSE_CODES, FATAL_AGENT_CLOSE_CODES, FRAME, LIMITS, PROTOCOL_VERSION, ROLES, closeCodeName } from '../../shared/protocol.ts';
+import type { AgentReport, CapsEnforcement } from '../../shared/session-messages.ts';
+import type { SlotInfo, WelcomeMessage } from '../../shared/handshake-protocol.ts';
 import type { Caps } from '../../shared/student-profile.ts';
 import { Rng } from '../../shared/rng.ts';
 import type { DecisionPolicy } from '../baselines/decision-policy.ts';

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { SlotInfo } from '../../shared/protocol.ts';
+import type { SlotInfo } from '../../shared/handshake-protocol.ts';
 import type { Caps } from '../../shared/student-profile.ts';
 import type { DecisionPolicy } from '../baselines/decision-policy.ts';
 import { hasDistribution } from '../policy-source.ts';

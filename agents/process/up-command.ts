@@ -3,7 +3,7 @@ import { pino, type Logger } from 'pino';
 import { z } from 'zod';
 import { bool, common, defineCommand, intArg, numArg, str, UsageError } from '../../shared/cli-args.ts';
 import { fromRoot } from '../../shared/paths.ts';
-import type { SlotInfo, WelcomeMessage } from '../../shared/protocol.ts';
+import type { SlotInfo, WelcomeMessage } from '../../shared/handshake-protocol.ts';
 import { resolveStudent, studentProfileSchema, type Caps } from '../../shared/student-profile.ts';
 import { CapError, loadPolicySource } from '../policy-source.ts';
 import { groupSlots } from './agent-groups.ts';

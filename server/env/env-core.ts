@@ -1,6 +1,6 @@
 import { Rng } from '../../shared/rng.ts';
 import type { ViewSpec } from '../../shared/view-spec.ts';
-import type { Fallback } from '../../shared/protocol.ts';
+import type { Fallback } from '../../shared/handshake-protocol.ts';
 import type { Simulation } from './simulation.ts';
 import type { EpisodeMetrics } from './episode-metrics.ts';
 import { AgentIO, InvalidActionError, type ActionPolicy } from './agent-io.ts';

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { CLOSE_CODES, LIMITS, ROLES, type Hello, type SlotInfo } from '../../shared/protocol.ts';
+import { CLOSE_CODES, LIMITS, ROLES } from '../../shared/protocol.ts';
+import type { Hello, SlotInfo } from '../../shared/handshake-protocol.ts';
 import type { ViewSpec } from '../../shared/view-spec.ts';
 import { describeZodError } from '../../shared/zod-error.ts';
 import type { ObservationView } from '../views/view.ts';

@@ -1,5 +1,6 @@
 import type { WebSocket } from 'ws';
-import type { CapsEnforcement, Role, SupervisorStepFrame } from '../../shared/protocol.ts';
+import type { Role, SupervisorStepFrame } from '../../shared/protocol.ts';
+import type { CapsEnforcement } from '../../shared/session-messages.ts';
 
 /** Messages per second with a burst allowance; refilled lazily on each message. */
 export class TokenBucket {

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { CLOSE_CODES, FRAME, LIMITS, ROLES, type ControllerResultFrame, type Hello, type ResetReply } from '../../shared/protocol.ts';
+import { CLOSE_CODES, FRAME, LIMITS, ROLES, type ControllerResultFrame, type ResetReply } from '../../shared/protocol.ts';
+import type { Hello } from '../../shared/handshake-protocol.ts';
 import { describeZodError } from '../../shared/zod-error.ts';
 import type { AgentSlots } from './agent-slots.ts';
 import { TokenBucket, type ServerClient } from './client.ts';

@@ -1,4 +1,5 @@
-import { PROBABILITY_KINDS, readDistribution, type ProbabilityKind } from '../../shared/protocol.ts';
+import { PROBABILITY_KINDS, type ProbabilityKind } from '../../shared/protocol.ts';
+import { readDistribution } from '../../shared/frame-guards.ts';
 import { DistributionStructure } from '../../shared/relations.ts';
 
 export type SnapshotStructure = { relations: Float32Array; roles: Int32Array; roleNames: string[]; probabilities: Float32Array };

@@ -1,7 +1,8 @@
-import { CLOSE_CODES, PROTOCOL_VERSION, ROLES, SUPERVISOR_PATH, type SlotInfo, type WelcomeMessage } from '../../shared/protocol.ts';
+import { CLOSE_CODES, PROTOCOL_VERSION, ROLES, SUPERVISOR_PATH } from '../../shared/protocol.ts';
+import type { SlotInfo, WelcomeMessage } from '../../shared/handshake-protocol.ts';
 import { describeZodError } from '../../shared/zod-error.ts';
 import type { ServerClient } from './client.ts';
-import type { Hello } from '../../shared/protocol.ts';
+import type { Hello } from '../../shared/handshake-protocol.ts';
 import { helloSchema } from './protocol-schemas.ts';
 import type { Room } from './room.ts';
 

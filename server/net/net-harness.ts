@@ -1,7 +1,7 @@
 import { pino, type Logger } from 'pino';
 import { Rng } from '../../shared/rng.ts';
 import type { Caps } from '../../shared/student-profile.ts';
-import type { TickMode } from '../../shared/protocol.ts';
+import type { TickMode } from '../../shared/handshake-protocol.ts';
 import { AgentLauncher, type AgentSpec } from './agent-launcher.ts';
 import type { NetServer } from './net-server.ts';
 import { startServer } from './start-server.ts';

@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { pino, type Logger } from 'pino';
-import { CLOSE_CODES, ROLES, type TickMode } from '../../shared/protocol.ts';
+import { CLOSE_CODES, ROLES } from '../../shared/protocol.ts';
+import type { TickMode } from '../../shared/handshake-protocol.ts';
 import { AgentSlots } from './agent-slots.ts';
 import type { ServerClient } from './client.ts';
 import { Connections } from './connections.ts';

@@ -1,13 +1,14 @@
 import { z } from 'zod';
-import { CONTROL_ACTIONS, LIMITS, ROLES } from '../../shared/protocol.ts';
-import type { AgentReport, ControlMessage, Hello, InspectMessage, OverlaysMessage, ResetMessage, SlotClaim, WeightsAck, WeightsMessage } from '../../shared/protocol.ts';
+import { LIMITS, ROLES, type ResetMessage } from '../../shared/protocol.ts';
+import { CONTROL_ACTIONS, type AgentReport, type ControlMessage, type InspectMessage, type OverlaysMessage, type WeightsAck, type WeightsMessage } from '../../shared/session-messages.ts';
+import type { Hello, SlotClaim } from '../../shared/handshake-protocol.ts';
 import { capsSchema } from '../../shared/student-profile.ts';
 import { viewSpecSchema } from '../../shared/view-spec.ts';
 
 /**
  * What the server accepts from clients, checked with zod. The message types themselves live in
- * shared/protocol.ts (the clients use them without zod); the `Agrees` lines below fail to compile
- * when a schema and its type drift apart.
+ * shared/protocol.ts and its siblings (the clients use them without zod); the `Agrees` lines below
+ * fail to compile when a schema and its type drift apart.
  */
 
 const slotClaimSchema = z.strictObject({

@@ -1,4 +1,6 @@
-import { ROLES, type CapsEnforcement, type TickMode } from '../../shared/protocol.ts';
+import { ROLES } from '../../shared/protocol.ts';
+import type { CapsEnforcement } from '../../shared/session-messages.ts';
+import type { TickMode } from '../../shared/handshake-protocol.ts';
 import type { Room } from './room.ts';
 
 export type AgentStatus = {

@@ -1,5 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import { CLOSE_CODES, LIMITS, ROLES, type ControlReply, type Hello, type ProbabilitiesRequest } from '../../shared/protocol.ts';
+import { CLOSE_CODES, LIMITS, ROLES, type ProbabilitiesRequest } from '../../shared/protocol.ts';
+import type { ControlReply } from '../../shared/session-messages.ts';
+import type { Hello } from '../../shared/handshake-protocol.ts';
 import { describeZodError } from '../../shared/zod-error.ts';
 import type { ServerClient } from './client.ts';
 import type { Connections } from './connections.ts';

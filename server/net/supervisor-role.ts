@@ -1,6 +1,8 @@
 import type { Packr } from 'msgpackr';
 import { performance } from 'node:perf_hooks';
-import { CLOSE_CODES, FRAME, LIMITS, ROLES, type Hello, type SupervisorStepFrame, type WeightsPush } from '../../shared/protocol.ts';
+import { CLOSE_CODES, FRAME, LIMITS, ROLES, type SupervisorStepFrame } from '../../shared/protocol.ts';
+import type { WeightsPush } from '../../shared/session-messages.ts';
+import type { Hello } from '../../shared/handshake-protocol.ts';
 import { describeZodError } from '../../shared/zod-error.ts';
 import { TokenBucket, type ServerClient } from './client.ts';
 import type { Connections } from './connections.ts';

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { CLOSE_CODES, FRAME, ROLES, actionFrameTick } from '../../shared/protocol.ts';
+import { CLOSE_CODES, FRAME, ROLES } from '../../shared/protocol.ts';
+import { actionFrameTick } from '../../shared/frame-guards.ts';
 import type { ServerClient } from './client.ts';
 import type { Room } from './room.ts';
 import { ANSWER } from './slot-table.ts';

@@ -5,7 +5,8 @@ import { createSimulation, parseScenario, resolveScenario, scenarioHasWins, type
 import { defaultStudentViews } from '../scenarios/student-views.ts';
 import { ObservationView } from '../views/view.ts';
 import type { ViewSpec } from '../../shared/view-spec.ts';
-import type { Fallback, SceneMessage } from '../../shared/protocol.ts';
+import type { SceneMessage } from '../../shared/protocol.ts';
+import type { Fallback } from '../../shared/handshake-protocol.ts';
 
 export type SessionOptions = {
   scenario: string;

@@ -20,7 +20,7 @@ import { checkPolicyFile, isRecurrentNet, type GruLayer, type PolicyFile } from 
 import { gruFlops, netFlops } from '../../shared/flops.ts';
 import { encode } from '../../shared/codec.ts';
 import { Rng } from '../../shared/rng.ts';
-import type { SlotInfo } from '../../shared/protocol.ts';
+import type { SlotInfo } from '../../shared/handshake-protocol.ts';
 import { Adam } from '../../agents/learn/adam.ts';
 import { Collector } from '../../agents/learn/rollout.ts';
 import { ppoUpdate } from '../../agents/learn/ppo.ts';

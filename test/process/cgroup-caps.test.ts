@@ -8,7 +8,7 @@ import { cgroupMemoryBytes, cgroupName, cgroupProbe, cgroupVersion, enterCgroup 
 import { SlotRunner } from '../../agents/process/slot-runner.ts';
 import { encode } from '../../shared/codec.ts';
 import { POLICY_FORMAT, POLICY_FORMAT_VERSION, type PolicyFile } from '../../shared/model-format.ts';
-import type { SlotInfo } from '../../shared/protocol.ts';
+import type { SlotInfo } from '../../shared/handshake-protocol.ts';
 import type { NetServer } from '../../server/net/net-server.ts';
 import { statusLine } from '../../server/net/status-line.ts';
 import { capText, parseInspectReply } from '../../viewer/src/ui/inspect-panel.ts';

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decode, encode } from '../../shared/codec.ts';
-import { FATAL_AGENT_CLOSE_CODES, FRAME, PROTOCOL_VERSION, actionFrameTick } from '../../shared/protocol.ts';
+import { FATAL_AGENT_CLOSE_CODES, FRAME, PROTOCOL_VERSION } from '../../shared/protocol.ts';
+import { actionFrameTick } from '../../shared/frame-guards.ts';
 import { helloSchema } from '../../server/net/protocol-schemas.ts';
 import { fromRoot } from '../../shared/paths.ts';
 

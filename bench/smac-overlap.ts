@@ -9,7 +9,8 @@ import { Rng } from '../shared/rng.ts';
 import { resolveScenario } from '../server/scenarios/registry.ts';
 import { smacFamily } from '../server/smac/family.ts';
 import { MATTER_REFERENCE_SETTINGS, MATTER_SETTINGS, type MatterSettings } from '../server/smac/matter-movement.ts';
-import { ACTION, SmacSimulation } from '../server/smac/smac-simulation.ts';
+import { SmacSimulation } from '../server/smac/smac-simulation.ts';
+import { ACTION } from '../shared/smac-actions.ts';
 
 /**
  * Seeded actions that crowd the units: mostly an attack on the first enemy in range, else a

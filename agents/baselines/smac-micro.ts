@@ -1,7 +1,8 @@
 import type { Simulation } from '../../server/env/simulation.ts';
 import { ORDER, type Battle } from '../../server/smac/battle.ts';
 import { anyoneHurt, axisToEnemy, centroidOf, dist, durability, liveUnits, volley } from './battle-measures.ts';
-import { ACTION, SmacSimulation } from '../../server/smac/smac-simulation.ts';
+import { SmacSimulation } from '../../server/smac/smac-simulation.ts';
+import { ACTION } from '../../shared/smac-actions.ts';
 import type { DecisionPolicy } from './decision-policy.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { common, defineCommand, intArg, str } from '../../shared/cli-args.ts';
 import { createSimulation, resolveScenario } from '../../server/scenarios/registry.ts';
-import { ACTION } from '../../server/smac/smac-simulation.ts';
+import { ACTION } from '../../shared/smac-actions.ts';
 import { evaluate, type Overseer } from './evaluate.ts';
 import { loadEvalPolicy } from './load-eval-policy.ts';
 import type { LoadedEvalPolicy } from './policies.ts';

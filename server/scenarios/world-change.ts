@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { resolveUnitStats } from '../smac/smac-simulation.ts';
+import { resolveUnitStats } from '../smac/unit-stats.ts';
 import type { SmacScenarioFile } from '../smac/schema.ts';
 import { parseScenario, type LoadedScenario, type ScenarioFile } from './registry.ts';
 

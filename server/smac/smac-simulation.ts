@@ -1,42 +1,18 @@
 import type { Rng } from '../../shared/rng.ts';
-import { makeLayout, type ObservationLayout, type RawObservation } from '../env/layout.ts';
+import { ACTION } from '../../shared/smac-actions.ts';
+import type { ObservationLayout, RawObservation } from '../env/layout.ts';
 import type { EntityInfo, EpisodeMetrics, InitialState, Simulation, StepEvents } from '../env/simulation.ts';
 import { BattleEndTracker } from './battle-end.ts';
-import { ALLY, Battle, ENEMY, ORDER, TICKS_PER_SECOND, TICKS_PER_STEP, TICK_SECONDS, type Movement, type UnitSpec } from './battle.ts';
+import { ALLY, Battle, ENEMY, ORDER, TICKS_PER_STEP, TICK_SECONDS, type Movement, type UnitSpec } from './battle.ts';
 import { makeEnemyAi } from './enemy-ai.ts';
 import { KinematicMovement } from './kinematic-movement.ts';
 import { MATTER_SETTINGS, MatterMovement, type MatterSettings } from './matter-movement.ts';
 import type { SmacPhysics, SmacScenarioFile } from './schema.ts';
+import { MOVE_DX, MOVE_DY, SmacObservation } from './smac-observation.ts';
+import { SmacReward } from './smac-reward.ts';
 import { StartPlacement } from './starts.ts';
 import { Terrain } from './terrain.ts';
-import { ACTION } from '../../shared/smac-actions.ts';
-import { SMAC_DEFAULT_COOLDOWN_LOOPS, SMAC_STATE_COOLDOWN_LOOPS, toSmacClock, UNIT_TYPES, type UnitStats } from './unit-types.ts';
-
-export { ACTION };
-
-/** Unit vectors of the move actions N, S, E, W (SC2 coordinates: north is +y). */
-const MOVE_DX = [0, 0, 1, -1] as const;
-const MOVE_DY = [1, -1, 0, 0] as const;
-
-/**
- * A unit type's stats after the scenario's overrides (`units.<type>`, optionally from a `base`).
- * On SMAC's clock the built-in stats are converted to Normal seconds first; overrides are taken
- * as written, in the scenario's clock.
- */
-export function resolveUnitStats(file: SmacScenarioFile, type: string): UnitStats {
-  const override = file.units[type];
-  const baseName = builtInType(file, type);
-  const builtIn = UNIT_TYPES[baseName];
-  if (!builtIn) throw new Error(`scenario '${file.name}': unknown unit type '${type}'`);
-  const base = file.clock === 'smac' ? toSmacClock(baseName, builtIn) : builtIn;
-  const { base: _base, ...stats } = override ?? {};
-  return { ...base, ...stats };
-}
-
-/** The built-in type a scenario's unit type starts from. */
-function builtInType(file: SmacScenarioFile, type: string): string {
-  return file.units[type]?.base ?? type;
-}
+import { resolveUnitStats } from './unit-stats.ts';
 
 /**
  * A SMAC-style battle as a Simulation: SMAC's observation, state, action and mask layouts (with
@@ -75,29 +51,15 @@ export class SmacSimulation implements Simulation {
   private readonly movement: Movement;
   private readonly nAgents: number;
   private readonly nEnemies: number;
-  private readonly nActions: number;
-  private readonly sightRange: number;
-  private readonly shootRange: number;
   private readonly halfMove: number;
-  private readonly shieldBitsAlly: number;
-  private readonly shieldBitsEnemy: number;
-  private readonly typeBits: number;
-  /** Per unit: index of its type in its side's one-hot, -1 without type bits. */
-  private readonly typeIndex: Int32Array;
-  private readonly enemyStride: number;
-  private readonly allyStride: number;
-  private readonly allyStateStride: number;
-  private readonly enemyStateStride: number;
-  /** Per unit: what its state cooldown (or a healer's energy) is multiplied by. */
-  private readonly stateCooldownScale: Float64Array;
+  private readonly observation: SmacObservation;
+  private readonly reward: SmacReward;
   /**
    * On SMAC's clock, reaching maxSteps sets `terminated` (SMAC's continuing_episode False: learners
    * do not bootstrap a timeout); on SMAClite's the env truncates there, and learners bootstrap.
    */
   private readonly timeoutTerminates: boolean;
   private readonly lastActions: Int32Array;
-  private readonly previousHealth: Float64Array;
-  private readonly wasAlive: Uint8Array;
   private readonly entityIndex: ReadonlyMap<string, number>;
   private readonly starts: StartPlacement;
   private rng: Rng | null = null;
@@ -127,7 +89,6 @@ export class SmacSimulation implements Simulation {
     const battle = this.battle;
     this.nAgents = battle.nAllies;
     this.nEnemies = battle.nEnemies;
-    this.nActions = ACTION.firstTarget + this.nEnemies;
     if (this.nAgents > this.nEnemies && specs.some((s) => s.team === ALLY && s.stats.role === 'heal')) {
       throw new Error(
         `scenario '${file.name}': an allied healer's heal actions use the ${this.nEnemies} target slots (SMAC's n_actions = 6 + n_enemies), so the allies (${this.nAgents}) must not outnumber the enemies`,
@@ -141,36 +102,15 @@ export class SmacSimulation implements Simulation {
     this.movement = physics === 'matter' ? new MatterMovement(battle, this.terrain, matterSettings) : new KinematicMovement(battle, this.terrain);
     battle.movement = this.movement;
     battle.enemyAi = makeEnemyAi(file.enemyAi, battle);
-    this.sightRange = file.ranges.sight;
-    this.shootRange = file.ranges.shoot;
     this.halfMove = file.ranges.moveAmount / 2;
-
-    // SMAC gives a side shield features when its race is Protoss; here: when any of its units has shields.
-    this.shieldBitsAlly = specs.some((s) => s.team === ALLY && s.stats.shield > 0) ? 1 : 0;
-    this.shieldBitsEnemy = specs.some((s) => s.team === ENEMY && s.stats.shield > 0) ? 1 : 0;
-    const allyTypes = file.unitTypeBits?.allies ?? [];
-    const enemyTypes = file.unitTypeBits?.enemies ?? [];
-    this.typeBits = allyTypes.length;
-    this.typeIndex = Int32Array.from(specs, (s) => (this.typeBits === 0 ? -1 : (s.team === ALLY ? allyTypes : enemyTypes).indexOf(s.type)));
-    const typeNames = (types: readonly string[]): string[] => types.map((t) => `type_${t}`);
-    const enemyFeatures = ['available_to_attack', 'distance', 'dx', 'dy', 'health', ...(this.shieldBitsEnemy ? ['shield'] : []), ...typeNames(enemyTypes)];
-    const allyFeatures = ['visible', 'distance', 'dx', 'dy', 'health', ...(this.shieldBitsAlly ? ['shield'] : []), ...typeNames(allyTypes)];
-    const ownFeatures = ['health', ...(this.shieldBitsAlly ? ['shield'] : []), ...typeNames(allyTypes)];
-    this.enemyStride = enemyFeatures.length;
-    this.allyStride = allyFeatures.length;
-    const layout = makeLayout([
-      { name: 'move', rows: 1, features: ['north', 'south', 'east', 'west'], spatial: false },
-      { name: 'enemies', rows: this.nEnemies, features: enemyFeatures, spatial: true },
-      { name: 'allies', rows: this.nAgents - 1, features: allyFeatures, spatial: true },
-      { name: 'own', rows: 1, features: ownFeatures, spatial: false },
-    ]);
-    this.layouts = allyUnits.map(() => layout);
-    this.allyStateStride = 4 + this.shieldBitsAlly + this.typeBits;
-    this.enemyStateStride = 3 + this.shieldBitsEnemy + this.typeBits;
-    this.stateSize = this.nAgents * this.allyStateStride + this.nEnemies * this.enemyStateStride + this.nAgents * this.nActions;
+    this.lastActions = new Int32Array(this.nAgents).fill(-1);
+    this.observation = new SmacObservation(file, battle, this.terrain, specs, this.lastActions);
+    const nActions = this.observation.nActions;
+    this.layouts = allyUnits.map(() => this.observation.layout);
+    this.stateSize = this.observation.stateSize;
 
     this.agentNames = allyUnits.map((u) => specs[u].name);
-    this.actionCounts = allyUnits.map(() => this.nActions);
+    this.actionCounts = allyUnits.map(() => nActions);
     this.actionNames = allyUnits.map((u) => {
       const heals = specs[u].stats.role === 'heal';
       return [
@@ -191,7 +131,7 @@ export class SmacSimulation implements Simulation {
     }));
     this.entityIndex = new Map(specs.map((s, u) => [s.name, u]));
     this.bounds = [0, 0, file.map.width, file.map.height];
-    this.ranges = allyUnits.map(() => ({ sight: this.sightRange, attack: this.shootRange }));
+    this.ranges = allyUnits.map(() => ({ sight: file.ranges.sight, attack: file.ranges.shoot }));
     const n = specs.length;
     this.alive = new Uint8Array(this.nAgents);
     this.positions = new Float32Array(2 * n);
@@ -199,21 +139,10 @@ export class SmacSimulation implements Simulation {
     this.health = new Float32Array(n);
     this.shield = new Float32Array(n);
     this.events = battle.events;
-    this.lastActions = new Int32Array(this.nAgents).fill(-1);
-    this.previousHealth = new Float64Array(n);
-    this.wasAlive = new Uint8Array(n);
     this.battleEnd = new BattleEndTracker(this.entities, this.health);
-    const { deathValue, win } = file.reward;
-    let enemyPool = 0;
-    for (const u of enemyUnits) enemyPool += battle.maxHp[u] + battle.maxShield[u];
-    this.maxReward = this.nEnemies * deathValue + win + enemyPool;
+    this.reward = new SmacReward(battle, file.reward, enemyUnits);
+    this.maxReward = this.reward.maxReward;
     this.timeoutTerminates = file.clock === 'smac';
-    // SMAC's state: weapon_cooldown in game loops (one tick here) over a fixed count per type.
-    this.stateCooldownScale = Float64Array.from(specs, (s, u) => {
-      if (battle.healer[u] === 1) return battle.maxEnergy[u] > 0 ? 1 / battle.maxEnergy[u] : 0;
-      if (file.clock === 'smac') return TICKS_PER_SECOND / (SMAC_STATE_COOLDOWN_LOOPS[builtInType(file, s.type)] ?? SMAC_DEFAULT_COOLDOWN_LOOPS);
-      return battle.cooldownMax[u] > 0 ? 1 / battle.cooldownMax[u] : 0;
-    });
     this.starts.checkAtLoad(file.name, attackPoint, file.attackPoint ? 'attackPoint' : 'attackPoint (default: the allies\' spawn)');
   }
 
@@ -239,11 +168,7 @@ export class SmacSimulation implements Simulation {
     if (!rng) throw new Error('step() before reset()');
     battle.events.attacks.length = 0;
     battle.events.heals.length = 0;
-    const n = battle.n;
-    for (let u = 0; u < n; u++) {
-      this.wasAlive[u] = battle.alive[u];
-      this.previousHealth[u] = battle.hp[u] + battle.shield[u];
-    }
+    this.reward.beforeStep();
     for (let i = 0; i < this.nAgents; i++) {
       const action = actions[i];
       this.lastActions[i] = action;
@@ -260,7 +185,7 @@ export class SmacSimulation implements Simulation {
     this.terminated = alliesDown || enemiesDown || (this.timeoutTerminates && this.t >= this.maxSteps);
     this.won = enemiesDown && !alliesDown;
     const lost = alliesDown && !enemiesDown;
-    const reward = this.teamReward(this.won, lost);
+    const reward = this.reward.afterStep(this.won, lost);
     for (let i = 0; i < this.nAgents; i++) rewards[i] = reward;
     this.syncOutputs();
     this.battleEnd.afterStep();
@@ -298,160 +223,16 @@ export class SmacSimulation implements Simulation {
     return true;
   }
 
-  /** SMAC reward_battle plus the win/defeat terms, scaled by max_reward / scaleRate. */
-  private teamReward(won: boolean, lost: boolean): number {
-    const battle = this.battle;
-    const r = this.file.reward;
-    let reward: number;
-    if (r.sparse) {
-      reward = won ? 1 : lost ? -1 : 0;
-    } else {
-      let deltaEnemy = 0;
-      let deltaDeaths = 0;
-      let deltaAlly = 0;
-      for (let u = 0; u < battle.n; u++) {
-        if (this.wasAlive[u] === 0) continue;
-        const previous = this.previousHealth[u];
-        const dead = battle.alive[u] === 0;
-        if (battle.team[u] === ENEMY) {
-          if (dead) {
-            deltaDeaths += r.deathValue;
-            deltaEnemy += previous;
-          } else {
-            deltaEnemy += previous - battle.hp[u] - battle.shield[u];
-          }
-        } else if (dead) {
-          if (!r.onlyPositive) deltaDeaths -= r.deathValue * r.negativeScale;
-          deltaAlly += previous * r.negativeScale;
-        } else {
-          deltaAlly += r.negativeScale * (previous - battle.hp[u] - battle.shield[u]);
-        }
-      }
-      // SMAC takes the absolute value, so enemy shield regeneration and healing also pay.
-      reward = r.onlyPositive ? Math.abs(deltaEnemy + deltaDeaths) : deltaEnemy + deltaDeaths - deltaAlly;
-      if (won) reward += r.win;
-      else if (lost) reward += r.defeat;
-    }
-    if (r.scale) reward /= this.maxReward / r.scaleRate;
-    return reward;
-  }
-
-  /** SMAC can_move: the cell half a move ahead (move_amount / 2) must be on the map and walkable. */
-  private canMove(u: number, m: number): boolean {
-    const battle = this.battle;
-    return this.terrain.isWalkable(battle.x[u] + MOVE_DX[m] * this.halfMove, battle.y[u] + MOVE_DY[m] * this.halfMove);
-  }
-
-  /** Whether agent i may use target slot j now (attack enemy j, or heal ally j for a healer). */
-  private slotAvailable(i: number, j: number): boolean {
-    const battle = this.battle;
-    if (battle.healer[i] === 1) {
-      // SMAC: medivacs heal allies, but not themselves or other medivacs (air units).
-      if (j >= this.nAgents || battle.alive[j] === 0 || battle.canTarget[i * battle.n + j] === 0) return false;
-      return battle.distance(i, j) <= this.shootRange;
-    }
-    const e = this.nAgents + j;
-    return battle.alive[e] === 1 && battle.distance(i, e) <= this.shootRange;
-  }
-
   writeMask(agent: number, out: Uint8Array, offset: number): void {
-    out.fill(0, offset, offset + this.nActions);
-    if (this.battle.alive[agent] === 0) {
-      out[offset + ACTION.noop] = 1;
-      return;
-    }
-    out[offset + ACTION.stop] = 1;
-    for (let m = 0; m < 4; m++) if (this.canMove(agent, m)) out[offset + ACTION.north + m] = 1;
-    for (let j = 0; j < this.nEnemies; j++) if (this.slotAvailable(agent, j)) out[offset + ACTION.firstTarget + j] = 1;
+    this.observation.writeMask(agent, out, offset);
   }
 
   observe(agent: number, out: RawObservation): void {
-    const battle = this.battle;
-    const values = out.values;
-    values.fill(0);
-    const sight = this.sightRange;
-    const i = agent;
-    for (let m = 0; m < 4; m++) values[m] = this.canMove(i, m) ? 1 : 0;
-    let row = out.rowStart[1];
-    let o = out.layout.offsets[1];
-    for (let j = 0; j < this.nEnemies; j++, row++, o += this.enemyStride) {
-      const e = this.nAgents + j;
-      const d = battle.distance(i, e);
-      out.distance[row] = d;
-      if (battle.alive[e] === 0 || !(d < sight)) {
-        out.present[row] = 0;
-        continue;
-      }
-      out.present[row] = 1;
-      // SMAC copies avail_actions[6 + j]: for a medivac that is the heal slot of ally j.
-      values[o] = this.slotAvailable(i, j) ? 1 : 0;
-      values[o + 1] = d / sight;
-      values[o + 2] = (battle.x[e] - battle.x[i]) / sight;
-      values[o + 3] = (battle.y[e] - battle.y[i]) / sight;
-      this.writeUnitFeatures(e, values, o + 4, this.shieldBitsEnemy);
-    }
-    row = out.rowStart[2];
-    o = out.layout.offsets[2];
-    for (let a = 0; a < this.nAgents; a++) {
-      if (a === i) continue;
-      const d = battle.distance(i, a);
-      out.distance[row] = d;
-      if (battle.alive[a] === 0 || !(d < sight)) {
-        out.present[row] = 0;
-      } else {
-        out.present[row] = 1;
-        values[o] = 1;
-        values[o + 1] = d / sight;
-        values[o + 2] = (battle.x[a] - battle.x[i]) / sight;
-        values[o + 3] = (battle.y[a] - battle.y[i]) / sight;
-        this.writeUnitFeatures(a, values, o + 4, this.shieldBitsAlly);
-      }
-      row++;
-      o += this.allyStride;
-    }
-    this.writeUnitFeatures(i, values, out.layout.offsets[3], this.shieldBitsAlly);
-  }
-
-  /** health, [shield], [type one-hot] of unit u at values[o ..]. */
-  private writeUnitFeatures(u: number, values: Float32Array, o: number, shieldBits: number): void {
-    const battle = this.battle;
-    values[o] = battle.hp[u] / battle.maxHp[u];
-    if (shieldBits === 1) values[o + 1] = battle.maxShield[u] > 0 ? battle.shield[u] / battle.maxShield[u] : 0;
-    const type = this.typeIndex[u];
-    if (type >= 0) values[o + 1 + shieldBits + type] = 1;
+    this.observation.observe(agent, out);
   }
 
   writeState(out: Float32Array, offset: number): void {
-    const battle = this.battle;
-    out.fill(0, offset, offset + this.stateSize);
-    const cx = battle.width / 2;
-    const cy = battle.height / 2;
-    let o = offset;
-    for (let a = 0; a < this.nAgents; a++, o += this.allyStateStride) {
-      if (battle.alive[a] === 0) continue;
-      out[o] = battle.hp[a] / battle.maxHp[a];
-      // SMAC: weapon cooldown (a medivac's energy) over a per-type maximum.
-      out[o + 1] = (battle.healer[a] === 1 ? battle.energy[a] : battle.cooldown[a]) * this.stateCooldownScale[a];
-      out[o + 2] = (battle.x[a] - cx) / battle.width;
-      out[o + 3] = (battle.y[a] - cy) / battle.height;
-      let k = o + 4;
-      if (this.shieldBitsAlly === 1) out[k++] = battle.maxShield[a] > 0 ? battle.shield[a] / battle.maxShield[a] : 0;
-      if (this.typeIndex[a] >= 0) out[k + this.typeIndex[a]] = 1;
-    }
-    for (let j = 0; j < this.nEnemies; j++, o += this.enemyStateStride) {
-      const e = this.nAgents + j;
-      if (battle.alive[e] === 0) continue;
-      out[o] = battle.hp[e] / battle.maxHp[e];
-      out[o + 1] = (battle.x[e] - cx) / battle.width;
-      out[o + 2] = (battle.y[e] - cy) / battle.height;
-      let k = o + 3;
-      if (this.shieldBitsEnemy === 1) out[k++] = battle.maxShield[e] > 0 ? battle.shield[e] / battle.maxShield[e] : 0;
-      if (this.typeIndex[e] >= 0) out[k + this.typeIndex[e]] = 1;
-    }
-    for (let i = 0; i < this.nAgents; i++, o += this.nActions) {
-      const action = this.lastActions[i];
-      if (action >= 0) out[o + action] = 1;
-    }
+    this.observation.writeState(out, offset);
   }
 
   setInitialState(init: InitialState): void {

@@ -6,7 +6,8 @@ import { evaluate } from '../../agents/eval/evaluate.ts';
 import { loadEvalPolicy } from '../../agents/eval/load-eval-policy.ts';
 import { readFileSync } from 'node:fs';
 import { BUILTIN_SCENARIO_DIR, createSimulation, parseScenario } from '../../server/scenarios/registry.ts';
-import { ACTION, SmacSimulation } from '../../server/smac/smac-simulation.ts';
+import { SmacSimulation } from '../../server/smac/smac-simulation.ts';
+import { ACTION } from '../../shared/smac-actions.ts';
 import type { Simulation } from '../../server/env/simulation.ts';
 
 afterEach(() => {

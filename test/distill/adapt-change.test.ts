@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createSimulation, resolveScenario } from '../../server/scenarios/registry.ts';
 import { applyWorldChange, parseWorldChange, WORLD_CHANGES } from '../../server/scenarios/world-change.ts';
-import { resolveUnitStats } from '../../server/smac/smac-simulation.ts';
+import { resolveUnitStats } from '../../server/smac/unit-stats.ts';
 import type { SmacScenarioFile } from '../../server/smac/schema.ts';
 import { WorldSession } from '../../server/net/world-session.ts';
 import type { EpisodeEnd } from '../../server/net/world-session.ts';

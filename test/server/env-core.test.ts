@@ -4,7 +4,7 @@ import { EnvCore } from '../../server/env/env-core.ts';
 import { InvalidActionError } from '../../server/env/agent-io.ts';
 import { ParallelEnv } from '../../server/env/parallel-env.ts';
 import { VecEnv } from '../../server/env/vec-env.ts';
-import { ACTION } from '../../server/smac/smac-simulation.ts';
+import { ACTION } from '../../shared/smac-actions.ts';
 import { Rng } from '../../shared/rng.ts';
 
 describe('EnvCore: the one env step', () => {

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { EnvCore } from '../../server/env/env-core.ts';
 import { resolveScenario } from '../../server/scenarios/registry.ts';
 import { smacFamily } from '../../server/smac/family.ts';
-import { ACTION, resolveUnitStats } from '../../server/smac/smac-simulation.ts';
+import { resolveUnitStats } from '../../server/smac/unit-stats.ts';
+import { ACTION } from '../../shared/smac-actions.ts';
 import { customBattle, place, STATIONARY, stepOnce } from './helpers.ts';
 
 function lone(clock: string, physics: string, fields: Record<string, unknown> = {}) {

@@ -3,7 +3,8 @@ import { Rng } from '../../shared/rng.ts';
 import { smacFamily } from '../../server/smac/family.ts';
 import { ORDER, type Battle } from '../../server/smac/battle.ts';
 import { createSimulation, resolveScenario } from '../../server/scenarios/registry.ts';
-import { ACTION, type SmacSimulation } from '../../server/smac/smac-simulation.ts';
+import type { SmacSimulation } from '../../server/smac/smac-simulation.ts';
+import { ACTION } from '../../shared/smac-actions.ts';
 import { customBattle, place, stepOnce } from './helpers.ts';
 
 /** MMM's unit indices: allies 0-1 marauders, 2-8 marines, 9 the medivac; enemies the same plus 10. */

@@ -3,7 +3,7 @@ import { ParallelEnv } from '../../server/env/parallel-env.ts';
 import { createSimulation, parseScenario } from '../../server/scenarios/registry.ts';
 import { smacFamily } from '../../server/smac/family.ts';
 import { Rng } from '../../shared/rng.ts';
-import { ACTION } from '../../server/smac/smac-simulation.ts';
+import { ACTION } from '../../shared/smac-actions.ts';
 import { customBattle, place, STATIONARY, stepOnce } from './helpers.ts';
 
 /** Play one episode with mask-respecting random actions drawn from `seed`; record everything observable. */

@@ -4,7 +4,8 @@ import { randomPolicy, type DecisionPolicy } from '../../agents/baselines/decisi
 import { AgentIO } from '../../server/env/agent-io.ts';
 import { ParallelEnv } from '../../server/env/parallel-env.ts';
 import { createSimulation } from '../../server/scenarios/registry.ts';
-import { ACTION, type SmacSimulation } from '../../server/smac/smac-simulation.ts';
+import type { SmacSimulation } from '../../server/smac/smac-simulation.ts';
+import { ACTION } from '../../shared/smac-actions.ts';
 import { Rng } from '../../shared/rng.ts';
 
 function observe(sim: SmacSimulation, agent: number): { observation: Float32Array; mask: Uint8Array } {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ACTION } from '../../server/smac/smac-simulation.ts';
+import { ACTION } from '../../shared/smac-actions.ts';
 import { AgentIO } from '../../server/env/agent-io.ts';
 import { customBattle, maskOf, place, STATIONARY, stepOnce } from './helpers.ts';
 

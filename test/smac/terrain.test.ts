@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSimulation, resolveScenario } from '../../server/scenarios/registry.ts';
-import { ACTION, type SmacSimulation } from '../../server/smac/smac-simulation.ts';
+import type { SmacSimulation } from '../../server/smac/smac-simulation.ts';
+import { ACTION } from '../../shared/smac-actions.ts';
 import { customBattle, maskOf, place, STATIONARY, stepOnce } from './helpers.ts';
 
 /** SMAC's simple.slt band: rows 0-7 and 24-31 of the 32 x 32 map are unwalkable. */

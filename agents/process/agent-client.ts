@@ -1,50 +1,19 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import type { AgentLog as Logger } from './agent-log.ts';
 import WebSocket from 'ws';
 import { createPackr } from '../../shared/codec.ts';
-import { CLOSE_CODES, FATAL_AGENT_CLOSE_CODES, FRAME, LIMITS, PROTOCOL_VERSION, ROLES, closeCodeName } from '../../shared/protocol.ts';
-import type { AgentReport, CapsEnforcement } from '../../shared/session-messages.ts';
 import type { SlotInfo, WelcomeMessage } from '../../shared/handshake-protocol.ts';
-import type { Caps } from '../../shared/student-profile.ts';
+import { CLOSE_CODES, FATAL_AGENT_CLOSE_CODES, FRAME, LIMITS, closeCodeName } from '../../shared/protocol.ts';
 import { Rng } from '../../shared/rng.ts';
+import type { AgentReport, CapsEnforcement } from '../../shared/session-messages.ts';
 import type { DecisionPolicy } from '../baselines/decision-policy.ts';
-import { CapError, policyBytesSource, type PolicySource } from '../policy-source.ts';
+import { CapError, policyBytesSource } from '../policy-source.ts';
+import { ActionSender } from './action-sender.ts';
+import { agentHello, type AgentClientOptions, type AgentExit } from './agent-client-options.ts';
+import type { AgentLog as Logger } from './agent-log.ts';
 import { connectFailure, EXIT_CONFIG, tlsMismatch } from './link-errors.ts';
+import { ReconnectBackoff } from './reconnect-backoff.ts';
 import { SlotRunner } from './slot-runner.ts';
-
-export type FaultOptions = {
-  /** Added delay on every reply (ms), plus uniform jitter in [0, jitterMs). */
-  latencyMs: number;
-  jitterMs: number;
-  /** Probability that a reply is lost. */
-  drop: number;
-};
-
-export type AgentClientOptions = {
-  url: string;
-  /** PEM certificates to trust for a wss:// server instead of the system store (`--ca`). */
-  ca?: Buffer;
-  /** Which caps the OS enforces and which are emulated, for the report (see shared/cgroup-caps.ts). */
-  enforcement?: CapsEnforcement;
-  slots: { slot: number; token: string }[];
-  source: PolicySource;
-  /** The same caps for every slot of this process (each slot keeps its own accounting). */
-  caps: Caps;
-  log: Logger;
-  faults?: FaultOptions;
-  /** Extra delay before every reply (ms): makes an agent deliberately slower than its deadline. */
-  extraDelayMs?: number;
-  seed?: number;
-  /** Reconnect backoff: first delay, ceiling, and how long to keep trying without a welcome. */
-  backoffMs?: number;
-  maxBackoffMs?: number;
-  giveUpAfterMs?: number;
-  reportEveryMs?: number;
-};
-
-/** Why the client stopped: 0 clean (server shutdown, scenario switch, stop()), 1 failed, 2 refused (policy does not fit the slot or its caps). */
-export type AgentExit = { code: number; reason: string; closeCode?: number };
 
 type Events = {
   welcome: [welcome: WelcomeMessage];
@@ -66,30 +35,19 @@ export class AgentClient extends EventEmitter<Events> {
   private readonly rng: Rng;
   private ws: WebSocket | null = null;
   private stopped = false;
-  private attempt = 0;
-  private lastWelcomeAt = performance.now();
+  private readonly backoff: ReconnectBackoff;
+  private readonly sender: ActionSender;
   private reportTimer: NodeJS.Timeout | null = null;
   private watchdog: NodeJS.Timeout | null = null;
   private lastHeard = 0;
   private finish!: (exit: AgentExit) => void;
   private readonly done: Promise<AgentExit>;
-  private readonly reply: [number, number, Int16Array];
-  private readonly partial: [number, number, Int16Array];
-  /** The same frames with every slot's action distribution appended, sent while the server asks. */
-  private readonly replyWithDistributions: [number, number, Int16Array, Float32Array];
-  private readonly partialWithDistributions: [number, number, Int16Array, Float32Array];
-  private sendDistributions = false;
   private welcomed = false;
   private generation = 0;
   private startedAt = performance.now();
   private acted = false;
   reconnects = 0;
   private welcomeMessage: WelcomeMessage | null = null;
-  /** Why the last connection attempt failed before it opened ('connection refused'), if it did. */
-  private unreachable: string | null = null;
-  /** What this outage has already said: one line when the link drops, one when the server cannot be reached. */
-  private saidDropped = false;
-  private saidUnreachable = false;
   /** An observation that arrived while the policies were still loading; answered once they are. */
   private earlyFrame: unknown[] | null = null;
 
@@ -98,12 +56,8 @@ export class AgentClient extends EventEmitter<Events> {
     this.options = options;
     this.log = options.log;
     this.rng = new Rng(options.seed ?? process.pid);
-    const n = options.slots.length;
-    this.reply = [FRAME.act, 0, new Int16Array(n)];
-    this.partial = [FRAME.act, 0, new Int16Array(n)];
-    // The distributions buffer is sized at the welcome (the slots' action counts).
-    this.replyWithDistributions = [FRAME.act, 0, this.reply[2], new Float32Array(0)];
-    this.partialWithDistributions = [FRAME.act, 0, this.partial[2], new Float32Array(0)];
+    this.backoff = new ReconnectBackoff(options, this.rng, this.log);
+    this.sender = new ActionSender(options.slots.length, this.packr, this.rng, options.faults, () => this.ws);
     this.done = new Promise((resolve) => {
       this.finish = resolve;
     });
@@ -133,7 +87,7 @@ export class AgentClient extends EventEmitter<Events> {
 
   private connect(): void {
     if (this.stopped) return;
-    this.attempt++;
+    this.backoff.attempting();
     const ws = new WebSocket(this.options.url, { maxPayload: LIMITS.supervisorMaxPayload, perMessageDeflate: false, ...(this.options.ca ? { ca: this.options.ca } : {}) });
     this.ws = ws;
     ws.on('error', (error) => {
@@ -146,29 +100,14 @@ export class AgentClient extends EventEmitter<Events> {
         this.end({ code: EXIT_CONFIG, reason: mismatch });
         return;
       }
-      this.unreachable = connectFailure(error);
+      this.backoff.failedToOpen(connectFailure(error));
     });
     ws.on('open', () => {
-      this.unreachable = null;
+      this.backoff.opened();
       this.lastHeard = performance.now();
       // A new connection starts without distributions until this server asks for them.
-      this.sendDistributions = false;
-      const hello = {
-        kind: 'hello',
-        version: PROTOCOL_VERSION,
-        role: ROLES.agent,
-        pid: process.pid,
-        slots: this.options.slots.map((s) => ({
-          slot: s.slot,
-          token: s.token,
-          caps: this.options.caps,
-          policy: this.options.source.label,
-          ...(this.options.source.view ? { view: this.options.source.view } : {}),
-        })),
-        // The policy's view table once per hello, not once per slot: with many slots it would grow as slots x agents.
-        ...(this.options.source.viewByAgent ? { viewByAgent: this.options.source.viewByAgent } : {}),
-      };
-      ws.send(this.packr.pack(hello));
+      this.sender.withDistributions = false;
+      ws.send(this.packr.pack(agentHello(this.options)));
     });
     ws.on('ping', () => {
       this.lastHeard = performance.now();
@@ -201,34 +140,10 @@ export class AgentClient extends EventEmitter<Events> {
     });
   }
 
-  /**
-   * Retry with backoff until `giveUpAfterMs` has passed since the last welcome (or the start). Each
-   * outage says what happened once: the link dropped, and/or the server cannot be reached (with
-   * the socket's reason); the attempts in between log at debug level only.
-   */
   private scheduleReconnect(code: number, reason: string): void {
-    const giveUp = this.options.giveUpAfterMs ?? 30_000;
-    const url = this.options.url;
-    const waited = performance.now() - this.lastWelcomeAt;
-    if (waited > giveUp) {
-      const why = this.unreachable ? `cannot reach ${url}: ${this.unreachable}` : `server unreachable (last close ${code}${reason ? ` ${reason}` : ''})`;
-      this.end({ code: 1, reason: `${why}; gave up after ${Math.round(giveUp / 1000)} s` });
-      return;
-    }
-    const base = this.options.backoffMs ?? 50;
-    const ceiling = this.options.maxBackoffMs ?? 2000;
-    const delay = Math.min(ceiling, base * 2 ** Math.min(10, this.attempt - 1)) * (0.5 + 0.5 * this.rng.uniform());
-    const fields = { code, reason, retryInMs: Math.round(delay), attempt: this.attempt };
-    if (this.unreachable && !this.saidUnreachable) {
-      this.saidUnreachable = true;
-      this.log.warn({ url }, `cannot reach ${url}: ${this.unreachable}; retrying for ${Math.max(1, Math.round((giveUp - waited) / 1000))} s`);
-    } else if (!this.unreachable && !this.saidDropped) {
-      this.saidDropped = true;
-      this.log.info(fields, 'link dropped; reconnecting');
-    } else {
-      this.log.debug(fields, 'still reconnecting');
-    }
-    setTimeout(() => this.connect(), delay);
+    const next = this.backoff.next(code, reason);
+    if ('giveUp' in next) this.end({ code: 1, reason: next.giveUp });
+    else setTimeout(() => this.connect(), next.retryInMs);
   }
 
   private async onMessage(message: Record<string, unknown>): Promise<void> {
@@ -238,7 +153,7 @@ export class AgentClient extends EventEmitter<Events> {
       case 'weights':
         return this.onWeights(message.id as number, message.policy as Uint8Array);
       case 'probabilities':
-        this.sendDistributions = message.on === true;
+        this.sender.withDistributions = message.on === true;
         return;
       case 'error':
         this.log.error({ code: message.code, message: message.message }, 'server error');
@@ -263,10 +178,7 @@ export class AgentClient extends EventEmitter<Events> {
         }
       }
       this.reconnects++;
-      this.attempt = 0;
-      this.saidDropped = false;
-      this.saidUnreachable = false;
-      this.lastWelcomeAt = performance.now();
+      this.backoff.welcomed();
       this.log.info({ reconnects: this.reconnects }, 'reconnected');
       this.emit('welcome', welcome);
       return;
@@ -284,13 +196,8 @@ export class AgentClient extends EventEmitter<Events> {
     }
     this.welcomed = true;
     this.welcomeMessage = welcome;
-    const distributions = new Float32Array(this.runners.reduce((sum, r) => sum + r.info.actionCount, 0));
-    this.replyWithDistributions[3] = distributions;
-    this.partialWithDistributions[3] = distributions;
-    this.attempt = 0;
-    this.lastWelcomeAt = performance.now();
-    this.saidDropped = false;
-    this.saidUnreachable = false;
+    this.sender.sizeDistributions(this.runners.reduce((sum, r) => sum + r.info.actionCount, 0));
+    this.backoff.welcomed();
     this.log.info(
       { scenario: welcome.scenario, slots: infos.map((i) => `${i.slot}:${i.agent}`).join(' '), policy: this.options.source.label, flops: this.runners.map((r) => r.policy.flops) },
       'welcome',
@@ -325,8 +232,8 @@ export class AgentClient extends EventEmitter<Events> {
     const masks = frame[5];
     if (!(observations instanceof Float32Array) || !(masks instanceof Uint8Array)) return;
     const runners = this.runners;
-    const actions = this.reply[2];
-    const distributions = this.sendDistributions ? this.replyWithDistributions[3] : null;
+    const actions = this.sender.actions;
+    const distributions = this.sender.distributions();
     let obsOffset = 0;
     let maskOffset = 0;
     let delayed = 0;
@@ -342,7 +249,7 @@ export class AgentClient extends EventEmitter<Events> {
       if (hold >= 1) {
         actions[k] = -1;
         delayed++;
-        this.later(request, k, action, hold);
+        this.sender.sendLater(request, k, action, hold);
       } else {
         // Below timer resolution: hold the core for that long, as a slower device would, and
         // answer in the shared frame (a host sends one frame per tick, not one per slot).
@@ -350,37 +257,11 @@ export class AgentClient extends EventEmitter<Events> {
         actions[k] = action;
       }
     }
-    if (delayed < runners.length) this.sendActions(distributions ? this.replyWithDistributions : this.reply, request);
+    if (delayed < runners.length) this.sender.sendShared(request);
     if (!this.acted) {
       this.acted = true;
       this.emit('firstAction', performance.now() - this.startedAt);
     }
-  }
-
-  /** One slot's answer after its cpu-share (or test) delay, alone in its frame. */
-  private later(request: number, k: number, action: number, delayMs: number): void {
-    setTimeout(() => {
-      const frame = this.sendDistributions ? this.partialWithDistributions : this.partial;
-      frame[2].fill(-1);
-      frame[2][k] = action;
-      this.sendActions(frame, request);
-    }, delayMs);
-  }
-
-  private sendActions(frame: [number, number, Int16Array] | [number, number, Int16Array, Float32Array], request: number): void {
-    frame[1] = request;
-    const faults = this.options.faults;
-    const ws = this.ws;
-    if (!ws || ws.readyState !== WebSocket.OPEN) return;
-    if (!faults) {
-      ws.send(this.packr.pack(frame));
-      return;
-    }
-    if (faults.drop > 0 && this.rng.uniform() < faults.drop) return;
-    const bytes = this.packr.pack(frame);
-    const delay = faults.latencyMs + faults.jitterMs * this.rng.uniform();
-    if (delay <= 0) ws.send(bytes);
-    else setTimeout(() => ws.readyState === WebSocket.OPEN && ws.send(bytes), delay);
   }
 
   private async onWeights(id: number, policyBytes: Uint8Array): Promise<void> {
@@ -405,7 +286,6 @@ export class AgentClient extends EventEmitter<Events> {
     this.emit('weights', true, this.generation);
     ack(true);
   }
-
 
   private report(): void {
     const ws = this.ws;

@@ -1,5 +1,5 @@
 import type { Snapshot } from '../stream/wire.ts';
-import { ROLE_COLORS_CSS } from '../world/world-view.ts';
+import { ROLE_COLORS_CSS } from '../world/agent-overlays.ts';
 
 /**
  * Says what the graph and role overlays show. The server computes both from the agents' action

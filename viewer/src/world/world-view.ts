@@ -1,45 +1,18 @@
-import {
-  AmbientLight,
-  BufferGeometry,
-  Color,
-  DirectionalLight,
-  DoubleSide,
-  DynamicDrawUsage,
-  Float32BufferAttribute,
-  GridHelper,
-  Group,
-  HemisphereLight,
-  InstancedMesh,
-  LineBasicMaterial,
-  LineLoop,
-  Matrix4,
-  Mesh,
-  MeshBasicMaterial,
-  PerspectiveCamera,
-  PlaneGeometry,
-  Raycaster,
-  RingGeometry,
-  Scene,
-  Vector2,
-  Vector3,
-  WebGLRenderer,
-} from 'three';
+import { AmbientLight, Color, DirectionalLight, Group, HemisphereLight, Mesh, PerspectiveCamera, Raycaster, Scene, Vector2, Vector3, WebGLRenderer } from 'three';
 import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
 import type { SceneMessage } from '../../../shared/protocol.ts';
 import type { Snapshot } from '../stream/wire.ts';
+import { AgentOverlays, type AgentOverlayState } from './agent-overlays.ts';
 import { BarLayer } from './bars.ts';
 import { BeamLayer } from './beams.ts';
+import { addMapGround, GROUND } from './map-ground.ts';
+import { readPixelStats, type PixelStats } from './pixel-stats.ts';
 import { RobotOverlays } from './robot-overlays.ts';
-import { SegmentBatch } from './segments.ts';
 import { UnitLayer } from './units.ts';
 
 export const BACKGROUND = '#0b1020';
-const GROUND = '#1e293b';
-export const ROLE_COLORS_CSS = ['#f59e0b', '#a855f7', '#14b8a6', '#ec4899', '#84cc16', '#f97316', '#06b6d4', '#eab308'] as const;
-const ROLE_COLORS = ROLE_COLORS_CSS.map((c) => new Color(c));
 const ATTACK_COLOR = new Color('#fb923c');
 const HEAL_COLOR = new Color('#4ade80');
-const LINK_COLOR = new Color('#fde047');
 /** What the first camera framing aims at: bodies that move or matter, not walls around the map. */
 const FRAMED_KINDS = new Set(['agent', 'unit', 'landmark', 'goal', 'body']);
 
@@ -64,18 +37,14 @@ export class WorldView {
   private units: UnitLayer | null = null;
   private bars: BarLayer | null = null;
   private beams: BeamLayer | null = null;
-  private graph: SegmentBatch | null = null;
   private robots: RobotOverlays | null = null;
-  private roleMarkers: InstancedMesh | null = null;
-  private sightRing: Mesh | null = null;
-  private attackRing: Mesh | null = null;
-  private selectionRing: Mesh | null = null;
+  private agentOverlays: AgentOverlays | null = null;
+  /** What the agent overlays draw, refreshed each frame (one object, not one per frame). */
+  private readonly agentOverlayState: AgentOverlayState = { graph: false, roles: false, ranges: true, selected: -1 };
   private mapSize = 1;
   private followEntity = -1;
   private readonly followTarget = new Vector3();
   private readonly tmp = new Vector3();
-  private readonly matrix = new Matrix4();
-  private readonly color = new Color();
   readonly overlays: Overlays = { graph: false, roles: false, ranges: true, beams: true, bars: true, lidar: false };
   selected = -1;
 
@@ -113,26 +82,7 @@ export class WorldView {
     const cy = (minY + maxY) / 2;
     this.mapSize = Math.max(width, height);
 
-    // Unlit: a flat ground looks the same without lighting, and it covers most of the screen, so
-    // per-pixel lighting there is most of the fill cost on software GL.
-    const ground = new Mesh(new PlaneGeometry(width, height), new MeshBasicMaterial({ color: GROUND }));
-    ground.rotation.x = -Math.PI / 2;
-    ground.position.set(cx, 0, -cy);
-    ground.name = 'ground';
-    world.add(ground);
-    const divisions = Math.max(2, Math.min(64, Math.round(this.mapSize)));
-    const grid = new GridHelper(this.mapSize, divisions >= 8 ? divisions : 10, '#334155', '#273449');
-    grid.position.set(cx, this.mapSize * 0.0005, -cy);
-    world.add(grid);
-    const outline = new BufferGeometry();
-    outline.setAttribute(
-      'position',
-      new Float32BufferAttribute([minX, 0, -minY, maxX, 0, -minY, maxX, 0, -maxY, minX, 0, -maxY], 3),
-    );
-    const border = new LineLoop(outline, new LineBasicMaterial({ color: '#94a3b8' }));
-    border.position.y = this.mapSize * 0.001;
-    border.name = 'bounds';
-    world.add(border);
+    addMapGround(world, scene.bounds, this.mapSize);
 
     this.units = new UnitLayer(scene, world, this.groundColor, this.mapSize * 0.006);
     const damageable = scene.entities
@@ -141,39 +91,8 @@ export class WorldView {
       .map(({ i }) => i);
     this.bars = new BarLayer(damageable, this.units, world, this.mapSize * 0.006);
     this.beams = new BeamLayer(world, this.mapSize * 0.0025);
-    this.graph = new SegmentBatch(world, 'graph', 0.85);
     this.robots = new RobotOverlays(scene, world, this.units, this.mapSize);
-
-    const agentCount = Math.max(1, scene.agents.length);
-    this.roleMarkers = new InstancedMesh(
-      new RingGeometry(1.25, 1.6, 28).rotateX(-Math.PI / 2),
-      new MeshBasicMaterial({ color: '#ffffff', side: DoubleSide }),
-      agentCount,
-    );
-    this.roleMarkers.instanceMatrix.setUsage(DynamicDrawUsage);
-    this.roleMarkers.frustumCulled = false;
-    this.roleMarkers.count = 0;
-    this.roleMarkers.name = 'roles';
-    world.add(this.roleMarkers);
-
-    const ring = (color: string): Mesh => {
-      const mesh = new Mesh(
-        new RingGeometry(0.985, 1, 96).rotateX(-Math.PI / 2),
-        new MeshBasicMaterial({ color, side: DoubleSide, transparent: true, opacity: 0.9, depthWrite: false }),
-      );
-      mesh.visible = false;
-      world.add(mesh);
-      return mesh;
-    };
-    this.sightRing = ring('#38bdf8');
-    this.attackRing = ring('#f87171');
-    this.selectionRing = new Mesh(
-      new RingGeometry(1.35, 1.7, 40).rotateX(-Math.PI / 2),
-      new MeshBasicMaterial({ color: '#fde047', side: DoubleSide, depthWrite: false }),
-    );
-    this.selectionRing.visible = false;
-    this.selectionRing.renderOrder = 6;
-    world.add(this.selectionRing);
+    this.agentOverlays = new AgentOverlays(scene, world, this.units, this.mapSize, this.groundColor);
 
     this.camera.near = this.mapSize * 0.005;
     this.camera.far = this.mapSize * 50;
@@ -191,7 +110,8 @@ export class WorldView {
     this.units?.dispose();
     this.bars?.dispose();
     this.beams?.dispose();
-    this.graph?.dispose();
+    this.agentOverlays?.dispose();
+    this.agentOverlays = null;
     this.robots?.dispose();
     this.robots = null;
     if (this.world) {
@@ -256,9 +176,12 @@ export class WorldView {
         this.bars.update(positions, snapshot, this.camera);
       }
       this.updateBeams(positions, snapshot);
-      this.updateGraph(positions, snapshot);
-      this.updateRoles(positions, snapshot);
-      this.updateRings(positions, snapshot);
+      const state = this.agentOverlayState;
+      state.graph = this.overlays.graph;
+      state.roles = this.overlays.roles;
+      state.ranges = this.overlays.ranges;
+      state.selected = this.selected;
+      this.agentOverlays?.update(positions, snapshot, state);
       this.updateFollow(positions);
     }
     this.controls.update();
@@ -283,80 +206,6 @@ export class WorldView {
     draw(snapshot.attacks, ATTACK_COLOR);
     draw(snapshot.heals, HEAL_COLOR);
     beams.end();
-  }
-
-  private updateGraph(positions: Float32Array, snapshot: Snapshot): void {
-    const graph = this.graph!;
-    const relations = snapshot.extras.relations;
-    const agents = this.sceneMessage!.agents;
-    graph.visible = this.overlays.graph && relations !== null;
-    graph.begin();
-    if (this.overlays.graph && relations) {
-      const n = agents.length;
-      const lift = this.mapSize * 0.01;
-      // Relations are distances over their mean (around 1): brightness is relative to the largest this snapshot.
-      let largest = 0;
-      for (let k = 0; k < n * n; k++) if (relations[k]! > largest) largest = relations[k]!;
-      for (let i = 0; i < n; i++) {
-        for (let j = i + 1; j < n; j++) {
-          const w = Math.max(relations[i * n + j]!, relations[j * n + i]!) / (largest || 1);
-          if (!(w > 0.05)) continue;
-          const a = agents[i]!.entity;
-          const b = agents[j]!.entity;
-          if (!snapshot.alive[a] || !snapshot.alive[b]) continue;
-          const strength = Math.min(1, w);
-          this.color.copy(LINK_COLOR).lerp(this.groundColor, 1 - strength);
-          graph.add(positions[2 * a]!, lift, -positions[2 * a + 1]!, positions[2 * b]!, lift, -positions[2 * b + 1]!, this.color.r, this.color.g, this.color.b);
-        }
-      }
-    }
-    graph.end();
-  }
-
-  private updateRoles(positions: Float32Array, snapshot: Snapshot): void {
-    const markers = this.roleMarkers!;
-    const roles = snapshot.extras.roles;
-    if (!this.overlays.roles || !roles) {
-      markers.count = 0;
-      return;
-    }
-    const agents = this.sceneMessage!.agents;
-    markers.count = agents.length;
-    for (let i = 0; i < agents.length; i++) {
-      const e = agents[i]!.entity;
-      // Role -1: no action distribution for this agent (dead, or its agent does not send one).
-      const r = snapshot.alive[e] && roles[i]! >= 0 ? this.units!.radiusOf(e) : 0;
-      this.tmp.set(positions[2 * e]!, this.mapSize * 0.002, -positions[2 * e + 1]!);
-      this.matrix.makeScale(r, 1, r).setPosition(this.tmp);
-      markers.setMatrixAt(i, this.matrix);
-      markers.setColorAt(i, ROLE_COLORS[((roles[i]! % ROLE_COLORS.length) + ROLE_COLORS.length) % ROLE_COLORS.length]!);
-    }
-    markers.instanceMatrix.needsUpdate = true;
-    if (markers.instanceColor) markers.instanceColor.needsUpdate = true;
-  }
-
-  private updateRings(positions: Float32Array, snapshot: Snapshot): void {
-    const sight = this.sightRing!;
-    const attack = this.attackRing!;
-    const entity = this.selected;
-    const info = entity >= 0 ? this.sceneMessage!.entities[entity] : undefined;
-    const agent = info && info.agent >= 0 ? this.sceneMessage!.agents[info.agent] : undefined;
-    const show = this.overlays.ranges && agent !== undefined && snapshot.alive[entity] === 1;
-    const place = (ring: Mesh, range: number): void => {
-      ring.visible = show && range > 0;
-      if (!ring.visible) return;
-      ring.position.set(positions[2 * entity]!, this.mapSize * 0.003, -positions[2 * entity + 1]!);
-      ring.scale.set(range, 1, range);
-    };
-    place(sight, agent?.sightRange ?? 0);
-    place(attack, agent?.attackRange ?? 0);
-    const marker = this.selectionRing!;
-    marker.visible = entity >= 0 && snapshot.alive[entity] === 1;
-    if (marker.visible) {
-      const r = this.units!.radiusOf(entity);
-      marker.position.set(positions[2 * entity]!, this.mapSize * 0.0035, -positions[2 * entity + 1]!);
-      marker.scale.set(r, 1, r);
-    }
   }
 
   /** Where the orbit camera looks, in simulation coordinates (tests check the follow camera). */
@@ -400,12 +249,12 @@ export class WorldView {
     return { x: rect.left + ((this.tmp.x + 1) / 2) * rect.width, y: rect.top + ((1 - this.tmp.y) / 2) * rect.height };
   }
 
-  /** Entities currently drawn (alive or still fading), split by whether they are agents. */
   /** An entity's colour as drawn (`#rrggbb`), or null without a scene. */
   colorOf(entity: number): string | null {
     return this.units && this.sceneMessage && entity >= 0 && entity < this.sceneMessage.entities.length ? this.units.colorOf(entity) : null;
   }
 
+  /** Entities currently drawn (alive or still fading), split by whether they are agents. */
   drawnCounts(): { agents: number; units: number; entities: number } {
     const scene = this.sceneMessage;
     if (!scene || !this.units) return { agents: 0, units: 0, entities: 0 };
@@ -423,7 +272,7 @@ export class WorldView {
 
   /** Edges the graph overlay drew in the last frame. */
   get graphEdges(): number {
-    return this.overlays.graph ? (this.graph?.count ?? 0) : 0;
+    return this.overlays.graph ? (this.agentOverlays?.graphCount ?? 0) : 0;
   }
 
   /** Robot headings and lidar rays drawn in the last frame. */
@@ -439,29 +288,9 @@ export class WorldView {
    * Renders a frame and reads the canvas back in the same task (no preserveDrawingBuffer needed):
    * how many pixels differ from the background, and how many carry a team colour.
    */
-  pixelStats(): { total: number; nonBackground: number; blue: number; red: number } {
+  pixelStats(): PixelStats {
     this.renderer.render(this.scene3d, this.camera);
-    const gl = this.renderer.getContext();
-    const w = gl.drawingBufferWidth;
-    const h = gl.drawingBufferHeight;
-    const pixels = new Uint8Array(w * h * 4);
-    gl.readPixels(0, 0, w, h, gl.RGBA, gl.UNSIGNED_BYTE, pixels);
-    const bg = new Color(BACKGROUND);
-    const br = Math.round(bg.r * 255);
-    const bgG = Math.round(bg.g * 255);
-    const bb = Math.round(bg.b * 255);
-    let nonBackground = 0;
-    let blue = 0;
-    let red = 0;
-    for (let i = 0; i < pixels.length; i += 4) {
-      const r = pixels[i]!;
-      const g = pixels[i + 1]!;
-      const b = pixels[i + 2]!;
-      if (Math.abs(r - br) + Math.abs(g - bgG) + Math.abs(b - bb) > 24) nonBackground++;
-      if (b > r + 60 && b > g + 30) blue++;
-      if (r > g + 80 && r > b + 60) red++;
-    }
-    return { total: w * h, nonBackground, blue, red };
+    return readPixelStats(this.renderer, BACKGROUND);
   }
 
   dispose(): void {

@@ -160,9 +160,15 @@ export class SmacObservation {
   private writeUnitFeatures(u: number, values: Float32Array, o: number, shieldBits: number): void {
     const battle = this.battle;
     values[o] = battle.hp[u] / battle.maxHp[u];
-    if (shieldBits === 1) values[o + 1] = battle.maxShield[u] > 0 ? battle.shield[u] / battle.maxShield[u] : 0;
+    this.writeShieldAndType(u, values, o + 1, shieldBits);
+  }
+
+  /** [shield], [type one-hot] of unit u from out[k ..]: the tail of its observation and state rows. */
+  private writeShieldAndType(u: number, out: Float32Array, k: number, shieldBits: number): void {
+    const battle = this.battle;
+    if (shieldBits === 1) out[k] = battle.maxShield[u] > 0 ? battle.shield[u] / battle.maxShield[u] : 0;
     const type = this.typeIndex[u];
-    if (type >= 0) values[o + 1 + shieldBits + type] = 1;
+    if (type >= 0) out[k + shieldBits + type] = 1;
   }
 
   writeState(out: Float32Array, offset: number): void {
@@ -178,9 +184,7 @@ export class SmacObservation {
       out[o + 1] = (battle.healer[a] === 1 ? battle.energy[a] : battle.cooldown[a]) * this.stateCooldownScale[a];
       out[o + 2] = (battle.x[a] - cx) / battle.width;
       out[o + 3] = (battle.y[a] - cy) / battle.height;
-      let k = o + 4;
-      if (this.shieldBitsAlly === 1) out[k++] = battle.maxShield[a] > 0 ? battle.shield[a] / battle.maxShield[a] : 0;
-      if (this.typeIndex[a] >= 0) out[k + this.typeIndex[a]] = 1;
+      this.writeShieldAndType(a, out, o + 4, this.shieldBitsAlly);
     }
     for (let j = 0; j < this.nEnemies; j++, o += this.enemyStateStride) {
       const e = this.nAgents + j;
@@ -188,9 +192,7 @@ export class SmacObservation {
       out[o] = battle.hp[e] / battle.maxHp[e];
       out[o + 1] = (battle.x[e] - cx) / battle.width;
       out[o + 2] = (battle.y[e] - cy) / battle.height;
-      let k = o + 3;
-      if (this.shieldBitsEnemy === 1) out[k++] = battle.maxShield[e] > 0 ? battle.shield[e] / battle.maxShield[e] : 0;
-      if (this.typeIndex[e] >= 0) out[k + this.typeIndex[e]] = 1;
+      this.writeShieldAndType(e, out, o + 3, this.shieldBitsEnemy);
     }
     for (let i = 0; i < this.nAgents; i++, o += this.nActions) {
       const action = this.lastActions[i];

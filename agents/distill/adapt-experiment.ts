@@ -96,7 +96,7 @@ export async function runAdaptExperiment(o: AdaptOptions): Promise<AdaptResult> 
   } catch (error) {
     partial.error = (error as Error).message;
     const path = writeAdaptPartial(o.outDir, partial);
-    o.log(`stopped early; what was measured is in ${path}`);
+    o.log(`stopped early; what was measured is in ${path} (agent exits and server warnings: ${join(o.outDir, 'server.log')})`);
     throw error;
   }
 }

@@ -14,14 +14,17 @@ const globalTimers: StallTimers = { set: (fire, ms) => setTimeout(fire, ms), cle
 export const STALL_SLACK_MS = 60_000;
 /** How many worst-case episodes may pass without one ending. */
 export const STALL_EPISODES = 3;
+/** setTimeout's longest delay (about 24.8 days): Node runs a longer one after 1 ms instead. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * The longest the networked world may go without an episode ending while agents run. In lockstep a
  * tick waits at most the deadline (a silent agent gets the fallback), so an episode lasts at most
- * maxSteps x deadline; past three of those plus the start-up slack, nothing is coming.
+ * maxSteps x deadline; past three of those plus the start-up slack, nothing is coming. Capped at
+ * the longest delay a timer can wait.
  */
 export function stallBoundMs(maxSteps: number, deadlineMs: number): number {
-  return STALL_EPISODES * maxSteps * deadlineMs + STALL_SLACK_MS;
+  return Math.min(MAX_TIMER_MS, STALL_EPISODES * maxSteps * deadlineMs + STALL_SLACK_MS);
 }
 
 /** The networked world stopped ending episodes while the experiment waited on it. */
@@ -54,7 +57,8 @@ export class EpisodeTally {
 
   constructor(source: EpisodeSource, wins: boolean, stall: { ms: number; timers?: StallTimers }) {
     this.wins = wins;
-    this.stallMs = stall.ms;
+    // A longer delay would make the global timer fire at once: a stall reported on the spot.
+    this.stallMs = Math.min(stall.ms, MAX_TIMER_MS);
     this.timers = stall.timers ?? globalTimers;
     this.stalled = new Promise<never>((_, reject) => (this.rejectStalled = reject));
     // Nobody may be racing it when it fires; the experiment reads the error from its own await.

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EpisodeStall, EpisodeTally, stallBoundMs, type StallTimers } from '../../agents/distill/adapt-tally.ts';
+import { EpisodeStall, EpisodeTally, MAX_TIMER_MS, stallBoundMs, type StallTimers } from '../../agents/distill/adapt-tally.ts';
 import type { EpisodeEnd } from '../../server/net/world-session.ts';
 import { inProcessAgent, nextEvent, startServer, stopStarted } from '../net/helpers/net-helpers.ts';
 
@@ -65,6 +65,21 @@ describe("the adaptation experiment's episode tally", () => {
   it('bounds the wait by the scenario: three worst-case episodes at the deadline plus the start-up slack', () => {
     expect(stallBoundMs(60, 250)).toBe(3 * 60 * 250 + 60_000);
     expect(stallBoundMs(120, 250)).toBeGreaterThan(stallBoundMs(60, 250));
+  });
+
+  it('keeps the bound within what a timer can wait (a longer delay fires at once)', async () => {
+    // 3 x 12,000 steps x 60 s is past 2^31 - 1 ms: uncapped, setTimeout would fire after 1 ms.
+    expect(3 * 12_000 * 60_000).toBeGreaterThan(MAX_TIMER_MS);
+    expect(stallBoundMs(12_000, 60_000)).toBe(MAX_TIMER_MS);
+    const source = new EventEmitter<{ episode: [EpisodeEnd] }>();
+    const clock = new ManualClock();
+    const tally = new EpisodeTally(source, true, { ms: 3 * 12_000 * 60_000, timers: clock });
+    tally.watch();
+    const waiting = tally.next(1, 'of a very long scenario');
+    clock.advance(MAX_TIMER_MS - 1);
+    expect(clock.pending).toBe(1);
+    clock.advance(1);
+    await expect(waiting).rejects.toThrow(`no episode ended for ${(MAX_TIMER_MS / 1000).toFixed(0)} s`);
   });
 
   it('stops waiting on a source that goes silent, naming what it waited for and what ended', async () => {

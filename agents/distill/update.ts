@@ -129,8 +129,7 @@ export function distillUpdate(ctx: DistillContext, r: StudentRollout): UpdateSta
     const returns = new Float32Array(rows * N);
     computeGae({ steps: T, columns: E * N, rewards: r.rewards, values, nextValues, terminated: r.terminated, episodeEnd: r.episodeEnd, gamma: config.gamma, lambda: config.gaeLambda }, adv, returns);
     normalizeActive(adv, r.active, advantages);
-    // A greedy action has no sampling probability, so the ratio of L_PG means nothing there.
-    for (let row = 0; row < rows; row++) if (r.greedy[row] === 1) for (let a = 0; a < N; a++) advantages[a][row] = 0;
+    skipGreedyRows(advantages, r.greedy);
   }
 
   const roles = plans.map(() => new Int32Array(rows));
@@ -183,6 +182,14 @@ export function distillUpdate(ctx: DistillContext, r: StudentRollout): UpdateSta
     }
   }
   return { ...last, gradNorm };
+}
+
+/**
+ * Zero the advantages of rows where the students acted greedily: a greedy action was not drawn
+ * from pi_S, so L_PG's probability ratio says nothing there (the other terms keep those rows).
+ */
+export function skipGreedyRows(advantages: readonly Float32Array[], greedy: Uint8Array): void {
+  for (let row = 0; row < greedy.length; row++) if (greedy[row] === 1) for (const adv of advantages) adv[row] = 0;
 }
 
 /** Advantages (row * N + a) normalised over live samples, split per agent. */

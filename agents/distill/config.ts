@@ -13,6 +13,13 @@ export const distillConfigSchema = z.strictObject({
   totalSteps: z.number().int().positive().describe('Env steps of student rollouts, summed over all envs.'),
   numEnvs: z.number().int().positive().describe('Parallel envs in the in-process VecEnv.'),
   rolloutLength: z.number().int().positive().describe('Env steps per env per update.'),
+  greedyEnvs: z
+    .number()
+    .int()
+    .nonnegative()
+    // Runs and checkpoints from before the field collected by sampling alone.
+    .default(0)
+    .describe('Envs (of numEnvs) where the students act greedily while collecting, as they do when deployed, so the teacher labels the states greedy students reach; L_PG skips their rows (their actions were not sampled).'),
   epochs: z.number().int().positive().describe('Passes over each rollout.'),
   minibatches: z.number().int().positive().describe('Minibatches per epoch (split over time steps, so all agents of a step stay together for L_SR).'),
   lr: z.number().positive().describe('Adam learning rate of the students and their training-only heads.'),
@@ -49,6 +56,7 @@ export const DEFAULT_DISTILL_CONFIG: Omit<DistillConfig, 'scenario'> = {
   totalSteps: 500_000,
   numEnvs: 32,
   rolloutLength: 50,
+  greedyEnvs: 0,
   epochs: 5,
   minibatches: 1,
   lr: 1e-3,
@@ -114,6 +122,7 @@ export function resolveDistillConfig(scenario: string, ...layers: Partial<Distil
   const merged = Object.assign({}, DEFAULT_DISTILL_CONFIG, ...layers, { scenario });
   const parsed = distillConfigSchema.safeParse(merged);
   if (!parsed.success) throw new Error(`config: ${describeZodError(parsed.error)}`);
+  if (parsed.data.greedyEnvs > parsed.data.numEnvs) throw new Error(`config: greedyEnvs: ${parsed.data.greedyEnvs} greedy envs but only ${parsed.data.numEnvs} envs (numEnvs)`);
   return parsed.data;
 }
 

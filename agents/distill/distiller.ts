@@ -76,6 +76,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
 
   // Everything that can be wrong with the inputs is checked before any tfjs work.
   const scenario = resolveScenario(config.scenario);
+  if (options.nats && config.greedyEnvs > 0) throw new Error(`config: greedyEnvs: greedy collection runs in the learner's own envs; with --nats the rollout workers sample (set greedyEnvs to 0)`);
   const scenarioName = scenario.file.name;
   const probe = createSimulation(scenario);
   const { profile, path: profilePath } = loadStudentProfile(options.students, scenarioName);
@@ -124,7 +125,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
   const plannedUpdates = Math.ceil(config.totalSteps / rows);
   const rollout = new StudentRollout(plans, shape.observationSizes, shape.stateSize, T, E);
   // With NATS the batch comes from rollout workers: the learner steps no envs of its own.
-  const collector = options.nats ? null : new StudentCollector(studentEnvs(scenario, plans, E, deriveSeed(config.seed, start.updates + 1)), rollout, plans, shape.observationSizes, (a, obs, rows) => team.logits(a, obs, rows));
+  const collector = options.nats ? null : new StudentCollector(studentEnvs(scenario, plans, E, deriveSeed(config.seed, start.updates + 1)), rollout, plans, shape.observationSizes, (a, obs, rows) => team.logits(a, obs, rows), config.greedyEnvs);
   const ctx: DistillContext = { teacher, team, adam, plans, config, rng, centroids };
   const hasWins = scenarioHasWins(scenario);
   const loop = new RunLoop({

@@ -1,7 +1,7 @@
 import type { Rng } from '../../shared/rng.ts';
 import { VecEnv, type EpisodeSummary } from '../../server/env/vec-env.ts';
 import { createSimulation, type LoadedScenario } from '../../server/scenarios/registry.ts';
-import { sampleMasked } from '../learn/sampling.ts';
+import { argmaxMasked, sampleMasked } from '../learn/sampling.ts';
 import { FULL_VIEW_SET } from '../learn/rollout.ts';
 import type { StudentPlan } from './student-plan.ts';
 import type { StudentRollout } from './update.ts';
@@ -14,7 +14,10 @@ export type StudentLogits = (a: number, observations: Float32Array, rows: number
  * the rollout keeps what the update needs (their views and the teacher's full ones, masks,
  * actions, behaviour log-probabilities, rewards, ends, states and bootstrap rows). The distiller
  * collects with its tfjs students, a rollout worker on NATS with the typed-array ones it was sent.
- * The VecEnv needs the view sets 'student' (the plans' views) and FULL_VIEW_SET.
+ * The VecEnv needs the view sets 'student' (the plans' views) and FULL_VIEW_SET. In the first
+ * `greedyEnvs` envs the students take their greedy action, as deployed students do, so the rollout
+ * holds the states the deployed students reach (a sampling student rarely repeats one move long
+ * enough to reach them); those rows are marked `greedy` for the update.
  */
 export class StudentCollector {
   readonly rollout: StudentRollout;
@@ -24,9 +27,12 @@ export class StudentCollector {
   private readonly logits: StudentLogits;
   private readonly stepActions: Int32Array;
   private readonly stepLogp: Float32Array;
+  private readonly greedyEnvs: number;
 
-  constructor(vec: VecEnv, rollout: StudentRollout, plans: readonly StudentPlan[], teacherSizes: readonly number[], logits: StudentLogits) {
+  constructor(vec: VecEnv, rollout: StudentRollout, plans: readonly StudentPlan[], teacherSizes: readonly number[], logits: StudentLogits, greedyEnvs = 0) {
     if (vec.numEnvs !== rollout.envs) throw new Error(`a rollout of ${rollout.envs} envs cannot collect from ${vec.numEnvs} envs`);
+    if (greedyEnvs > vec.numEnvs) throw new Error(`greedyEnvs: ${greedyEnvs} greedy envs but only ${vec.numEnvs} envs`);
+    this.greedyEnvs = greedyEnvs;
     this.vec = vec;
     this.rollout = rollout;
     this.plans = plans;
@@ -50,7 +56,14 @@ export class StudentCollector {
         const logits = this.logits(a, obs, E);
         for (let e = 0; e < E; e++) {
           const row = t * E + e;
-          const action = sampleMasked(logits, vec.masks[a], e, p.actionCount, rng.uniform(), stepLogp, e);
+          // The uniform is drawn in greedy envs too, so the sampled envs' stream does not depend on greedyEnvs.
+          const u = rng.uniform();
+          let action = sampleMasked(logits, vec.masks[a], e, p.actionCount, u, stepLogp, e);
+          if (e < this.greedyEnvs) {
+            action = argmaxMasked(logits, vec.masks[a], e, p.actionCount);
+            stepLogp[e] = maskedLogProb(logits, vec.masks[a], e, p.actionCount, action);
+          }
+          rollout.greedy[row] = e < this.greedyEnvs ? 1 : 0;
           stepActions[e * N + a] = action;
           rollout.actions[a][row] = action;
           rollout.logp[a][row] = stepLogp[e];
@@ -83,6 +96,17 @@ export class StudentCollector {
     rollout.bootstrapStates.set(vec.states);
     for (let a = 0; a < N; a++) rollout.bootstrapTeacherObs[a].set(vec.obs[FULL_VIEW_SET][a]);
   }
+}
+
+/** log softmax of `action` over the allowed actions of row `row` (0 when nothing is allowed). */
+function maskedLogProb(logits: Float32Array, mask: Uint8Array, row: number, n: number, action: number): number {
+  const base = row * n;
+  let max = Number.NEGATIVE_INFINITY;
+  for (let a = 0; a < n; a++) if (mask[base + a] === 1 && logits[base + a] > max) max = logits[base + a];
+  if (max === Number.NEGATIVE_INFINITY) return 0;
+  let sum = 0;
+  for (let a = 0; a < n; a++) if (mask[base + a] === 1) sum += Math.exp(logits[base + a] - max);
+  return logits[base + action] - max - Math.log(sum);
 }
 
 /** The envs students act in, reset: each agent's student view and the teacher's full one. */

@@ -28,6 +28,8 @@ export class StudentRollout {
   readonly logp: Float32Array[];
   /** 1 where the agent was alive and its own action was applied. */
   readonly active: Uint8Array[];
+  /** Per row, 1 where the students acted greedily (not sampled): L_PG skips the row. */
+  readonly greedy: Uint8Array;
   readonly states: Float32Array;
   /** State after a truncating step (bootstrap); rows where truncated = 1. */
   readonly finalStates: Float32Array;
@@ -58,6 +60,7 @@ export class StudentRollout {
     this.actions = plans.map(() => new Int32Array(rows));
     this.logp = plans.map(() => new Float32Array(rows));
     this.active = plans.map(() => new Uint8Array(rows));
+    this.greedy = new Uint8Array(rows);
     this.states = new Float32Array(rows * stateSize);
     this.finalStates = new Float32Array(rows * stateSize);
     this.truncated = new Uint8Array(rows);
@@ -126,6 +129,7 @@ export function distillUpdate(ctx: DistillContext, r: StudentRollout): UpdateSta
     const returns = new Float32Array(rows * N);
     computeGae({ steps: T, columns: E * N, rewards: r.rewards, values, nextValues, terminated: r.terminated, episodeEnd: r.episodeEnd, gamma: config.gamma, lambda: config.gaeLambda }, adv, returns);
     normalizeActive(adv, r.active, advantages);
+    skipGreedyRows(advantages, r.greedy);
   }
 
   const roles = plans.map(() => new Int32Array(rows));
@@ -178,6 +182,14 @@ export function distillUpdate(ctx: DistillContext, r: StudentRollout): UpdateSta
     }
   }
   return { ...last, gradNorm };
+}
+
+/**
+ * Zero the advantages of rows where the students acted greedily: a greedy action was not drawn
+ * from pi_S, so L_PG's probability ratio says nothing there (the other terms keep those rows).
+ */
+export function skipGreedyRows(advantages: readonly Float32Array[], greedy: Uint8Array): void {
+  for (let row = 0; row < greedy.length; row++) if (greedy[row] === 1) for (const adv of advantages) adv[row] = 0;
 }
 
 /** Advantages (row * N + a) normalised over live samples, split per agent. */

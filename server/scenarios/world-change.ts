@@ -1,29 +1,43 @@
 import { z } from 'zod';
 import { resolveUnitStats } from '../smac/unit-stats.ts';
 import type { SmacScenarioFile } from '../smac/schema.ts';
+import { obstacleLayout, OBSTACLE_LAYOUT_SCENARIO, withObstacles } from '../robots/added-obstacles.ts';
+import type { NavigationFile } from '../robots/schema.ts';
 import { parseScenario, type LoadedScenario, type ScenarioFile } from './registry.ts';
 
 /**
  * Changes a running world can take without changing any space (observation sizes, action counts,
  * state size): the agents keep running and meet a world that behaves differently. Each names the
- * family and kind it applies to; the factor multiplies the named quantity.
+ * family and kind it applies to. The factor multiplies the named quantity, except for a `counts`
+ * change, where it is a whole number of things added.
  */
 export const WORLD_CHANGES = {
-  'enemy-health': { applies: 'smac', doc: "the enemies' hit points (and shields) times the factor" },
-  'enemy-speed': { applies: 'smac', doc: "the enemies' movement speed times the factor" },
-  'agent-mass': { applies: 'mpe spread', doc: "the agents' mass times the factor (heavier: slower to accelerate and to stop)" },
+  'enemy-health': { applies: 'smac', doc: "the enemies' hit points (and shields) times the factor", counts: false },
+  'enemy-speed': { applies: 'smac', doc: "the enemies' movement speed times the factor", counts: false },
+  'agent-mass': { applies: 'mpe spread', doc: "the agents' mass times the factor (heavier: slower to accelerate and to stop)", counts: false },
+  obstacles: {
+    applies: 'robots navigation',
+    doc: `N, a whole number: adds the first N static obstacles in ${OBSTACLE_LAYOUT_SCENARIO}'s file between the spawns and goals, and makes the lidars see obstacles (same ray count)`,
+    counts: true,
+  },
 } as const;
 export type WorldChangeName = keyof typeof WORLD_CHANGES;
 export type WorldChange = { name: WorldChangeName; factor: number };
 
 const NAMES = Object.keys(WORLD_CHANGES) as [WorldChangeName, ...WorldChangeName[]];
-const changeSchema = z.object({
-  name: z.enum(NAMES, { error: (issue) => `unknown change '${String(issue.input)}' (known: ${NAMES.join(', ')})` }),
-  factor: z
-    .string()
-    .transform(Number)
-    .refine((v) => Number.isFinite(v) && v > 0 && v <= 10, 'the factor must be a number in (0, 10]'),
-});
+const changeSchema = z
+  .object({
+    name: z.enum(NAMES, { error: (issue) => `unknown change '${String(issue.input)}' (known: ${NAMES.join(', ')})` }),
+    factor: z.string().transform(Number),
+  })
+  .superRefine(({ name, factor }, ctx) => {
+    if (WORLD_CHANGES[name].counts) {
+      const most = obstacleLayout().length;
+      if (!Number.isInteger(factor) || factor < 1 || factor > most) ctx.addIssue({ code: 'custom', message: `the count must be a whole number from 1 to ${most} (${OBSTACLE_LAYOUT_SCENARIO} has ${most} obstacles)` });
+    } else if (!(Number.isFinite(factor) && factor > 0 && factor <= 10)) {
+      ctx.addIssue({ code: 'custom', message: 'the factor must be a number in (0, 10]' });
+    }
+  });
 
 /** `enemy-health=1.2` as a change; throws one line naming what is wrong. */
 export function parseWorldChange(spec: string): WorldChange {
@@ -51,7 +65,12 @@ export function applyWorldChange(loaded: LoadedScenario, change: WorldChange): L
   if (applies !== file.family && applies !== `${file.family} ${kind}`) {
     throw new Error(`${where}: ${change.name} applies to ${applies} scenarios, '${file.name}' is ${file.family}${kind ? ` ${kind}` : ''}`);
   }
-  const json = change.name === 'agent-mass' ? heavierAgents(file, change.factor) : changedEnemies(file as unknown as SmacScenarioFile, change);
+  const json =
+    change.name === 'agent-mass'
+      ? heavierAgents(file, change.factor)
+      : change.name === 'obstacles'
+        ? withObstacles(file as unknown as NavigationFile, change.factor, where)
+        : changedEnemies(file as unknown as SmacScenarioFile, change);
   return parseScenario(json, where);
 }
 

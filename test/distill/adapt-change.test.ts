@@ -15,7 +15,7 @@ afterEach(stopStarted);
 describe('world changes', () => {
   it('parses NAME=FACTOR and names what is wrong in one line', () => {
     expect(parseWorldChange('enemy-health=1.2')).toEqual({ name: 'enemy-health', factor: 1.2 });
-    expect(() => parseWorldChange('enemy-helth=1.2')).toThrow(/^'enemy-helth=1.2': unknown change 'enemy-helth' \(known: enemy-health, enemy-speed, agent-mass\)$/);
+    expect(() => parseWorldChange('enemy-helth=1.2')).toThrow(/^'enemy-helth=1.2': unknown change 'enemy-helth' \(known: enemy-health, enemy-speed, agent-mass, obstacles\)$/);
     expect(() => parseWorldChange('enemy-speed=fast')).toThrow(/the factor must be a number in \(0, 10\]$/);
     expect(() => parseWorldChange('enemy-speed=0')).toThrow(/the factor must be a number/);
     expect(() => parseWorldChange('enemy-speed')).toThrow(/is not NAME=FACTOR/);

@@ -40,6 +40,6 @@ export const MICRO = {
  * targeting) and split fire hands the shooters out by agent index, which each agent knows from
  * its id, instead of by how many enemies each shooter can reach. On 8m its clone agreed with it on
  * 93.1% of held-out decisions after 4 DAgger rounds, the full plan's on 87.4% after 7
- * (models/8m/TRAINED.md).
+ * (models/8m/open-field/TRAINED.md).
  */
 export type MicroVariant = 'full' | 'imitable';

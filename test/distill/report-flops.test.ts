@@ -43,11 +43,12 @@ describe('kdmarl report --ratios', () => {
     expect(md).toMatch(/^\| teacher \| MAPPO \| 40,088 \| 1\.0x \|/m);
   }, 240_000);
 
-  it('sizes the shipped 2 x 16 student at 30x and trades depth and LayerNorm for width past it', () => {
+  it('sizes the shipped 2 x 16 student at 30x, drops LayerNorm past it, and depth only under the action count', () => {
     expect(sizeForBudget(14, 5, 40_088 / 30, 2)).toEqual({ hidden: [16, 16], layerNorm: true, flops: 1287 });
     expect(sizeForBudget(14, 5, 40_088 / 28.6, 2).hidden).toEqual([17, 17]);
-    // 2 x 7 would fit 400 FLOPs, but narrower than 8: one layer of 9 instead; LayerNorm's 98 FLOPs would be a quarter of the budget.
-    expect(sizeForBudget(14, 5, 40_088 / 100, 2)).toEqual({ hidden: [9], layerNorm: false, flops: 365 });
+    // LayerNorm's 98 FLOPs would be a quarter of the budget at 100x; at 300x two layers would be 2 wide, under the 5 logits.
+    expect(sizeForBudget(14, 5, 40_088 / 100, 2)).toEqual({ hidden: [7, 7], layerNorm: false, flops: 397 });
+    expect(sizeForBudget(14, 5, 40_088 / 300, 2)).toEqual({ hidden: [3], layerNorm: false, flops: 125 });
     expect(() => sizeForBudget(14, 5, 40, 2)).toThrow(/no student fits 40 FLOPs per decision with 14 inputs and 5 actions/);
   });
 

@@ -179,15 +179,24 @@ export function renderSweepMarkdown(r: FlopsSweep): string {
   ].join('\n');
 }
 
+function seedsText(r: FlopsSweep): string {
+  const seeds = r.points[0]?.row.seeds.length ?? 0;
+  return seeds < 2 ? '1 seed (no interval)' : `mean ± 95% interval over ${seeds} seeds`;
+}
+
 /** Retention against teacher/student FLOPs on a log axis: one point per ratio (mean ± 95% interval over seeds), the teacher at 1x. */
 export async function renderSweepSvg(r: FlopsSweep): Promise<string> {
   const points = r.points.map((p) => ({ ratio: p.row.flopsRatio, retention: p.row.retention.mean, low: p.row.retention.mean - p.row.retention.ci95, high: p.row.retention.mean + p.row.retention.ci95, label: p.row.name }));
   const maxRatio = Math.max(1, ...points.map((p) => p.ratio));
-  const x = { field: 'ratio', type: 'quantitative', title: "teacher / student FLOPs per decision (log)", scale: { type: 'log', domain: [0.8, maxRatio * 1.5] } } as const;
+  const ticks = [1, 3, 10, 30, 100, 300, 1000, 3000].filter((t) => t <= maxRatio * 1.5);
+  const x = { field: 'ratio', type: 'quantitative', title: 'teacher / student FLOPs per decision (log)', scale: { type: 'log', domain: [0.8, maxRatio * 1.5] }, axis: { values: ticks, format: '~s' } } as const;
   const y = { field: 'retention', type: 'quantitative', title: r.retentionOn === 'return' ? 'return retention' : 'retention', axis: { format: '%' }, scale: { zero: false } } as const;
   const spec: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: `${r.scenario}: retention against the FLOPs ratio (${r.stepsPerRun.toLocaleString('en-US')} env steps, ${r.evalEpisodes} episodes, list ${r.evalSeed})`,
+    title: {
+      text: `${r.scenario}: retention against the FLOPs ratio`,
+      subtitle: `'${r.variant}' loss, ${r.stepsPerRun.toLocaleString('en-US')} env steps, ${seedsText(r)}; ${r.evalEpisodes} episodes of list ${r.evalSeed}; teacher at 1x`,
+    },
     width: 460,
     height: 240,
     layer: [

@@ -112,7 +112,7 @@ export async function runFlopsSweep(o: FlopsSweepOptions): Promise<FlopsSweep> {
     retentionOn: basis.retentionOn,
     random: { meanReturn: basis.random.meanReturn, winRate: basis.random.winRate },
     teacherRow: basis.teacherRow(),
-    points,
+    points: [...points].sort((a, b) => a.askedRatio - b.askedRatio),
     command: o.command,
     wallSeconds: (performance.now() - started) / 1000,
   };

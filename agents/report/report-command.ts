@@ -1,12 +1,28 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { bool, common, defineCommand, intArg, str } from '../../shared/cli-args.ts';
+import { renderSweepMarkdown, runFlopsSweep } from './flops-sweep.ts';
 import { fromRoot } from '../../shared/paths.ts';
 import { resolveScenario } from '../../server/scenarios/registry.ts';
 import { DISTILL_VARIANTS, readDistillConfigFile, type DistillVariant } from '../distill/config.ts';
 import { renderMarkdown, runReport } from './report.ts';
 
 const ALL_VARIANTS = Object.keys(DISTILL_VARIANTS) as DistillVariant[];
+
+/** `--ratios 10,30,100`: finite numbers above 1, or one line naming the bad entry. */
+function ratiosArg() {
+  return z.string().transform((text, ctx) => {
+    const ratios = text.split(',').map((part) => part.trim());
+    for (const part of ratios) {
+      const value = Number(part);
+      if (part === '' || !Number.isFinite(value) || value <= 1) {
+        ctx.addIssue({ code: 'custom', message: `'${part}' is not a FLOPs ratio above 1 (give e.g. 10,30,100,300)` });
+        return z.NEVER;
+      }
+    }
+    return ratios.map(Number);
+  });
+}
 
 const command = defineCommand('report', {
   scenario: common.requiredScenario(),
@@ -18,8 +34,9 @@ const command = defineCommand('report', {
   evalSeed: str('seed of the evaluation list', intArg().nonnegative().default(2026)),
   variants: str(`comma-separated subset of ${ALL_VARIANTS.join(',')}`, z.string().optional()),
   config: common.config('JSON file of distillation config fields shared by every run'),
+  ratios: str("comma-separated teacher/student FLOPs ratios, each above 1 (e.g. 10,30,100,300): instead of the table, distil one variant's students sized to each ratio and plot retention against the ratio", ratiosArg().optional()),
   noScratch: bool("skip the from-scratch baseline (MAPPO on the students' own views)"),
-  out: common.out('output directory; finished runs in it are reused', 'runs/report__<scenario>'),
+  out: common.out('output directory; finished runs in it are reused', 'runs/report__<scenario>; with --ratios runs/flops__<scenario>'),
   json: common.json('print the report as one JSON object'),
 });
 
@@ -34,6 +51,18 @@ export async function main(argv: string[]): Promise<number> {
     return v as DistillVariant;
   });
   const log = args.json ? (m: string) => process.stderr.write(m + '\n') : (m: string) => console.log(m);
+  if (args.ratios) {
+    if (variants.length !== 1 && args.variants) throw new Error(`--variants: --ratios distils one variant, not ${variants.length} (give e.g. --variants full)`);
+    const out = args.out ?? `runs/flops__${scenario}`;
+    const sweep = await runFlopsSweep({
+      scenario: args.scenario, teacher, students: args.students, ratios: args.ratios, variant: args.variants ? variants[0] : 'full',
+      seeds: args.seeds, steps: args.steps, evalEpisodes: args.episodes, evalSeed: args.evalSeed, outDir: out,
+      config: args.config ? readDistillConfigFile(args.config) : {}, command: `kdmarl report ${argv.join(' ')}`, log, progress: true,
+    });
+    if (args.json) console.log(JSON.stringify(sweep));
+    else console.log(`\n${renderSweepMarkdown(sweep)}\nwrote ${out}/flops-sweep.md, flops-sweep.json, retention-vs-flops.svg`);
+    return 0;
+  }
   const report = await runReport({
     scenario: args.scenario,
     teacher,

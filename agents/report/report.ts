@@ -3,37 +3,19 @@ import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { writeFileAtomic } from '../../shared/atomic-write.ts';
 import { vegaLiteSvg } from '../learn/plot.ts';
-import { netParams } from '../../shared/flops.ts';
 import type { PolicyFile } from '../../shared/model-format.ts';
-import { createSimulation, resolveScenario, scenarioHasWins } from '../../server/scenarios/registry.ts';
 import { initBackend } from '../learn/backend.ts';
-import { evaluate, type EvaluationResult } from '../eval/evaluate.ts';
-import { ci95HalfWidth, mean, returnRetention, winRateRetention } from '../eval/metrics.ts';
-import { policyFileAgents, randomAgents, readPolicyPath } from '../eval/policies.ts';
+import type { EvaluationResult } from '../eval/evaluate.ts';
+import { readPolicyPath } from '../eval/policies.ts';
 import { resolveVariantConfig, type DistillConfig, type DistillVariant } from '../distill/config.ts';
-import { DISTILL_CHECKPOINT, distill, STUDENT_POLICY } from '../distill/distiller.ts';
 import { resolveConfig } from '../learn/config.ts';
 import { train } from '../learn/trainer.ts';
 import { CHECKPOINT_FILE } from '../learn/checkpoint.ts';
-import { loadPolicyFile } from '../runtime/policy-runtime.ts';
-import { readRunConfig } from '../run/resume.ts';
-import { measureTfjs, measureTypedArray, type Latency } from './latency.ts';
+import type { Latency } from './latency.ts';
+import { checkReusable, createReportBasis, distilledRun, scoreText, type ReportRow, type RetentionBasis } from './report-basis.ts';
 
-/** What one row of the results table holds: a policy kind over seeds. */
-export type ReportRow = {
-  name: string;
-  description: string;
-  seeds: number[];
-  winRate: { mean: number; ci95: number; perSeed: number[] };
-  /** Where the scenario measures success (robot worlds): the share of successful episodes. */
-  successRate?: { mean: number; ci95: number; perSeed: number[] };
-  meanReturn: { mean: number; ci95: number; perSeed: number[] };
-  retention: { mean: number; ci95: number };
-  flopsPerDecision: number;
-  flopsRatio: number;
-  params: number;
-  latency: Latency[];
-};
+export type { ReportRow } from './report-basis.ts';
+export { retentionBasis } from './report-basis.ts';
 
 export type Report = {
   scenario: string;
@@ -42,11 +24,8 @@ export type Report = {
   stepsPerRun: number;
   evalEpisodes: number;
   evalSeed: number;
-  /**
-   * 'winRate' for SMAC-style scenarios; 'successRate' where the scenario measures success and the
-   * teacher reaches it (robot worlds); 'return' otherwise (MPE, or a teacher that never succeeds).
-   */
-  retentionOn: 'winRate' | 'successRate' | 'return';
+  /** 'winRate' for SMAC-style scenarios; 'successRate' for robot worlds the teacher succeeds in; 'return' otherwise (MPE). */
+  retentionOn: RetentionBasis;
   random: { meanReturn: number; winRate: number };
   rows: ReportRow[];
   command: string;
@@ -88,73 +67,13 @@ const DESCRIPTIONS: Record<DistillVariant, string> = {
  */
 export async function runReport(o: ReportOptions): Promise<Report> {
   const started = performance.now();
-  const scenario = resolveScenario(o.scenario);
-  const name = scenario.file.name;
   await initBackend(o.config.backend && o.config.backend !== 'auto' ? o.config.backend : undefined);
   mkdirSync(o.outDir, { recursive: true });
-  const sim = createSimulation(scenario);
-  const evalOn = (file: PolicyFile | null): EvaluationResult => {
-    const agents = file ? policyFileAgents(file, sim, name, file.role).agents : randomAgents(sim).agents;
-    return evaluate(scenario, agents, { episodes: o.evalEpisodes, seed: o.evalSeed });
-  };
-
-  o.log(`report ${name}: evaluating random and teacher on ${o.evalEpisodes} episodes (seed ${o.evalSeed})`);
-  const random = evalOn(null);
-  const teacherFile = readPolicyPath(o.teacher);
-  const teacherEval = evalOn(teacherFile);
-  const hasWins = teacherEval.winRate > 0 || scenarioHasWins(scenario);
-  const retentionOn = retentionBasis(hasWins, teacherEval);
-  const retentionOf = (e: EvaluationResult) =>
-    retentionOn === 'winRate'
-      ? winRateRetention(e.winRate, teacherEval.winRate)
-      : retentionOn === 'successRate'
-        ? winRateRetention(e.successRate ?? 0, teacherEval.successRate!)
-        : returnRetention(e.meanReturn, teacherEval.meanReturn, random.meanReturn);
-  const flopsOf = (file: PolicyFile) => {
-    const figures = sim.agentNames.map((agent) => policyFileAgents(file, sim, name, 'flops').flopsPerAgent[sim.agentNames.indexOf(agent)]);
-    return mean(figures);
-  };
-  const paramsOf = (file: PolicyFile) => Object.values(file.nets).reduce((n, net) => n + netParams(net), 0);
-  const latencyOf = (file: PolicyFile) => [measureTypedArray(file, sim.agentNames[0]), measureTfjs(file, sim.agentNames[0])];
-  const teacherFlops = flopsOf(teacherFile);
-
-  /** A row over seeds: means and 95% intervals of the per-seed evaluations. */
-  const summaryRow = (rowName: string, description: string, evals: EvaluationResult[], file: PolicyFile): ReportRow => {
-    const wins = evals.map((e) => e.winRate);
-    const returns = evals.map((e) => e.meanReturn);
-    const retention = evals.map(retentionOf);
-    const flops = flopsOf(file);
-    const successes = evals.every((e) => e.successRate !== undefined) ? evals.map((e) => e.successRate!) : null;
-    return {
-      name: rowName,
-      description,
-      seeds: evals.map((_, i) => i + 1),
-      winRate: { mean: mean(wins), ci95: ci95HalfWidth(wins), perSeed: wins },
-      ...(successes ? { successRate: { mean: mean(successes), ci95: ci95HalfWidth(successes), perSeed: successes } } : {}),
-      meanReturn: { mean: mean(returns), ci95: ci95HalfWidth(returns), perSeed: returns },
-      retention: { mean: mean(retention), ci95: ci95HalfWidth(retention) },
-      flopsPerDecision: flops,
-      flopsRatio: teacherFlops / flops,
-      params: paramsOf(file),
-      latency: latencyOf(file),
-    };
-  };
-
-  const rows: ReportRow[] = [
-    {
-      name: 'teacher',
-      description: `MAPPO teacher (${o.teacher})`,
-      seeds: [],
-      winRate: { mean: teacherEval.winRate, ci95: 0, perSeed: [teacherEval.winRate] },
-      ...(teacherEval.successRate !== undefined ? { successRate: { mean: teacherEval.successRate, ci95: 0, perSeed: [teacherEval.successRate] } } : {}),
-      meanReturn: { mean: teacherEval.meanReturn, ci95: teacherEval.returnCi95, perSeed: [teacherEval.meanReturn] },
-      retention: { mean: 1, ci95: 0 },
-      flopsPerDecision: teacherFlops,
-      flopsRatio: 1,
-      params: paramsOf(teacherFile),
-      latency: latencyOf(teacherFile),
-    },
-  ];
+  o.log(`report ${o.scenario}: evaluating random and teacher on ${o.evalEpisodes} episodes (seed ${o.evalSeed})`);
+  const basis = createReportBasis(o);
+  const { name, hasWins, random, retentionOn } = basis;
+  const evalOn = basis.evalOn;
+  const rows: ReportRow[] = [basis.teacherRow()];
 
   const runCount = (o.scratch ? o.seeds : 0) + o.variants.length * o.seeds;
   let runIndex = 0;
@@ -186,32 +105,24 @@ export async function runReport(o: ReportOptions): Promise<Report> {
       o.log(`report ${name}: 'scratch' seed ${s}: ${scoreText(e, hasWins)}`);
       evals.push(e);
     }
-    if (file) rows.push(summaryRow('scratch', 'same-size students trained from scratch (MAPPO on their own views, same env steps)', evals, file));
+    if (file) rows.push(basis.summaryRow('scratch', 'same-size students trained from scratch (MAPPO on their own views, same env steps)', evals, file));
   }
 
   for (const variant of o.variants) {
     const evals: EvaluationResult[] = [];
     let studentFile: PolicyFile | null = null;
     for (let s = 1; s <= o.seeds; s++) {
-      const runDir = join(o.outDir, 'runs', `${variant}__seed${s}`);
-      const done = join(runDir, 'done.json');
       const run = nextRun(`${variant} seed ${s}`);
       const config = resolveVariantConfig(o.scenario, variant, o.config, { seed: s, totalSteps: o.steps, evalEvery: 0 });
-      if (existsSync(done)) {
-        checkReusable(runDir, config);
-        run.say(`'${variant}' seed ${s}: finished earlier, reused`);
-      } else {
-        run.say(`distilling '${variant}' seed ${s} (${o.steps} env steps)`);
-        const result = await distill({ config, teacher: o.teacher, students: o.students, variant, runDir, resume: existsSync(join(runDir, DISTILL_CHECKPOINT)), producedBy: o.command, progress: o.progress === true, progressLabel: run.label, log: () => {} });
-        if (result.stopped) throw new Error('report interrupted: run it again to continue');
-        writeFileAtomic(done, JSON.stringify({ envSteps: result.envSteps }) + '\n');
-      }
-      studentFile = loadPolicyFile(studentPolicyOf(runDir));
+      studentFile = await distilledRun({
+        runDir: join(o.outDir, 'runs', `${variant}__seed${s}`), config, teacher: o.teacher, students: o.students, variant,
+        producedBy: o.command, progress: o.progress === true, progressLabel: run.label, say: run.say, what: `'${variant}' seed ${s}`,
+      });
       const e = evalOn(studentFile);
       o.log(`report ${name}: '${variant}' seed ${s}: ${scoreText(e, hasWins)}`);
       evals.push(e);
     }
-    if (studentFile) rows.push(summaryRow(variant, DESCRIPTIONS[variant], evals, studentFile));
+    if (studentFile) rows.push(basis.summaryRow(variant, DESCRIPTIONS[variant], evals, studentFile));
   }
 
   const report: Report = {
@@ -235,13 +146,6 @@ export async function runReport(o: ReportOptions): Promise<Report> {
 
 const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : 'n/a');
 const num = (x: number, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
-
-/** Students of a finished distillation run; runs written before the file was named student.policy kept students.policy. */
-function studentPolicyOf(runDir: string): string {
-  const path = join(runDir, STUDENT_POLICY);
-  const older = join(runDir, 'students.policy');
-  return !existsSync(path) && existsSync(older) ? older : path;
-}
 
 /** A mean with its 95% interval over seeds; one seed has no interval. */
 function returnCell(row: ReportRow): string {
@@ -306,17 +210,6 @@ async function renderRetentionSvg(r: Report): Promise<string> {
   return vegaLiteSvg(spec);
 }
 
-function scoreText(e: EvaluationResult, hasWins: boolean): string {
-  const success = e.successRate !== undefined ? `, success rate ${(100 * e.successRate).toFixed(1)}%` : '';
-  return `return ${e.meanReturn.toFixed(3)}${hasWins ? `, win rate ${(100 * e.winRate).toFixed(1)}%` : success}`;
-}
-
-/** Wins where the scenario has them; else success where it is measured and the teacher reaches it; else return. */
-export function retentionBasis(hasWins: boolean, teacher: { successRate?: number }): Report['retentionOn'] {
-  if (hasWins) return 'winRate';
-  return teacher.successRate !== undefined && teacher.successRate > 0 ? 'successRate' : 'return';
-}
-
 /** The rate column: success for scenarios that measure it (robot worlds), else wins. */
 function rateName(r: Report): string {
   return r.retentionOn !== 'winRate' && r.rows.some((row) => row.successRate) ? 'success rate' : 'win rate';
@@ -325,20 +218,4 @@ function rateName(r: Report): string {
 function rateCell(r: Report, row: ReportRow): string {
   const rate = rateName(r) === 'success rate' ? row.successRate : r.retentionOn === 'winRate' ? row.winRate : undefined;
   return rate ? `${pct(rate.mean)}${rate.ci95 ? ` ± ${pct(rate.ci95)}` : ''}` : 'n/a';
-}
-
-/**
- * A finished run in the report's folder is reused only when it was made with the config this
- * report asks for: a report run again with other settings must not relabel old runs as new.
- */
-function checkReusable(runDir: string, config: object): void {
-  const saved = readRunConfig(runDir, Object.keys(config))?.config;
-  if (!saved) return;
-  for (const [key, value] of Object.entries(config)) {
-    // A field added after the run was made is absent there; its default keeps the old behaviour.
-    if (saved[key] === undefined) continue;
-    if (JSON.stringify(saved[key]) !== JSON.stringify(value)) {
-      throw new Error(`${runDir} was made with ${key} ${JSON.stringify(saved[key])}, this report asks for ${JSON.stringify(value)}: give another --out, or remove that run to redo it`);
-    }
-  }
 }

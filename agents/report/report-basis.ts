@@ -8,7 +8,7 @@ import type { Simulation } from '../../server/env/simulation.ts';
 import { evaluate, type EvaluationResult } from '../eval/evaluate.ts';
 import { ci95HalfWidth, mean, returnRetention, winRateRetention } from '../eval/metrics.ts';
 import { policyFileAgents, randomAgents, readPolicyPath } from '../eval/policies.ts';
-import type { DistillConfig, DistillVariant } from '../distill/config.ts';
+import { DEFAULT_DISTILL_CONFIG, type DistillConfig, type DistillVariant } from '../distill/config.ts';
 import { DISTILL_CHECKPOINT, distill, STUDENT_POLICY } from '../distill/distiller.ts';
 import { loadPolicyFile } from '../runtime/policy-runtime.ts';
 import { readRunConfig } from '../run/resume.ts';
@@ -154,7 +154,7 @@ export type DistilledRunOptions = {
 export async function distilledRun(o: DistilledRunOptions): Promise<PolicyFile> {
   const done = join(o.runDir, 'done.json');
   if (existsSync(done)) {
-    checkReusable(o.runDir, o.config);
+    checkReusable(o.runDir, o.config, DEFAULT_DISTILL_CONFIG);
     o.say(`${o.what}: finished earlier, reused`);
   } else {
     o.say(`distilling ${o.what} (${o.config.totalSteps} env steps)`);
@@ -176,12 +176,18 @@ function studentPolicyOf(runDir: string): string {
  * A finished run in the report's folder is reused only when it was made with the config this
  * report asks for: a report run again with other settings must not relabel old runs as new.
  */
-export function checkReusable(runDir: string, config: object): void {
+export function checkReusable(runDir: string, config: object, defaults: object = {}): void {
   const saved = readRunConfig(runDir, Object.keys(config))?.config;
   if (!saved) return;
+  const defaultOf = defaults as Record<string, unknown>;
   for (const [key, value] of Object.entries(config)) {
-    // A field added after the run was made is absent there; its default keeps the old behaviour.
-    if (saved[key] === undefined) continue;
+    // A field added after the run was made is absent there: the run had the field's default.
+    if (saved[key] === undefined) {
+      if (key in defaultOf && JSON.stringify(defaultOf[key]) !== JSON.stringify(value)) {
+        throw new Error(`${runDir} was made before ${key} existed (so with its default ${JSON.stringify(defaultOf[key])}), this report asks for ${JSON.stringify(value)}: give another --out, or remove that run to redo it`);
+      }
+      continue;
+    }
     if (JSON.stringify(saved[key]) !== JSON.stringify(value)) {
       throw new Error(`${runDir} was made with ${key} ${JSON.stringify(saved[key])}, this report asks for ${JSON.stringify(value)}: give another --out, or remove that run to redo it`);
     }

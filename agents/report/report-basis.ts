@@ -11,7 +11,8 @@ import { policyFileAgents, randomAgents, readPolicyPath } from '../eval/policies
 import { DEFAULT_DISTILL_CONFIG, type DistillConfig, type DistillVariant } from '../distill/config.ts';
 import { DISTILL_CHECKPOINT, distill, STUDENT_POLICY } from '../distill/distiller.ts';
 import { loadPolicyFile } from '../runtime/policy-runtime.ts';
-import { readRunConfig } from '../run/resume.ts';
+import { readRunConfig, samePath } from '../run/resume.ts';
+import { loadStudentProfile } from '../distill/student-plan.ts';
 import { measureTfjs, measureTypedArray, type Latency } from './latency.ts';
 
 type Stat = { mean: number; ci95: number; perSeed: number[] };
@@ -155,6 +156,7 @@ export async function distilledRun(o: DistilledRunOptions): Promise<PolicyFile> 
   const done = join(o.runDir, 'done.json');
   if (existsSync(done)) {
     checkReusable(o.runDir, o.config, DEFAULT_DISTILL_CONFIG);
+    checkSameInputs(o);
     o.say(`${o.what}: finished earlier, reused`);
   } else {
     o.say(`distilling ${o.what} (${o.config.totalSteps} env steps)`);
@@ -163,6 +165,26 @@ export async function distilledRun(o: DistilledRunOptions): Promise<PolicyFile> 
     writeFileAtomic(done, JSON.stringify({ envSteps: result.envSteps }) + '\n');
   }
   return loadPolicyFile(studentPolicyOf(o.runDir));
+}
+
+/**
+ * A finished run is reused only when it was distilled from this teacher into students of this
+ * profile: the config alone does not say which nets were trained, nor from whom.
+ */
+function checkSameInputs(o: DistilledRunOptions): void {
+  const extra = readRunConfig(o.runDir, Object.keys(o.config))?.extra;
+  if (!extra) return;
+  const students = loadStudentProfile(o.students, resolveScenario(o.config.scenario).file.name).path;
+  const inputs = [
+    { flag: 'teacher', given: o.teacher, saved: extra.teacher },
+    { flag: 'students', given: students, saved: extra.students },
+  ];
+  for (const { flag, given, saved } of inputs) {
+    // Runs written before config.json recorded the input cannot be checked.
+    if (typeof saved !== 'string') continue;
+    if (saved === given || samePath(saved, given)) continue;
+    throw new Error(`${o.runDir} was distilled with --${flag} ${saved}, this report asks for ${given}: give another --out, or remove that run to redo it`);
+  }
 }
 
 /** Students of a finished distillation run; runs written before the file was named student.policy kept students.policy. */

@@ -87,11 +87,13 @@ export async function runFlopsSweep(o: FlopsSweepOptions): Promise<FlopsSweep> {
       runIndex++;
       const what = `${ratio}x [${netText(basePlans[0].observationSize, sized[0].hidden, basePlans[0].actionCount)}${layerNorm ? ', LayerNorm' : ''}] seed ${s}`;
       const config = resolveVariantConfig(o.scenario, o.variant, o.config, { seed: s, totalSteps: o.steps, evalEvery: 0, layerNorm });
+      const runDir = join(o.outDir, 'runs', `${ratio}x__seed${s}`);
       file = await distilledRun({
-        runDir: join(o.outDir, 'runs', `${ratio}x__seed${s}`), config, teacher: o.teacher, students: profilePath, variant: o.variant,
+        runDir, config, teacher: o.teacher, students: profilePath, variant: o.variant,
         producedBy: o.command, progress: o.progress === true, progressLabel: `[${runIndex}/${runCount}] ${ratio}x seed ${s}`,
         say: (m) => o.log(`report ${basis.name}: run ${runIndex}/${runCount}: ${m}`), what,
       });
+      checkSizedAs(file, runDir, basePlans.map((p, i) => ({ agent: p.agent, hidden: sized[i].hidden, layerNorm })));
       const e = basis.evalOn(file);
       o.log(`report ${basis.name}: ${ratio}x seed ${s}: ${scoreText(e, basis.hasWins)}`);
       evals.push(e);
@@ -120,6 +122,21 @@ export async function runFlopsSweep(o: FlopsSweepOptions): Promise<FlopsSweep> {
   writeFileAtomic(join(o.outDir, 'flops-sweep.md'), renderSweepMarkdown(sweep));
   writeFileAtomic(join(o.outDir, 'retention-vs-flops.svg'), await renderSweepSvg(sweep));
   return sweep;
+}
+
+/**
+ * The students a ratio's run holds are the ones this sizing asks for: a run reused from an earlier
+ * sizing (its profile since removed and written anew) would put another net under this ratio.
+ */
+export function checkSizedAs(file: PolicyFile, runDir: string, wanted: { agent: string; hidden: number[]; layerNorm: boolean }[]): void {
+  for (const { agent, hidden, layerNorm } of wanted) {
+    const net = file.nets[file.agents[agent]?.net ?? ''];
+    const widths = net ? net.layers.flatMap((l) => (l.kind === 'dense' ? [l.outputSize] : [])).slice(0, -1) : [];
+    const normed = net ? net.layers.some((l) => l.kind === 'layernorm') : false;
+    if (!net || widths.join(',') !== hidden.join(',') || normed !== layerNorm) {
+      throw new Error(`${runDir}: ${agent}'s student has hidden [${widths.join(', ')}]${normed ? ' with LayerNorm' : ''}, this sizing asks for [${hidden.join(', ')}]${layerNorm ? ' with LayerNorm' : ''}: give another --out, or remove that run to redo it`);
+    }
+  }
 }
 
 const netText = (inputs: number, hidden: number[], outputs: number) => [inputs, ...hidden, outputs].join('-');

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -42,6 +42,20 @@ describe('kdmarl report --ratios', () => {
     const md = readFileSync(join(outDir, 'flops-sweep.md'), 'utf8');
     expect(md.match(/^\| (10|100|300)x \|/gm)).toHaveLength(3);
     expect(md).toMatch(/^\| teacher \| MAPPO \| 40,088 \| 1\.0x \|/m);
+  }, 240_000);
+
+  it("refuses to reuse a ratio's run whose students are not the ones its sizing asks for", async () => {
+    const outDir = join(mkdtempSync(join(tmpdir(), 'kdmarl-flops-')), 'sweep');
+    const options = {
+      scenario: 'spread', teacher: fromRoot('models', 'spread'), students: 'default', ratios: [100], variant: 'full' as const, seeds: 1, steps: 20,
+      evalEpisodes: 2, evalSeed: 7, outDir, config: { numEnvs: 2, rolloutLength: 10, epochs: 1, backend: 'cpu' as const }, command: 'test', log: () => {},
+    };
+    const first = await runFlopsSweep(options);
+    expect(first.points[0].hiddenByAgent.agent_0).toEqual([7, 7]);
+    // Reused as it is, the run is accepted; holding the 30x students (2 x 16, LayerNorm) it is not.
+    await expect(runFlopsSweep(options)).resolves.toBeDefined();
+    copyFileSync(fromRoot('models', 'spread', 'student.policy'), join(outDir, 'runs', '100x__seed1', 'student.policy'));
+    await expect(runFlopsSweep(options)).rejects.toThrow(/100x__seed1: agent_0's student has hidden \[16, 16\] with LayerNorm, this sizing asks for \[7, 7\]: give another --out/);
   }, 240_000);
 
   it('sizes the shipped 2 x 16 student at 30x, drops LayerNorm past it, and depth only under the action count', () => {

@@ -8,7 +8,7 @@ import { initBackend } from '../learn/backend.ts';
 import type { EvaluationResult } from '../eval/evaluate.ts';
 import { readPolicyPath } from '../eval/policies.ts';
 import { resolveVariantConfig, type DistillConfig, type DistillVariant } from '../distill/config.ts';
-import { DEFAULT_CONFIG, resolveConfig } from '../learn/config.ts';
+import { resolveConfig } from '../learn/config.ts';
 import { train } from '../learn/trainer.ts';
 import { CHECKPOINT_FILE } from '../learn/checkpoint.ts';
 import type { Latency } from './latency.ts';
@@ -92,7 +92,7 @@ export async function runReport(o: ReportOptions): Promise<Report> {
       // One thread: a baseline's figures must not depend on the machine's core count.
       const config = resolveConfig(o.scenario, {}, { actorViews: 'student', studentProfile: o.students, seed: s, totalSteps: o.steps, evalEvery: 0, workers: 0, ...(o.config.backend ? { backend: o.config.backend } : {}) });
       if (existsSync(done)) {
-        checkReusable(runDir, config, DEFAULT_CONFIG);
+        checkReusable(runDir, config);
         run.say(`scratch seed ${s}: finished earlier, reused`);
       } else {
         run.say(`training students from scratch, seed ${s} (${o.steps} env steps, MAPPO on their own views)`);

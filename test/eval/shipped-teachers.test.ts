@@ -31,7 +31,7 @@ describe('shipped teachers (models/<scenario>, and models/<scenario>-<variant> b
       for (const f of ['checkpoint.ckpt', 'teacher.policy']) expect(statSync(join(dir, f)).size).toBeLessThan(5 * 1024 * 1024);
       const trained = readFileSync(join(dir, 'TRAINED.md'), 'utf8');
       expect(trained).toMatch(/(kdmarl|node dist\/cli\.js) train --scenario \S+/);
-      expect(trained).toMatch(/(kdmarl|node dist\/cli\.js) eval --scenario \S+ --policy \S+ --episodes 200/);
+      expect(trained).toMatch(/(kdmarl|node dist\/cli\.js) eval --scenario \S+ --policy \S+ --episodes \d+/);
       const sim = createSimulation(scenario);
       for (const path of [dir, join(dir, 'teacher.policy')]) {
         const policy = await loadEvalPolicy(path, scenario, sim);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { writeFileAtomic } from '../../shared/atomic-write.ts';
 import { fromRoot } from '../../shared/paths.ts';
-import { resolveScenario, scenarioHasWins } from '../../server/scenarios/registry.ts';
+import { resolveScenario, scenarioHasWins, type LoadedScenario } from '../../server/scenarios/registry.ts';
 import { applyWorldChange, describeWorldChange, type WorldChange } from '../../server/scenarios/world-change.ts';
 import { AgentLauncher } from '../../server/net/agent-launcher.ts';
 import { startServer } from '../../server/net/start-server.ts';
@@ -92,7 +92,7 @@ export async function runAdaptExperiment(o: AdaptOptions): Promise<AdaptResult> 
     armInProgress: null,
   };
   try {
-    return await measure(o, partial);
+    return await measure(o, base, partial);
   } catch (error) {
     partial.error = (error as Error).message;
     const path = writeAdaptPartial(o.outDir, partial);
@@ -101,9 +101,8 @@ export async function runAdaptExperiment(o: AdaptOptions): Promise<AdaptResult> 
   }
 }
 
-async function measure(o: AdaptOptions, partial: AdaptPartial): Promise<AdaptResult> {
+async function measure(o: AdaptOptions, base: LoadedScenario, partial: AdaptPartial): Promise<AdaptResult> {
   const measured = partial.measured;
-  const base = resolveScenario(o.scenario);
   const wins = scenarioHasWins(base);
   const changedPath = join(o.outDir, 'changed-scenario.json');
   writeFileAtomic(changedPath, JSON.stringify(applyWorldChange(base, o.change).file, null, 2) + '\n');

@@ -1,7 +1,7 @@
 import type { Rng } from '../../shared/rng.ts';
 import { VecEnv, type EpisodeSummary } from '../../server/env/vec-env.ts';
 import { createSimulation, type LoadedScenario } from '../../server/scenarios/registry.ts';
-import { argmaxMasked, sampleMasked } from '../learn/sampling.ts';
+import { argmaxMasked, logProbMasked, sampleMasked } from '../learn/sampling.ts';
 import { FULL_VIEW_SET } from '../learn/rollout.ts';
 import type { StudentPlan } from './student-plan.ts';
 import type { StudentRollout } from './update.ts';
@@ -58,12 +58,10 @@ export class StudentCollector {
           const row = t * E + e;
           // The uniform is drawn in greedy envs too, so the sampled envs' stream does not depend on greedyEnvs.
           const u = rng.uniform();
-          let action = sampleMasked(logits, vec.masks[a], e, p.actionCount, u, stepLogp, e);
-          if (e < this.greedyEnvs) {
-            action = argmaxMasked(logits, vec.masks[a], e, p.actionCount);
-            stepLogp[e] = maskedLogProb(logits, vec.masks[a], e, p.actionCount, action);
-          }
-          rollout.greedy[row] = e < this.greedyEnvs ? 1 : 0;
+          const greedy = e < this.greedyEnvs;
+          const action = greedy ? argmaxMasked(logits, vec.masks[a], e, p.actionCount) : sampleMasked(logits, vec.masks[a], e, p.actionCount, u, stepLogp, e);
+          if (greedy) stepLogp[e] = logProbMasked(logits, vec.masks[a], e, p.actionCount, action);
+          rollout.greedy[row] = greedy ? 1 : 0;
           stepActions[e * N + a] = action;
           rollout.actions[a][row] = action;
           rollout.logp[a][row] = stepLogp[e];
@@ -96,17 +94,6 @@ export class StudentCollector {
     rollout.bootstrapStates.set(vec.states);
     for (let a = 0; a < N; a++) rollout.bootstrapTeacherObs[a].set(vec.obs[FULL_VIEW_SET][a]);
   }
-}
-
-/** log softmax of `action` over the allowed actions of row `row` (0 when nothing is allowed). */
-function maskedLogProb(logits: Float32Array, mask: Uint8Array, row: number, n: number, action: number): number {
-  const base = row * n;
-  let max = Number.NEGATIVE_INFINITY;
-  for (let a = 0; a < n; a++) if (mask[base + a] === 1 && logits[base + a] > max) max = logits[base + a];
-  if (max === Number.NEGATIVE_INFINITY) return 0;
-  let sum = 0;
-  for (let a = 0; a < n; a++) if (mask[base + a] === 1) sum += Math.exp(logits[base + a] - max);
-  return logits[base + action] - max - Math.log(sum);
 }
 
 /** The envs students act in, reset: each agent's student view and the teacher's full one. */

@@ -30,6 +30,17 @@ export function sampleMasked(logits: Float32Array, mask: Uint8Array, row: number
   return chosen;
 }
 
+/** log softmax of `action` over the allowed actions of row `row` (0 when nothing is allowed), as sampleMasked writes it. */
+export function logProbMasked(logits: Float32Array, mask: Uint8Array, row: number, n: number, action: number): number {
+  const base = row * n;
+  let max = Number.NEGATIVE_INFINITY;
+  for (let a = 0; a < n; a++) if (mask[base + a] === 1 && logits[base + a] > max) max = logits[base + a];
+  if (max === Number.NEGATIVE_INFINITY) return 0;
+  let sum = 0;
+  for (let a = 0; a < n; a++) if (mask[base + a] === 1) sum += Math.exp(logits[base + a] - max);
+  return logits[base + action] - max - Math.log(sum);
+}
+
 /** Highest allowed logit of a row (greedy action); 0 when nothing is allowed. */
 export function argmaxMasked(logits: Float32Array, mask: Uint8Array, row: number, n: number): number {
   const base = row * n;

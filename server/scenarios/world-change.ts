@@ -5,22 +5,57 @@ import { obstacleLayout, OBSTACLE_LAYOUT_SCENARIO, withObstacles } from '../robo
 import type { NavigationFile } from '../robots/schema.ts';
 import { parseScenario, type LoadedScenario, type ScenarioFile } from './registry.ts';
 
+/** A factor that multiplies a quantity: a number in (0, 10], else why not. */
+function scaleFactor(factor: number): string | null {
+  return Number.isFinite(factor) && factor > 0 && factor <= 10 ? null : 'the factor must be a number in (0, 10]';
+}
+
+/** A count of obstacles from navigation_obstacles' layout, else why not. */
+function obstacleCount(factor: number): string | null {
+  const most = obstacleLayout().length;
+  return Number.isInteger(factor) && factor >= 1 && factor <= most ? null : `the count must be a whole number from 1 to ${most} (${OBSTACLE_LAYOUT_SCENARIO} has ${most} obstacles)`;
+}
+
+type ChangeSpec = {
+  applies: string;
+  doc: string;
+  /** Why the number after '=' does not fit this change, or null. */
+  check: (factor: number) => string | null;
+  /** The scenario file (as JSON) with the change applied. */
+  apply: (file: ScenarioFile, factor: number, where: string) => unknown;
+};
+
 /**
  * Changes a running world can take without changing any space (observation sizes, action counts,
  * state size): the agents keep running and meet a world that behaves differently. Each names the
- * family and kind it applies to. The factor multiplies the named quantity, except for a `counts`
- * change, where it is a whole number of things added.
+ * family and kind it applies to, what its number means, and how it changes the file.
  */
 export const WORLD_CHANGES = {
-  'enemy-health': { applies: 'smac', doc: "the enemies' hit points (and shields) times the factor", counts: false },
-  'enemy-speed': { applies: 'smac', doc: "the enemies' movement speed times the factor", counts: false },
-  'agent-mass': { applies: 'mpe spread', doc: "the agents' mass times the factor (heavier: slower to accelerate and to stop)", counts: false },
+  'enemy-health': {
+    applies: 'smac',
+    doc: "the enemies' hit points (and shields) times the factor",
+    check: scaleFactor,
+    apply: (file, factor) => changedEnemies(file as unknown as SmacScenarioFile, (stats) => ({ hp: stats.hp * factor, shield: stats.shield * factor })),
+  },
+  'enemy-speed': {
+    applies: 'smac',
+    doc: "the enemies' movement speed times the factor",
+    check: scaleFactor,
+    apply: (file, factor) => changedEnemies(file as unknown as SmacScenarioFile, (stats) => ({ speed: stats.speed * factor })),
+  },
+  'agent-mass': {
+    applies: 'mpe spread',
+    doc: "the agents' mass times the factor (heavier: slower to accelerate and to stop)",
+    check: scaleFactor,
+    apply: heavierAgents,
+  },
   obstacles: {
     applies: 'robots navigation',
     doc: `N, a whole number: adds the first N static obstacles in ${OBSTACLE_LAYOUT_SCENARIO}'s file between the spawns and goals, and makes the lidars see obstacles (same ray count)`,
-    counts: true,
+    check: obstacleCount,
+    apply: (file, count, where) => withObstacles(file as unknown as NavigationFile, count, where),
   },
-} as const;
+} satisfies Record<string, ChangeSpec>;
 export type WorldChangeName = keyof typeof WORLD_CHANGES;
 export type WorldChange = { name: WorldChangeName; factor: number };
 
@@ -31,12 +66,8 @@ const changeSchema = z
     factor: z.string().transform(Number),
   })
   .superRefine(({ name, factor }, ctx) => {
-    if (WORLD_CHANGES[name].counts) {
-      const most = obstacleLayout().length;
-      if (!Number.isInteger(factor) || factor < 1 || factor > most) ctx.addIssue({ code: 'custom', message: `the count must be a whole number from 1 to ${most} (${OBSTACLE_LAYOUT_SCENARIO} has ${most} obstacles)` });
-    } else if (!(Number.isFinite(factor) && factor > 0 && factor <= 10)) {
-      ctx.addIssue({ code: 'custom', message: 'the factor must be a number in (0, 10]' });
-    }
+    const problem = WORLD_CHANGES[name].check(factor);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
 
 /** `enemy-health=1.2` as a change; throws one line naming what is wrong. */
@@ -65,13 +96,7 @@ export function applyWorldChange(loaded: LoadedScenario, change: WorldChange): L
   if (applies !== file.family && applies !== `${file.family} ${kind}`) {
     throw new Error(`${where}: ${change.name} applies to ${applies} scenarios, '${file.name}' is ${file.family}${kind ? ` ${kind}` : ''}`);
   }
-  const json =
-    change.name === 'agent-mass'
-      ? heavierAgents(file, change.factor)
-      : change.name === 'obstacles'
-        ? withObstacles(file as unknown as NavigationFile, change.factor, where)
-        : changedEnemies(file as unknown as SmacScenarioFile, change);
-  return parseScenario(json, where);
+  return parseScenario(WORLD_CHANGES[change.name].apply(file, change.factor, where), where);
 }
 
 function heavierAgents(file: ScenarioFile, factor: number): unknown {
@@ -83,15 +108,14 @@ function heavierAgents(file: ScenarioFile, factor: number): unknown {
  * Every enemy group gets its own unit type `<type>_changed` (its resolved stats, changed), so the
  * allies of the same type keep theirs; SMAC's type bits list the new name where the old one was.
  */
-function changedEnemies(file: SmacScenarioFile, change: WorldChange): unknown {
+function changedEnemies(file: SmacScenarioFile, change: (stats: ReturnType<typeof resolveUnitStats>) => Record<string, number>): unknown {
   const units: Record<string, unknown> = { ...file.units };
   const renamed = new Map<string, string>();
   for (const group of file.enemies.units) {
     if (renamed.has(group.type)) continue;
     const stats = resolveUnitStats(file, group.type);
     const name = `${group.type}_changed`;
-    const changed = change.name === 'enemy-health' ? { hp: stats.hp * change.factor, shield: stats.shield * change.factor } : { speed: stats.speed * change.factor };
-    units[name] = { ...stats, ...changed, base: builtInBase(file, group.type) };
+    units[name] = { ...stats, ...change(stats), base: builtInBase(file, group.type) };
     renamed.set(group.type, name);
   }
   const rename = (type: string): string => renamed.get(type) ?? type;

@@ -17,7 +17,7 @@ import { writePolicyFile } from '../learn/checkpoint.ts';
 import { evaluate, type EvaluationResult } from '../eval/evaluate.ts';
 import { policyFileAgents } from '../eval/policies.ts';
 import { distillConfigSchema, type DistillConfig } from './config.ts';
-import { loadFrozenTeacher } from './frozen-teacher.ts';
+import { loadFrozenTeacher, teacherDigest } from './frozen-teacher.ts';
 import { StudentRollout, distillUpdate, type DistillContext } from './update.ts';
 import { loadStudentProfile, planStudents, type StudentPlan } from './student-plan.ts';
 import { StudentTeam } from './student-team.ts';
@@ -117,7 +117,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
     Object.assign(start, { steps: ckpt.progress.envSteps, updates: ckpt.progress.updates, wallSeconds: ckpt.progress.wallSeconds });
     log(`resumed ${checkpointPath} at update ${start.updates}, ${start.steps} env steps`);
   }
-  writeFileAtomic(join(runDir, 'config.json'), JSON.stringify({ ...config, teacher: options.teacher, students: profilePath, ...(options.variant ? { variant: options.variant } : {}), plans }, null, 2) + '\n');
+  writeFileAtomic(join(runDir, 'config.json'), JSON.stringify({ ...config, teacher: options.teacher, teacherDigest: teacherDigest(teacher.path), students: profilePath, ...(options.variant ? { variant: options.variant } : {}), plans }, null, 2) + '\n');
 
   const E = config.numEnvs;
   const T = config.rolloutLength;

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -35,7 +35,8 @@ type AdaptRun = { code: number | null; signal: NodeJS.Signals | null; stderr: st
  * the test sends SIGTERM (recording which of the children it announced are running then).
  */
 function adapt(outDir: string, extra: string[], stopWhen: (line: string) => boolean = () => false): Promise<AdaptRun> {
-  const args = [cli, 'adapt', '--scenario', '3m', '--models', fromRoot('models', '3m-mappo'), '--change', 'enemy-health=1.2', '--episodes', '1', '--teacher-episodes', '1', '--out', outDir, ...extra];
+  const models = extra.includes('--models') ? [] : ['--models', fromRoot('models', '3m-mappo')];
+  const args = [cli, 'adapt', '--scenario', '3m', ...models, '--change', 'enemy-health=1.2', '--episodes', '1', '--teacher-episodes', '1', '--out', outDir, ...extra];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   const stderr: string[] = [];
   const pids: number[] = [];
@@ -68,12 +69,18 @@ describe('kdmarl adapt, stopped and run', () => {
     expect(partial.error).toBe('stopped by SIGTERM');
     expect(partial.measured.studentsAfter).toBeDefined();
     expect(existsSync(join(outDir, 'adapt.json'))).toBe(false);
-  });
+  }, 180_000);
 
   it('with --control runs a third arm on the unchanged world, in adapt.json and in the table of adapt.md', async () => {
     const outDir = mkdtempSync(join(tmpdir(), 'kdmarl-adapt-control-'));
     dirs.push(outDir);
-    const run = await adapt(outDir, ['--control', '--minutes', '0.1', '--window', '2', '--finetune-steps', '1']);
+    // The shipped pair, with a training config whose one fine-tuning update is small (32 env steps, one epoch).
+    const models = join(outDir, 'models');
+    mkdirSync(models);
+    for (const file of ['checkpoint.ckpt', 'student.policy', 'students-profile.json']) copyFileSync(fromRoot('models', '3m-mappo', file), join(models, file));
+    const config = JSON.parse(readFileSync(fromRoot('models', '3m-mappo', 'config.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(models, 'config.json'), JSON.stringify({ ...config, numEnvs: 2, rolloutLength: 16, epochs: 1, evalEpisodes: 2 }));
+    const run = await adapt(outDir, ['--models', models, '--control', '--minutes', '0.05', '--window', '1', '--finetune-steps', '1']);
     expect(run.code, run.stderr.slice(-5).join('\n')).toBe(0);
     expect(run.stderr).toContain('adapt: control arm: world swapped back to the unchanged one');
     const result = JSON.parse(readFileSync(join(outDir, 'adapt.json'), 'utf8')) as AdaptResult;
@@ -83,5 +90,6 @@ describe('kdmarl adapt, stopped and run', () => {
     expect(control.teacher).toEqual(result.teacherBefore);
     expect(control.finetuneMinutes).toBeLessThan(control.onlineMinutes);
     expect(readFileSync(join(outDir, 'adapt.md'), 'utf8')).toMatch(/^\| control \| unchanged \| /m);
-  });
+    // Seven kdmarl commands start (each loads tfjs) and three arms run: longer than the default bound on a loaded machine.
+  }, 240_000);
 });

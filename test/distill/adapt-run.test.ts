@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +16,12 @@ const dirs: string[] = [];
 beforeAll(() => {
   cli = ensureCommandDist(COMMANDS);
 });
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+/** Adapt processes still running when a test gave up on them: stopped the way the first test checks. */
+const started = new Set<ChildProcess>();
+afterAll(async () => {
+  await Promise.all([...started].map((child) => new Promise((resolve) => child.once('close', resolve).kill('SIGTERM'))));
+  dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
+});
 
 const alive = (pid: number): boolean => {
   try {
@@ -38,6 +43,8 @@ function adapt(outDir: string, extra: string[], stopWhen: (line: string) => bool
   const models = extra.includes('--models') ? [] : ['--models', fromRoot('models', '3m-mappo')];
   const args = [cli, 'adapt', '--scenario', '3m', ...models, '--change', 'enemy-health=1.2', '--episodes', '1', '--teacher-episodes', '1', '--out', outDir, ...extra];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  started.add(child);
+  child.once('close', () => started.delete(child));
   const stderr: string[] = [];
   const pids: number[] = [];
   let pidsAtStop: number[] = [];

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
+import { constants } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { common, defineCommand, intArg, numArg, str, UsageError } from '../../shared/cli-args.ts';
+import { bool, common, defineCommand, intArg, numArg, str, UsageError } from '../../shared/cli-args.ts';
 import { fromRoot } from '../../shared/paths.ts';
 import { resolveScenario } from '../../server/scenarios/registry.ts';
 import { applyWorldChange, parseWorldChange, WORLD_CHANGES } from '../../server/scenarios/world-change.ts';
@@ -21,9 +22,10 @@ const command = defineCommand(
     teacherEpisodes: str('greedy episodes per teacher evaluation', intArg().positive().default(500)),
     window: str('seconds per point of the retention curve', numArg().positive().default(60)),
     deadline: str("ms the server waits for an agent's answer (lockstep)", numArg().positive().max(60_000).default(250)),
+    control: bool('also run a control arm: fresh students and the teacher as it is, distilling online for --minutes on the world left unchanged (how far the curve moves with nothing to recover from)'),
     out: common.out('where adapt.json, adapt.md, adapt.svg and the runs go', 'runs/adapt__<scenario>__<time>'),
   },
-  'Online adaptation: run the shipped students on the network, change the world, then distil online from the teacher as it is and from the teacher fine-tuned on the changed world; retention against wall time.',
+  'Online adaptation: run the shipped students on the network, change the world, then distil online from the teacher as it is and from the teacher fine-tuned on the changed world (and, with --control, on the unchanged world); retention against wall time. SIGTERM or Ctrl-C stops it with every process it started.',
 );
 
 export async function main(argv: string[]): Promise<number> {
@@ -44,21 +46,44 @@ export async function main(argv: string[]): Promise<number> {
   const ownProfile = join(models, 'students-profile.json');
   const profile = existsSync(ownProfile) ? ownProfile : 'default';
   const outDir = args.out ?? `runs/adapt__${args.scenario}__${new Date().toISOString().replace(/[:.]/g, '-')}`;
-  const result = await runAdaptExperiment({
-    scenario: args.scenario,
-    change,
-    models,
-    profile,
-    minutes: args.minutes,
-    finetuneSteps: args.finetuneSteps,
-    episodes: args.episodes,
-    teacherEpisodes: args.teacherEpisodes,
-    windowSeconds: args.window,
-    deadlineMs: args.deadline,
-    outDir,
-    command: `kdmarl adapt ${argv.join(' ')}`,
-    log: (m) => process.stderr.write(`adapt: ${m}\n`),
-  });
+  // A signal stops the experiment where it is, with everything it started (the server, the agent
+  // processes, the online teacher, evaluations, fine-tuning): Node's default would leave them running.
+  const stop = new AbortController();
+  const log = (m: string) => process.stderr.write(`adapt: ${m}\n`);
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stop.signal.aborted) return;
+    log(`${signal}: stopping the agents, the server and every command it started`);
+    stop.abort(signal);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  let result: Awaited<ReturnType<typeof runAdaptExperiment>>;
+  try {
+    result = await runAdaptExperiment({
+      scenario: args.scenario,
+      change,
+      models,
+      profile,
+      minutes: args.minutes,
+      finetuneSteps: args.finetuneSteps,
+      episodes: args.episodes,
+      teacherEpisodes: args.teacherEpisodes,
+      windowSeconds: args.window,
+      deadlineMs: args.deadline,
+      control: args.control,
+      outDir,
+      command: `kdmarl adapt ${argv.join(' ')}`,
+      log,
+      signal: stop.signal,
+    });
+  } catch (error) {
+    if (!stop.signal.aborted) throw error;
+    // The experiment said in one line where it stopped and where what it measured is.
+    return 128 + constants.signals[stop.signal.reason as NodeJS.Signals];
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
   console.log(JSON.stringify({ outDir, retentionBefore: result.retentionBefore, retentionAfter: result.retentionAfter, arms: result.arms.map((a) => ({ arm: a.arm, recoveredAtMinutes: a.recoveredAtMinutes })) }));
   return 0;
 }

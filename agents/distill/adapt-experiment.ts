@@ -1,10 +1,8 @@
-import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { writeFileAtomic } from '../../shared/atomic-write.ts';
-import { fromRoot } from '../../shared/paths.ts';
 import { resolveScenario, scenarioHasWins, type LoadedScenario } from '../../server/scenarios/registry.ts';
 import { applyWorldChange, describeWorldChange, type WorldChange } from '../../server/scenarios/world-change.ts';
 import { AgentLauncher } from '../../server/net/agent-launcher.ts';
@@ -12,6 +10,7 @@ import { startServer } from '../../server/net/start-server.ts';
 import { returnRetention, winRateRetention } from '../eval/metrics.ts';
 import { recoveredAt, writeAdaptPartial, writeAdaptReport, type AdaptPartial, type AdaptResult, type ArmResult, type Score, type TimelinePoint } from './adapt-report.ts';
 import { EpisodeTally, stallBoundMs } from './adapt-tally.ts';
+import { CliChildren } from './adapt-children.ts';
 
 export type AdaptOptions = {
   scenario: string;
@@ -30,48 +29,17 @@ export type AdaptOptions = {
   teacherEpisodes: number;
   windowSeconds: number;
   deadlineMs: number;
+  /** Also run the control arm: the teacher as it is, distilling online on the world left unchanged. */
+  control: boolean;
   outDir: string;
   command: string;
   log: (message: string) => void;
+  /**
+   * Aborting it (reason: the signal's name) stops the experiment where it is: every child it
+   * started and every agent process exit, the server closes, adapt-partial.json says what was measured.
+   */
+  signal?: AbortSignal;
 };
-
-/** How long a child asked to stop may take before it is killed. */
-const STOP_GRACE_MS = 10_000;
-
-/**
- * `node dist/cli.js <args>`; resolves with its stdout, rejects with its last stderr line. `stop`
- * ends it with SIGTERM, and with SIGKILL if it is still there after STOP_GRACE_MS.
- */
-function runCli(args: string[], logPath: string, log: (m: string) => void, env: Record<string, string> = {}): { done: Promise<string>; stop: () => void } {
-  const child = spawn(process.execPath, [fromRoot('dist', 'cli.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-  let stdout = '';
-  let stderr = '';
-  let stopping = false;
-  let killTimer: NodeJS.Timeout | null = null;
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += d.toString();
-    if (stderr.length > 1_000_000) stderr = stderr.slice(-100_000);
-  });
-  log(`run: kdmarl ${args.join(' ')}`);
-  const done = new Promise<string>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      if (killTimer) clearTimeout(killTimer);
-      writeFileAtomic(logPath, stderr);
-      if (signal === 'SIGKILL' && stopping) log(`kdmarl ${args[0]} did not stop within ${STOP_GRACE_MS / 1000} s of SIGTERM: killed`);
-      if (code === 0 || (stopping && signal !== null)) resolve(stdout);
-      else reject(new Error(`kdmarl ${args[0]} exited with ${code ?? signal}: ${stderr.trim().split('\n').at(-1) ?? ''}`));
-    });
-  });
-  const stop = (): void => {
-    if (stopping || child.exitCode !== null || child.signalCode !== null) return;
-    stopping = true;
-    child.kill('SIGTERM');
-    killTimer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-  };
-  return { done, stop };
-}
 
 /** The machine's 1-minute load average over its cores, measured now. */
 function loadNote(when: string): string {
@@ -94,29 +62,45 @@ export async function runAdaptExperiment(o: AdaptOptions): Promise<AdaptResult> 
   try {
     return await measure(o, base, partial);
   } catch (error) {
-    partial.error = (error as Error).message;
+    // A signal may also reach the children first (Ctrl-C goes to the whole process group).
+    partial.error = o.signal?.aborted ? `stopped by ${String(o.signal.reason)}` : (error as Error).message;
     const path = writeAdaptPartial(o.outDir, partial);
-    o.log(`stopped early; what was measured is in ${path} (agent exits and server warnings: ${join(o.outDir, 'server.log')})`);
+    if (o.signal?.aborted) o.log(`stopped by ${String(o.signal.reason)}; every process it started has exited; what was measured is in ${path}`);
+    else o.log(`stopped early; what was measured is in ${path} (agent exits and server warnings: ${join(o.outDir, 'server.log')})`);
     throw error;
   }
 }
 
+/** `Promise.race` of a wait against the experiment being stopped. */
+type Until = <T>(work: Promise<T>) => Promise<T>;
+
 async function measure(o: AdaptOptions, base: LoadedScenario, partial: AdaptPartial): Promise<AdaptResult> {
+  // Every child still running when the experiment stops is stopped with it, and waited for.
+  const children = new CliChildren(o.outDir, o.log);
+  // Each wait of the experiment ends early when it is stopped: the `finally`s then stop everything.
+  const stopped = new Promise<never>((_, reject) => {
+    const abort = () => reject(new Error(`stopped by ${String(o.signal?.reason)}`));
+    if (o.signal?.aborted) abort();
+    else o.signal?.addEventListener('abort', abort, { once: true });
+  });
+  stopped.catch(() => {});
+  const until: Until = (work) => (o.signal ? Promise.race([work, stopped]) : work);
+  try {
+    return await measureWith(o, base, partial, children, until);
+  } finally {
+    await children.stopAll();
+  }
+}
+
+async function measureWith(o: AdaptOptions, base: LoadedScenario, partial: AdaptPartial, children: CliChildren, until: Until): Promise<AdaptResult> {
   const measured = partial.measured;
   const wins = scenarioHasWins(base);
   const changedPath = join(o.outDir, 'changed-scenario.json');
   writeFileAtomic(changedPath, JSON.stringify(applyWorldChange(base, o.change).file, null, 2) + '\n');
   const changed = resolveScenario(changedPath);
-  // Every child still running when the experiment stops is stopped with it.
-  const running = new Set<ReturnType<typeof runCli>>();
-  const cli = (args: string[], logName: string, env: Record<string, string> = {}): ReturnType<typeof runCli> => {
-    const child = runCli(args, join(o.outDir, logName), o.log, env);
-    running.add(child);
-    child.done.then(() => running.delete(child), () => running.delete(child));
-    return child;
-  };
+  const cli = (args: string[], logName: string, env: Record<string, string> = {}) => children.start(args, logName, env);
   const evalScore = async (scenario: string, policy: string, label: string): Promise<Score> => {
-    const out = await cli(['eval', '--scenario', scenario, '--policy', policy, '--episodes', String(o.teacherEpisodes), '--json'], `eval-${label}.log`).done;
+    const out = await until(cli(['eval', '--scenario', scenario, '--policy', policy, '--episodes', String(o.teacherEpisodes), '--json'], `eval-${label}.log`).done);
     const r = JSON.parse(out) as { episodes: number; winRate: number; meanReturn: number };
     return { episodes: r.episodes, value: wins ? r.winRate : r.meanReturn };
   };
@@ -135,13 +119,14 @@ async function measure(o: AdaptOptions, base: LoadedScenario, partial: AdaptPart
   const stallMs = Math.max(stallBoundMs(base.file.maxSteps, o.deadlineMs), stallBoundMs(changed.file.maxSteps, o.deadlineMs));
   o.log(`an episode must end every ${(stallMs / 1000).toFixed(0)} s while the agents run (3 x ${base.file.maxSteps} steps x ${o.deadlineMs} ms + start-up), else the experiment stops`);
   const tally = new EpisodeTally(server, wins, { ms: stallMs });
+  launcher.on('spawned', (slot, pid) => o.log(`agent process of slot ${slot}: pid ${pid}`));
   const startAgents = (): void => {
     server.tokens.forEach((token, slot) => launcher.start({ slot, token, model: students, caps: { deadlineMs: o.deadlineMs } }));
     tally.watch();
   };
   const stretch = async (what: string): Promise<Score> => {
     partial.stretch = { waitingFor: `${o.episodes} episodes ${what}`, score: tally.peek() };
-    const score = await tally.next(o.episodes, what);
+    const score = await until(tally.next(o.episodes, what));
     partial.stretch = null;
     return score;
   };
@@ -158,7 +143,8 @@ async function measure(o: AdaptOptions, base: LoadedScenario, partial: AdaptPart
     const target = (measured.target = 0.9 * retentionBefore);
     const arms: ArmResult[] = (measured.arms = []);
 
-    const arm = async (name: ArmResult['arm'], teacher: string, teacherScore: () => Promise<Score>, finetune: (() => Promise<string>) | null): Promise<ArmResult> => {
+    /** `random`: the random agents' score on the arm's world (retention by return only). */
+    const arm = async (name: ArmResult['arm'], teacher: string, teacherScore: () => Promise<Score>, finetune: (() => Promise<string>) | null, random: Score | null): Promise<ArmResult> => {
       const started = performance.now();
       const minutes = (): number => (performance.now() - started) / 60_000;
       const windows: { minutes: number; score: Score }[] = [];
@@ -166,19 +152,19 @@ async function measure(o: AdaptOptions, base: LoadedScenario, partial: AdaptPart
       tally.restart();
       const timer = setInterval(() => windows.push({ minutes: minutes(), score: tally.take() }), o.windowSeconds * 1000);
       try {
-        if (finetune) await tally.guard(`the teacher's fine-tuning (arm ${name})`, finetune());
+        if (finetune) await until(tally.guard(`the teacher's fine-tuning (arm ${name})`, finetune()));
         const finetuneMinutes = minutes();
         const online = cli(['teacher', '--server', server.url, '--teacher', teacher, '--distill', o.profile, '--students', students, '--out', join(o.outDir, `online-${name}`)], `online-${name}.log`, { KDMARL_CONTROL_TOKEN: server.controlToken });
         const stopAt = setTimeout(online.stop, o.minutes * 60_000);
-        await tally.guard(`online distillation (arm ${name})`, online.done).finally(() => clearTimeout(stopAt));
+        await until(tally.guard(`online distillation (arm ${name})`, online.done)).finally(() => clearTimeout(stopAt));
         clearInterval(timer);
         const onlineMinutes = minutes() - finetuneMinutes;
         // The stretch since the last full window, when at least half a window long.
         const lastEnd = windows.at(-1)?.minutes ?? 0;
         if ((minutes() - lastEnd) * 60 >= o.windowSeconds / 2) windows.push({ minutes: minutes(), score: tally.take() });
         if (onlineMinutes < 0.98 * o.minutes) o.log(`arm ${name}: the online teacher stopped after ${onlineMinutes.toFixed(1)} of ${o.minutes} minutes (see online-${name}.log)`);
-        const score = await tally.guard(`the evaluation of the ${name} teacher`, teacherScore());
-        const timeline: TimelinePoint[] = windows.filter((w) => w.score.episodes > 0).map((w) => ({ minutes: w.minutes, episodes: w.score.episodes, value: w.score.value, retention: retention(w.score, score, randomAfter) }));
+        const score = await until(tally.guard(`the evaluation of the ${name} teacher`, teacherScore()));
+        const timeline: TimelinePoint[] = windows.filter((w) => w.score.episodes > 0).map((w) => ({ minutes: w.minutes, episodes: w.score.episodes, value: w.score.value, retention: retention(w.score, score, random) }));
         o.log(`arm ${name}: ${timeline.map((p) => `${p.minutes.toFixed(1)}m ${(100 * p.retention).toFixed(0)}%`).join(', ')}`);
         partial.armInProgress = null;
         return { arm: name, teacher: score, finetuneMinutes, onlineMinutes, timeline, recoveredAtMinutes: recoveredAt(timeline, target) };
@@ -187,19 +173,32 @@ async function measure(o: AdaptOptions, base: LoadedScenario, partial: AdaptPart
       }
     };
     loads.push(loadNote('as the first arm starts'));
-    arms.push(await arm('as-is', o.models, async () => teacherAfter, null));
-    // The second arm starts from the shipped students again: fresh agent processes.
-    tally.unwatch();
-    await launcher.stopAll();
-    startAgents();
+    arms.push(await arm('as-is', o.models, async () => teacherAfter, null, randomAfter));
+    // Every later arm starts from the shipped students again: fresh agent processes.
+    const freshAgents = async (): Promise<void> => {
+      tally.unwatch();
+      await until(launcher.stopAll());
+      startAgents();
+    };
+    await freshAgents();
     loads.push(loadNote('as the second arm starts'));
     const finetuneDir = join(o.outDir, 'finetuned-teacher');
     arms.push(
       await arm('fine-tuned', finetuneDir, () => evalScore(changedPath, finetuneDir, 'teacher-finetuned'), () => {
         const config = join(o.models, 'config.json');
         return cli(['train', '--scenario', changedPath, '--init-from', o.models, '--config', config, '--steps', String(o.finetuneSteps), '--workers', '0', '--seed', '1', '--out', finetuneDir], 'finetune.log').done;
-      }),
+      }, randomAfter),
     );
+    if (o.control) {
+      // The same timeline with nothing changed: the world swapped for the unchanged one (the
+      // same swap as the change), fresh students, the teacher as it is. Whatever its curve does
+      // is drift and noise, the yardstick for the other arms' recoveries.
+      await freshAgents();
+      server.changeWorld(base);
+      o.log('control arm: world swapped back to the unchanged one');
+      loads.push(loadNote('as the control arm starts'));
+      arms.push(await arm('control', o.models, async () => teacherBefore, null, randomBefore));
+    }
     loads.push(loadNote('at the end'));
     const result: AdaptResult = {
       scenario: base.file.name,
@@ -222,7 +221,7 @@ async function measure(o: AdaptOptions, base: LoadedScenario, partial: AdaptPart
     await writeAdaptReport(o.outDir, result);
     return result;
   } finally {
-    for (const child of running) child.stop();
+    await children.stopAll();
     tally.unwatch();
     if (partial.stretch) partial.stretch.score = tally.peek();
     measured.load = [...loads, loadNote('when it stopped')].join('; ');

@@ -10,8 +10,9 @@ export type Score = { episodes: number; value: number };
 export type TimelinePoint = { minutes: number; episodes: number; value: number; retention: number };
 
 export type ArmResult = {
-  arm: 'as-is' | 'fine-tuned';
-  /** The arm's teacher on the changed world (greedy), the retention's denominator. */
+  /** 'control': the teacher as it is on the world left unchanged (drift and noise, nothing to recover from). */
+  arm: 'as-is' | 'fine-tuned' | 'control';
+  /** The arm's teacher on the arm's world (greedy; the unchanged one for control), the retention's denominator. */
   teacher: Score;
   /** Minutes spent fine-tuning before online distillation began (0 for as-is). */
   finetuneMinutes: number;
@@ -57,6 +58,8 @@ export type AdaptPartial = {
   armInProgress: { arm: ArmResult['arm']; windows: { minutes: number; score: Score }[] } | null;
 };
 
+/** The world an arm distils on: the control arm's is left unchanged. */
+const worldOf = (a: ArmResult): string => (a.arm === 'control' ? 'unchanged' : 'changed');
 const pct = (v: number): string => (Number.isFinite(v) ? `${(100 * v).toFixed(1)}%` : 'n/a');
 const score = (s: Score, wins: boolean): string => `${wins ? pct(s.value) : s.value.toFixed(3)} (${s.episodes} ep.)`;
 
@@ -72,14 +75,17 @@ export function adaptMarkdown(r: AdaptResult): string {
     `| before the change | ${score(r.teacherBefore, wins)} | ${score(r.studentsBefore, wins)} | ${pct(r.retentionBefore)} |`,
     `| after the change | ${score(r.teacherAfter, wins)} | ${score(r.studentsAfter, wins)} | ${pct(r.retentionAfter)} |`,
     '',
-    '| arm | teacher on the changed world | fine-tuning | online distillation | last window | best window | target reached after |',
-    '|---|---:|---:|---:|---:|---:|---:|',
+    '| arm | world | teacher on that world | fine-tuning | online distillation | last window | best window | target reached after |',
+    '|---|---|---:|---:|---:|---:|---:|---:|',
     ...r.arms.map((a) => {
       const last = a.timeline.at(-1);
       const best = a.timeline.reduce((m, p) => Math.max(m, p.retention), Number.NEGATIVE_INFINITY);
       const reached = a.recoveredAtMinutes === null ? 'not reached' : `${a.recoveredAtMinutes.toFixed(1)} min`;
-      return `| ${a.arm} | ${score(a.teacher, wins)} | ${a.finetuneMinutes.toFixed(1)} min | ${a.onlineMinutes.toFixed(1)} min | ${last ? pct(last.retention) : 'n/a'} | ${a.timeline.length ? pct(best) : 'n/a'} | ${reached} |`;
+      return `| ${a.arm} | ${worldOf(a)} | ${score(a.teacher, wins)} | ${a.finetuneMinutes.toFixed(1)} min | ${a.onlineMinutes.toFixed(1)} min | ${last ? pct(last.retention) : 'n/a'} | ${a.timeline.length ? pct(best) : 'n/a'} | ${reached} |`;
     }),
+    ...(r.arms.some((a) => a.arm === 'control')
+      ? ['', 'The control arm runs the same timeline with the world swapped for the unchanged one: its curve is what drift and noise do with nothing to recover from.']
+      : []),
     '',
     `Command: \`${r.command}\``,
     '',
@@ -128,7 +134,7 @@ export async function adaptSvg(r: AdaptResult): Promise<string> {
       ]),
       panel('value', `students' ${wins ? 'win rate' : 'return'}`, [
         { y: r.studentsBefore.value, label: 'students before the change' },
-        ...r.arms.map((a) => ({ y: a.teacher.value, label: `teacher ${a.arm}, changed world` })),
+        ...r.arms.map((a) => ({ y: a.teacher.value, label: `teacher ${a.arm}, ${worldOf(a)} world` })),
       ]),
     ],
     resolve: { scale: { strokeDash: 'independent' }, legend: { strokeDash: 'independent' } },

@@ -19,7 +19,7 @@ export const distillConfigSchema = z.strictObject({
     .nonnegative()
     // Runs and checkpoints from before the field collected by sampling alone.
     .default(0)
-    .describe('Envs (of numEnvs) where the students act greedily while collecting, as they do when deployed, so the teacher labels the states greedy students reach; L_PG skips their rows (their actions were not sampled).'),
+    .describe('Envs (of numEnvs) where the students act greedily while collecting, as they do when deployed, so the teacher labels the states greedy students reach; L_PG skips their rows, in its mean and in its advantage normalisation (their actions were not sampled).'),
   epochs: z.number().int().positive().describe('Passes over each rollout.'),
   minibatches: z.number().int().positive().describe('Minibatches per epoch (split over time steps, so all agents of a step stay together for L_SR).'),
   lr: z.number().positive().describe('Adam learning rate of the students and their training-only heads.'),

@@ -17,7 +17,7 @@ import { writePolicyFile } from '../learn/checkpoint.ts';
 import { evaluate, type EvaluationResult } from '../eval/evaluate.ts';
 import { policyFileAgents } from '../eval/policies.ts';
 import { distillConfigSchema, type DistillConfig } from './config.ts';
-import { loadFrozenTeacher } from './frozen-teacher.ts';
+import { loadFrozenTeacher, teacherDigest } from './frozen-teacher.ts';
 import { StudentRollout, distillUpdate, type DistillContext } from './update.ts';
 import { loadStudentProfile, planStudents, type StudentPlan } from './student-plan.ts';
 import { StudentTeam } from './student-team.ts';
@@ -55,6 +55,8 @@ const distillCheckpointSchema = z.strictObject({
   version: z.literal(1),
   scenario: z.string(),
   teacher: z.string(),
+  /** sha256 of the teacher's checkpoint file (absent in older checkpoints). */
+  teacherDigest: z.string().optional(),
   weights: z.record(z.string(), z.array(f32)),
   optimizer: z.strictObject({ step: z.number().int(), m: z.array(f32), v: z.array(f32) }),
   /** The run's profile and config, so that --resume continues the run as it was configured (absent in older checkpoints). */
@@ -91,6 +93,11 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
     if (ckpt.students !== undefined) checkSameSource('--students', profilePath, ckpt.students, runDir);
     if (ckpt.config) continueRunConfig(ckpt.config, [{ source: 'config', values: config }], runDir);
   }
+  // The same path may hold another teacher by now (retrained there): a resume holds to the content too.
+  const digest = teacherDigest(options.teacher);
+  if (ckpt?.teacherDigest !== undefined && ckpt.teacherDigest !== digest) {
+    throw new Error(`${checkpointPath}: teacherDigest: the run was distilled from a teacher with checkpoint sha256 ${ckpt.teacherDigest.slice(0, 16)}…, --teacher ${options.teacher} now has ${digest.slice(0, 16)}… (retrained or replaced at that path)`);
+  }
 
   const backend = await initBackend(config.backend === 'auto' ? undefined : config.backend);
   log(`tfjs backend: ${backend}`);
@@ -117,7 +124,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
     Object.assign(start, { steps: ckpt.progress.envSteps, updates: ckpt.progress.updates, wallSeconds: ckpt.progress.wallSeconds });
     log(`resumed ${checkpointPath} at update ${start.updates}, ${start.steps} env steps`);
   }
-  writeFileAtomic(join(runDir, 'config.json'), JSON.stringify({ ...config, teacher: options.teacher, students: profilePath, ...(options.variant ? { variant: options.variant } : {}), plans }, null, 2) + '\n');
+  writeFileAtomic(join(runDir, 'config.json'), JSON.stringify({ ...config, teacher: options.teacher, teacherDigest: digest, students: profilePath, ...(options.variant ? { variant: options.variant } : {}), plans }, null, 2) + '\n');
 
   const E = config.numEnvs;
   const T = config.rolloutLength;
@@ -144,6 +151,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
       version: 1,
       scenario: scenarioName,
       teacher: options.teacher,
+      teacherDigest: digest,
       students: profilePath,
       config,
       weights: team.getWeights(),

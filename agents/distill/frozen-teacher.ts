@@ -1,4 +1,5 @@
-import { existsSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ActorCritic, type ScenarioShape } from '../learn/actor-critic.ts';
 import { CHECKPOINT_FILE, checkShapeMatches, readCheckpoint, type Checkpoint } from '../learn/checkpoint.ts';
@@ -84,13 +85,27 @@ const EMPTY = new Float32Array(0);
 
 /** `--teacher PATH`: a checkpoint file, or a run / model directory holding checkpoint.ckpt. */
 export function loadFrozenTeacher(path: string, shape: ScenarioShape, scenario: string): FrozenTeacher {
-  if (!existsSync(path)) throw new Error(`--teacher: '${path}' does not exist (a checkpoint file or a directory with ${CHECKPOINT_FILE})`);
-  const file = statSync(path).isDirectory() ? join(path, CHECKPOINT_FILE) : path;
-  if (!existsSync(file)) throw new Error(`--teacher: no ${CHECKPOINT_FILE} in ${path}`);
+  const file = teacherCheckpointFile(path);
   const checkpoint = readCheckpoint(file);
   if (checkpoint.config.recurrent) throw new Error(`--teacher ${file}: this checkpoint was trained with a recurrent (GRU) actor; distillation needs an MLP teacher (train one without "recurrent": true)`);
   if (checkpoint.config.actorViews === 'student') throw new Error(`--teacher ${file}: this checkpoint's actors were trained on student views (a from-scratch baseline), not a teacher`);
   if (checkpoint.scenario !== scenario) throw new Error(`--teacher ${file}: teacher was trained on scenario '${checkpoint.scenario}', not '${scenario}'`);
   checkShapeMatches(checkpoint, shape, file);
   return new FrozenTeacher(checkpoint, file);
+}
+
+/** The checkpoint file `--teacher PATH` stands for: PATH itself, or the checkpoint.ckpt in it. */
+export function teacherCheckpointFile(path: string): string {
+  if (!existsSync(path)) throw new Error(`--teacher: '${path}' does not exist (a checkpoint file or a directory with ${CHECKPOINT_FILE})`);
+  const file = statSync(path).isDirectory() ? join(path, CHECKPOINT_FILE) : path;
+  if (!existsSync(file)) throw new Error(`--teacher: no ${CHECKPOINT_FILE} in ${path}`);
+  return file;
+}
+
+/**
+ * sha256 of the teacher's checkpoint file, recorded with a distillation run: a teacher retrained
+ * at the same path has the same name but not the same digest.
+ */
+export function teacherDigest(path: string): string {
+  return createHash('sha256').update(readFileSync(teacherCheckpointFile(path))).digest('hex');
 }

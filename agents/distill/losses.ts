@@ -22,10 +22,12 @@ export type AgentBatch = {
   actions: Int32Array;
   /** log pi_S_old(a_t | o_t) at collection time. */
   oldLogp: Float32Array;
-  /** Teacher-guided GAE advantages (normalised); zeros when L_PG is off. */
+  /** Teacher-guided GAE advantages, normalised over `policyRows`; zeros elsewhere and when L_PG is off. */
   advantages: Float32Array;
   /** 1 where the agent was alive (death masking). */
   active: Uint8Array;
+  /** 1 on the rows L_PG trains on: alive, and the action was sampled from pi_S (not greedy). */
+  policyRows: Uint8Array;
   /** rows x actionCount, the frozen teacher's logits on its full view. */
   teacherLogits: Float32Array;
   /** Role target of each sample. */
@@ -53,6 +55,8 @@ type AgentTensors = {
   advantages: tf.Tensor1D;
   active: tf.Tensor1D;
   activeCount: number;
+  policyRows: tf.Tensor1D;
+  policyCount: number;
   /** softmax(masked z_T / tau) and sum p log p of it (the KL's constant part). */
   teacherProbsTau: tf.Tensor2D;
   teacherNegEntropyTau: tf.Tensor1D;
@@ -78,6 +82,7 @@ export function toTensors(batch: DistillBatch, team: StudentTeam, settings: Loss
     const zT = pick(b.teacherLogits, A);
     const actions = pick(b.actions, 1);
     const active = pick(b.active, 1);
+    const policyRows = pick(b.policyRows, 1);
     const maskAdd = new Float32Array(rows * A);
     const oneHot = new Float32Array(rows * A);
     const probsTau = new Float32Array(rows * A);
@@ -86,8 +91,10 @@ export function toTensors(batch: DistillBatch, team: StudentTeam, settings: Loss
     const roles = new Float32Array(rows * settings.numRoles);
     const roleIds = pick(b.roles, 1);
     let activeCount = 0;
+    let policyCount = 0;
     for (let r = 0; r < rows; r++) {
       activeCount += active[r];
+      policyCount += policyRows[r];
       let max = Number.NEGATIVE_INFINITY;
       let best = 0;
       for (let k = 0; k < A; k++) {
@@ -120,6 +127,8 @@ export function toTensors(batch: DistillBatch, team: StudentTeam, settings: Loss
       advantages: tf.tensor1d(pick(b.advantages, 1)),
       active: tf.tensor1d(Float32Array.from(active)),
       activeCount,
+      policyRows: tf.tensor1d(Float32Array.from(policyRows)),
+      policyCount,
       teacherProbsTau: tf.tensor2d(probsTau, [rows, A]),
       teacherNegEntropyTau: tf.tensor1d(negEntropy),
       teacherArgmax: tf.tensor2d(argmax, [rows, A]),
@@ -193,7 +202,8 @@ export function compositeLoss(team: StudentTeam, t: BatchTensors, s: LossSetting
     if (s.wPg > 0) {
       const ratio = tf.exp(tf.sub(logp, b.oldLogp));
       const surrogate = tf.minimum(tf.mul(ratio, b.advantages), tf.mul(tf.clipByValue(ratio, 1 - s.clip, 1 + s.clip), b.advantages));
-      pg = tf.add(pg, tf.neg(masked(surrogate, b.active, b.activeCount)));
+      // A mean over the rows whose actions were sampled: greedy rows neither train L_PG nor dilute it.
+      pg = tf.add(pg, tf.neg(masked(surrogate, b.policyRows, b.policyCount)));
     }
     const logProbsTau = tf.logSoftmax(tf.div(masked_z, s.tau));
     const klRows = tf.sub(b.teacherNegEntropyTau, tf.sum(tf.mul(b.teacherProbsTau, logProbsTau), 1));

@@ -62,6 +62,9 @@ export type OnlineTeacherOptions = {
  * the only ones the stream carries.
  */
 export async function runOnlineTeacher(o: OnlineTeacherOptions): Promise<{ updates: number; steps: number }> {
+  // Greedy collection is a choice about envs the distiller steps itself; here the agent processes
+  // act (greedily unless started with --sample) and the step frames do not say how they chose.
+  if (o.config.greedyEnvs > 0) throw new Error(`config: greedyEnvs: online distillation steps no envs of its own (the networked agent processes choose their actions), so it cannot make ${o.config.greedyEnvs} of them greedy; set greedyEnvs to 0`);
   const packr = createPackr();
   const url = o.server.replace(/^http/, 'ws').replace(/\/+$/, '') + SUPERVISOR_PATH;
   const ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 });

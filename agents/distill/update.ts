@@ -107,6 +107,7 @@ export function distillUpdate(ctx: DistillContext, r: StudentRollout): UpdateSta
     if (heads.relations || (heads.roles && config.roles === 'kmeans')) teacherHidden.push(teacher.hidden(a, r.teacherObs[a], rows));
   }
 
+  const policyRows = policyGradientRows(r.active, r.greedy);
   // delta_t = r_t + gamma V_T(s_{t+1}) (1 - terminated_t) - V_T(s_t), cut at episode ends
   const advantages = plans.map(() => new Float32Array(rows));
   if (config.teacherGae && config.wPg > 0) {
@@ -128,8 +129,7 @@ export function distillUpdate(ctx: DistillContext, r: StudentRollout): UpdateSta
     const adv = new Float32Array(rows * N);
     const returns = new Float32Array(rows * N);
     computeGae({ steps: T, columns: E * N, rewards: r.rewards, values, nextValues, terminated: r.terminated, episodeEnd: r.episodeEnd, gamma: config.gamma, lambda: config.gaeLambda }, adv, returns);
-    normalizeActive(adv, r.active, advantages);
-    skipGreedyRows(advantages, r.greedy);
+    normalizeAdvantages(adv, policyRows, advantages);
   }
 
   const roles = plans.map(() => new Int32Array(rows));
@@ -156,6 +156,7 @@ export function distillUpdate(ctx: DistillContext, r: StudentRollout): UpdateSta
         oldLogp: r.logp[a],
         advantages: advantages[a],
         active: r.active[a],
+        policyRows: policyRows[a],
         teacherLogits: teacherLogits[a],
         roles: roles[a],
       }),
@@ -185,32 +186,30 @@ export function distillUpdate(ctx: DistillContext, r: StudentRollout): UpdateSta
 }
 
 /**
- * Zero the advantages of rows where the students acted greedily: a greedy action was not drawn
- * from pi_S, so L_PG's probability ratio says nothing there (the other terms keep those rows).
+ * Per agent, 1 on the rows L_PG trains on: the agent alive and its action sampled. A greedy action
+ * was not drawn from pi_S, so L_PG's probability ratio says nothing there (the other terms keep
+ * those rows).
  */
-export function skipGreedyRows(advantages: readonly Float32Array[], greedy: Uint8Array): void {
-  for (let row = 0; row < greedy.length; row++) if (greedy[row] === 1) for (const adv of advantages) adv[row] = 0;
+export function policyGradientRows(active: readonly Uint8Array[], greedy: Uint8Array): Uint8Array[] {
+  return active.map((alive) => alive.map((x, row) => (x === 1 && greedy[row] === 0 ? 1 : 0)));
 }
 
-/** Advantages (row * N + a) normalised over live samples, split per agent. */
-function normalizeActive(adv: Float32Array, active: readonly Uint8Array[], out: Float32Array[]): void {
-  const n = active.length;
-  const rows = adv.length / n;
+/**
+ * Advantages (row * N + a) split per agent and normalised over exactly the rows L_PG trains on
+ * (`rows[a][row] = 1`), so that rows it skips move neither its centre nor its scale; 0 on the
+ * others, and everywhere when no row qualifies.
+ */
+export function normalizeAdvantages(adv: Float32Array, rows: readonly Uint8Array[], out: Float32Array[]): void {
+  const n = rows.length;
+  const count = rows.reduce((sum, r) => sum + r.reduce((s, x) => s + x, 0), 0);
+  const T = adv.length / n;
   let sum = 0;
-  let sumSq = 0;
-  let count = 0;
-  for (let row = 0; row < rows; row++) {
-    for (let a = 0; a < n; a++) {
-      if (active[a][row] === 0) continue;
-      const x = adv[row * n + a];
-      sum += x;
-      sumSq += x * x;
-      count++;
-    }
-  }
+  for (let row = 0; row < T; row++) for (let a = 0; a < n; a++) if (rows[a][row] === 1) sum += adv[row * n + a];
   const mean = count ? sum / count : 0;
-  const std = Math.sqrt(Math.max(count ? sumSq / count - mean * mean : 1, 0)) + 1e-8;
-  for (let row = 0; row < rows; row++) for (let a = 0; a < n; a++) out[a][row] = (adv[row * n + a] - mean) / std;
+  let squares = 0;
+  for (let row = 0; row < T; row++) for (let a = 0; a < n; a++) if (rows[a][row] === 1) squares += (adv[row * n + a] - mean) ** 2;
+  const std = Math.sqrt(count ? squares / count : 0) + 1e-8;
+  for (let row = 0; row < T; row++) for (let a = 0; a < n; a++) out[a][row] = rows[a][row] === 1 ? (adv[row * n + a] - mean) / std : 0;
 }
 
 /** Up to `max` rows of live samples pooled over agents (the k-means fitting set). */

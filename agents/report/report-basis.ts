@@ -13,6 +13,7 @@ import { DISTILL_CHECKPOINT, distill, STUDENT_POLICY } from '../distill/distille
 import { loadPolicyFile } from '../runtime/policy-runtime.ts';
 import { readRunConfig, samePath } from '../run/resume.ts';
 import { loadStudentProfile } from '../distill/student-plan.ts';
+import { teacherDigest } from '../distill/frozen-teacher.ts';
 import { measureTfjs, measureTypedArray, type Latency } from './latency.ts';
 
 type Stat = { mean: number; ci95: number; perSeed: number[] };
@@ -156,8 +157,8 @@ export async function distilledRun(o: DistilledRunOptions): Promise<PolicyFile> 
   const done = join(o.runDir, 'done.json');
   if (existsSync(done)) {
     checkReusable(o.runDir, o.config, DEFAULT_DISTILL_CONFIG);
-    checkSameInputs(o);
-    o.say(`${o.what}: finished earlier, reused`);
+    const byContent = checkSameInputs(o);
+    o.say(`${o.what}: finished earlier, reused${byContent ? '' : ' (the run predates teacherDigest: its teacher matched by path only)'}`);
   } else {
     o.say(`distilling ${o.what} (${o.config.totalSteps} env steps)`);
     const result = await distill({ config: o.config, teacher: o.teacher, students: o.students, variant: o.variant, runDir: o.runDir, resume: existsSync(join(o.runDir, DISTILL_CHECKPOINT)), producedBy: o.producedBy, progress: o.progress, progressLabel: o.progressLabel, log: () => {} });
@@ -168,12 +169,13 @@ export async function distilledRun(o: DistilledRunOptions): Promise<PolicyFile> 
 }
 
 /**
- * A finished run is reused only when it was distilled from this teacher into students of this
- * profile: the config alone does not say which nets were trained, nor from whom.
+ * A finished run is reused only when it was distilled from this teacher (its path and, where the
+ * run recorded it, its checkpoint's sha256) into students of this profile: the config alone does
+ * not say which nets were trained, nor from whom. True when the teacher was matched by content.
  */
-function checkSameInputs(o: DistilledRunOptions): void {
+function checkSameInputs(o: DistilledRunOptions): boolean {
   const extra = readRunConfig(o.runDir, Object.keys(o.config))?.extra;
-  if (!extra) return;
+  if (!extra) return false;
   const students = loadStudentProfile(o.students, resolveScenario(o.config.scenario).file.name).path;
   const inputs = [
     { flag: 'teacher', given: o.teacher, saved: extra.teacher },
@@ -185,6 +187,13 @@ function checkSameInputs(o: DistilledRunOptions): void {
     if (saved === given || samePath(saved, given)) continue;
     throw new Error(`${o.runDir} was distilled with --${flag} ${saved}, this report asks for ${given}: give another --out, or remove that run to redo it`);
   }
+  // The same path may hold another teacher (retrained there): its checkpoint's content decides.
+  if (typeof extra.teacherDigest !== 'string') return false;
+  const now = teacherDigest(o.teacher);
+  if (now !== extra.teacherDigest) {
+    throw new Error(`${o.runDir} was distilled from a teacher with teacherDigest ${extra.teacherDigest.slice(0, 16)}…, --teacher ${o.teacher} now has ${now.slice(0, 16)}… (retrained or replaced at that path): give another --out, or remove that run to redo it`);
+  }
+  return true;
 }
 
 /** Students of a finished distillation run; runs written before the file was named student.policy kept students.policy. */

@@ -112,4 +112,19 @@ describe('world changes', () => {
     await expect(adaptMain(['--change', 'enemy-health=1.2', '--models', missing])).rejects.toThrow(new RegExp(`^--models ${missing}: no such folder$`));
     await expect(adaptMain(['--change', 'enemy-health=1.2', '--models', tmpdir()])).rejects.toThrow(/: no checkpoint.ckpt there/);
   });
+
+  it('takes --control as a switch: no value, and documented in --help', async () => {
+    await expect(adaptMain(['--change', 'enemy-health=1.2', '--control=yes'])).rejects.toThrow(/--control/);
+    // A bare --control parses: the command goes on to the next check, the models folder.
+    const missing = join(tmpdir(), 'kdmarl-adapt-no-such-models');
+    await expect(adaptMain(['--change', 'enemy-health=1.2', '--control', '--models', missing])).rejects.toThrow(new RegExp(`^--models ${missing}: no such folder$`));
+    const printed: string[] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation((line: string) => void printed.push(line));
+    try {
+      expect(await adaptMain(['--help'])).toBe(0);
+    } finally {
+      log.mockRestore();
+    }
+    expect(printed.join('\n')).toMatch(/--control\s+also run a control arm/);
+  });
 });

@@ -47,12 +47,26 @@ describe('the adaptation report', () => {
     expect(JSON.parse(readFileSync(paths[0], 'utf8'))).toEqual(result());
     const md = readFileSync(paths[1], 'utf8');
     expect(md).toContain('| before the change | 96.0% (500 ep.) | 95.0% (200 ep.) | 99.0% |');
-    expect(md).toContain('| as-is | 80.0% (500 ep.) | 0.0 min | 15.0 min | 92.0% | 92.0% | 3.0 min |');
-    expect(md).toContain('| fine-tuned | 90.0% (500 ep.) | 4.0 min | 15.0 min | 70.0% | 70.0% | not reached |');
+    expect(md).toContain('| as-is | changed | 80.0% (500 ep.) | 0.0 min | 15.0 min | 92.0% | 92.0% | 3.0 min |');
+    expect(md).toContain('| fine-tuned | changed | 90.0% (500 ep.) | 4.0 min | 15.0 min | 70.0% | 70.0% | not reached |');
+    expect(md).not.toContain('control');
     const svg = readFileSync(paths[2], 'utf8');
     expect(svg.startsWith('<svg')).toBe(true);
     for (const label of ['as-is', 'fine-tuned', 'target (90% of before)', 'right after the change']) expect(svg).toContain(label);
     expect(md).toContain('missed the deadline: 3 of 1000.');
+  });
+
+  it('puts a control arm in the table, on the unchanged world, and in the figure as a series of its own', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'adapt-'));
+    dirs.push(dir);
+    const r = result();
+    r.arms.push({ arm: 'control', teacher: r.teacherBefore, finetuneMinutes: 0, onlineMinutes: 15, timeline: [point(1, 0.97), point(2, 0.93)], recoveredAtMinutes: 1 });
+    const [, mdPath, svgPath] = await writeAdaptReport(dir, r);
+    const md = readFileSync(mdPath, 'utf8');
+    expect(md).toContain('| control | unchanged | 96.0% (500 ep.) | 0.0 min | 15.0 min | 93.0% | 97.0% | 1.0 min |');
+    expect(md).toContain('The control arm runs the same timeline with the world swapped for the unchanged one');
+    const svg = readFileSync(svgPath, 'utf8');
+    for (const label of ['control', 'teacher control, unchanged world', 'teacher as-is, changed world']) expect(svg).toContain(label);
   });
 
   it('scores by return where the scenario has no wins', () => {

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -8,6 +8,7 @@ import { main as trainMain } from '../../agents/learn/train-command.ts';
 import { DISTILL_CHECKPOINT, STUDENT_POLICY, distill, readDistillCheckpoint } from '../../agents/distill/distiller.ts';
 import { distillConfigSchema, resolveDistillConfig } from '../../agents/distill/config.ts';
 import { tinyConfig } from '../learn/helpers.ts';
+import { fromRoot } from '../../shared/paths.ts';
 
 const quiet = () => {};
 
@@ -62,6 +63,20 @@ describe('kdmarl distill --resume continues the run as it was configured', () =>
     const config = resolveDistillConfig('spread', { ...readDistillCheckpoint(join(runDir, DISTILL_CHECKPOINT)).config });
     await expect(distill({ config, teacher: other, students: 'default', runDir, resume: true, producedBy: 'test', progress: false, log: quiet })).rejects.toThrow(/^--teacher .*models-spread-mappo: the run in/);
     await expect(distill({ config: { ...config, numEnvs: 3 }, teacher: teacherDir, students: 'default', runDir, resume: true, producedBy: 'test', progress: false, log: quiet })).rejects.toThrow(/^config: numEnvs 3 contradicts the run in .*, which has numEnvs 2/);
+  });
+
+  it('refuses to resume when the teacher at the same path was replaced, naming teacherDigest', async () => {
+    const moved = join(root, 'teacher-in-place');
+    mkdirSync(moved);
+    copyFileSync(join(teacherDir, 'checkpoint.ckpt'), join(moved, 'checkpoint.ckpt'));
+    const inPlace = join(root, 'run-in-place');
+    await distillMain(['--scenario', 'spread', '--teacher', moved, '--config', small, '--steps', '20', '--out', inPlace, '--no-progress']);
+    expect(readDistillCheckpoint(join(inPlace, DISTILL_CHECKPOINT)).teacherDigest).toMatch(/^[0-9a-f]{64}$/);
+    // Retrained at the same path: another checkpoint's bytes under the same name.
+    copyFileSync(fromRoot('models', 'spread-mappo', 'checkpoint.ckpt'), join(moved, 'checkpoint.ckpt'));
+    await expect(distillMain(['--resume', '--out', inPlace, '--no-progress', '--steps', '40'])).rejects.toThrow(
+      /^.*distill\.ckpt: teacherDigest: the run was distilled from a teacher with checkpoint sha256 [0-9a-f]{16}…, --teacher .*teacher-in-place now has [0-9a-f]{16}… \(retrained or replaced at that path\)$/,
+    );
   });
 
   it('names the right command when --resume points at the other kind of run', async () => {

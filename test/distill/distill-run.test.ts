@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +33,8 @@ describe('kdmarl distill, end to end on a tiny teacher', () => {
     expect(policy.agents.agent_0.view).toEqual({ nearest: { agents: 2, landmarks: 3 }, blocks: ['self', 'landmarks', 'agents'] });
     expect(policy.nets.agent_0.inputSize).toBe(14);
     expect(readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
+    // The run records which teacher by content too (kdmarl report compares it before reusing the run).
+    expect(JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8')).teacherDigest).toBe(createHash('sha256').update(readFileSync(join(teacherDir, CHECKPOINT_FILE))).digest('hex'));
 
     const more = resolveDistillConfig('spread', { ...config, totalSteps: 120 });
     const resumed = await distill({ config: more, teacher: teacherDir, students: 'default', runDir, resume: true, producedBy: 'test', progress: false, log: quiet });

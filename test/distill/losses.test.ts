@@ -31,6 +31,7 @@ function randomBatch(rows: number, rng: Rng): DistillBatch {
       oldLogp: new Float32Array(rows).fill(Math.log(1 / 2)),
       advantages: rand(rows),
       active: new Uint8Array(rows).fill(1),
+      policyRows: new Uint8Array(rows).fill(1),
       teacherLogits: rand(rows * 3),
       roles: Int32Array.from({ length: rows }, () => rng.int(2)),
     })),

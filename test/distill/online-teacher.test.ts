@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -7,6 +7,7 @@ import { train } from '../../agents/learn/trainer.ts';
 import { writePolicyFile } from '../../agents/learn/checkpoint.ts';
 import { resolveDistillConfig } from '../../agents/distill/config.ts';
 import { runOnlineTeacher } from '../../agents/distill/online-teacher.ts';
+import { main as teacherMain } from '../../agents/distill/teacher-command.ts';
 import { FrozenTeacher } from '../../agents/distill/frozen-teacher.ts';
 import { loadStudentProfile, planStudents } from '../../agents/distill/student-plan.ts';
 import { StudentTeam } from '../../agents/distill/student-team.ts';
@@ -105,5 +106,14 @@ describe('kdmarl teacher (online distillation over the network)', () => {
         outDir: join(root, 'x'), config: resolveDistillConfig('spread', { backend: 'cpu' }), producedBy: 'test', log: () => {},
       }),
     ).rejects.toThrow(/closed the supervisor connection: 4004/);
+  });
+
+  it('refuses greedyEnvs in the distill config it is given, naming the field, before it connects', async () => {
+    const configPath = join(root, 'greedy.json');
+    writeFileSync(configPath, JSON.stringify({ greedyEnvs: 2 }));
+    // Nothing listens on the server address: the config is refused before any connection is tried.
+    const argv = ['--server', 'ws://127.0.0.1:9', '--token', 't', '--teacher', join(root, 'teacher'), '--config', configPath, '--out', join(root, 'greedy')];
+    await expect(teacherMain(argv)).rejects.toThrow(/^config: greedyEnvs: online distillation steps no envs of its own .*set greedyEnvs to 0$/);
+    expect(existsSync(join(root, 'greedy'))).toBe(false);
   });
 });

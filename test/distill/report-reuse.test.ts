@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_DISTILL_CONFIG, resolveDistillConfig } from '../../agents/distill/config.ts';
 import { checkReusable, distilledRun } from '../../agents/report/report-basis.ts';
+import { teacherDigest } from '../../agents/distill/frozen-teacher.ts';
 import { fromRoot } from '../../shared/paths.ts';
 
 /** A finished run's folder whose config.json predates the greedyEnvs field. */
@@ -61,5 +62,20 @@ describe("the report's reuse of a finished distillation run", () => {
     const other = join(mkdtempSync(join(tmpdir(), 'kdmarl-profile-')), '30x.json');
     copyFileSync(profile, other);
     await expect(reuse(runDir, fromRoot('models', 'spread'), other)).rejects.toThrow(/was distilled with --students .*spread\.json, this report asks for .*30x\.json: give another --out/);
+  });
+
+  it('refuses it when the teacher at the same path was replaced, naming teacherDigest; reuses it while the content is the same', async () => {
+    const teacherDir = mkdtempSync(join(tmpdir(), 'kdmarl-teacher-'));
+    const checkpoint = join(teacherDir, 'checkpoint.ckpt');
+    copyFileSync(fromRoot('models', 'spread', 'checkpoint.ckpt'), checkpoint);
+    const runDir = finishedRun(teacherDir, profile);
+    writeFileSync(join(runDir, 'config.json'), JSON.stringify({ ...config, teacher: teacherDir, teacherDigest: teacherDigest(teacherDir), students: profile }));
+    const said: string[] = [];
+    const again = () => distilledRun({ runDir, config, teacher: teacherDir, students: 'default', variant: 'full', producedBy: 'test', progress: false, progressLabel: '', say: (m) => said.push(m), what: 'test run' });
+    expect((await again()).scenario).toBe('spread');
+    expect(said).toEqual(['test run: finished earlier, reused']);
+    // Retrained at the same path: another checkpoint's bytes under the same name.
+    copyFileSync(fromRoot('models', 'spread-mappo', 'checkpoint.ckpt'), checkpoint);
+    await expect(again()).rejects.toThrow(new RegExp(`^${runDir} was distilled from a teacher with teacherDigest [0-9a-f]{16}…, --teacher ${teacherDir} now has [0-9a-f]{16}… \\(retrained or replaced at that path\\): give another --out`));
   });
 });

@@ -71,6 +71,11 @@ export function ensureNetDist(): string {
   return ensureDist([...AGENT_ENTRIES, ...NET_ENTRIES]);
 }
 
+/** dist for the agent and the given command modules (e.g. 'agents/distill/adapt-command.ts'). */
+export function ensureCommandDist(entries: string[]): string {
+  return ensureDist([...AGENT_ENTRIES, ...entries]);
+}
+
 /** dist/agent.js, what the launcher spawns (built with the agent's dist). */
 export function agentBundle(): string {
   ensureAgentDist();

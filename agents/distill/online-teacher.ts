@@ -42,6 +42,12 @@ export type OnlineTeacherOptions = {
   updates: number;
   outDir: string;
   config: DistillConfig;
+  /**
+   * The agent processes sample their actions (`kdmarl agent --sample`). Agents act greedily by
+   * default, and a greedy action is no sample of pi_S, so then L_PG trains on no row (as in the
+   * distiller's greedy envs); the other terms train on every row either way.
+   */
+  studentsSample: boolean;
   producedBy: string;
   log: (message: string) => void;
   /** Called after each update (tests, status lines). */
@@ -63,7 +69,7 @@ export type OnlineTeacherOptions = {
  */
 export async function runOnlineTeacher(o: OnlineTeacherOptions): Promise<{ updates: number; steps: number }> {
   // Greedy collection is a choice about envs the distiller steps itself; here the agent processes
-  // act (greedily unless started with --sample) and the step frames do not say how they chose.
+  // choose, and studentsSample says how.
   if (o.config.greedyEnvs > 0) throw new Error(`config: greedyEnvs: online distillation steps no envs of its own (the networked agent processes choose their actions), so it cannot make ${o.config.greedyEnvs} of them greedy; set greedyEnvs to 0`);
   const packr = createPackr();
   const url = o.server.replace(/^http/, 'ws').replace(/\/+$/, '') + SUPERVISOR_PATH;
@@ -172,7 +178,7 @@ export async function runOnlineTeacher(o: OnlineTeacherOptions): Promise<{ updat
         o.onUpdate?.(loop.updates, stats, pushed);
         t = 0;
       }
-      writeStep(rollout, t, plans, w, runtimes, { state, teacherObs, studentObs, masks, actions, rewards, misses, status });
+      writeStep(rollout, t, plans, w, runtimes, { state, teacherObs, studentObs, masks, actions, rewards, misses, status }, o.studentsSample);
       t++;
       steps++;
     }
@@ -188,8 +194,9 @@ export async function runOnlineTeacher(o: OnlineTeacherOptions): Promise<{ updat
 
 type StepParts = { state: Float32Array; teacherObs: Float32Array; studentObs: Float32Array; masks: Uint8Array; actions: Int16Array; rewards: Float32Array; misses: Uint8Array; status: number };
 
-function writeStep(r: StudentRollout, t: number, plans: readonly StudentPlan[], w: WelcomeMessage, runtimes: AgentPolicyRuntime[], s: StepParts): void {
+function writeStep(r: StudentRollout, t: number, plans: readonly StudentPlan[], w: WelcomeMessage, runtimes: AgentPolicyRuntime[], s: StepParts, sampled: boolean): void {
   const N = plans.length;
+  r.greedy[t] = sampled ? 0 : 1;
   r.states.set(s.state, t * r.stateSize);
   splitTeacherObs(s.teacherObs, w.teacherSizes, r.teacherObs, t);
   let so = 0;

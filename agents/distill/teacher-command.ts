@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { common, defineCommand, intArg, str } from '../../shared/cli-args.ts';
+import { bool, common, defineCommand, intArg, str } from '../../shared/cli-args.ts';
 import { readDistillConfigFile, resolveDistillConfig } from './config.ts';
 import { runOnlineTeacher } from './online-teacher.ts';
 
@@ -11,6 +11,7 @@ const command = defineCommand('teacher', {
   token: str('the server control token (or KDMARL_CONTROL_TOKEN, or --tokens-file)', z.string().optional()),
   tokensFile: common.tokensFile("the tokens file of 'kdmarl serve' (its control token is used)"),
   students: str('policy file the agents start from', z.string().optional(), { defaultLabel: 'fresh students' }),
+  studentsSample: bool('the agents run with --sample: their actions are samples of the students, so the policy-gradient term trains on them (greedy agents: it is left out)'),
   rollout: str('env steps per update', intArg().min(8).default(256)),
   updates: str('stop after N updates (0: until Ctrl-C)', intArg().nonnegative().default(0)),
   config: common.config('JSON file of distillation config fields (loss weights, lr, epochs)'),
@@ -36,6 +37,7 @@ export async function main(argv: string[]): Promise<number> {
     teacher: args.teacher,
     profile: args.distill,
     initialStudents: args.students,
+    studentsSample: args.studentsSample,
     rolloutSteps: args.rollout,
     updates: args.updates,
     outDir: args.out ?? `runs/online__${new Date().toISOString().replace(/[:.]/g, '-')}`,

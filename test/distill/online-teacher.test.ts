@@ -60,10 +60,13 @@ describe('kdmarl teacher (online distillation over the network)', () => {
       updates: 2,
       outDir,
       config: resolveDistillConfig('spread', { epochs: 2, backend: 'cpu' }),
+      // The in-process agents act greedily, so L_PG has no sampled row to train on.
+      studentsSample: false,
       producedBy: 'test',
       log: () => {},
       onUpdate: (u, stats, pushed) => {
         expect(Number.isFinite(stats.kl)).toBe(true);
+        expect(stats.pg).toBe(0);
         expect(pushed).toBe(true);
         updates.push(u);
       },
@@ -85,7 +88,7 @@ describe('kdmarl teacher (online distillation over the network)', () => {
       // 30 steps of a 25-step scenario: one truncation, one bootstrap from the next frame.
       const result = await runOnlineTeacher({
         server: server.url, token: server.controlToken, teacher: teacherDir, profile: 'default', rolloutSteps: 30, updates: 1,
-        outDir: join(root, 'online-as'), config: resolveDistillConfig('spread', { epochs: 1, backend: 'cpu' }), producedBy: 'test', log: () => {},
+        outDir: join(root, 'online-as'), config: resolveDistillConfig('spread', { epochs: 1, backend: 'cpu' }), studentsSample: true, producedBy: 'test', log: () => {},
         onUpdate: (_, stats) => expect(Number.isFinite(stats.pg)).toBe(true),
       });
       expect(result.updates).toBe(1);
@@ -103,7 +106,7 @@ describe('kdmarl teacher (online distillation over the network)', () => {
     await expect(
       runOnlineTeacher({
         server: server.url, token: 'wrong', teacher: join(root, 'teacher'), profile: 'default', rolloutSteps: 30, updates: 1,
-        outDir: join(root, 'x'), config: resolveDistillConfig('spread', { backend: 'cpu' }), producedBy: 'test', log: () => {},
+        outDir: join(root, 'x'), config: resolveDistillConfig('spread', { backend: 'cpu' }), studentsSample: false, producedBy: 'test', log: () => {},
       }),
     ).rejects.toThrow(/closed the supervisor connection: 4004/);
   });

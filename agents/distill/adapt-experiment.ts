@@ -167,7 +167,7 @@ async function measureWith(o: AdaptOptions, base: LoadedScenario, partial: Adapt
         const timeline: TimelinePoint[] = windows.filter((w) => w.score.episodes > 0).map((w) => ({ minutes: w.minutes, episodes: w.score.episodes, value: w.score.value, retention: retention(w.score, score, random) }));
         o.log(`arm ${name}: ${timeline.map((p) => `${p.minutes.toFixed(1)}m ${(100 * p.retention).toFixed(0)}%`).join(', ')}`);
         partial.armInProgress = null;
-        return { arm: name, teacher: score, finetuneMinutes, onlineMinutes, timeline, recoveredAtMinutes: recoveredAt(timeline, target) };
+        return { arm: name, teacher: score, finetuneMinutes, onlineMinutes, timeline, recoveredAtMinutes: name === 'control' ? null : recoveredAt(timeline, target) };
       } finally {
         clearInterval(timer);
       }
@@ -193,9 +193,9 @@ async function measureWith(o: AdaptOptions, base: LoadedScenario, partial: Adapt
       // The same timeline with nothing changed: the world swapped for the unchanged one (the
       // same swap as the change), fresh students, the teacher as it is. Whatever its curve does
       // is drift and noise, the yardstick for the other arms' recoveries.
-      await freshAgents();
       server.changeWorld(base);
       o.log('control arm: world swapped back to the unchanged one');
+      await freshAgents();
       loads.push(loadNote('as the control arm starts'));
       arms.push(await arm('control', o.models, async () => teacherBefore, null, randomBefore));
     }

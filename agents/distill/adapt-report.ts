@@ -80,7 +80,8 @@ export function adaptMarkdown(r: AdaptResult): string {
     ...r.arms.map((a) => {
       const last = a.timeline.at(-1);
       const best = a.timeline.reduce((m, p) => Math.max(m, p.retention), Number.NEGATIVE_INFINITY);
-      const reached = a.recoveredAtMinutes === null ? 'not reached' : `${a.recoveredAtMinutes.toFixed(1)} min`;
+      // The control arm has nothing to recover from: its curve is the yardstick, not a recovery.
+      const reached = a.arm === 'control' ? 'n/a (control)' : a.recoveredAtMinutes === null ? 'not reached' : `${a.recoveredAtMinutes.toFixed(1)} min`;
       return `| ${a.arm} | ${worldOf(a)} | ${score(a.teacher, wins)} | ${a.finetuneMinutes.toFixed(1)} min | ${a.onlineMinutes.toFixed(1)} min | ${last ? pct(last.retention) : 'n/a'} | ${a.timeline.length ? pct(best) : 'n/a'} | ${reached} |`;
     }),
     ...(r.arms.some((a) => a.arm === 'control')

@@ -117,6 +117,7 @@ export async function runOnlineTeacher(o: OnlineTeacherOptions): Promise<{ updat
       throw new Error(`${profilePath}: ${p.agent}'s student view has ${p.observationSize} values but the server sends ${w.studentSizes[a]} (the agents run another view)`);
     }
   });
+  o.log(o.studentsSample ? 'teacher: the agents sample their actions (--students-sample): L_PG trains on them' : 'teacher: the agents act greedily (no --students-sample): L_PG is left out, the other terms train');
   const backend = await initBackend(o.config.backend === 'auto' ? undefined : o.config.backend);
   const teacher = loadFrozenTeacher(o.teacher, { agentNames: w.agentNames, observationSizes: w.teacherSizes, actionCounts: w.actionCounts, stateSize: w.stateSize }, scenario.file.name);
   const team = new StudentTeam(plans, { layerNorm: o.config.layerNorm, projectionWidth: o.config.projectionWidth, numRoles: o.config.numRoles, seed: o.config.seed });

@@ -157,8 +157,9 @@ export async function distilledRun(o: DistilledRunOptions): Promise<PolicyFile> 
   const done = join(o.runDir, 'done.json');
   if (existsSync(done)) {
     checkReusable(o.runDir, o.config, DEFAULT_DISTILL_CONFIG);
-    const byContent = checkSameInputs(o);
-    o.say(`${o.what}: finished earlier, reused${byContent ? '' : ' (the run predates teacherDigest: its teacher matched by path only)'}`);
+    const matched = checkSameInputs(o);
+    const caveat = { content: '', path: ' (the run predates teacherDigest: its teacher matched by path only)', unrecorded: ' (the run did not record its teacher: not checked)' }[matched];
+    o.say(`${o.what}: finished earlier, reused${caveat}`);
   } else {
     o.say(`distilling ${o.what} (${o.config.totalSteps} env steps)`);
     const result = await distill({ config: o.config, teacher: o.teacher, students: o.students, variant: o.variant, runDir: o.runDir, resume: existsSync(join(o.runDir, DISTILL_CHECKPOINT)), producedBy: o.producedBy, progress: o.progress, progressLabel: o.progressLabel, log: () => {} });
@@ -171,11 +172,11 @@ export async function distilledRun(o: DistilledRunOptions): Promise<PolicyFile> 
 /**
  * A finished run is reused only when it was distilled from this teacher (its path and, where the
  * run recorded it, its checkpoint's sha256) into students of this profile: the config alone does
- * not say which nets were trained, nor from whom. True when the teacher was matched by content.
+ * not say which nets were trained, nor from whom. Says how the teacher was matched.
  */
-function checkSameInputs(o: DistilledRunOptions): boolean {
+function checkSameInputs(o: DistilledRunOptions): 'content' | 'path' | 'unrecorded' {
   const extra = readRunConfig(o.runDir, Object.keys(o.config))?.extra;
-  if (!extra) return false;
+  if (!extra || typeof extra.teacher !== 'string') return 'unrecorded';
   const students = loadStudentProfile(o.students, resolveScenario(o.config.scenario).file.name).path;
   const inputs = [
     { flag: 'teacher', given: o.teacher, saved: extra.teacher },
@@ -188,12 +189,12 @@ function checkSameInputs(o: DistilledRunOptions): boolean {
     throw new Error(`${o.runDir} was distilled with --${flag} ${saved}, this report asks for ${given}: give another --out, or remove that run to redo it`);
   }
   // The same path may hold another teacher (retrained there): its checkpoint's content decides.
-  if (typeof extra.teacherDigest !== 'string') return false;
+  if (typeof extra.teacherDigest !== 'string') return 'path';
   const now = teacherDigest(o.teacher);
   if (now !== extra.teacherDigest) {
     throw new Error(`${o.runDir} was distilled from a teacher with teacherDigest ${extra.teacherDigest.slice(0, 16)}…, --teacher ${o.teacher} now has ${now.slice(0, 16)}… (retrained or replaced at that path): give another --out, or remove that run to redo it`);
   }
-  return true;
+  return 'content';
 }
 
 /** Students of a finished distillation run; runs written before the file was named student.policy kept students.policy. */

@@ -60,10 +60,10 @@ describe('the adaptation report', () => {
     const dir = mkdtempSync(join(tmpdir(), 'adapt-'));
     dirs.push(dir);
     const r = result();
-    r.arms.push({ arm: 'control', teacher: r.teacherBefore, finetuneMinutes: 0, onlineMinutes: 15, timeline: [point(1, 0.97), point(2, 0.93)], recoveredAtMinutes: 1 });
+    r.arms.push({ arm: 'control', teacher: r.teacherBefore, finetuneMinutes: 0, onlineMinutes: 15, timeline: [point(1, 0.97), point(2, 0.93)], recoveredAtMinutes: null });
     const [, mdPath, svgPath] = await writeAdaptReport(dir, r);
     const md = readFileSync(mdPath, 'utf8');
-    expect(md).toContain('| control | unchanged | 96.0% (500 ep.) | 0.0 min | 15.0 min | 93.0% | 97.0% | 1.0 min |');
+    expect(md).toContain('| control | unchanged | 96.0% (500 ep.) | 0.0 min | 15.0 min | 93.0% | 97.0% | n/a (control) |');
     expect(md).toContain('The control arm runs the same timeline with the world swapped for the unchanged one');
     const svg = readFileSync(svgPath, 'utf8');
     for (const label of ['control', 'teacher control, unchanged world', 'teacher as-is, changed world']) expect(svg).toContain(label);

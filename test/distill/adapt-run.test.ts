@@ -96,6 +96,7 @@ describe('kdmarl adapt, stopped and run', () => {
     // Its retention is against the teacher on the world it ran on: the unchanged one.
     expect(control.teacher).toEqual(result.teacherBefore);
     expect(control.finetuneMinutes).toBeLessThan(control.onlineMinutes);
+    expect(control.recoveredAtMinutes).toBeNull();
     expect(readFileSync(join(outDir, 'adapt.md'), 'utf8')).toMatch(/^\| control \| unchanged \| /m);
     // Seven kdmarl commands start (each loads tfjs) and three arms run: longer than the default bound on a loaded machine.
   }, 240_000);

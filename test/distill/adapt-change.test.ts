@@ -93,14 +93,8 @@ describe('world changes', () => {
   });
 
   it('lists every change with what it does in --help', async () => {
-    const printed: string[] = [];
-    const log = vi.spyOn(console, 'log').mockImplementation((line: string) => void printed.push(line));
-    try {
-      expect(await adaptMain(['--help'])).toBe(0);
-    } finally {
-      log.mockRestore();
-    }
-    for (const [name, change] of Object.entries(WORLD_CHANGES)) expect(printed.join('\n')).toContain(`${name} (${change.applies}: ${change.doc})`);
+    const help = await adaptHelp();
+    for (const [name, change] of Object.entries(WORLD_CHANGES)) expect(help).toContain(`${name} (${change.applies}: ${change.doc})`);
   });
 
   it('refuses a bad --change with one line naming the flag', async () => {
@@ -118,13 +112,18 @@ describe('world changes', () => {
     // A bare --control parses: the command goes on to the next check, the models folder.
     const missing = join(tmpdir(), 'kdmarl-adapt-no-such-models');
     await expect(adaptMain(['--change', 'enemy-health=1.2', '--control', '--models', missing])).rejects.toThrow(new RegExp(`^--models ${missing}: no such folder$`));
-    const printed: string[] = [];
-    const log = vi.spyOn(console, 'log').mockImplementation((line: string) => void printed.push(line));
-    try {
-      expect(await adaptMain(['--help'])).toBe(0);
-    } finally {
-      log.mockRestore();
-    }
-    expect(printed.join('\n')).toMatch(/--control\s+also run a control arm/);
+    expect(await adaptHelp()).toMatch(/--control\s+also run a control arm/);
   });
 });
+
+/** What `kdmarl adapt --help` prints. */
+async function adaptHelp(): Promise<string> {
+  const printed: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((line: string) => void printed.push(line));
+  try {
+    expect(await adaptMain(['--help'])).toBe(0);
+  } finally {
+    log.mockRestore();
+  }
+  return printed.join('\n');
+}

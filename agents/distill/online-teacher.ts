@@ -9,6 +9,7 @@ import type { PolicyFile } from '../../shared/model-format.ts';
 import { createSimulation, resolveScenario, scenarioHasWins } from '../../server/scenarios/registry.ts';
 import { initBackend } from '../learn/backend.ts';
 import { Adam } from '../learn/adam.ts';
+import { logProbMasked } from '../learn/sampling.ts';
 import { RunLoop } from '../run/run-loop.ts';
 import { prepareRunDir } from '../run/run-dir.ts';
 import { STUDENT_POLICY } from './distiller.ts';
@@ -253,12 +254,8 @@ function splitTeacherObs(teacherObs: Float32Array, sizes: readonly number[], out
   });
 }
 
-/** log pi(action | obs) under the mask, for the deployed students. */
+/** log pi(action | obs) under the mask, for the deployed students; 0 for an action the mask forbids. */
 function logProb(runtime: AgentPolicyRuntime, obs: Float32Array, mask: Uint8Array, action: number): number {
   const z = runtime.logits(obs);
-  let max = Number.NEGATIVE_INFINITY;
-  for (let k = 0; k < z.length; k++) if (mask[k] === 1 && z[k] > max) max = z[k];
-  let sum = 0;
-  for (let k = 0; k < z.length; k++) if (mask[k] === 1) sum += Math.exp(z[k] - max);
-  return mask[action] === 1 ? z[action] - max - Math.log(sum) : 0;
+  return mask[action] === 1 ? logProbMasked(z, mask, 0, z.length, action) : 0;
 }

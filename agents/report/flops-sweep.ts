@@ -10,7 +10,7 @@ import type { EvaluationResult } from '../eval/evaluate.ts';
 import { resolveVariantConfig, type DistillConfig, type DistillVariant } from '../distill/config.ts';
 import { loadStudentProfile, planStudents } from '../distill/student-plan.ts';
 import { layerNormFits, sizeForBudget } from './flops-sizing.ts';
-import { createReportBasis, distilledRun, scoreText, type ReportRow, type RetentionBasis } from './report-basis.ts';
+import { createReportBasis, distilledRun, reportHeader, scoreText, type ReportHeader, type ReportRow, type RetentionBasis } from './report-basis.ts';
 
 export type FlopsSweepOptions = {
   scenario: string;
@@ -34,16 +34,8 @@ export type FlopsSweepOptions = {
 /** One ratio's students: the row over seeds, and how they were sized. */
 export type SweepPoint = { askedRatio: number; layerNorm: boolean; hiddenByAgent: Record<string, number[]>; row: ReportRow };
 
-export type FlopsSweep = {
-  scenario: string;
-  teacher: string;
-  students: string;
+export type FlopsSweep = ReportHeader & {
   variant: DistillVariant;
-  stepsPerRun: number;
-  evalEpisodes: number;
-  evalSeed: number;
-  retentionOn: RetentionBasis;
-  random: { meanReturn: number; winRate: number };
   teacherRow: ReportRow;
   points: SweepPoint[];
   command: string;
@@ -104,15 +96,8 @@ export async function runFlopsSweep(o: FlopsSweepOptions): Promise<FlopsSweep> {
   }
 
   const sweep: FlopsSweep = {
-    scenario: basis.name,
-    teacher: o.teacher,
-    students: o.students,
+    ...reportHeader(basis, o),
     variant: o.variant,
-    stepsPerRun: o.steps,
-    evalEpisodes: o.evalEpisodes,
-    evalSeed: o.evalSeed,
-    retentionOn: basis.retentionOn,
-    random: { meanReturn: basis.random.meanReturn, winRate: basis.random.winRate },
     teacherRow: basis.teacherRow(),
     points: [...points].sort((a, b) => a.askedRatio - b.askedRatio),
     command: o.command,

@@ -57,6 +57,32 @@ export type ReportBasis = {
   summaryRow(rowName: string, description: string, evals: EvaluationResult[], file: PolicyFile): ReportRow;
 };
 
+/** What a report file and a FLOPs sweep file open with: the run's inputs and what it is measured against. */
+export type ReportHeader = {
+  scenario: string;
+  teacher: string;
+  students: string;
+  stepsPerRun: number;
+  evalEpisodes: number;
+  evalSeed: number;
+  /** 'winRate' for SMAC-style scenarios; 'successRate' for robot worlds the teacher succeeds in; 'return' otherwise (MPE). */
+  retentionOn: RetentionBasis;
+  random: { meanReturn: number; winRate: number };
+};
+
+export function reportHeader(basis: ReportBasis, o: { teacher: string; students: string; steps: number; evalEpisodes: number; evalSeed: number }): ReportHeader {
+  return {
+    scenario: basis.name,
+    teacher: o.teacher,
+    students: o.students,
+    stepsPerRun: o.steps,
+    evalEpisodes: o.evalEpisodes,
+    evalSeed: o.evalSeed,
+    retentionOn: basis.retentionOn,
+    random: { meanReturn: basis.random.meanReturn, winRate: basis.random.winRate },
+  };
+}
+
 /** Evaluate random and the teacher greedily on `episodes` episodes of the list `seed`; the basis of every row. */
 export function createReportBasis(o: { scenario: string; teacher: string; evalEpisodes: number; evalSeed: number }): ReportBasis {
   const scenario = resolveScenario(o.scenario);

@@ -12,21 +12,12 @@ import { resolveConfig } from '../learn/config.ts';
 import { train } from '../learn/trainer.ts';
 import { CHECKPOINT_FILE } from '../learn/checkpoint.ts';
 import type { Latency } from './latency.ts';
-import { checkReusable, createReportBasis, distilledRun, scoreText, type ReportRow, type RetentionBasis } from './report-basis.ts';
+import { checkReusable, createReportBasis, distilledRun, reportHeader, scoreText, type ReportHeader, type ReportRow } from './report-basis.ts';
 
 export type { ReportRow } from './report-basis.ts';
 export { retentionBasis } from './report-basis.ts';
 
-export type Report = {
-  scenario: string;
-  teacher: string;
-  students: string;
-  stepsPerRun: number;
-  evalEpisodes: number;
-  evalSeed: number;
-  /** 'winRate' for SMAC-style scenarios; 'successRate' for robot worlds the teacher succeeds in; 'return' otherwise (MPE). */
-  retentionOn: RetentionBasis;
-  random: { meanReturn: number; winRate: number };
+export type Report = ReportHeader & {
   rows: ReportRow[];
   command: string;
   wallSeconds: number;
@@ -71,7 +62,7 @@ export async function runReport(o: ReportOptions): Promise<Report> {
   mkdirSync(o.outDir, { recursive: true });
   o.log(`report ${o.scenario}: evaluating random and teacher on ${o.evalEpisodes} episodes (seed ${o.evalSeed})`);
   const basis = createReportBasis(o);
-  const { name, hasWins, random, retentionOn } = basis;
+  const { name, hasWins } = basis;
   const evalOn = basis.evalOn;
   const rows: ReportRow[] = [basis.teacherRow()];
 
@@ -126,14 +117,7 @@ export async function runReport(o: ReportOptions): Promise<Report> {
   }
 
   const report: Report = {
-    scenario: name,
-    teacher: o.teacher,
-    students: o.students,
-    stepsPerRun: o.steps,
-    evalEpisodes: o.evalEpisodes,
-    evalSeed: o.evalSeed,
-    retentionOn,
-    random: { meanReturn: random.meanReturn, winRate: random.winRate },
+    ...reportHeader(basis, o),
     rows,
     command: o.command,
     wallSeconds: (performance.now() - started) / 1000,

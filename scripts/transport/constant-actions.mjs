@@ -1,9 +1,8 @@
 // Mean return of every robot holding one action for a whole episode, and the mean goal − package offset at reset.
 // Usage: node constant-actions.mjs ROOT EPISODES
-const [root, E] = [(await import('node:path')).resolve(process.argv[2] ?? '.'), Number(process.argv[3] ?? 100)];
-const { createSimulation } = await import(`${root}/dist/server/scenarios/registry.js`);
-const { Rng, deriveSeed } = await import(`${root}/dist/shared/rng.js`);
-const sim = createSimulation('transport', {});
+import { countArg, deriveSeed, Rng, sim } from './transport-sim.mjs';
+
+const E = countArg(100);
 const names = sim.entities.map((e) => e.name);
 const [pi, gi] = [names.indexOf('package_0'), names.indexOf('goal')];
 const n = sim.agentCount, rew = new Float32Array(n);

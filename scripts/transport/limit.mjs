@@ -5,10 +5,9 @@
 // that speed, plus the 3.3 steps the measured push lost getting up to speed. "With approach" adds the
 // time the farthest robot needs to get behind the package at a free robot's top speed (0.024 per step).
 // Usage: node limit.mjs ROOT N  → fraction of resets finished within each limit.
-const [root, N] = [(await import('node:path')).resolve(process.argv[2] ?? '.'), Number(process.argv[3] ?? 20000)];
-const { createSimulation } = await import(`${root}/dist/server/scenarios/registry.js`);
-const { Rng, deriveSeed } = await import(`${root}/dist/shared/rng.js`);
-const sim = createSimulation('transport', {});
+import { countArg, deriveSeed, Rng, sim } from './transport-sim.mjs';
+
+const N = countArg(20000);
 const names = sim.entities.map((e) => e.name);
 const [pi, gi] = [names.indexOf('package_0'), names.indexOf('goal')];
 const AXIS_SPEED = 0.001778, LAG = 3.3, ROBOT_SPEED = 0.024, HALF = 0.075, REACH = 0.15 + 4 / 600;

@@ -1,10 +1,9 @@
 // Under uniform random actions (vmas mode, 1500-step limit): how often any robot touches the package
 // (centre within the box half-width + radius + 0.005 on both axes), how far the package moves, and the
 // scale of the shared per-step reward. Usage: node random-contacts.mjs ROOT EPISODES
-const [root, E] = [(await import('node:path')).resolve(process.argv[2] ?? '.'), Number(process.argv[3] ?? 100)];
-const { createSimulation } = await import(`${root}/dist/server/scenarios/registry.js`);
-const { Rng, deriveSeed } = await import(`${root}/dist/shared/rng.js`);
-const sim = createSimulation('transport', {});
+import { countArg, deriveSeed, Rng, sim } from './transport-sim.mjs';
+
+const E = countArg(100);
 const names = sim.entities.map((e) => e.name);
 const pi = names.indexOf('package_0');
 const n = sim.agentCount, acts = new Int32Array(n), rew = new Float32Array(n);

@@ -1,8 +1,7 @@
 // Mean positions at reset over N transport resets (package, goal, robots) with standard errors: the reset should be symmetric.
-const [root, N] = [(await import('node:path')).resolve(process.argv[2] ?? '.'), Number(process.argv[3] ?? 20000)];
-const { createSimulation } = await import(`${root}/dist/server/scenarios/registry.js`);
-const { Rng, deriveSeed } = await import(`${root}/dist/shared/rng.js`);
-const sim = createSimulation('transport', {});
+import { countArg, deriveSeed, Rng, sim } from './transport-sim.mjs';
+
+const N = countArg(20000);
 const names = sim.entities.map((e) => e.name);
 const stats = names.map(() => [0, 0, 0, 0]);
 for (let i = 0; i < N; i++) {

@@ -1,9 +1,8 @@
 // Every robot holds the 8-direction action nearest the package→goal direction (a function of its own observation, p − g):
 // robots behind the package push it, the others walk off. Usage: node toward-goal.mjs ROOT EPISODES
-const [root, E] = [(await import('node:path')).resolve(process.argv[2] ?? '.'), Number(process.argv[3] ?? 200)];
-const { createSimulation } = await import(`${root}/dist/server/scenarios/registry.js`);
-const { Rng, deriveSeed } = await import(`${root}/dist/shared/rng.js`);
-const sim = createSimulation('transport', {});
+import { countArg, deriveSeed, Rng, sim } from './transport-sim.mjs';
+
+const E = countArg(200);
 const names = sim.entities.map((e) => e.name);
 const [pi, gi] = [names.indexOf('package_0'), names.indexOf('goal')];
 const n = sim.agentCount, rew = new Float32Array(n), acts = new Int32Array(n);

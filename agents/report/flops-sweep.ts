@@ -60,11 +60,20 @@ export async function runFlopsSweep(o: FlopsSweepOptions): Promise<FlopsSweep> {
   let runIndex = 0;
   const points: SweepPoint[] = [];
 
-  for (const ratio of o.ratios) {
+  // Every ratio is sized before the first run, so that one no student fits stops the sweep at once.
+  const sizings = o.ratios.map((ratio) => {
     const budgets = basis.teacherFlopsPerAgent.map((flops) => flops / ratio);
     // One team shares one LayerNorm setting: kept only where it fits every agent's budget.
     const layerNorm = basePlans.every((p) => layerNormFits(p.observationSize, budgets[p.index]));
-    const sized = basePlans.map((p) => sizeForBudget(p.observationSize, p.actionCount, budgets[p.index], p.hidden.length, layerNorm));
+    try {
+      const sized = basePlans.map((p) => sizeForBudget(p.observationSize, p.actionCount, budgets[p.index], p.hidden.length, layerNorm));
+      return { ratio, budgets, layerNorm, sized };
+    } catch (e) {
+      throw new Error(`--ratios ${ratio}: ${(e as Error).message}`);
+    }
+  });
+
+  for (const { ratio, budgets, layerNorm, sized } of sizings) {
     const sizedProfile: StudentProfile = {
       scenario: basis.name,
       description: `${o.students} sized for 1/${ratio} of the teacher's FLOPs per decision (kdmarl report --ratios)`,

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -42,6 +42,16 @@ describe('kdmarl report --ratios', () => {
     const md = readFileSync(join(outDir, 'flops-sweep.md'), 'utf8');
     expect(md.match(/^\| (10|100|300)x \|/gm)).toHaveLength(3);
     expect(md).toMatch(/^\| teacher \| MAPPO \| 40,088 \| 1\.0x \|/m);
+  }, 240_000);
+
+  it('refuses a ratio no student fits before it distils any other', async () => {
+    const outDir = join(mkdtempSync(join(tmpdir(), 'kdmarl-flops-')), 'sweep');
+    const sweep = runFlopsSweep({
+      scenario: 'spread', teacher: fromRoot('models', 'spread'), students: 'default', ratios: [10, 5000], variant: 'full', seeds: 1, steps: 20,
+      evalEpisodes: 2, evalSeed: 7, outDir, config: { numEnvs: 2, rolloutLength: 10, epochs: 1, backend: 'cpu' }, command: 'test', log: () => {},
+    });
+    await expect(sweep).rejects.toThrow(/^--ratios 5000: no student fits 8 FLOPs per decision with 14 inputs and 5 actions/);
+    expect(existsSync(join(outDir, 'runs', '10x__seed1'))).toBe(false);
   }, 240_000);
 
   it("refuses to reuse a ratio's run whose students are not the ones its sizing asks for", async () => {

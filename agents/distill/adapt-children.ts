@@ -20,7 +20,8 @@ export type CliChild = {
 /**
  * The `kdmarl` commands an experiment runs as children (`node dist/cli.js <args>`), each with its
  * stderr saved in `logDir` when it exits. `stopAll` ends the ones still running and waits until
- * every one has exited, so that nothing outlives the experiment.
+ * every one has exited, so that nothing outlives the experiment; a child whose parent is killed
+ * (SIGKILL, no chance to stop it) stops by itself.
  */
 export class CliChildren {
   private readonly running = new Set<CliChild>();
@@ -47,13 +48,14 @@ export class CliChildren {
 }
 
 function runCli(args: string[], logPath: string, log: (m: string) => void, env: Record<string, string>): CliChild {
-  const child = spawn(process.execPath, [fromRoot('dist', 'cli.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  // The IPC channel closes when this process dies, even by SIGKILL: the child then stops (launcher-link.ts).
+  const child = spawn(process.execPath, [fromRoot('dist', 'cli.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, ...env } });
   let stdout = '';
   let stderr = '';
   let stopping = false;
   let killTimer: NodeJS.Timeout | null = null;
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => {
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => {
     stderr += d.toString();
     if (stderr.length > 1_000_000) stderr = stderr.slice(-100_000);
   });

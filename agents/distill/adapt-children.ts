@@ -15,6 +15,8 @@ export type CliChild = {
   exited: Promise<void>;
   /** SIGTERM, and SIGKILL if it is still there after STOP_GRACE_MS. */
   stop: () => void;
+  /** SIGKILL now (a second Ctrl-C). */
+  kill: () => void;
 };
 
 /**
@@ -44,6 +46,11 @@ export class CliChildren {
     const all = [...this.running];
     for (const child of all) child.stop();
     await Promise.all(all.map((c) => c.exited));
+  }
+
+  /** SIGKILL every one still running, without waiting. */
+  killAll(): void {
+    for (const child of this.running) child.kill();
   }
 }
 
@@ -85,5 +92,5 @@ function runCli(args: string[], logPath: string, log: (m: string) => void, env: 
     child.kill('SIGTERM');
     killTimer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
   };
-  return { pid: child.pid ?? -1, done, exited, stop };
+  return { pid: child.pid ?? -1, done, exited, stop, kill: () => child.kill('SIGKILL') };
 }

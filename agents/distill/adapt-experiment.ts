@@ -140,7 +140,13 @@ async function measureWith(o: AdaptOptions, base: LoadedScenario, partial: Adapt
   o.log(`an episode must end every ${(stallMs / 1000).toFixed(0)} s while the agents run (3 x ${base.file.maxSteps} steps x ${o.deadlineMs} ms + start-up), else the experiment stops`);
   const tally = new EpisodeTally(server, wins, { ms: stallMs });
   hurryHooks.push(() => {
-    for (const pid of launcher.pids()) process.kill(pid, 'SIGKILL');
+    for (const pid of launcher.pids()) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // It exited already.
+      }
+    }
     if (partial.stretch) partial.stretch.score = tally.peek();
   });
   launcher.on('spawned', (slot, pid) => o.log(`agent process of slot ${slot}: pid ${pid}`));

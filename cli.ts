@@ -88,6 +88,8 @@ async function run(argv: string[]): Promise<number> {
     console.error(`kdmarl: unknown command '${name}'\n\n${usage()}`);
     return 2;
   }
+  // Started by `kdmarl adapt` (with an IPC channel): stop when it dies. Agents have their own rule for it.
+  if (name !== 'agent') (await import('./agents/process/launcher-link.ts')).stopWithLauncher();
   const module = await command.load();
   const code = await module.main(rest);
   return typeof code === 'number' ? code : 0;

@@ -22,6 +22,8 @@ export type PolicySource = {
   readonly viewByAgent?: Record<string, ViewSpec>;
   /** The policy file's scenario, checked against the server's. */
   readonly scenario?: string;
+  /** Actions are samples of the policy (`--sample`), not its greedy choice; pushed weights keep it. */
+  readonly sample?: boolean;
   forSlot(info: SlotInfo, welcome: WelcomeMessage): Promise<DecisionPolicy>;
 };
 
@@ -81,6 +83,7 @@ function fileSource(file: PolicyFile, where: string, options: SourceOptions): Po
   return {
     label: file.role,
     kind: 'file',
+    sample: options.sample === true,
     viewByAgent,
     scenario: file.scenario,
     async forSlot(info, welcome) {

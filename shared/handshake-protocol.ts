@@ -18,6 +18,11 @@ export type SlotClaim = {
   viewByAgent?: Record<string, ViewSpec>;
   /** What runs the slot ('student', 'scripted', 'random'), for status lines. */
   policy: string;
+  /**
+   * The slot's actions are samples of its policy (`kdmarl agent --sample`), which the online
+   * teacher's policy-gradient term needs. Absent: greedy (agents send it only when true).
+   */
+  sample?: boolean;
 };
 
 /** The first frame of every connection; its role decides the path (supervisors at SUPERVISOR_PATH). */

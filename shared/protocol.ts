@@ -151,8 +151,9 @@ export type ProbabilityKind = (typeof PROBABILITY_KINDS)[keyof typeof PROBABILIT
 
 /**
  * One env step for the supervisor: s_t, every agent's teacher and student observation o_t, masks,
- * the actions applied a_t (after fallbacks), rewards r_t, per-agent miss flags, and whether the
- * step ended the episode. Teacher views concatenated in agent order, student views likewise.
+ * the actions applied a_t (after fallbacks), rewards r_t, per-agent miss flags, whether the step
+ * ended the episode, and which agents sample their actions. Teacher views concatenated in agent
+ * order, student views likewise.
  */
 export type SupervisorStepFrame = [
   typeof FRAME.step,
@@ -168,6 +169,7 @@ export type SupervisorStepFrame = [
   /** 1 where the action was a fallback (late, missing, invalid) */ Uint8Array,
   /** 0 running, 1 terminated, 2 truncated */ number,
   /** won (terminated episodes) */ boolean,
+  /** 1 where the slot's agent samples its actions from its policy (`kdmarl agent --sample`); absent (older servers): greedy */ Uint8Array?,
 ];
 
 /**

@@ -15,12 +15,15 @@ export type CliChild = {
   exited: Promise<void>;
   /** SIGTERM, and SIGKILL if it is still there after STOP_GRACE_MS. */
   stop: () => void;
+  /** SIGKILL now (a second Ctrl-C). */
+  kill: () => void;
 };
 
 /**
  * The `kdmarl` commands an experiment runs as children (`node dist/cli.js <args>`), each with its
  * stderr saved in `logDir` when it exits. `stopAll` ends the ones still running and waits until
- * every one has exited, so that nothing outlives the experiment.
+ * every one has exited, so that nothing outlives the experiment; a child whose parent is killed
+ * (SIGKILL, no chance to stop it) stops by itself.
  */
 export class CliChildren {
   private readonly running = new Set<CliChild>();
@@ -44,16 +47,22 @@ export class CliChildren {
     for (const child of all) child.stop();
     await Promise.all(all.map((c) => c.exited));
   }
+
+  /** SIGKILL every one still running, without waiting. */
+  killAll(): void {
+    for (const child of this.running) child.kill();
+  }
 }
 
 function runCli(args: string[], logPath: string, log: (m: string) => void, env: Record<string, string>): CliChild {
-  const child = spawn(process.execPath, [fromRoot('dist', 'cli.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  // The IPC channel closes when this process dies, even by SIGKILL: the child then stops (launcher-link.ts).
+  const child = spawn(process.execPath, [fromRoot('dist', 'cli.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, ...env } });
   let stdout = '';
   let stderr = '';
   let stopping = false;
   let killTimer: NodeJS.Timeout | null = null;
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => {
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => {
     stderr += d.toString();
     if (stderr.length > 1_000_000) stderr = stderr.slice(-100_000);
   });
@@ -83,5 +92,5 @@ function runCli(args: string[], logPath: string, log: (m: string) => void, env: 
     child.kill('SIGTERM');
     killTimer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
   };
-  return { pid: child.pid ?? -1, done, exited, stop };
+  return { pid: child.pid ?? -1, done, exited, stop, kill: () => child.kill('SIGKILL') };
 }

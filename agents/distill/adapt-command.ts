@@ -25,7 +25,7 @@ const command = defineCommand(
     control: bool('also run a control arm: fresh students and the teacher as it is, distilling online for --minutes on the world left unchanged (how far the curve moves with nothing to recover from)'),
     out: common.out('where adapt.json, adapt.md, adapt.svg and the runs go', 'runs/adapt__<scenario>__<time>'),
   },
-  'Online adaptation: run the shipped students on the network, change the world, then distil online from the teacher as it is and from the teacher fine-tuned on the changed world (and, with --control, on the unchanged world); retention against wall time. SIGTERM or Ctrl-C stops it with every process it started.',
+  'Online adaptation: run the shipped students on the network, change the world, then distil online from the teacher as it is and from the teacher fine-tuned on the changed world (and, with --control, on the unchanged world); retention against wall time. SIGTERM or Ctrl-C stops it with every process it started; a second one kills them at once.',
 );
 
 export async function main(argv: string[]): Promise<number> {
@@ -48,11 +48,17 @@ export async function main(argv: string[]): Promise<number> {
   const outDir = args.out ?? `runs/adapt__${args.scenario}__${new Date().toISOString().replace(/[:.]/g, '-')}`;
   // A signal stops the experiment where it is, with everything it started (the server, the agent
   // processes, the online teacher, evaluations, fine-tuning): Node's default would leave them running.
+  // A second signal while it stops kills them all at once.
   const stop = new AbortController();
+  const hurry = new AbortController();
   const log = (m: string) => process.stderr.write(`adapt: ${m}\n`);
   const onSignal = (signal: NodeJS.Signals): void => {
-    if (stop.signal.aborted) return;
-    log(`${signal}: stopping the agents, the server and every command it started`);
+    if (stop.signal.aborted) {
+      if (hurry.signal.aborted) return;
+      hurry.abort(signal);
+      process.exit(128 + constants.signals[stop.signal.reason as NodeJS.Signals]);
+    }
+    log(`${signal}: stopping the agents, the server and every command it started (send it again to kill them now)`);
     stop.abort(signal);
   };
   process.on('SIGTERM', onSignal);
@@ -75,6 +81,7 @@ export async function main(argv: string[]): Promise<number> {
       command: `kdmarl adapt ${argv.join(' ')}`,
       log,
       signal: stop.signal,
+      hurry: hurry.signal,
     });
   } catch (error) {
     if (!stop.signal.aborted) throw error;

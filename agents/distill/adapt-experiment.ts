@@ -39,7 +39,15 @@ export type AdaptOptions = {
    * started and every agent process exit, the server closes, adapt-partial.json says what was measured.
    */
   signal?: AbortSignal;
+  /**
+   * Aborting it (a second signal while stopping) kills every child and agent process with SIGKILL
+   * and writes adapt-partial.json at once; the caller exits without waiting for anything.
+   */
+  hurry?: AbortSignal;
 };
+
+/** What a hurried stop runs before adapt-partial.json is written: kills, last tallies. */
+type HurryHooks = (() => void)[];
 
 /** The machine's 1-minute load average over its cores, measured now. */
 function loadNote(when: string): string {
@@ -59,11 +67,22 @@ export async function runAdaptExperiment(o: AdaptOptions): Promise<AdaptResult> 
     stretch: null,
     armInProgress: null,
   };
+  const stoppedBy = (): string => `stopped by ${String(o.signal?.reason)}`;
+  const hurryHooks: HurryHooks = [];
+  o.hurry?.addEventListener(
+    'abort',
+    () => {
+      for (const hook of hurryHooks) hook();
+      partial.error = stoppedBy();
+      o.log(`second ${String(o.hurry?.reason)}: killed every process it started; what was measured is in ${writeAdaptPartial(o.outDir, partial)}`);
+    },
+    { once: true },
+  );
   try {
-    return await measure(o, base, partial);
+    return await measure(o, base, partial, hurryHooks);
   } catch (error) {
     // A signal may also reach the children first (Ctrl-C goes to the whole process group).
-    partial.error = o.signal?.aborted ? `stopped by ${String(o.signal.reason)}` : (error as Error).message;
+    partial.error = o.signal?.aborted ? stoppedBy() : (error as Error).message;
     const path = writeAdaptPartial(o.outDir, partial);
     if (o.signal?.aborted) o.log(`stopped by ${String(o.signal.reason)}; every process it started has exited; what was measured is in ${path}`);
     else o.log(`stopped early; what was measured is in ${path} (agent exits and server warnings: ${join(o.outDir, 'server.log')})`);
@@ -74,9 +93,10 @@ export async function runAdaptExperiment(o: AdaptOptions): Promise<AdaptResult> 
 /** `Promise.race` of a wait against the experiment being stopped. */
 type Until = <T>(work: Promise<T>) => Promise<T>;
 
-async function measure(o: AdaptOptions, base: LoadedScenario, partial: AdaptPartial): Promise<AdaptResult> {
+async function measure(o: AdaptOptions, base: LoadedScenario, partial: AdaptPartial, hurryHooks: HurryHooks): Promise<AdaptResult> {
   // Every child still running when the experiment stops is stopped with it, and waited for.
   const children = new CliChildren(o.outDir, o.log);
+  hurryHooks.push(() => children.killAll());
   // Each wait of the experiment ends early when it is stopped: the `finally`s then stop everything.
   const stopped = new Promise<never>((_, reject) => {
     const abort = () => reject(new Error(`stopped by ${String(o.signal?.reason)}`));
@@ -86,13 +106,13 @@ async function measure(o: AdaptOptions, base: LoadedScenario, partial: AdaptPart
   stopped.catch(() => {});
   const until: Until = (work) => (o.signal ? Promise.race([work, stopped]) : work);
   try {
-    return await measureWith(o, base, partial, children, until);
+    return await measureWith(o, base, partial, children, until, hurryHooks);
   } finally {
     await children.stopAll();
   }
 }
 
-async function measureWith(o: AdaptOptions, base: LoadedScenario, partial: AdaptPartial, children: CliChildren, until: Until): Promise<AdaptResult> {
+async function measureWith(o: AdaptOptions, base: LoadedScenario, partial: AdaptPartial, children: CliChildren, until: Until, hurryHooks: HurryHooks): Promise<AdaptResult> {
   const measured = partial.measured;
   const wins = scenarioHasWins(base);
   const changedPath = join(o.outDir, 'changed-scenario.json');
@@ -119,6 +139,16 @@ async function measureWith(o: AdaptOptions, base: LoadedScenario, partial: Adapt
   const stallMs = Math.max(stallBoundMs(base.file.maxSteps, o.deadlineMs), stallBoundMs(changed.file.maxSteps, o.deadlineMs));
   o.log(`an episode must end every ${(stallMs / 1000).toFixed(0)} s while the agents run (3 x ${base.file.maxSteps} steps x ${o.deadlineMs} ms + start-up), else the experiment stops`);
   const tally = new EpisodeTally(server, wins, { ms: stallMs });
+  hurryHooks.push(() => {
+    for (const pid of launcher.pids()) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // It exited already.
+      }
+    }
+    if (partial.stretch) partial.stretch.score = tally.peek();
+  });
   launcher.on('spawned', (slot, pid) => o.log(`agent process of slot ${slot}: pid ${pid}`));
   const startAgents = (): void => {
     server.tokens.forEach((token, slot) => launcher.start({ slot, token, model: students, caps: { deadlineMs: o.deadlineMs } }));

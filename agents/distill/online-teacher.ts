@@ -22,6 +22,7 @@ import { StudentTeam } from './student-team.ts';
 import { headsInUse } from './losses.ts';
 import { StudentRollout, distillUpdate, type DistillContext, type UpdateStats } from './update.ts';
 import { FrameBacklog, breaksContinuity } from './frame-backlog.ts';
+import { samplingCheck } from './students-sampling.ts';
 
 /** Frames kept while the teacher is busy; past this the oldest are dropped. */
 const MAX_QUEUED_FRAMES = 4096;
@@ -46,7 +47,8 @@ export type OnlineTeacherOptions = {
   /**
    * The agent processes sample their actions (`kdmarl agent --sample`). Agents act greedily by
    * default, and a greedy action is no sample of pi_S, so then L_PG trains on no row (as in the
-   * distiller's greedy envs); the other terms train on every row either way.
+   * distiller's greedy envs); the other terms train on every row either way. Checked against the
+   * agents (the step frames say which sample): a greedy agent under it is refused.
    */
   studentsSample: boolean;
   producedBy: string;
@@ -119,6 +121,7 @@ export async function runOnlineTeacher(o: OnlineTeacherOptions): Promise<{ updat
     }
   });
   o.log(o.studentsSample ? 'teacher: the agents sample their actions (--students-sample): L_PG trains on them' : 'teacher: the agents act greedily (no --students-sample): L_PG is left out, the other terms train');
+  const checkSampling = samplingCheck(o.studentsSample, w.agentNames, o.log);
   const backend = await initBackend(o.config.backend === 'auto' ? undefined : o.config.backend);
   const teacher = loadFrozenTeacher(o.teacher, { agentNames: w.agentNames, observationSizes: w.teacherSizes, actionCounts: w.actionCounts, stateSize: w.stateSize }, scenario.file.name);
   const team = new StudentTeam(plans, { layerNorm: o.config.layerNorm, projectionWidth: o.config.projectionWidth, numRoles: o.config.numRoles, seed: o.config.seed });
@@ -156,7 +159,7 @@ export async function runOnlineTeacher(o: OnlineTeacherOptions): Promise<{ updat
         sinceYield = 0;
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
-      const [, tick, episode, , state, teacherObs, studentObs, masks, actions, rewards, misses, status] = frame;
+      const [, tick, episode, , state, teacherObs, studentObs, masks, actions, rewards, misses, status, , sampled] = frame;
       // The teacher's logits (and an 'agent_state' critic) need every agent's full view each step.
       if (teacherObs.length !== teacherValues) throw new Error(`server step frame carries ${teacherObs.length} teacher observation values, expected ${teacherValues} (every agent's full view: ${w.teacherSizes.join(' + ')})`);
       // A gap (frames dropped by the server under backpressure or by our backlog) or an episode
@@ -181,6 +184,7 @@ export async function runOnlineTeacher(o: OnlineTeacherOptions): Promise<{ updat
         t = 0;
       }
       writeStep(rollout, t, plans, w, runtimes, { state, teacherObs, studentObs, masks, actions, rewards, misses, status }, o.studentsSample);
+      checkSampling(rollout, t, sampled);
       t++;
       steps++;
     }

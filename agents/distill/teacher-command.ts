@@ -11,7 +11,7 @@ const command = defineCommand('teacher', {
   token: str('the server control token (or KDMARL_CONTROL_TOKEN, or --tokens-file)', z.string().optional()),
   tokensFile: common.tokensFile("the tokens file of 'kdmarl serve' (its control token is used)"),
   students: str('policy file the agents start from', z.string().optional(), { defaultLabel: 'fresh students' }),
-  studentsSample: bool('the agents run with --sample: their actions are samples of the students, so the policy-gradient term trains on them (greedy agents: it is left out)'),
+  studentsSample: bool('the agents run with --sample: their actions are samples of the students, so the policy-gradient term trains on them (checked against what the agents claim: a greedy agent is refused; without it L_PG is left out)'),
   rollout: str('env steps per update', intArg().min(8).default(256)),
   updates: str('stop after N updates (0: until Ctrl-C)', intArg().nonnegative().default(0)),
   config: common.config('JSON file of distillation config fields (loss weights, lr, epochs)'),

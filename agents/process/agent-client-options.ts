@@ -51,6 +51,8 @@ export function agentHello(options: AgentClientOptions): Hello {
       caps: options.caps,
       policy: options.source.label,
       ...(options.source.view ? { view: options.source.view } : {}),
+      // Only when true: a greedy agent's hello stays what older servers accept.
+      ...(options.source.sample ? { sample: true } : {}),
     })),
     // The policy's view table once per hello, not once per slot: with many slots it would grow as slots x agents.
     ...(options.source.viewByAgent ? { viewByAgent: options.source.viewByAgent } : {}),

@@ -271,7 +271,8 @@ export class AgentClient extends EventEmitter<Events> {
     if (!(policyBytes instanceof Uint8Array)) return ack(false, 'weights message without policy bytes');
     let policies: DecisionPolicy[];
     try {
-      const source = policyBytesSource(policyBytes, { flopsCap: this.options.caps.flops });
+      // A sampling agent samples from the new students too (the online teacher's L_PG counts on it).
+      const source = policyBytesSource(policyBytes, { flopsCap: this.options.caps.flops, sample: this.options.source.sample });
       const welcome = this.welcomeMessage;
       policies = [];
       for (const runner of this.runners) policies.push(await source.forSlot(runner.info, welcome!));

@@ -1,7 +1,7 @@
 /**
- * The link between an agent process and the launcher that started it (`kdmarl up`), over the IPC
- * channel the launcher opens. When the launcher dies, even by SIGKILL, the channel closes with it
- * and the agent stops instead of living on until its reconnects give up.
+ * The link between a process and the launcher that started it over an IPC channel: `kdmarl up`'s
+ * agent processes, and the commands `kdmarl adapt` runs. When the launcher dies, even by SIGKILL,
+ * the channel closes with it and the process stops instead of living on without it.
  */
 import type { ClaimMessage, LauncherMessage } from '../../shared/launcher-ipc.ts';
 
@@ -13,6 +13,28 @@ export function watchLauncher(onGone: () => void): void {
   // The channel must not keep a finished agent alive.
   process.channel.unref();
   process.once('disconnect', onGone);
+}
+
+/**
+ * A `kdmarl` command started with an IPC channel stops as on SIGTERM once the channel closes: a
+ * run loop (train, teacher) stops at the next update boundary with its checkpoint, any other
+ * command ends as SIGTERM ends it. The launcher's pipes died with it, so writes to stdout and
+ * stderr are lost from then on instead of crashing the process with EPIPE before it has saved.
+ */
+export function stopWithLauncher(): void {
+  // No channel: started by hand.
+  if (typeof process.send !== 'function') return;
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', ignoreBrokenPipe);
+  const stop = (): void => {
+    process.kill(process.pid, 'SIGTERM');
+  };
+  // The launcher may be gone already (it died while this process was loading).
+  if (!process.connected) stop();
+  else watchLauncher(stop);
+}
+
+function ignoreBrokenPipe(error: NodeJS.ErrnoException): void {
+  if (error.code !== 'EPIPE') throw error;
 }
 
 /** Tell the launcher something (the agent holds its slot); a closed or absent channel is ignored. */

@@ -93,6 +93,7 @@ export class AgentSlots {
     slots.client[slot] = client;
     slots.connected[slot] = 1;
     slots.policy[slot] = claim.policy;
+    slots.sampling[slot] = claim.sample ? 1 : 0;
     slots.caps[slot] = { ...claim.caps };
     slots.deadlineMs[slot] = claim.caps.deadlineMs ?? room.defaultDeadlineMs;
     slots.recent[slot].clear();
@@ -155,6 +156,7 @@ export class AgentSlots {
       if (slots.client[slot] !== client) continue;
       slots.client[slot] = null;
       slots.connected[slot] = 0;
+      slots.sampling[slot] = 0;
       this.ticks.released(slot);
       room.distributions.forget(slot);
       room.log.info({ slot, agent: room.world.sim.agentNames[slot] }, 'agent slot released');

@@ -18,6 +18,7 @@ const slotClaimSchema = z.strictObject({
   view: viewSpecSchema.optional(),
   viewByAgent: z.record(z.string(), viewSpecSchema).optional(),
   policy: z.string().max(64).default('unknown'),
+  sample: z.boolean().optional(),
 });
 
 export const helloSchema = z.discriminatedUnion('role', [

@@ -23,6 +23,8 @@ export class SlotTable {
   readonly count: number;
   readonly client: (ServerClient | null)[];
   readonly policy: string[];
+  /** 1 where the slot's holder samples its actions from its policy (the supervisor frame's flags). */
+  readonly sampling: Uint8Array;
   readonly caps: Record<string, number | undefined>[];
   readonly deadlineMs: Float64Array;
   /** This round's answer state per slot (ANSWER values). */
@@ -43,6 +45,7 @@ export class SlotTable {
     this.count = count;
     this.client = new Array<ServerClient | null>(count).fill(null);
     this.policy = new Array<string>(count).fill('none');
+    this.sampling = new Uint8Array(count);
     this.caps = Array.from({ length: count }, () => ({}));
     this.deadlineMs = new Float64Array(count).fill(defaultDeadlineMs);
     this.answered = new Uint8Array(count);

@@ -102,6 +102,7 @@ export class SupervisorRole {
       room.slots.missedThisTick,
       end ? (end.terminated ? 1 : 2) : 0,
       end ? end.won : false,
+      room.slots.sampling,
     ];
     let withTeacher: Buffer | null = null;
     let withoutTeacher: Buffer | null = null;

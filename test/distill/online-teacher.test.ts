@@ -12,6 +12,7 @@ import { FrozenTeacher } from '../../agents/distill/frozen-teacher.ts';
 import { loadStudentProfile, planStudents } from '../../agents/distill/student-plan.ts';
 import { StudentTeam } from '../../agents/distill/student-team.ts';
 import { loadPolicyFile } from '../../agents/runtime/policy-runtime.ts';
+import { loadPolicySource } from '../../agents/policy-source.ts';
 import { createSimulation, resolveScenario } from '../../server/scenarios/registry.ts';
 import type { NetServer } from '../../server/net/net-server.ts';
 import type { AgentClient } from '../../agents/process/agent-client.ts';
@@ -19,6 +20,8 @@ import { inProcessAgent, nextEvent, startServer } from '../net/helpers/net-helpe
 import { tinyConfig } from '../learn/helpers.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'kdmarl-online-'));
+/** The students the agents start with: fresh ones from the default profile. */
+const initial = join(root, 'initial.policy');
 let server: NetServer;
 let agents: AgentClient[] = [];
 
@@ -36,11 +39,9 @@ describe('kdmarl teacher (online distillation over the network)', () => {
     const teacherDir = join(root, 'teacher');
     await train({ config: tinyConfig({ backend: 'cpu' }), runDir: teacherDir, resume: false, producedBy: 'test', progress: false, log: () => {} });
 
-    // the students the agents start with: fresh ones from the default profile
     const loaded = resolveScenario('spread');
     const plans = planStudents(loadStudentProfile('default', 'spread').profile, loaded, createSimulation(loaded), true);
     const team = new StudentTeam(plans, { layerNorm: true, projectionWidth: 8, numRoles: 2, seed: 1 });
-    const initial = join(root, 'initial.policy');
     writePolicyFile(initial, team.toPolicyFile('spread', 'test'));
     team.dispose();
 
@@ -80,7 +81,22 @@ describe('kdmarl teacher (online distillation over the network)', () => {
     expect(pushed.nets.agent_0.inputSize).toBe(14);
   });
 
+  it('refuses --students-sample while the agents act greedily, in one line naming the slot', async () => {
+    // The agents of the first test run without --sample (the default): their hello says nothing.
+    await expect(
+      runOnlineTeacher({
+        server: server.url, token: server.controlToken, teacher: join(root, 'teacher'), profile: 'default', initialStudents: initial, rolloutSteps: 30, updates: 1,
+        outDir: join(root, 'online-greedy'), config: resolveDistillConfig('spread', { epochs: 1, backend: 'cpu' }), studentsSample: true, producedBy: 'test', log: () => {},
+      }),
+    ).rejects.toThrow(/^--students-sample: the agent of slot 0 \(agent_0\) acts greedily \(its agent process runs without --sample\), so its actions are no samples of the students for L_PG; start the agents with --sample or leave --students-sample out$/);
+  });
+
   it("supervises with an 'agent_state' teacher, whose critic reads every agent's full view from the stream", async () => {
+    // Agents that sample (kdmarl agent --sample) take the slots over: --students-sample holds.
+    for (const a of agents) a.stop();
+    const claimed = nextEvent<[number]>(server, 'claim', (slot) => slot === 2);
+    agents = [await inProcessAgent(server, [0, 1, 2], initial, { source: await loadPolicySource(initial, { sample: true }) })];
+    await claimed;
     const teacherDir = join(root, 'teacher-as');
     await train({ config: tinyConfig({ backend: 'cpu', criticInput: 'agent_state' }), runDir: teacherDir, resume: false, producedBy: 'test', progress: false, log: () => {} });
     const values = vi.spyOn(FrozenTeacher.prototype, 'values');
@@ -100,6 +116,19 @@ describe('kdmarl teacher (online distillation over the network)', () => {
     } finally {
       values.mockRestore();
     }
+  });
+
+  it('says once that the agents sample when --students-sample is not given, and leaves L_PG out', async () => {
+    // The sampling agents of the test before.
+    const said: string[] = [];
+    const pg: number[] = [];
+    await runOnlineTeacher({
+      server: server.url, token: server.controlToken, teacher: join(root, 'teacher'), profile: 'default', initialStudents: initial, rolloutSteps: 30, updates: 1,
+      outDir: join(root, 'online-unsaid'), config: resolveDistillConfig('spread', { epochs: 1, backend: 'cpu' }), studentsSample: false, producedBy: 'test', log: (m) => said.push(m),
+      onUpdate: (_, stats) => pg.push(stats.pg),
+    });
+    expect(said.filter((m) => /samples its actions, but without --students-sample L_PG stays left out$/.test(m))).toHaveLength(1);
+    expect(pg).toEqual([0]);
   });
 
   it('refuses a bad token with a clear error', async () => {

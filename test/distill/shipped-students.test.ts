@@ -25,7 +25,9 @@ describe('shipped students (models/<scenario>/student.policy, what kdmarl up run
     const sim = createSimulation(loaded);
     // Students kept beside another teacher ('3m-mappo') carry the profile they were distilled under.
     const ownProfile = join(modelsDir, name, 'students-profile.json');
-    const plans = planStudents(loadStudentProfile(existsSync(ownProfile) ? ownProfile : 'default', scenario).profile, loaded, sim, true);
+    // The profile leaves input LayerNorm to the distillation config; the file says whether it has one.
+    const layerNorm = Object.values(file.nets).some((net) => net.layers.some((l) => l.kind === 'layernorm'));
+    const plans = planStudents(loadStudentProfile(existsSync(ownProfile) ? ownProfile : 'default', scenario).profile, loaded, sim, layerNorm);
     const agents = policyFileAgents(file, sim, scenario, scenario);
     agents.flopsPerAgent.forEach((flops, i) => expect(flops).toBeLessThanOrEqual(plans[i].caps.flops ?? Number.POSITIVE_INFINITY));
     const result = evaluate(scenario, agents.agents, { episodes: 3, seed: 5 });

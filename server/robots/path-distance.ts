@@ -1,30 +1,33 @@
-import { coneFrom, segmentClearance, type Cone, type PlacedStatic } from './path-geometry.ts';
+import { coneFrom, segmentBlocked, type Cone, type PlacedStatic } from './path-geometry.ts';
 import { pathGrid, type PathGrid } from './path-grid.ts';
 
 export type { PlacedStatic } from './path-geometry.ts';
 
 /**
- * The 16 neighbour steps (8 around, 8 knight moves), each with the cells it passes beside, which
- * must be free too: a diagonal passes its two axis neighbours, a knight move the two cells around
- * its midpoint.
+ * The 16 neighbour steps (8 around, 8 knight moves) as tables: offsets, length in cells, and the two
+ * cells each passes beside, which must be free too (a diagonal passes its two axis neighbours, a
+ * knight move the two cells around its midpoint; an axis step passes none and repeats its target).
  */
-const STEPS: readonly { dx: number; dy: number; length: number; via: readonly (readonly [number, number])[] }[] = (() => {
+const STEPS = (() => {
   const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
-  const steps: { dx: number; dy: number; length: number; via: [number, number][] }[] = [];
-  for (let dx = -2; dx <= 2; dx++) {
-    for (let dy = -2; dy <= 2; dy++) {
-      if (gcd(Math.abs(dx), Math.abs(dy)) !== 1) continue;
-      const diagonal = Math.abs(dx) === 1 && Math.abs(dy) === 1;
-      const knight = Math.abs(dx) + Math.abs(dy) === 3;
-      const via: [number, number][] = diagonal
-        ? [[dx, 0], [0, dy]]
-        : knight
-          ? [[Math.floor(dx / 2), Math.floor(dy / 2)], [Math.ceil(dx / 2), Math.ceil(dy / 2)]]
-          : [];
-      steps.push({ dx, dy, length: Math.hypot(dx, dy), via });
+  const dx: number[] = [];
+  const dy: number[] = [];
+  const length: number[] = [];
+  const via: number[] = [];
+  for (let x = -2; x <= 2; x++) {
+    for (let y = -2; y <= 2; y++) {
+      if (gcd(Math.abs(x), Math.abs(y)) !== 1) continue;
+      const diagonal = Math.abs(x) === 1 && Math.abs(y) === 1;
+      const knight = Math.abs(x) + Math.abs(y) === 3;
+      dx.push(x);
+      dy.push(y);
+      length.push(Math.hypot(x, y));
+      if (diagonal) via.push(x, 0, 0, y);
+      else if (knight) via.push(Math.floor(x / 2), Math.floor(y / 2), Math.ceil(x / 2), Math.ceil(y / 2));
+      else via.push(x, y, x, y);
     }
   }
-  return steps;
+  return { count: dx.length, dx: Int8Array.from(dx), dy: Int8Array.from(dy), length: Float64Array.from(length), via: Int8Array.from(via) };
 })();
 
 /**
@@ -35,7 +38,8 @@ const STEPS: readonly { dx: number; dy: number; length: number; via: readonly (r
  * carries the values from them into the shadows (too long by at most 2.8% of the part of a path
  * that runs on the grid, plus about a cell where it turns round a corner). A cell within the radius of a static holds its nearest free cell's value plus
  * the way there, so a robot pressed against an obstacle still has a finite distance. A point off
- * the grid takes the value at the nearest grid point plus the straight way there.
+ * the grid takes the value at the nearest grid point plus the straight way there. The grid is
+ * filled when a point out of sight of the goal first asks, so a goal every robot sees costs nothing.
  */
 export class PathDistanceField {
   private readonly grid: PathGrid;
@@ -49,6 +53,8 @@ export class PathDistanceField {
   private readonly heap: MinHeap;
   private goalX = 0;
   private goalY = 0;
+  /** Whether the grid holds this goal's values. */
+  private filled = false;
 
   /** A grid over |x| ≤ halfX, |y| ≤ halfY for a robot of the given radius (shared by fields of the same layout). */
   constructor(statics: readonly PlacedStatic[], radius: number, halfX: number, halfY: number) {
@@ -61,42 +67,49 @@ export class PathDistanceField {
     this.heap = new MinHeap(n);
   }
 
-  /** Recomputes the field for a goal at (gx, gy). */
+  /** Sets the goal; the grid is filled for it when first needed. */
   setGoal(gx: number, gy: number): void {
     this.goalX = gx;
     this.goalY = gy;
-    const grid = this.grid;
-    const { nx, ny, blocked } = grid;
-    grid.obstacles.forEach((o, k) => {
-      this.ignored[k] = segmentClearance(o, gx, gy, gx, gy) < o.clearance ? 1 : 0;
+    this.filled = false;
+    this.grid.obstacles.forEach((o, k) => {
+      this.ignored[k] = segmentBlocked(o, gx, gy, gx, gy) ? 1 : 0;
       this.cones[k] = coneFrom(o, gx, gy);
     });
-    const { values, seen, heap } = this;
+  }
+
+  private fill(): void {
+    this.filled = true;
+    const grid = this.grid;
+    const { nx, ny, blocked, cell, originX, originY } = grid;
+    const { values, seen, heap, goalX: gx, goalY: gy } = this;
     const n = values.length;
     values.fill(Infinity);
     seen.fill(0);
     heap.clear();
-    for (let c = 0; c < n; c++) {
-      if (blocked[c]) continue;
-      const x = grid.cellX(c);
-      const y = grid.cellY(c);
-      if (!this.sees(x, y)) continue;
-      seen[c] = 1;
-      values[c] = Math.hypot(x - gx, y - gy);
+    for (let j = 0, c = 0; j < ny; j++) {
+      const y = originY + j * cell;
+      for (let i = 0; i < nx; i++, c++) {
+        if (blocked[c]) continue;
+        const x = originX + i * cell;
+        if (!this.sees(x, y)) continue;
+        seen[c] = 1;
+        values[c] = Math.hypot(x - gx, y - gy);
+      }
     }
     // A seen cell's straight distance is final (no path is shorter); only those beside a shadow start the search.
-    for (let c = 0; c < n; c++) {
-      if (!seen[c]) continue;
-      const i = c % nx;
-      const j = (c - i) / nx;
-      for (const step of STEPS) {
-        const ti = i + step.dx;
-        const tj = j + step.dy;
-        if (ti < 0 || tj < 0 || ti >= nx || tj >= ny) continue;
-        const t = tj * nx + ti;
-        if (!blocked[t] && !seen[t]) {
-          heap.push(c, values[c]);
-          break;
+    for (let j = 0, c = 0; j < ny; j++) {
+      for (let i = 0; i < nx; i++, c++) {
+        if (!seen[c]) continue;
+        for (let k = 0; k < STEPS.count; k++) {
+          const ti = i + STEPS.dx[k];
+          const tj = j + STEPS.dy[k];
+          if (ti < 0 || tj < 0 || ti >= nx || tj >= ny) continue;
+          const t = tj * nx + ti;
+          if (!blocked[t] && !seen[t]) {
+            heap.push(c, values[c]);
+            break;
+          }
         }
       }
     }
@@ -114,6 +127,7 @@ export class PathDistanceField {
   /** The shortest-path distance from (px, py) to the goal. */
   distance(px: number, py: number): number {
     if (this.sees(px, py)) return Math.hypot(px - this.goalX, py - this.goalY);
+    if (!this.filled) this.fill();
     const { nx, ny, cell, originX, originY } = this.grid;
     const cx = Math.min(Math.max(px, originX), originX + (nx - 1) * cell);
     const cy = Math.min(Math.max(py, originY), originY + (ny - 1) * cell);
@@ -139,8 +153,7 @@ export class PathDistanceField {
       const cone = this.cones[k];
       if (!cone.everywhere && (cone.u1x * vy - cone.u1y * vx < 0 || vx * cone.u2y - vy * cone.u2x < 0)) continue;
       if (vx * vx + vy * vy < cone.reach * cone.reach) continue;
-      const o = obstacles[k];
-      if (segmentClearance(o, x, y, this.goalX, this.goalY) < o.clearance) return false;
+      if (segmentBlocked(obstacles[k], x, y, this.goalX, this.goalY)) return false;
     }
     return true;
   }
@@ -149,22 +162,22 @@ export class PathDistanceField {
   private propagate(): void {
     const { nx, ny, blocked, cell } = this.grid;
     const { values, heap } = this;
+    const { count, dx, dy, length, via } = STEPS;
     while (heap.size > 0) {
       const c = heap.topCell;
       const d = heap.pop();
       if (d > values[c]) continue;
       const i = c % nx;
       const j = (c - i) / nx;
-      for (const { dx, dy, length, via } of STEPS) {
-        const ti = i + dx;
-        const tj = j + dy;
+      for (let k = 0; k < count; k++) {
+        const ti = i + dx[k];
+        const tj = j + dy[k];
         if (ti < 0 || tj < 0 || ti >= nx || tj >= ny) continue;
         const t = tj * nx + ti;
-        if (blocked[t]) continue;
-        const next = d + cell * length;
-        if (next >= values[t]) continue;
+        const next = d + cell * length[k];
+        if (blocked[t] || next >= values[t]) continue;
         // The cells a step passes beside lie within the grid whenever its ends do.
-        if (via.length > 0 && (blocked[(j + via[0][1]) * nx + i + via[0][0]] || blocked[(j + via[1][1]) * nx + i + via[1][0]])) continue;
+        if (blocked[(j + via[4 * k + 1]) * nx + i + via[4 * k]] || blocked[(j + via[4 * k + 3]) * nx + i + via[4 * k + 2]]) continue;
         values[t] = next;
         heap.push(t, next);
       }

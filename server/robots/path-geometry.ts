@@ -63,29 +63,33 @@ export function coneFrom(o: InflatedStatic, gx: number, gy: number): Cone {
   return { u1x: Math.cos(base + low), u1y: Math.sin(base + low), u2x: Math.cos(base + high), u2y: Math.sin(base + high), reach: Math.max(0, reach), everywhere: false };
 }
 
-/** Distance from the segment a-b to the static's solid (its centre line for a segment): 0 where they meet. */
-export function segmentClearance(o: InflatedStatic, ax: number, ay: number, bx: number, by: number): number {
+/** Whether the segment a-b comes within the clearance of the static (a point when a = b). */
+export function segmentBlocked(o: InflatedStatic, ax: number, ay: number, bx: number, by: number): boolean {
   const lax = o.cos * (ax - o.x) + o.sin * (ay - o.y);
   const lay = -o.sin * (ax - o.x) + o.cos * (ay - o.y);
   const lbx = o.cos * (bx - o.x) + o.sin * (by - o.y);
   const lby = -o.sin * (bx - o.x) + o.cos * (by - o.y);
   const shape = o.shape;
+  const c = o.clearance;
   switch (shape.kind) {
     case 'sphere':
-      return pointSegmentDistance(0, 0, lax, lay, lbx, lby) - shape.radius;
-    case 'line':
-      return segmentDistance(lax, lay, lbx, lby, -shape.length / 2, 0, shape.length / 2, 0);
+      return pointSegmentDistance(0, 0, lax, lay, lbx, lby) < shape.radius + c;
+    case 'line': {
+      const half = shape.length / 2;
+      if (!segmentHitsBox(lax, lay, lbx, lby, half + c, c)) return false;
+      return segmentDistance(lax, lay, lbx, lby, -half, 0, half, 0) < c;
+    }
     case 'box': {
       const hl = shape.length / 2;
       const hw = shape.width / 2;
-      if (segmentHitsBox(lax, lay, lbx, lby, hl, hw)) return 0;
-      // Missing the box grown by the clearance keeps the clearance: no need for the exact distance.
-      if (!segmentHitsBox(lax, lay, lbx, lby, hl + o.clearance, hw + o.clearance)) return o.clearance;
-      return Math.min(
-        segmentDistance(lax, lay, lbx, lby, -hl, -hw, hl, -hw),
-        segmentDistance(lax, lay, lbx, lby, hl, -hw, hl, hw),
-        segmentDistance(lax, lay, lbx, lby, hl, hw, -hl, hw),
-        segmentDistance(lax, lay, lbx, lby, -hl, hw, -hl, -hw),
+      // The box grown by the clearance is the union of two crossed boxes and four corner discs.
+      if (!segmentHitsBox(lax, lay, lbx, lby, hl + c, hw + c)) return false;
+      if (segmentHitsBox(lax, lay, lbx, lby, hl + c, hw) || segmentHitsBox(lax, lay, lbx, lby, hl, hw + c)) return true;
+      return (
+        pointSegmentDistance(-hl, -hw, lax, lay, lbx, lby) < c ||
+        pointSegmentDistance(hl, -hw, lax, lay, lbx, lby) < c ||
+        pointSegmentDistance(hl, hw, lax, lay, lbx, lby) < c ||
+        pointSegmentDistance(-hl, hw, lax, lay, lbx, lby) < c
       );
     }
   }
@@ -97,19 +101,19 @@ function segmentHitsBox(ax: number, ay: number, bx: number, by: number, hx: numb
   let t1 = 1;
   const dx = bx - ax;
   const dy = by - ay;
-  for (const [p, d, h] of [[ax, dx, hx], [ay, dy, hy]] as const) {
-    if (d === 0) {
-      if (Math.abs(p) > h) return false;
-      continue;
-    }
-    let ta = (-h - p) / d;
-    let tb = (h - p) / d;
-    if (ta > tb) [ta, tb] = [tb, ta];
-    t0 = Math.max(t0, ta);
-    t1 = Math.min(t1, tb);
+  if (dx === 0) {
+    if (Math.abs(ax) > hx) return false;
+  } else {
+    const ta = (-hx - ax) / dx;
+    const tb = (hx - ax) / dx;
+    t0 = Math.max(t0, Math.min(ta, tb));
+    t1 = Math.min(t1, Math.max(ta, tb));
     if (t0 > t1) return false;
   }
-  return true;
+  if (dy === 0) return Math.abs(ay) <= hy;
+  const ta = (-hy - ay) / dy;
+  const tb = (hy - ay) / dy;
+  return Math.max(t0, Math.min(ta, tb)) <= Math.min(t1, Math.max(ta, tb));
 }
 
 function pointSegmentDistance(px: number, py: number, ax: number, ay: number, bx: number, by: number): number {

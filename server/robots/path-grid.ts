@@ -1,4 +1,4 @@
-import { inflate, segmentClearance, type InflatedStatic, type PlacedStatic } from './path-geometry.ts';
+import { inflate, segmentBlocked, type InflatedStatic, type PlacedStatic } from './path-geometry.ts';
 
 /** Grid spacing: at most this, and at most half the robot radius, so a step cuts an inflated corner by little. */
 const MAX_CELL = 0.04;
@@ -38,7 +38,7 @@ export class PathGrid {
     for (let c = 0; c < n; c++) {
       const x = this.cellX(c);
       const y = this.cellY(c);
-      if (this.obstacles.some((o) => segmentClearance(o, x, y, x, y) < o.clearance)) this.blocked[c] = 1;
+      if (this.obstacles.some((o) => segmentBlocked(o, x, y, x, y))) this.blocked[c] = 1;
     }
     this.nearestFree = new Int32Array(n).fill(-1);
     this.toNearestFree = new Float64Array(n);

@@ -36,10 +36,11 @@ const STEPS = (() => {
  * straight distance, exactly. Elsewhere it is read off a grid by bilinear interpolation: every free
  * cell that sees the goal holds its straight distance, and a Dijkstra with 16-neighbour steps
  * carries the values from them into the shadows (too long by at most 2.8% of the part of a path
- * that runs on the grid, plus about a cell where it turns round a corner). A cell within the radius of a static holds its nearest free cell's value plus
- * the way there, so a robot pressed against an obstacle still has a finite distance. A point off
- * the grid takes the value at the nearest grid point plus the straight way there. The grid is
- * filled when a point out of sight of the goal first asks, so a goal every robot sees costs nothing.
+ * that runs on the grid, plus about a cell where it turns round a corner). A cell within the radius
+ * of a static holds its nearest free cell's value plus the way there, so a robot pressed against an
+ * obstacle still has a finite distance. A point off the grid takes the value at the nearest grid
+ * point plus the straight way there. The grid is filled when a point out of sight of the goal
+ * first asks, so a goal every robot sees costs nothing.
  */
 export class PathDistanceField {
   private readonly grid: PathGrid;

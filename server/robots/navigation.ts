@@ -3,6 +3,7 @@ import { VMAS_WORLD_DEFAULTS } from './physics/index.ts';
 import { goalBody } from './bodies.ts';
 import { RobotSimulation } from './robot-simulation.ts';
 import { largestRobot } from './placement.ts';
+import { PathDistanceField, type PlacedStatic } from './path-distance.ts';
 import type { NavigationFile, RobotPhysicsMode } from './schema.ts';
 
 /** VMAS navigation: robots within this surface distance of each other are penalised. */
@@ -14,7 +15,8 @@ const MIN_COLLISION_DISTANCE = 0.005;
  * Reward: goal-distance shaping (own, or summed with shared_rew), 0.01 when every robot is on its
  * goal (within the goal radius 0.05), −1 per touching robot. The episode ends when every robot is
  * within its own radius (0.1) of its goal: two thresholds, as VMAS has them. Static obstacles from
- * the file block robots and lidars; spawns keep robots and goals out of them.
+ * the file block robots and lidars; spawns keep robots and goals out of them. With `pos_shaping:
+ * 'path'` the shaping distance is the shortest path around the statics instead of the straight one.
  */
 export class NavigationSimulation extends RobotSimulation {
   readonly successMeasure = 'every robot within its radius of its goal before the limit';
@@ -24,6 +26,10 @@ export class NavigationSimulation extends RobotSimulation {
   private readonly shaping: Float64Array;
   private readonly posRew: Float64Array;
   private readonly collisionRew: Float64Array;
+  /** Per robot, the path distance to its goal ('path' shaping), built for the statics where they stand. */
+  private pathFields: PathDistanceField[] | null = null;
+  /** Where the statics stood when the path fields were built (x, y, rot each). */
+  private pathStatics = new Float64Array(0);
 
   constructor(file: NavigationFile, mode: RobotPhysicsMode) {
     const n = file.robots.reduce((sum, g) => sum + g.count, 0);
@@ -62,7 +68,29 @@ export class NavigationSimulation extends RobotSimulation {
   }
 
   protected resetMemories(): void {
-    for (let i = 0; i < this.agentCount; i++) this.shaping[i] = this.centreDistance(i, this.goals[i]) * this.params.pos_shaping_factor;
+    if (this.params.pos_shaping === 'path') this.updatePathFields();
+    for (let i = 0; i < this.agentCount; i++) this.shaping[i] = this.shapingDistance(i) * this.params.pos_shaping_factor;
+  }
+
+  /** The distance the shaping pays for: straight (VMAS) or around the statics. */
+  private shapingDistance(i: number): number {
+    if (!this.pathFields) return this.centreDistance(i, this.goals[i]);
+    return this.pathFields[i].distance(this.physics.posX[i], this.physics.posY[i]);
+  }
+
+  /** Rebuilds the grids when a static moved (an init file may move them), then sets every robot's goal. */
+  private updatePathFields(): void {
+    const p = this.physics;
+    const statics = this.bodies.flatMap((b, e) => (!b.movable && b.collide ? [e] : []));
+    const where = Float64Array.from(statics.flatMap((e) => [p.posX[e], p.posY[e], p.rot[e]]));
+    if (!this.pathFields || where.length !== this.pathStatics.length || where.some((v, k) => v !== this.pathStatics[k])) {
+      const placed: PlacedStatic[] = statics.map((e) => ({ shape: this.bodies[e].shape, x: p.posX[e], y: p.posY[e], rot: p.rot[e] }));
+      const { world_spawning_x: x, world_spawning_y: y } = this.params;
+      // The grid covers the spawn box and a margin; beyond it the field adds the straight way back.
+      this.pathFields = this.robots.map((r) => new PathDistanceField(placed, r.spec.radius, x + 2 * r.spec.radius + 0.1, y + 2 * r.spec.radius + 0.1));
+      this.pathStatics = where;
+    }
+    this.pathFields.forEach((field, i) => field.setGoal(p.posX[this.goals[i]], p.posY[this.goals[i]]));
   }
 
   protected computeRewards(rewards: Float32Array): void {
@@ -73,7 +101,7 @@ export class NavigationSimulation extends RobotSimulation {
     let allWithinRadius = true;
     for (let i = 0; i < n; i++) {
       const d = this.centreDistance(i, this.goals[i]);
-      const shaped = d * pos_shaping_factor;
+      const shaped = (this.pathFields ? this.shapingDistance(i) : d) * pos_shaping_factor;
       this.posRew[i] = this.shaping[i] - shaped;
       this.shaping[i] = shaped;
       posSum += this.posRew[i];

@@ -122,6 +122,13 @@ const navigationParams = z
     enforce_bounds: z.boolean().default(false),
     /** The goal's radius: on_goal (the final reward) needs a robot centre within it. */
     goal_radius: positive('goal_radius').default(0.05),
+    /**
+     * Not a VMAS kwarg: the distance the shaping pays for. 'euclidean' is VMAS's straight distance to
+     * the goal; 'path' is the shortest path around the statics inflated by the robot's radius
+     * (server/robots/path-distance.ts), so a detour around an obstacle is paid for instead of being a
+     * dip in the reward. Success and the final reward still use the straight distance.
+     */
+    pos_shaping: z.enum(['euclidean', 'path'], { error: "pos_shaping must be 'euclidean' (VMAS) or 'path'" }).default('euclidean'),
   })
   .prefault({});
 

@@ -5,6 +5,8 @@ import { loadStudentProfile, planStudents } from '../../agents/distill/student-p
 import { builtinScenarios, createSimulation, resolveScenario } from '../../server/scenarios/registry.ts';
 
 const names = readdirSync(fromRoot('agents', 'distill', 'profiles')).map((f) => f.replace(/\.json$/, ''));
+/** Profiles distilled with `layerNorm: false`: at their cap the input LayerNorm (7 FLOPs per input) would not fit. */
+const withoutLayerNorm = new Set(['MMM-100x']);
 
 describe('shipped student profiles', () => {
   it.each(names)('%s: resolves against its scenario, and every student fits its FLOPs cap', (name) => {
@@ -12,7 +14,7 @@ describe('shipped student profiles', () => {
     const { profile } = loadStudentProfile(fromRoot('agents', 'distill', 'profiles', `${name}.json`), name);
     const loaded = resolveScenario(profile.scenario);
     if (builtinScenarios().has(name)) expect(profile.scenario).toBe(name);
-    const plans = planStudents(profile, loaded, createSimulation(loaded), true);
+    const plans = planStudents(profile, loaded, createSimulation(loaded), !withoutLayerNorm.has(name));
     for (const plan of plans) {
       expect(plan.caps.flops).toBeDefined();
       expect(plan.flops).toBeLessThanOrEqual(plan.caps.flops!);

@@ -3,6 +3,7 @@ import { makeLayout, RawObservation } from '../../server/env/layout.ts';
 import { ObservationView } from '../../server/views/view.ts';
 import { createSimulation } from '../../server/scenarios/registry.ts';
 import { ParallelEnv } from '../../server/env/parallel-env.ts';
+import { ACTION } from '../../shared/smac-actions.ts';
 
 const layout = makeLayout([
   { name: 'self', rows: 1, features: ['a', 'b'], spatial: false },
@@ -71,5 +72,48 @@ describe('observation views', () => {
     const others = [[full[10], full[11]], [full[12], full[13]]];
     const nearest = others.sort((a, b) => Math.hypot(a[0], a[1]) - Math.hypot(b[0], b[1]))[0];
     expect([obs[10], obs[11]]).toEqual(nearest);
+  });
+
+  it("MMM's medivac sees its nearest enemies in a real battle: nearest first, only living ones in sight, zero-padded", () => {
+    // Full-view enemy rows: available_to_attack, distance / 9, dx, dy, health, 3 type bits, after the 4 move bits.
+    const firstEnemy = 4;
+    const enemyStride = 8;
+    const sight = 7;
+    const k = 3;
+    const spec = { blocks: ['enemies'], nearest: { enemies: k }, features: { enemies: ['distance', 'dx', 'dy', 'health'] }, sight };
+    const limited = new ParallelEnv(createSimulation('MMM'), { views: { agent_9: spec } });
+    const full = new ParallelEnv(createSimulation('MMM'));
+    let limitedObs = limited.reset({ seed: 3 }).observations;
+    let fullObs = full.reset({ seed: 3 }).observations;
+    let stepsWithMoreThanK = 0;
+    let stepsWithRowsBeyondSight = 0;
+    for (let t = 0; t < 60 && full.agents.length > 0; t++) {
+      const all = fullObs.agent_9.observation;
+      const rows = Array.from({ length: 10 }, (_, j) => all.slice(firstEnemy + j * enemyStride, firstEnemy + (j + 1) * enemyStride));
+      // The full view zeroes dead rows and rows beyond the teacher's sight; a living unit in sight has health > 0.
+      const seen = rows.filter((row) => row[4] > 0);
+      const inSight = seen.filter((row) => row[1] * 9 <= sight);
+      const expected = inSight
+        .sort((a, b) => a[1] - b[1])
+        .slice(0, k)
+        .flatMap((row) => [row[1], row[2], row[3], row[4]]);
+      while (expected.length < 4 * k) expected.push(0);
+      const got = [...limitedObs.agent_9.observation];
+      expect(got.length).toBe(4 * k);
+      for (let f = 0; f < got.length; f++) expect(got[f]).toBeCloseTo(expected[f], 5);
+      if (inSight.length > k) stepsWithMoreThanK++;
+      if (seen.length > inSight.length) stepsWithRowsBeyondSight++;
+      // Fighters attack their first available target, else walk east; the medivac follows.
+      const actions: Record<string, number> = {};
+      for (const [name, { actionMask }] of Object.entries(fullObs)) {
+        const target = actionMask.indexOf(1, ACTION.firstTarget);
+        actions[name] = target >= 0 && name !== 'agent_9' ? target : actionMask[ACTION.east] ? ACTION.east : actionMask[ACTION.stop] ? ACTION.stop : ACTION.noop;
+      }
+      limitedObs = limited.step(actions).observations;
+      fullObs = full.step(actions).observations;
+    }
+    // The battle reached the cases the filter exists for: more enemies in sight than k, and enemies the teacher sees beyond the student's sight.
+    expect(stepsWithMoreThanK).toBeGreaterThan(0);
+    expect(stepsWithRowsBeyondSight).toBeGreaterThan(0);
   });
 });

@@ -18,8 +18,10 @@ export function watchLauncher(onGone: () => void): void {
 /**
  * A `kdmarl` command started with an IPC channel stops as on SIGTERM once the channel closes: a
  * run loop (train, teacher) stops at the next update boundary with its checkpoint, any other
- * command ends as SIGTERM ends it. The launcher's pipes died with it, so writes to stdout and
- * stderr are lost from then on instead of crashing the process with EPIPE before it has saved.
+ * command ends as SIGTERM ends it. The launcher's pipes died with it, so writes through
+ * process.stdout and process.stderr are lost from then on instead of crashing the process with EPIPE
+ * before it has saved (a logger writing to fd 2 by itself, as `serve`'s does, is not covered; adapt
+ * starts no such command).
  */
 export function stopWithLauncher(): void {
   // No channel: started by hand.

@@ -7,6 +7,8 @@ import type { StudentProfile } from '../../shared/student-profile.ts';
 import { initBackend } from '../learn/backend.ts';
 import { vegaLiteSvg } from '../learn/plot.ts';
 import type { EvaluationResult } from '../eval/evaluate.ts';
+import { policyFileAgents, readPolicyPath } from '../eval/policies.ts';
+import { createSimulation, resolveScenario } from '../../server/scenarios/registry.ts';
 import { resolveVariantConfig, type DistillConfig, type DistillVariant } from '../distill/config.ts';
 import { loadStudentProfile, planStudents } from '../distill/student-plan.ts';
 import { layerNormFits, sizeForBudget } from './flops-sizing.ts';
@@ -51,18 +53,20 @@ export async function runFlopsSweep(o: FlopsSweepOptions): Promise<FlopsSweep> {
   const started = performance.now();
   await initBackend(o.config.backend && o.config.backend !== 'auto' ? o.config.backend : undefined);
   mkdirSync(join(o.outDir, 'profiles'), { recursive: true });
-  o.log(`report ${o.scenario}: evaluating random and teacher on ${o.evalEpisodes} episodes (seed ${o.evalSeed})`);
-  const basis = createReportBasis(o);
-  const { profile } = loadStudentProfile(o.students, basis.name);
+  // Sized from the teacher's file alone: a ratio no student fits is refused before any evaluation.
+  const scenario = resolveScenario(o.scenario);
+  const sim = createSimulation(scenario);
+  const teacherFlopsPerAgent = policyFileAgents(readPolicyPath(o.teacher), sim, scenario.file.name, 'flops').flopsPerAgent;
+  const { profile } = loadStudentProfile(o.students, scenario.file.name);
   const baseConfig = resolveVariantConfig(o.scenario, o.variant, o.config, {});
-  const basePlans = planStudents(profile, basis.scenario, basis.sim, baseConfig.layerNorm, `--students ${o.students}`);
+  const basePlans = planStudents(profile, scenario, sim, baseConfig.layerNorm, `--students ${o.students}`);
   const runCount = o.ratios.length * o.seeds;
   let runIndex = 0;
   const points: SweepPoint[] = [];
 
   // Every ratio is sized before the first run, so that one no student fits stops the sweep at once.
   const sizings = o.ratios.map((ratio) => {
-    const budgets = basis.teacherFlopsPerAgent.map((flops) => flops / ratio);
+    const budgets = teacherFlopsPerAgent.map((flops) => flops / ratio);
     // One team shares one LayerNorm setting: kept only where it fits every agent's budget.
     const layerNorm = basePlans.every((p) => layerNormFits(p.observationSize, budgets[p.index]));
     try {
@@ -73,6 +77,8 @@ export async function runFlopsSweep(o: FlopsSweepOptions): Promise<FlopsSweep> {
     }
   });
 
+  o.log(`report ${o.scenario}: evaluating random and teacher on ${o.evalEpisodes} episodes (seed ${o.evalSeed})`);
+  const basis = createReportBasis(o);
   for (const { ratio, budgets, layerNorm, sized } of sizings) {
     const sizedProfile: StudentProfile = {
       scenario: basis.name,

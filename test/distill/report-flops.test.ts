@@ -44,13 +44,15 @@ describe('kdmarl report --ratios', () => {
     expect(md).toMatch(/^\| teacher \| MAPPO \| 40,088 \| 1\.0x \|/m);
   }, 240_000);
 
-  it('refuses a ratio no student fits before it distils any other', async () => {
+  it('refuses a ratio no student fits before it evaluates or distils anything', async () => {
     const outDir = join(mkdtempSync(join(tmpdir(), 'kdmarl-flops-')), 'sweep');
+    const said: string[] = [];
     const sweep = runFlopsSweep({
       scenario: 'spread', teacher: fromRoot('models', 'spread'), students: 'default', ratios: [10, 5000], variant: 'full', seeds: 1, steps: 20,
-      evalEpisodes: 2, evalSeed: 7, outDir, config: { numEnvs: 2, rolloutLength: 10, epochs: 1, backend: 'cpu' }, command: 'test', log: () => {},
+      evalEpisodes: 2, evalSeed: 7, outDir, config: { numEnvs: 2, rolloutLength: 10, epochs: 1, backend: 'cpu' }, command: 'test', log: (m) => said.push(m),
     });
     await expect(sweep).rejects.toThrow(/^--ratios 5000: no student fits 8 FLOPs per decision with 14 inputs and 5 actions/);
+    expect(said).toEqual([]);
     expect(existsSync(join(outDir, 'runs', '10x__seed1'))).toBe(false);
   }, 240_000);
 

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fromRoot } from '../../shared/paths.ts';
@@ -9,22 +9,28 @@ import { loadPolicyFile } from '../../agents/runtime/policy-runtime.ts';
 import { loadStudentProfile, planStudents } from '../../agents/distill/student-plan.ts';
 
 const modelsDir = fromRoot('models');
-const shipped = readdirSync(modelsDir).filter((d) => existsSync(join(modelsDir, d, 'student.policy'))).sort();
+// `student.policy` is what `kdmarl up` runs; `student-<tag>.policy` (e.g. MMM's 100x students) sits beside it with `students-<tag>-profile.json`.
+const shipped = readdirSync(modelsDir)
+  .flatMap((d) => (statSync(join(modelsDir, d)).isDirectory() ? readdirSync(join(modelsDir, d)).filter((f) => /^student(-[\w.]+)?\.policy$/.test(f)).map((f) => `${d}/${f}`) : []))
+  .sort();
 
 describe('shipped students (models/<scenario>/student.policy, what kdmarl up runs)', () => {
   it('include a heterogeneous team', () => {
-    expect(shipped).toEqual(expect.arrayContaining(['speaker_listener', '2s3z']));
+    expect(shipped).toEqual(expect.arrayContaining(['speaker_listener/student.policy', '2s3z/student.policy']));
   });
 
-  it.each(shipped)('%s: loads, fits its profile caps, evaluates, and STUDENTS.md records the command', (name) => {
-    const file = loadPolicyFile(join(modelsDir, name, 'student.policy'));
+  it.each(shipped)('%s: loads, fits its profile caps, evaluates, and STUDENTS.md records the command', (path) => {
+    const [name, policy] = path.split('/');
+    const tag = /^student-(.+)\.policy$/.exec(policy)?.[1];
+    const file = loadPolicyFile(join(modelsDir, name, policy));
     expect(file.role).toBe('student');
     const scenario = file.scenario;
     expect(name === scenario || name.startsWith(`${scenario}-`), name).toBe(true);
     const loaded = resolveScenario(scenario);
     const sim = createSimulation(loaded);
     // Students kept beside another teacher ('3m-mappo') carry the profile they were distilled under.
-    const ownProfile = join(modelsDir, name, 'students-profile.json');
+    const ownProfile = join(modelsDir, name, tag ? `students-${tag}-profile.json` : 'students-profile.json');
+    if (tag) expect(existsSync(ownProfile), ownProfile).toBe(true);
     // The profile leaves input LayerNorm to the distillation config; the file says whether it has one.
     const layerNorm = Object.values(file.nets).some((net) => net.layers.some((l) => l.kind === 'layernorm'));
     const plans = planStudents(loadStudentProfile(existsSync(ownProfile) ? ownProfile : 'default', scenario).profile, loaded, sim, layerNorm);

@@ -1,5 +1,9 @@
 import { randomFillSync } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { loadPolicySource } from '../../agents/policy-source.ts';
+import { AgentPolicyRuntime } from '../../agents/runtime/policy-runtime.ts';
+import { fromRoot } from '../../shared/paths.ts';
 import type { NetServer } from '../../server/net/net-server.ts';
 import { mapBytesEntry, msgpackProblem } from '../../server/net/msgpack-guard.ts';
 import type { Room } from '../../server/net/room.ts';
@@ -7,7 +11,10 @@ import { weightsPushHead } from '../../server/net/supervisor-role.ts';
 import { LIMITS, PROTOCOL_VERSION, SUPERVISOR_PATH } from '../../shared/protocol.ts';
 import { inProcessAgent, packr, RawClient, startServer, stopStarted, ticks } from './helpers/net-helpers.ts';
 
-afterEach(stopStarted);
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await stopStarted();
+});
 
 /** The largest weights message an authenticated supervisor may send. */
 const LARGEST_POLICY_BYTES = LIMITS.supervisorMaxPayload - 1024;
@@ -69,6 +76,24 @@ describe("an authenticated supervisor's 16 MiB weights push", () => {
     expect(largest.packed).toBeLessThan(LIMITS.helloFrameBytes);
     await ticks(server, 5);
     expect(server.status().agents.every((a) => a.connected)).toBe(true);
+  });
+
+  it('leaves an agent that samples (kdmarl agent --sample) sampling from the students it receives', async () => {
+    const server = await startServer({ scenario: 'spread' });
+    const students = fromRoot('models', 'spread', 'student.policy');
+    await inProcessAgent(server, [0, 1, 2], students, { source: await loadPolicySource(students, { sample: true }) });
+    await ticks(server, 1);
+    const supervisor = await supervisorOf(server);
+    supervisor.send({ kind: 'weights', policy: readFileSync(students) });
+    expect(await supervisor.next('weights-sent')).toMatchObject({ slots: [0, 1, 2] });
+    expect(await supervisor.next('weights-ack')).toMatchObject({ ok: true });
+    // Pushed students take over at the next episode: spread's episodes are 25 steps.
+    await ticks(server, 26);
+    const greedy = vi.spyOn(AgentPolicyRuntime.prototype, 'actGreedy');
+    const sampled = vi.spyOn(AgentPolicyRuntime.prototype, 'actSample');
+    await ticks(server, 3);
+    expect(sampled).toHaveBeenCalled();
+    expect(greedy).not.toHaveBeenCalled();
   });
 
   it('reaches an agent as the same message, byte for byte, as encoding it whole would give', async () => {

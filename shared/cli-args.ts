@@ -96,7 +96,8 @@ export function defineCommand<O extends OptionTable>(name: string, options: O, a
       try {
         values = parseArgs({ args: argv, options: parseOptions, strict: true, allowPositionals: false }).values;
       } catch (error) {
-        throw new UsageError(`${(error as Error).message.split('\n')[0]} (${helpHint})`);
+        // parseArgs explains some errors over several lines (a value starting with '-' says how to pass it): keep all, on one line.
+        throw new UsageError(`${(error as Error).message.split('\n').join(' ')} (${helpHint})`);
       }
       if (values.help) {
         console.log(help());

@@ -25,6 +25,8 @@ describe('defineCommand: one declaration builds the parser, the schema and --hel
     expect(() => command.parse([])).toThrow(/^--scenario: required \('kdmarl demo --help' lists the options\)$/);
     expect(() => command.parse(['--scenario', '3m', '--episodes=0'])).toThrow(/^--episodes: /);
     expect(() => command.parse(['--scenario', '3m', '--nope'])).toThrow(UsageError);
+    // A value starting with a dash: one line that says how to write it.
+    expect(() => command.parse(['--scenario', '3m', '--episodes', '-3'])).toThrow(/^Option '--episodes' argument is ambiguous\. .*'--episodes=-XYZ'\. \('kdmarl demo --help' lists the options\)$/);
   });
 
   it('prints every default, alias and required flag in --help from the declaration', () => {

@@ -1,9 +1,9 @@
 import { TICK_SECONDS, type Battle, type Movement } from './battle.ts';
-import { MatterJsBodies } from './matter-js-bodies.ts';
-import { SCALE, VELOCITY_UNIT, createUnitBody } from './matter-units.ts';
-import { PolygonBodies } from './polygon-bodies.ts';
+import { MatterJsBodies } from './bodies/matter-js-bodies.ts';
+import { SCALE, VELOCITY_UNIT, createUnitBody } from './bodies/matter-units.ts';
+import { PolygonBodies } from './bodies/polygon-bodies.ts';
 import type { Terrain } from './terrain.ts';
-import type { UnitBodies } from './unit-bodies.ts';
+import type { UnitBodies } from './bodies/unit-bodies.ts';
 
 /** How matter-js steps the units: substeps per game tick, position-solver iterations, which update. */
 export type MatterSettings = {

@@ -155,4 +155,26 @@ describe('SMAC matter movement', () => {
     expect(current).toBeLessThan(0.1);
     expect(current).toBeLessThanOrEqual(reference * 1.1);
   });
+  it('pushes touching units apart in an episode that follows one in which no unit died', () => {
+    for (const update of ['port', 'positions', 'engine'] as const) {
+      const distances = [false, true].map((afterQuietEpisode) => {
+        const sim = battle('3m', { ...MATTER_SETTINGS, update });
+        const stop = Int32Array.from([ACTION.stop, ACTION.stop, ACTION.stop]);
+        const rewards = new Float32Array(3);
+        sim.reset(new Rng(1));
+        if (afterQuietEpisode) {
+          for (let t = 0; t < 3; t++) sim.step(stop, rewards);
+          sim.reset(new Rng(1));
+        }
+        sim.setInitialState({ entities: { agent_0: { pos: [10, 16] }, agent_1: { pos: [10.2, 16] } } });
+        for (let t = 0; t < 3; t++) sim.step(stop, rewards);
+        const b = sim.battle;
+        expect(b.radius[0] + b.radius[1], update).toBeCloseTo(0.75, 6);
+        return Math.hypot(b.x[0] - b.x[1], b.y[0] - b.y[1]);
+      });
+      // 0.2 apart at the start; contacts push them to about their summed radii (0.75) either way.
+      for (const d of distances) expect(d, update).toBeGreaterThan(0.7);
+      expect(distances[1], update).toBe(distances[0]);
+    }
+  });
 });

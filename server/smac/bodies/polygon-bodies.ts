@@ -39,6 +39,8 @@ export class PolygonBodies implements UnitBodies {
   clear(): void {
     this.pairs.clear();
     this.detector.clear();
+    // As MatterJsBodies.clear: the detector takes the world's list again at the next update.
+    this.worldModified = true;
   }
 
   add(u: number): void {

@@ -54,6 +54,10 @@ export class MatterJsBodies implements UnitBodies {
 
   clear(): void {
     Matter.Engine.clear(this.engine);
+    // Engine.clear empties the detector's body list, which Engine.update refills only from a
+    // modified world: without this, an episode after one in which no unit died (nothing joined
+    // or left the world) would have no contacts until the first death.
+    setModified(this.engine.world, true, false, false);
   }
 
   add(u: number): void {

@@ -5,7 +5,7 @@
  * these bodies use.
  */
 export interface UnitBodies {
-  /** Matter.Engine.clear: forget contact pairs and empty the collision detector's list. */
+  /** Matter.Engine.clear (forget contact pairs, empty the collision detector's list), then mark the world modified so the detector takes every body again. */
   clear(): void;
   /** Matter.Composite.add: unit u's body joins the world. */
   add(u: number): void;

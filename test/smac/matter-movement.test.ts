@@ -12,22 +12,102 @@ function battle(name: string, settings: MatterSettings): SmacSimulation {
   return new SmacSimulation(smacFamily.schema.parse(resolveScenario(name).file), 'matter', settings);
 }
 
-/** Steps the simulations side by side with the same seeded crowding actions; calls `check` after every step. */
-function runTogether(sims: SmacSimulation[], steps: number, check: () => void): void {
+/**
+ * Steps the simulations side by side with the same seeded crowding actions; calls `check` after
+ * every step. Resets when the battle ends and, every `resetEvery` steps, mid-battle (so also
+ * with every unit alive, when matter-js' detector starts the episode with an empty body list).
+ */
+function runTogether(sims: SmacSimulation[], steps: number, check: () => void, resetEvery = Infinity): number {
   const rng = new Rng(11);
   const n = sims[0].agentNames.length;
   const actions = new Int32Array(n);
   const rewards = new Float32Array(n);
+  let resets = 0;
   for (const sim of sims) sim.reset(new Rng(5));
   for (let t = 0; t < steps; t++) {
     crowdingActions(sims[0], rng, actions);
     for (const sim of sims) sim.step(actions, rewards);
     check();
-    if (sims[0].terminated || sims[0].t >= sims[0].maxSteps) for (const sim of sims) sim.reset(new Rng(t));
+    if (sims[0].terminated || sims[0].t >= sims[0].maxSteps || (t + 1) % resetEvery === 0) {
+      for (const sim of sims) sim.reset(new Rng(t));
+      resets++;
+    }
   }
+  return resets;
+}
+
+/** Counts unit positions and velocities that differ in any bit between two simulations of the same battle. */
+function differingValues(a: SmacSimulation, b: SmacSimulation): number {
+  let differences = 0;
+  for (const key of ['x', 'y', 'vx', 'vy'] as const) {
+    const left = a.battle[key];
+    const right = b.battle[key];
+    for (let u = 0; u < left.length; u++) if (!Object.is(left[u], right[u])) differences++;
+  }
+  return differences;
 }
 
 describe('SMAC matter movement', () => {
+  it('moves the units with the typed-array port exactly as matter-js does, on both settings', () => {
+    for (const name of ['3m', '8m', '2s3z', '3s5z', 'MMM']) {
+      for (const settings of [MATTER_SETTINGS, MATTER_REFERENCE_SETTINGS]) {
+        const port = battle(name, { ...settings, update: 'port' });
+        const matter = battle(name, { ...settings, update: 'positions' });
+        let differences = 0;
+        let deaths = 0;
+        const touching: number[] = [];
+        const resets = runTogether([port, matter], 400, () => {
+          differences += differingValues(port, matter);
+          touchingOverlaps(matter, touching);
+          for (let u = 0; u < matter.battle.n; u++) if (matter.battle.alive[u] === 0) deaths++;
+        }, 90);
+        expect(differences, `${name}, ${settings.substepsPerTick} substeps`).toBe(0);
+        // The comparison covered contacts, deaths mid-battle and resets.
+        expect(touching.length).toBeGreaterThan(100);
+        expect(deaths).toBeGreaterThan(0);
+        expect(resets).toBeGreaterThan(3);
+      }
+    }
+  });
+
+  it('moves a crowd pressed together for many steps exactly as matter-js does', () => {
+    // 16 marines pushing into one corner for 600 steps: every unit in contact with several others,
+    // where a single rounding step done differently would spread through the pile.
+    const crowd = (update: MatterSettings['update']): SmacSimulation => {
+      const file = smacFamily.schema.parse({
+        name: 'crowd',
+        family: 'smac',
+        maxSteps: 1000,
+        allies: { units: [{ type: 'marine', count: 16 }], spawn: [20, 16] },
+        enemies: { units: [{ type: 'post', count: 1 }], spawn: [2, 30] },
+        ...STATIONARY,
+      });
+      const sim = new SmacSimulation(file, 'matter', { ...MATTER_SETTINGS, update });
+      sim.reset(new Rng(1));
+      const entities: Record<string, { pos: [number, number] }> = {};
+      for (let u = 0; u < 16; u++) entities[`agent_${u}`] = { pos: [20 + (u % 4) * 1.1, 12 + Math.floor(u / 4) * 1.1] };
+      entities.enemy_0 = { pos: [1, 31] };
+      sim.setInitialState({ entities });
+      return sim;
+    };
+    const port = crowd('port');
+    const matter = crowd('positions');
+    const rng = new Rng(3);
+    let differences = 0;
+    const touching: number[] = [];
+    for (let t = 0; t < 600; t++) {
+      const actions = Array.from({ length: 16 }, () => (rng.uniform() < 0.8 ? ACTION.east : ACTION.north));
+      stepOnce(port, actions);
+      stepOnce(matter, actions);
+      differences += differingValues(port, matter);
+      touchingOverlaps(matter, touching);
+    }
+    expect(differences).toBe(0);
+    // On average more than 12 touching pairs among the 16 marines after every step.
+    expect(touching.length).toBeGreaterThan(600 * 12);
+  });
+
+
   it('moves the units exactly as the full Matter.Engine.update would, on both settings', () => {
     for (const settings of [MATTER_SETTINGS, MATTER_REFERENCE_SETTINGS]) {
       const lean = battle('MMM', { ...settings, update: 'positions' });
@@ -74,5 +154,27 @@ describe('SMAC matter movement', () => {
     expect(depth({ ...MATTER_SETTINGS, substepsPerTick: 1 })).toBeGreaterThan(2 * current);
     expect(current).toBeLessThan(0.1);
     expect(current).toBeLessThanOrEqual(reference * 1.1);
+  });
+  it('pushes touching units apart in an episode that follows one in which no unit died', () => {
+    for (const update of ['port', 'positions', 'engine'] as const) {
+      const distances = [false, true].map((afterQuietEpisode) => {
+        const sim = battle('3m', { ...MATTER_SETTINGS, update });
+        const stop = Int32Array.from([ACTION.stop, ACTION.stop, ACTION.stop]);
+        const rewards = new Float32Array(3);
+        sim.reset(new Rng(1));
+        if (afterQuietEpisode) {
+          for (let t = 0; t < 3; t++) sim.step(stop, rewards);
+          sim.reset(new Rng(1));
+        }
+        sim.setInitialState({ entities: { agent_0: { pos: [10, 16] }, agent_1: { pos: [10.2, 16] } } });
+        for (let t = 0; t < 3; t++) sim.step(stop, rewards);
+        const b = sim.battle;
+        expect(b.radius[0] + b.radius[1], update).toBeCloseTo(0.75, 6);
+        return Math.hypot(b.x[0] - b.x[1], b.y[0] - b.y[1]);
+      });
+      // 0.2 apart at the start; contacts push them to about their summed radii (0.75) either way.
+      for (const d of distances) expect(d, update).toBeGreaterThan(0.7);
+      expect(distances[1], update).toBe(distances[0]);
+    }
   });
 });

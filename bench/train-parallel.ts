@@ -87,7 +87,8 @@ function steadyWindow(runDir: string, config: TrainConfig): { agentSamplesPerSec
 if (isMainModule(import.meta.url)) {
   const rounds = Number(process.argv[2] ?? 2);
   const workers = process.argv[3] === undefined ? undefined : Number(process.argv[3]);
-  benchTrainParallel({ rounds, workers, log: (line) => console.log(line) }).then(
+  const updates = process.argv[4] === undefined ? undefined : Number(process.argv[4]);
+  benchTrainParallel({ rounds, workers, updates, log: (line) => console.log(line) }).then(
     (r) => console.log(JSON.stringify(r)),
     (error: unknown) => {
       console.error(`bench train-parallel: ${error instanceof Error ? error.message : String(error)}`);

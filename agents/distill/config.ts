@@ -93,6 +93,7 @@ export const DISTILL_VARIANTS = {
   kl_ce: { teacherGae: false, wPg: 0, wSr: 0, wRa: 0 },
   no_sr: { wSr: 0 },
   no_ra: { wRa: 0 },
+  no_struct: { wSr: 0, wRa: 0 },
   no_tgae: { teacherGae: false, wPg: 0 },
 } as const satisfies Record<string, Partial<DistillConfig>>;
 export type DistillVariant = keyof typeof DISTILL_VARIANTS;

@@ -48,6 +48,7 @@ const DESCRIPTIONS: Record<DistillVariant, string> = {
   kl_ce: 'KL + CE',
   no_sr: 'full loss without SR',
   no_ra: 'full loss without RA',
+  no_struct: 'full loss without the structural terms (SR and RA)',
   no_tgae: 'full loss without teacher-guided GAE (no PG term)',
 };
 

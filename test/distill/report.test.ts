@@ -70,5 +70,7 @@ describe('kdmarl report', () => {
     expect([kl.lrAnneal, kl.seed]).toEqual([true, 2]);
     expect(resolveVariantConfig('3m', 'full', file, {}).wCe).toBe(1);
     expect(resolveVariantConfig('3m', 'kl_ce', file, {}).wCe).toBe(1);
+    const noStruct = resolveVariantConfig('3m', 'no_struct', { ...file, wSr: 0.5, wRa: 0.5 }, {});
+    expect([noStruct.wSr, noStruct.wRa, noStruct.wPg, noStruct.wCe, noStruct.teacherGae]).toEqual([0, 0, 1, 1, true]);
   });
 });

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import Matter from 'matter-js';
+import { createUnitBody } from '../../server/smac/bodies/matter-units.ts';
+import { PolygonState } from '../../server/smac/bodies/polygon-state.ts';
 import { Rng } from '../../shared/rng.ts';
 import { resolveScenario } from '../../server/scenarios/registry.ts';
 import { smacFamily } from '../../server/smac/family.ts';
@@ -176,5 +179,17 @@ describe('SMAC matter movement', () => {
       for (const d of distances) expect(d, update).toBeGreaterThan(0.7);
       expect(distances[1], update).toBe(distances[0]);
     }
+  });
+});
+
+describe('the port\'s extreme-vertex table', () => {
+  it('accepts equally oriented units of different sizes and refuses a unit turned against the others', () => {
+    const bodies = [createUnitBody(0.375, false), createUnitBody(0.5625, false), createUnitBody(0.75, false)];
+    bodies.forEach((body, i) => Matter.Body.setPosition(body, { x: 40 * i, y: 0 }));
+    expect(new PolygonState(bodies).extremes.length).toBeGreaterThan(0);
+    // The same decagon turned by one vertex, angle still 0: only the vertex table can tell.
+    Matter.Body.setVertices(bodies[2], Matter.Vertices.rotate(bodies[2].vertices.map((v) => ({ x: v.x, y: v.y })), Math.PI / 5, bodies[2].position));
+    Matter.Body.setInertia(bodies[2], Infinity);
+    expect(() => new PolygonState(bodies)).toThrow(/bodies 0 and 2 differ in their extreme vertices/);
   });
 });

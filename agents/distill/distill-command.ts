@@ -17,6 +17,7 @@ const VARIANTS = Object.keys(DISTILL_VARIANTS) as [DistillVariant, ...DistillVar
 const command = defineCommand('distill', {
   scenario: str("scenario name or .json file (the teacher's scenario; required unless --resume or --help-config)", z.string().optional()),
   teacher: str('teacher checkpoint file, or a run / models directory holding checkpoint.ckpt (on --resume: the run\'s own)', z.string().optional()),
+  secondTeacher: str('a second teacher of the same scenario: the students learn from both (the mean of their logits, their hidden layers side by side, the mean of their values)', z.string().optional()),
   students: str("student profile JSON, or 'default' (agents/distill/profiles/<scenario>.json, else the scenario's student views)", z.string().optional(), { defaultLabel: "default; on --resume the run's own" }),
   steps: str('env steps of student rollouts (on --resume: may raise the run\'s budget)', intArg().positive().optional(), { defaultLabel: "the config's, 500000" }),
   envs: str('parallel envs', intArg().positive().optional(), { defaultLabel: "the config's" }),
@@ -31,7 +32,7 @@ const command = defineCommand('distill', {
 });
 
 type Args = Exclude<ReturnType<typeof command.parse>, 'help'>;
-type RunSpec = { config: DistillConfig; teacher: string; students: string; variant: DistillVariant | undefined; runDir: string };
+type RunSpec = { config: DistillConfig; teacher: string; secondTeacher?: string; students: string; variant: DistillVariant | undefined; runDir: string };
 
 export async function main(argv: string[]): Promise<number> {
   const args = command.parse(argv);
@@ -69,7 +70,7 @@ function newRun(args: Args): RunSpec {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const runDir = args.out ?? join('runs', `${scenario}__distill-${variant}__${config.seed}__${stamp}`);
   // Saved absolute in config.json, so a resume from another directory finds the same teacher.
-  return { config, teacher: resolve(args.teacher), students: args.students ?? 'default', variant, runDir };
+  return { config, teacher: resolve(args.teacher), ...(args.secondTeacher === undefined ? {} : { secondTeacher: resolve(args.secondTeacher) }), students: args.students ?? 'default', variant, runDir };
 }
 
 /** The run in --out as it was configured; a flag that contradicts it is refused, naming both values. */
@@ -90,6 +91,9 @@ function resumedRun(args: Args): RunSpec {
   }
   const ownTeacher = String(saved.extra.teacher ?? '');
   const teacher = checkSameSource('--teacher', args.teacher, ownTeacher, runDir);
+  const ownSecond = saved.extra.secondTeacher === undefined ? undefined : String(saved.extra.secondTeacher);
+  if (args.secondTeacher !== undefined && ownSecond === undefined) throw new Error(`--second-teacher ${args.secondTeacher}: the run in ${runDir} was started with one teacher (leave it out to continue the run as it was configured)`);
+  const secondTeacher = ownSecond === undefined ? undefined : checkSameSource('--second-teacher', args.secondTeacher, ownSecond, runDir);
   const ownStudents = String(saved.extra.students ?? '(scenario defaults)');
   if (args.students !== undefined && !samePath(loadStudentProfile(args.students, scenario).path, ownStudents)) {
     throw new Error(`--students ${args.students}: the run in ${runDir} was started with --students ${ownStudents} (leave it out to continue the run as it was configured)`);
@@ -103,7 +107,7 @@ function resumedRun(args: Args): RunSpec {
   if (args.variant !== undefined && ownVariant === undefined) given.push({ source: `--variant ${args.variant}`, values: DISTILL_VARIANTS[args.variant] });
   for (const [flag, values] of Object.entries(flagValues(args))) given.push({ source: `--${flag}`, values });
   const config = continueRunConfig(own, given, runDir);
-  return { config, teacher, students: ownStudents === '(scenario defaults)' ? 'default' : ownStudents, variant: ownVariant, runDir };
+  return { config, teacher, ...(secondTeacher === undefined ? {} : { secondTeacher }), students: ownStudents === '(scenario defaults)' ? 'default' : ownStudents, variant: ownVariant, runDir };
 }
 
 /** The config fields given as flags, by flag name. */

@@ -18,6 +18,7 @@ import { evaluate, type EvaluationResult } from '../eval/evaluate.ts';
 import { policyFileAgents } from '../eval/policies.ts';
 import { distillConfigSchema, type DistillConfig } from './config.ts';
 import { loadFrozenTeacher, teacherDigest } from './frozen-teacher.ts';
+import { TeacherPair, type DistillTeacher } from './teacher-pair.ts';
 import { StudentRollout, distillUpdate, type DistillContext } from './update.ts';
 import { loadStudentProfile, planStudents, type StudentPlan } from './student-plan.ts';
 import { StudentTeam } from './student-team.ts';
@@ -33,6 +34,8 @@ export const STUDENT_POLICY = STUDENT_POLICY_FILE;
 export type DistillOptions = {
   config: DistillConfig;
   teacher: string;
+  /** A second teacher of the same scenario: the students learn from both (`TeacherPair`). */
+  secondTeacher?: string;
   students: string;
   /** The loss preset the config came from, recorded in config.json so that --resume can hold to it. */
   variant?: string;
@@ -57,6 +60,8 @@ const distillCheckpointSchema = z.strictObject({
   teacher: z.string(),
   /** sha256 of the teacher's checkpoint file (absent in older checkpoints). */
   teacherDigest: z.string().optional(),
+  secondTeacher: z.string().optional(),
+  secondTeacherDigest: z.string().optional(),
   weights: z.record(z.string(), z.array(f32)),
   optimizer: z.strictObject({ step: z.number().int(), m: z.array(f32), v: z.array(f32) }),
   /** The run's profile and config, so that --resume continues the run as it was configured (absent in older checkpoints). */
@@ -90,6 +95,10 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
     if (ckpt.scenario !== scenarioName) throw new Error(`${checkpointPath}: students of scenario '${ckpt.scenario}', not '${scenarioName}'`);
     // A resume continues the run as it was configured: same teacher, students and config; only the budget may grow.
     checkSameSource('--teacher', options.teacher, ckpt.teacher, runDir);
+    if ((options.secondTeacher === undefined) !== (ckpt.secondTeacher === undefined)) {
+      throw new Error(`--second-teacher: the run in ${runDir} was started ${ckpt.secondTeacher === undefined ? 'with one teacher' : `with --second-teacher ${ckpt.secondTeacher}`}`);
+    }
+    if (ckpt.secondTeacher !== undefined) checkSameSource('--second-teacher', options.secondTeacher, ckpt.secondTeacher, runDir);
     if (ckpt.students !== undefined) checkSameSource('--students', profilePath, ckpt.students, runDir);
     if (ckpt.config) continueRunConfig(ckpt.config, [{ source: 'config', values: config }], runDir);
   }
@@ -98,11 +107,17 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
   if (ckpt?.teacherDigest !== undefined && ckpt.teacherDigest !== digest) {
     throw new Error(`${checkpointPath}: teacherDigest: the run was distilled from a teacher with checkpoint sha256 ${ckpt.teacherDigest.slice(0, 16)}…, --teacher ${options.teacher} now has ${digest.slice(0, 16)}… (retrained or replaced at that path)`);
   }
+  const secondDigest = options.secondTeacher === undefined ? undefined : teacherDigest(options.secondTeacher);
+  if (ckpt?.secondTeacherDigest !== undefined && ckpt.secondTeacherDigest !== secondDigest) {
+    throw new Error(`${checkpointPath}: secondTeacherDigest: the run was distilled from a second teacher with checkpoint sha256 ${ckpt.secondTeacherDigest.slice(0, 16)}…, --second-teacher ${options.secondTeacher} now has ${secondDigest?.slice(0, 16)}… (retrained or replaced at that path)`);
+  }
+  const second = options.secondTeacher === undefined ? {} : { secondTeacher: options.secondTeacher, secondTeacherDigest: secondDigest };
 
   const backend = await initBackend(config.backend === 'auto' ? undefined : config.backend);
   log(`tfjs backend: ${backend}`);
-  const teacher = loadFrozenTeacher(options.teacher, shape, scenarioName);
-  log(`teacher ${teacher.path}: actor ${teacher.checkpoint.config.actorHidden.join('x')}, frozen`);
+  const teachers = [options.teacher, ...(options.secondTeacher === undefined ? [] : [options.secondTeacher])].map((path) => loadFrozenTeacher(path, shape, scenarioName));
+  for (const t of teachers) log(`teacher ${t.path}: actor ${t.checkpoint.config.actorHidden.join('x')}, frozen`);
+  const teacher: DistillTeacher = teachers.length === 2 ? new TeacherPair(teachers[0], teachers[1]) : teachers[0];
   for (const p of plans) log(`student ${p.agent} (${p.type}): view ${p.observationSize} -> [${p.hidden.join(', ')}] -> ${p.actionCount}, ${p.flops} FLOPs/decision${p.caps.flops ? ` (cap ${p.caps.flops})` : ''}`);
 
   const N = probe.agentNames.length;
@@ -124,7 +139,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
     Object.assign(start, { steps: ckpt.progress.envSteps, updates: ckpt.progress.updates, wallSeconds: ckpt.progress.wallSeconds });
     log(`resumed ${checkpointPath} at update ${start.updates}, ${start.steps} env steps`);
   }
-  writeFileAtomic(join(runDir, 'config.json'), JSON.stringify({ ...config, teacher: options.teacher, teacherDigest: digest, students: profilePath, ...(options.variant ? { variant: options.variant } : {}), plans }, null, 2) + '\n');
+  writeFileAtomic(join(runDir, 'config.json'), JSON.stringify({ ...config, teacher: options.teacher, teacherDigest: digest, ...second, students: profilePath, ...(options.variant ? { variant: options.variant } : {}), plans }, null, 2) + '\n');
 
   const E = config.numEnvs;
   const T = config.rolloutLength;
@@ -152,6 +167,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
       scenario: scenarioName,
       teacher: options.teacher,
       teacherDigest: digest,
+      ...second,
       students: profilePath,
       config,
       weights: team.getWeights(),

@@ -3,7 +3,7 @@ import type { Rng } from '../../shared/rng.ts';
 import type { Adam } from '../learn/adam.ts';
 import { computeGae } from '../learn/gae.ts';
 import type { DistillConfig } from './config.ts';
-import type { FrozenTeacher } from './frozen-teacher.ts';
+import type { DistillTeacher } from './teacher-pair.ts';
 import { assignKMeans, fitKMeans } from './kmeans.ts';
 import { compositeLoss, disposeTensors, headsInUse, readParts, relationMatricesPlain, toTensors, type AgentBatch, type DistillBatch, type LossParts } from './losses.ts';
 import type { StudentPlan } from './student-plan.ts';
@@ -74,7 +74,7 @@ export class StudentRollout {
 }
 
 export type DistillContext = {
-  teacher: FrozenTeacher;
+  teacher: DistillTeacher;
   team: StudentTeam;
   adam: Adam;
   plans: readonly StudentPlan[];

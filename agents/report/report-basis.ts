@@ -203,6 +203,7 @@ export async function distilledRun(o: DistilledRunOptions): Promise<PolicyFile> 
 function checkSameInputs(o: DistilledRunOptions): 'content' | 'path' | 'unrecorded' {
   const extra = readRunConfig(o.runDir, Object.keys(o.config))?.extra;
   if (!extra || typeof extra.teacher !== 'string') return 'unrecorded';
+  if (typeof extra.secondTeacher === 'string') throw new Error(`${o.runDir} was distilled from two teachers (--second-teacher ${extra.secondTeacher}); a report distils from one: give another --out`);
   const students = loadStudentProfile(o.students, resolveScenario(o.config.scenario).file.name).path;
   const inputs = [
     { flag: 'teacher', given: o.teacher, saved: extra.teacher },

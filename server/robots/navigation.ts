@@ -8,6 +8,8 @@ import type { NavigationFile, RobotPhysicsMode } from './schema.ts';
 
 /** VMAS navigation: robots within this surface distance of each other are penalised. */
 const MIN_COLLISION_DISTANCE = 0.005;
+/** Half the step of the central differences that give the path direction (a quarter of the path grid's cell). */
+const HINT_STEP = 0.01;
 
 /**
  * VMAS navigation (`vmas/scenarios/navigation.py`): each robot drives to its own goal. Observation
@@ -16,7 +18,8 @@ const MIN_COLLISION_DISTANCE = 0.005;
  * goal (within the goal radius 0.05), −1 per touching robot. The episode ends when every robot is
  * within its own radius (0.1) of its goal: two thresholds, as VMAS has them. Static obstacles from
  * the file block robots and lidars; spawns keep robots and goals out of them. With `pos_shaping:
- * 'path'` the shaping distance is the shortest path around the statics instead of the straight one.
+ * 'path'` the shaping distance is the shortest path around the statics instead of the straight one;
+ * with `path_hint` the full view adds that path's direction and length (a 'path' block after the goal).
  */
 export class NavigationSimulation extends RobotSimulation {
   readonly successMeasure = 'every robot within its radius of its goal before the limit';
@@ -45,7 +48,11 @@ export class NavigationSimulation extends RobotSimulation {
         ySemidim: bounded ? file.params.world_spawning_y : null,
       },
       robotsCollide: file.params.collisions,
-      blocks: (_agent, self) => [self, { name: 'goal', rows: 1, features: ['dx', 'dy'], spatial: false }],
+      blocks: (_agent, self) => [
+        self,
+        { name: 'goal', rows: 1, features: ['dx', 'dy'], spatial: false },
+        ...(file.params.path_hint ? [{ name: 'path', rows: 1, features: ['dx', 'dy', 'length'], spatial: false }] : []),
+      ],
       stateSize: selfSizes.reduce((a, b) => a + b, 0) + 2 * n,
       viewSpan: Math.max(file.params.world_spawning_x, file.params.world_spawning_y) + 0.2,
     });
@@ -68,14 +75,14 @@ export class NavigationSimulation extends RobotSimulation {
   }
 
   protected resetMemories(): void {
-    if (this.params.pos_shaping === 'path') this.updatePathFields();
+    if (this.params.pos_shaping === 'path' || this.params.path_hint) this.updatePathFields();
     for (let i = 0; i < this.agentCount; i++) this.shaping[i] = this.shapingDistance(i) * this.params.pos_shaping_factor;
   }
 
   /** The distance the shaping pays for: straight (VMAS) or around the statics. */
   private shapingDistance(i: number): number {
-    if (!this.pathFields) return this.centreDistance(i, this.goals[i]);
-    return this.pathFields[i].distance(this.physics.posX[i], this.physics.posY[i]);
+    if (this.params.pos_shaping !== 'path') return this.centreDistance(i, this.goals[i]);
+    return this.pathFields![i].distance(this.physics.posX[i], this.physics.posY[i]);
   }
 
   /** Rebuilds the grids when a static moved (an init file may move them), then sets every robot's goal. */
@@ -101,7 +108,7 @@ export class NavigationSimulation extends RobotSimulation {
     let allWithinRadius = true;
     for (let i = 0; i < n; i++) {
       const d = this.centreDistance(i, this.goals[i]);
-      const shaped = (this.pathFields ? this.shapingDistance(i) : d) * pos_shaping_factor;
+      const shaped = (this.params.pos_shaping === 'path' ? this.shapingDistance(i) : d) * pos_shaping_factor;
       this.posRew[i] = this.shaping[i] - shaped;
       this.shaping[i] = shaped;
       posSum += this.posRew[i];
@@ -131,6 +138,20 @@ export class NavigationSimulation extends RobotSimulation {
     const g = this.goals[agent];
     v[o] = p.posX[agent] - p.posX[g];
     v[o + 1] = p.posY[agent] - p.posY[g];
+    if (this.params.path_hint) this.writePathHint(agent, v, o + 2);
+  }
+
+  /** The downhill direction of the robot's path distance (central differences) and the distance itself. */
+  private writePathHint(agent: number, v: Float32Array, o: number): void {
+    const field = this.pathFields![agent];
+    const x = this.physics.posX[agent];
+    const y = this.physics.posY[agent];
+    const gx = field.distance(x - HINT_STEP, y) - field.distance(x + HINT_STEP, y);
+    const gy = field.distance(x, y - HINT_STEP) - field.distance(x, y + HINT_STEP);
+    const norm = Math.hypot(gx, gy);
+    v[o] = norm > 0 ? gx / norm : 0;
+    v[o + 1] = norm > 0 ? gy / norm : 0;
+    v[o + 2] = field.distance(x, y);
   }
 
   /** Every robot's position, velocity (and heading), then every goal's position. */

@@ -129,6 +129,13 @@ const navigationParams = z
      * dip in the reward. Success and the final reward still use the straight distance.
      */
     pos_shaping: z.enum(['euclidean', 'path'], { error: "pos_shaping must be 'euclidean' (VMAS) or 'path'" }).default('euclidean'),
+    /**
+     * Not a VMAS kwarg: a 'path' block in each robot's full view, after the goal: the unit direction
+     * of the shortest path around the statics from where the robot stands (the straight direction
+     * once the goal is in sight) and that path's length. Map knowledge a robot's own sensors do not
+     * give: for teachers; a student view leaves the block out.
+     */
+    path_hint: z.boolean().default(false),
   })
   .prefault({});
 

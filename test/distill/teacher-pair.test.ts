@@ -52,7 +52,10 @@ describe('kdmarl distill --second-teacher', () => {
   const logged: string[] = [];
   beforeAll(async () => {
     vi.spyOn(console, 'log').mockImplementation(() => {});
-    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => void logged.push(String(chunk)) || true);
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      logged.push(String(chunk));
+      return true;
+    });
     for (const [dir, seed] of [[first, 1], [second, 2], [third, 3]] as const) {
       await train({ config: tinyConfig({ backend: 'cpu', seed }), runDir: dir, resume: false, producedBy: 'test', progress: false, log: () => {} });
     }

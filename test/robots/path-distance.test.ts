@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PathDistanceField, type PlacedStatic } from '../../server/robots/path-distance.ts';
 import { LINE_CONTACT_RADIUS } from '../../server/robots/physics/index.ts';
-import { ACT, errorOf, robotWorld, stepWith } from './helpers.ts';
+import { ACT, errorOf, observation, robotWorld, stepWith } from './helpers.ts';
 
 const RADIUS = 0.1;
 const disc: PlacedStatic = { shape: { kind: 'sphere', radius: 0.15 }, x: 0, y: 0, rot: 0 };
@@ -114,5 +114,37 @@ describe("navigation's pos_shaping", () => {
   it('refuses an unknown value, naming the field', () => {
     const json = { name: 'bad_shaping', family: 'robots', kind: 'navigation', maxSteps: 50, robots: [{ count: 1, dynamics: 'holonomic', radius: 0.1 }], params: { pos_shaping: 'geodesic' } };
     expect(errorOf(json)).toMatch(/params\.pos_shaping.*'euclidean' \(VMAS\) or 'path'/);
+  });
+});
+
+describe("navigation's path_hint", () => {
+  const others = { agent_1: { pos: [0.9, 0.9] as [number, number] }, goal_1: { pos: [0.9, 0.6] as [number, number] }, agent_2: { pos: [-0.9, -0.9] as [number, number] }, goal_2: { pos: [-0.9, -0.6] as [number, number] } };
+
+  it('adds the direction and length of the way round the statics after the goal, and leaves rewards as they were', () => {
+    // agent_0 behind the central disc (radius 0.15, 0.25 inflated by the robot's radius) from its goal, above the axis.
+    const init = { entities: { agent_0: { pos: [-0.6, 0.1] as [number, number] }, goal_0: { pos: [0.6, 0] as [number, number] }, ...others } };
+    const hinted = robotWorld('navigation_obstacles', init, { kwargs: { path_hint: true } });
+    const plain = robotWorld('navigation_obstacles', init);
+    expect(hinted.layouts[0].size).toBe(plain.layouts[0].size + 3);
+    const o = observation(hinted, 0);
+    const [dx, dy, length] = [o[6], o[7], o[8]];
+    expect(Array.from(o.subarray(0, 6))).toEqual(Array.from(observation(plain, 0).subarray(0, 6)));
+    expect(Array.from(o.subarray(9))).toEqual(Array.from(observation(plain, 0).subarray(6)));
+    expect(Math.hypot(dx, dy)).toBeCloseTo(1, 5);
+    // Along the upper tangent to the inflated disc, about 15 degrees above the x axis; the straight way (towards the goal) points below it.
+    expect(Math.atan2(dy, dx) * (180 / Math.PI)).toBeGreaterThan(10);
+    expect(Math.atan2(dy, dx) * (180 / Math.PI)).toBeLessThan(20);
+    const straight = Math.hypot(1.2, 0.1);
+    expect(length).toBeGreaterThan(straight + 0.01);
+    expect(length).toBeLessThan(straight + 0.15);
+    for (const actions of [[ACT.right, ACT.up, ACT.none], [ACT.up, ACT.none, ACT.left]]) expect(stepWith(hinted, actions)).toEqual(stepWith(plain, actions));
+  });
+
+  it('points straight at the goal once it is in sight', () => {
+    const init = { entities: { agent_0: { pos: [-0.6, 0.7] as [number, number] }, goal_0: { pos: [-0.2, 0.9] as [number, number] }, ...others } };
+    const o = observation(robotWorld('navigation_obstacles', init, { kwargs: { path_hint: true } }), 0);
+    expect(o[6]).toBeCloseTo(2 / Math.sqrt(5), 3);
+    expect(o[7]).toBeCloseTo(1 / Math.sqrt(5), 3);
+    expect(o[8]).toBeCloseTo(Math.hypot(0.4, 0.2), 6);
   });
 });

@@ -13,7 +13,7 @@ import { checkNatsReachable } from './nats/connect.ts';
 import { natsFlags, natsOptionsOf } from './nats/flags.ts';
 
 const command = defineCommand('train', {
-  scenario: str('scenario name or .json file (required unless --help-config or --resume --out)', z.string().optional()),
+  scenario: str("scenario name or .json file (default: the --config file's scenario; required unless --help-config or --resume --out)", z.string().optional()),
   steps: str('total env steps (summed over envs)', intArg().positive().optional(), { defaultLabel: "the config's" }),
   envs: str('parallel envs', intArg().positive().optional(), { defaultLabel: "the config's" }),
   seed: common.configSeed(),
@@ -59,9 +59,11 @@ export async function main(argv: string[]): Promise<number> {
     }
     config = resumedConfig(runDir, args.scenario, given);
   } else {
-    if (!args.scenario) throw new Error('--scenario: required (e.g. --scenario spread)');
-    config = resolveConfig(args.scenario, fromFile, flags);
-    runDir ??= newRunDir(labelOf(args.scenario), 'mappo', config.seed);
+    // --scenario overrides the config file's scenario, as every flag overrides its field.
+    const scenario = args.scenario ?? fromFile.scenario;
+    if (!scenario) throw new Error(`--scenario: required (e.g. --scenario spread)${args.config ? `; ${args.config} names none` : ''}`);
+    config = resolveConfig(scenario, fromFile, flags);
+    runDir ??= newRunDir(labelOf(scenario), 'mappo', config.seed);
   }
   const producedBy = `kdmarl train ${argv.join(' ')}`;
   const nats = natsOptionsOf(args, config.numEnvs);

@@ -39,6 +39,16 @@ describe('kdmarl train --resume continues the run as it was configured', () => {
     await expect(trainMain(['--resume', '--out', runDir, '--config', lr])).rejects.toThrow(/^--config .*lr\.json: lr 0\.5 contradicts the run in .*, which has lr 0\.0007 /);
   });
 
+  it("takes the scenario from the config file when --scenario is left out, and lets --scenario override it", async () => {
+    const named = join(root, 'named.json');
+    writeFileSync(named, JSON.stringify({ ...JSON.parse(readFileSync(small, 'utf8')), scenario: 'tag', totalSteps: 20 }));
+    await trainMain(['--config', named, '--out', join(root, 'from-file')]);
+    expect(JSON.parse(readFileSync(join(root, 'from-file', 'config.json'), 'utf8'))).toMatchObject({ scenario: 'tag' });
+    await trainMain(['--scenario', 'spread', '--config', named, '--out', join(root, 'overridden')]);
+    expect(JSON.parse(readFileSync(join(root, 'overridden', 'config.json'), 'utf8'))).toMatchObject({ scenario: 'spread' });
+    await expect(trainMain(['--config', small, '--out', join(root, 'none')])).rejects.toThrow(/^--scenario: required \(e\.g\. --scenario spread\); .*small\.json names none$/);
+  });
+
   it('the library refuses a resume whose config differs from the checkpoint\'s, except a larger budget', async () => {
     const dir = join(root, 'lib');
     await train({ config: tinyConfig({ backend: 'cpu' }), runDir: dir, resume: false, producedBy: 'test', progress: false, maxUpdates: 1, log: () => {} });

@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { PathDistanceField, type PlacedStatic } from '../../server/robots/path-distance.ts';
 import { LINE_CONTACT_RADIUS } from '../../server/robots/physics/index.ts';
 import { ACT, errorOf, observation, robotWorld, stepWith } from './helpers.ts';
+import { resolveScenario } from '../../server/scenarios/registry.ts';
+import { defaultStudentViews } from '../../server/scenarios/student-views.ts';
+import { ObservationView } from '../../server/views/view.ts';
 
 const RADIUS = 0.1;
 const disc: PlacedStatic = { shape: { kind: 'sphere', radius: 0.15 }, x: 0, y: 0, rot: 0 };
@@ -124,7 +127,7 @@ describe("navigation's path_hint", () => {
     // agent_0 behind the central disc (radius 0.15, 0.25 inflated by the robot's radius) from its goal, above the axis.
     const init = { entities: { agent_0: { pos: [-0.6, 0.1] as [number, number] }, goal_0: { pos: [0.6, 0] as [number, number] }, ...others } };
     const hinted = robotWorld('navigation_obstacles', init, { kwargs: { path_hint: true } });
-    const plain = robotWorld('navigation_obstacles', init);
+    const plain = robotWorld('navigation_obstacles', init, { kwargs: { path_hint: false } });
     expect(hinted.layouts[0].size).toBe(plain.layouts[0].size + 3);
     const o = observation(hinted, 0);
     const [dx, dy, length] = [o[6], o[7], o[8]];
@@ -138,6 +141,16 @@ describe("navigation's path_hint", () => {
     expect(length).toBeGreaterThan(straight + 0.01);
     expect(length).toBeLessThan(straight + 0.15);
     for (const actions of [[ACT.right, ACT.up, ACT.none], [ACT.up, ACT.none, ACT.left]]) expect(stepWith(hinted, actions)).toEqual(stepWith(plain, actions));
+  });
+
+  it("is on in navigation_obstacles' full view and absent from its student view", () => {
+    const sim = robotWorld('navigation_obstacles');
+    expect(sim.layouts[0].size).toBe(21);
+    expect(sim.layouts[0].blocks.map((b) => b.name)).toEqual(['self', 'goal', 'path', 'lidar']);
+    const view = defaultStudentViews(resolveScenario('navigation_obstacles'), sim)[0];
+    const labels = new ObservationView(sim.layouts[0], view).labels;
+    expect(labels).toHaveLength(16);
+    expect(view.blocks).not.toContain('path');
   });
 
   it('points straight at the goal once it is in sight', () => {

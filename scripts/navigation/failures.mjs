@@ -15,7 +15,7 @@ const { createSimulation, resolveScenario } = await import(`${root}/dist/server/
 const { EnvCore } = await import(`${root}/dist/server/env/env-core.js`);
 const { loadEvalPolicy } = await import(`${root}/dist/agents/eval/load-eval-policy.js`);
 const { Rng, deriveSeed } = await import(`${root}/dist/shared/rng.js`);
-const { PathDistanceField } = await import(`${root}/dist/server/robots/path-distance.js`);
+const { placedStatics, spawnBoxField } = await import(`${root}/dist/server/robots/path-distance.js`);
 
 const loadedScenario = resolveScenario(scenario);
 const sim = createSimulation(loadedScenario, {});
@@ -33,9 +33,9 @@ const distanceToGoal = (a) => {
 };
 // The path distance around the statics where they stand, for each robot's radius.
 const p = sim.physics;
-const statics = sim.bodies.flatMap((b, e) => (!b.movable && b.collide ? [{ shape: b.shape, x: p.posX[e], y: p.posY[e], rot: p.rot[e] }] : []));
+const statics = placedStatics(sim.bodies, p);
 const { world_spawning_x: sx, world_spawning_y: sy } = loadedScenario.file.params;
-const fields = sim.robots.map((r) => new PathDistanceField(statics, r.spec.radius, sx + 2 * r.spec.radius + 0.1, sy + 2 * r.spec.radius + 0.1));
+const fields = sim.robots.map((r) => spawnBoxField(statics, r.spec.radius, sx, sy));
 const hidden = (a) => {
   const g = names.indexOf(`goal_${a}`);
   fields[a].setGoal(sim.positions[2 * g], sim.positions[2 * g + 1]);

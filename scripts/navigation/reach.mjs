@@ -14,7 +14,7 @@ const [episodes, list] = [Number(process.argv[4] ?? 1000), Number(process.argv[5
 const { createSimulation, resolveScenario } = await import(`${root}/dist/server/scenarios/registry.js`);
 const { EnvCore } = await import(`${root}/dist/server/env/env-core.js`);
 const { deriveSeed } = await import(`${root}/dist/shared/rng.js`);
-const { PathDistanceField } = await import(`${root}/dist/server/robots/path-distance.js`);
+const { placedStatics, spawnBoxField } = await import(`${root}/dist/server/robots/path-distance.js`);
 
 const loadedScenario = resolveScenario(scenario);
 const { maxSteps } = loadedScenario.file;
@@ -50,8 +50,8 @@ const sim = createSimulation(loadedScenario, {});
 const core = new EnvCore(sim, {});
 const p = sim.physics;
 const names = sim.entities.map((e) => e.name);
-const statics = sim.bodies.flatMap((b, e) => (!b.movable && b.collide ? [{ shape: b.shape, x: p.posX[e], y: p.posY[e], rot: p.rot[e] }] : []));
-const fields = sim.robots.map((r) => new PathDistanceField(statics, r.spec.radius, sx + 2 * r.spec.radius + 0.1, sy + 2 * r.spec.radius + 0.1));
+const statics = placedStatics(sim.bodies, p);
+const fields = sim.robots.map((r) => spawnBoxField(statics, r.spec.radius, sx, sy));
 const n = sim.agentNames.length;
 let reachable = 0;
 let reachableStraight = 0;

@@ -1,7 +1,8 @@
 // Env steps per second of a navigation scenario with the straight-line shaping and with
-// pos_shaping 'path', in the trainer's loop (VecEnv over 60 envs, random actions, resets included),
-// timed in alternating slices so load from other processes falls on both alike; also the cost of
-// one path-field rebuild (one goal, a point out of its sight) on its own.
+// pos_shaping 'path' (both without the path block in the view), then with the straight shaping
+// and the path block (path_hint), in the trainer's loop (VecEnv over 60 envs, random actions,
+// resets included), each pair timed in alternating slices so load from other processes falls on
+// both alike; also the cost of one path-field rebuild (one goal, a point out of its sight).
 // Usage (after npm run build:code): node scripts/navigation/shaping-speed.mjs ROOT [SCENARIO=navigation_obstacles] [SECONDS=10]
 import { resolve } from 'node:path';
 
@@ -12,14 +13,14 @@ const { createSimulation, resolveScenario } = await import(`${root}/dist/server/
 const { VecEnv } = await import(`${root}/dist/server/env/vec-env.js`);
 const { timeInterleaved } = await import(`${root}/dist/bench/sim.js`);
 const { Rng } = await import(`${root}/dist/shared/rng.js`);
-const { PathDistanceField } = await import(`${root}/dist/server/robots/path-distance.js`);
+const { spawnBoxField } = await import(`${root}/dist/server/robots/path-distance.js`);
 const { toShapeSpec } = await import(`${root}/dist/server/robots/bodies.js`);
 
 const loaded = resolveScenario(scenario);
-const withShaping = (shaping) => ({ ...loaded, file: { ...loaded.file, params: { ...loaded.file.params, pos_shaping: shaping } } });
+const withParams = (shaping, hint) => ({ ...loaded, file: { ...loaded.file, params: { ...loaded.file.params, pos_shaping: shaping, path_hint: hint } } });
 
-function vectorisedLoop(shaping, numEnvs = 60) {
-  const source = withShaping(shaping);
+function vectorisedLoop(shaping, hint = false, numEnvs = 60) {
+  const source = withParams(shaping, hint);
   const vec = new VecEnv(() => createSimulation(source, {}), { numEnvs, seed: 3 });
   vec.reset();
   const rng = new Rng(3);
@@ -33,10 +34,11 @@ function vectorisedLoop(shaping, numEnvs = 60) {
 }
 
 const [euclidean, path] = timeInterleaved(seconds, vectorisedLoop('euclidean'), vectorisedLoop('path'));
+const [plain, hinted] = timeInterleaved(seconds, vectorisedLoop('euclidean'), vectorisedLoop('euclidean', true));
 const statics = loaded.file.world.statics.map((s) => ({ shape: toShapeSpec(s.shape), x: s.pos[0], y: s.pos[1], rot: s.rot }));
 const { world_spawning_x: sx, world_spawning_y: sy } = loaded.file.params;
 const radius = loaded.file.robots[0].radius;
-const field = new PathDistanceField(statics, radius, sx + 2 * radius + 0.1, sy + 2 * radius + 0.1);
+const field = spawnBoxField(statics, radius, sx, sy);
 // A rebuild: a goal, then a point out of its sight (opposite it across the centre, behind the central obstacle).
 const goals = 2000;
 const rng = new Rng(5);
@@ -59,6 +61,7 @@ console.log(
     euclidean: { envStepsPerSecond: round(euclidean.wall), envStepsPerCpuSecond: round(euclidean.cpu) },
     path: { envStepsPerSecond: round(path.wall), envStepsPerCpuSecond: round(path.cpu) },
     cpuRatio: Number((path.cpu / euclidean.cpu).toFixed(3)),
+    pathHint: { envStepsPerCpuSecond: round(hinted.cpu), withoutEnvStepsPerCpuSecond: round(plain.cpu), cpuRatio: Number((hinted.cpu / plain.cpu).toFixed(3)) },
     rebuilds: hidden,
     rebuildCpuMs: Number(((cpu.user + cpu.system) / 1000 / hidden).toFixed(3)),
   }),

@@ -3,7 +3,7 @@ import { VMAS_WORLD_DEFAULTS } from './physics/index.ts';
 import { goalBody } from './bodies.ts';
 import { RobotSimulation } from './robot-simulation.ts';
 import { largestRobot } from './placement.ts';
-import { PathDistanceField, type PlacedStatic } from './path-distance.ts';
+import { placedStatics, spawnBoxField, type PathDistanceField } from './path-distance.ts';
 import type { NavigationFile, RobotPhysicsMode } from './schema.ts';
 
 /** VMAS navigation: robots within this surface distance of each other are penalised. */
@@ -88,13 +88,11 @@ export class NavigationSimulation extends RobotSimulation {
   /** Rebuilds the grids when a static moved (an init file may move them), then sets every robot's goal. */
   private updatePathFields(): void {
     const p = this.physics;
-    const statics = this.bodies.flatMap((b, e) => (!b.movable && b.collide ? [e] : []));
-    const where = Float64Array.from(statics.flatMap((e) => [p.posX[e], p.posY[e], p.rot[e]]));
+    const placed = placedStatics(this.bodies, p);
+    const where = Float64Array.from(placed.flatMap((s) => [s.x, s.y, s.rot]));
     if (!this.pathFields || where.length !== this.pathStatics.length || where.some((v, k) => v !== this.pathStatics[k])) {
-      const placed: PlacedStatic[] = statics.map((e) => ({ shape: this.bodies[e].shape, x: p.posX[e], y: p.posY[e], rot: p.rot[e] }));
       const { world_spawning_x: x, world_spawning_y: y } = this.params;
-      // The grid covers the spawn box and a margin; beyond it the field adds the straight way back.
-      this.pathFields = this.robots.map((r) => new PathDistanceField(placed, r.spec.radius, x + 2 * r.spec.radius + 0.1, y + 2 * r.spec.radius + 0.1));
+      this.pathFields = this.robots.map((r) => spawnBoxField(placed, r.spec.radius, x, y));
       this.pathStatics = where;
     }
     this.pathFields.forEach((field, i) => field.setGoal(p.posX[this.goals[i]], p.posY[this.goals[i]]));

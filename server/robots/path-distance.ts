@@ -3,6 +3,19 @@ import { pathGrid, type PathGrid } from './path-grid.ts';
 
 export type { PlacedStatic } from './path-geometry.ts';
 
+/** The bodies that block paths (fixed and colliding: walls, obstacles), where they stand now. */
+export function placedStatics(bodies: readonly { movable: boolean; collide: boolean; shape: PlacedStatic['shape'] }[], at: { posX: Float64Array; posY: Float64Array; rot: Float64Array }): PlacedStatic[] {
+  return bodies.flatMap((b, e) => (!b.movable && b.collide ? [{ shape: b.shape, x: at.posX[e], y: at.posY[e], rot: at.rot[e] }] : []));
+}
+
+/**
+ * A robot's field over a navigation spawn box (|x| ≤ spawnX, |y| ≤ spawnY) and a margin a robot
+ * can stand in; beyond it the field adds the straight way back.
+ */
+export function spawnBoxField(statics: readonly PlacedStatic[], radius: number, spawnX: number, spawnY: number): PathDistanceField {
+  return new PathDistanceField(statics, radius, spawnX + 2 * radius + 0.1, spawnY + 2 * radius + 0.1);
+}
+
 /**
  * The 16 neighbour steps (8 around, 8 knight moves) as tables: offsets, length in cells, and the two
  * cells each passes beside, which must be free too (a diagonal passes its two axis neighbours, a

@@ -50,6 +50,18 @@ function differingValues(a: SmacSimulation, b: SmacSimulation): number {
   return differences;
 }
 
+/** A map of `marines` allied marines spawned together at `at` against one stationary post. */
+function marineCrowd(marines: number, at: [number, number], post: [number, number], maxSteps: number) {
+  return smacFamily.schema.parse({
+    name: 'crowd',
+    family: 'smac',
+    maxSteps,
+    allies: { units: [{ type: 'marine', count: marines }], spawn: at },
+    enemies: { units: [{ type: 'post', count: 1 }], spawn: post },
+    ...STATIONARY,
+  });
+}
+
 describe('SMAC matter movement', () => {
   it('moves the units with the typed-array port exactly as matter-js does, on both settings', () => {
     for (const name of ['3m', '8m', '2s3z', '3s5z', 'MMM']) {
@@ -77,14 +89,7 @@ describe('SMAC matter movement', () => {
     // 16 marines pushing into one corner for 600 steps: every unit in contact with several others,
     // where a single rounding step done differently would spread through the pile.
     const crowd = (update: MatterSettings['update']): SmacSimulation => {
-      const file = smacFamily.schema.parse({
-        name: 'crowd',
-        family: 'smac',
-        maxSteps: 1000,
-        allies: { units: [{ type: 'marine', count: 16 }], spawn: [20, 16] },
-        enemies: { units: [{ type: 'post', count: 1 }], spawn: [2, 30] },
-        ...STATIONARY,
-      });
+      const file = marineCrowd(16, [20, 16], [2, 30], 1000);
       const sim = new SmacSimulation(file, 'matter', { ...MATTER_SETTINGS, update });
       sim.reset(new Rng(1));
       const entities: Record<string, { pos: [number, number] }> = {};
@@ -130,14 +135,7 @@ describe('SMAC matter movement', () => {
 
   it('keeps units piling against the map edge no deeper into each other than the reference settings', () => {
     const depth = (settings: MatterSettings): number => {
-      const file = smacFamily.schema.parse({
-        name: 'crowd',
-        family: 'smac',
-        maxSteps: 50,
-        allies: { units: [{ type: 'marine', count: 8 }], spawn: [26, 16] },
-        enemies: { units: [{ type: 'post', count: 1 }], spawn: [4, 4] },
-        ...STATIONARY,
-      });
+      const file = marineCrowd(8, [26, 16], [4, 4], 50);
       const sim = new SmacSimulation(file, 'matter', settings);
       sim.reset(new Rng(1));
       const entities: Record<string, { pos: [number, number] }> = {};

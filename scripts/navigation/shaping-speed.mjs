@@ -13,8 +13,7 @@ const { createSimulation, resolveScenario } = await import(`${root}/dist/server/
 const { VecEnv } = await import(`${root}/dist/server/env/vec-env.js`);
 const { timeInterleaved } = await import(`${root}/dist/bench/sim.js`);
 const { Rng } = await import(`${root}/dist/shared/rng.js`);
-const { spawnBoxField } = await import(`${root}/dist/server/robots/path-distance.js`);
-const { toShapeSpec } = await import(`${root}/dist/server/robots/bodies.js`);
+const { placedStatics, spawnBoxField } = await import(`${root}/dist/server/robots/path-distance.js`);
 
 const loaded = resolveScenario(scenario);
 const withParams = (shaping, hint) => ({ ...loaded, file: { ...loaded.file, params: { ...loaded.file.params, pos_shaping: shaping, path_hint: hint } } });
@@ -35,10 +34,9 @@ function vectorisedLoop(shaping, hint = false, numEnvs = 60) {
 
 const [euclidean, path] = timeInterleaved(seconds, vectorisedLoop('euclidean'), vectorisedLoop('path'));
 const [plain, hinted] = timeInterleaved(seconds, vectorisedLoop('euclidean'), vectorisedLoop('euclidean', true));
-const statics = loaded.file.world.statics.map((s) => ({ shape: toShapeSpec(s.shape), x: s.pos[0], y: s.pos[1], rot: s.rot }));
+const sim = createSimulation(loaded, {});
 const { world_spawning_x: sx, world_spawning_y: sy } = loaded.file.params;
-const radius = loaded.file.robots[0].radius;
-const field = spawnBoxField(statics, radius, sx, sy);
+const field = spawnBoxField(placedStatics(sim.bodies, sim.physics), sim.robots[0].spec.radius, sx, sy);
 // A rebuild: a goal, then a point out of its sight (opposite it across the centre, behind the central obstacle).
 const goals = 2000;
 const rng = new Rng(5);

@@ -44,6 +44,7 @@ export class PassageSimulation extends RobotSimulation {
   private readonly solid: Int32Array;
   private readonly shaping: Float64Array;
   private readonly penalty: Float64Array;
+  private readonly pathShaping: boolean;
 
   constructor(file: PassageFile, mode: RobotPhysicsMode) {
     if (file.robots.length !== 1) throw new Error(`robots: passage takes one robot group (its wall, formation and goals follow one radius), got ${file.robots.length}`);
@@ -82,6 +83,7 @@ export class PassageSimulation extends RobotSimulation {
     this.solid = this.walls.slice(gapCount);
     this.shaping = new Float64Array(n);
     this.penalty = new Float64Array(n);
+    this.pathShaping = file.params.pos_shaping === 'path';
   }
 
   protected resetBodies(rng: Rng): void {
@@ -108,7 +110,35 @@ export class PassageSimulation extends RobotSimulation {
   }
 
   protected resetMemories(): void {
-    for (let i = 0; i < this.agentCount; i++) this.shaping[i] = this.centreDistance(i, this.goals[i]) * SHAPING_FACTOR;
+    for (let i = 0; i < this.agentCount; i++) this.shaping[i] = this.shapingDistance(i) * SHAPING_FACTOR;
+  }
+
+  /**
+   * The distance the shaping pays for: straight (VMAS), or, while the wall stands between the robot
+   * and its goal, through the nearest gap: to the gap's near opening, across the wall, then straight.
+   */
+  private shapingDistance(i: number): number {
+    const straight = this.centreDistance(i, this.goals[i]);
+    if (!this.pathShaping) return straight;
+    const p = this.physics;
+    const x = p.posX[i];
+    const y = p.posY[i];
+    const goalX = p.posX[this.goals[i]];
+    const goalY = p.posY[this.goals[i]];
+    const half = PASSAGE_WIDTH / 2;
+    let best = Infinity;
+    for (const gap of this.gaps) {
+      const gapX = p.posX[gap];
+      const wallY = p.posY[gap];
+      const side = Math.sign(goalY - wallY);
+      if ((y - wallY) * side >= half) return straight;
+      const exitY = wallY + side * half;
+      const beyond = Math.hypot(goalX - gapX, goalY - exitY);
+      const inBand = Math.abs(y - wallY) < half;
+      const toExit = inBand ? Math.hypot(gapX - x, exitY - y) : Math.hypot(gapX - x, wallY - side * half - y) + 2 * half;
+      best = Math.min(best, toExit + beyond);
+    }
+    return best;
   }
 
   protected computeRewards(rewards: Float32Array): void {
@@ -117,7 +147,7 @@ export class PassageSimulation extends RobotSimulation {
     let allHome = true;
     for (let i = 0; i < n; i++) {
       const d = this.centreDistance(i, this.goals[i]);
-      const shaped = d * SHAPING_FACTOR;
+      const shaped = (this.pathShaping ? this.shapingDistance(i) : d) * SHAPING_FACTOR;
       rewards[i] = this.shaping[i] - shaped;
       sharedShaping += rewards[i];
       this.shaping[i] = shaped;

@@ -160,6 +160,14 @@ const passageParams = z
      * physics modes.
      */
     shared_penalty: z.enum(['cumulative', 'own'], { error: "shared_penalty must be 'cumulative' (VMAS) or 'own'" }).default('cumulative'),
+    /**
+     * Not a VMAS kwarg: the distance the shaping pays for. 'euclidean' is VMAS's straight distance
+     * to the goal, which on the far side of the wall pays for walking into it; 'path' runs through
+     * the nearest gap (to the gap's centre on this side, across the wall, then straight to the
+     * goal), so the way through a gap is paid for. Both are potentials, so the shaping changes no
+     * optimal policy; success still uses the straight distance.
+     */
+    pos_shaping: z.enum(['euclidean', 'path'], { error: "pos_shaping must be 'euclidean' (VMAS) or 'path'" }).default('euclidean'),
   })
   .prefault({});
 

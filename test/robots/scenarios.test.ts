@@ -176,6 +176,33 @@ describe('passage reward (VMAS passage.py)', () => {
     expect(() => robotWorld('passage', undefined, { kwargs: { shared_penalty: 'each' } })).toThrow(/^scenario_kwargs: params\.shared_penalty: shared_penalty must be 'cumulative' \(VMAS\) or 'own'/);
   });
 
+  it("pos_shaping 'path' pays for the way through the gap: to its near opening, across the wall, then straight", () => {
+    const gapX = -1 - r + 0.0515 + 0.103 * 10;
+    const start: Record<string, [number, number]> = { agent_0: [-0.4, -0.5], agent_1: [0.6, -0.5], agent_2: [gapX, 0], agent_3: [0, 0.3], agent_4: [0.8, -0.5] };
+    const vel: Record<string, [number, number]> = { agent_0: [0.2, 0], agent_2: [0, 0.2], agent_3: [0, 0.2] };
+    const entities = Object.fromEntries(Object.entries(start).map(([name, pos]) => [name, { pos, vel: vel[name] ?? [0, 0] }]));
+    const placed = { entities: { ...walls, ...goals, ...entities } };
+    const sim = robotWorld('passage', placed, { kwargs: { pos_shaping: 'path', shared_reward: false } });
+    const vmas = robotWorld('passage', placed, { kwargs: { shared_reward: false } });
+    const path = (at: [number, number], goal: [number, number]): number => {
+      const beyond = distance([gapX, 0.1], goal);
+      if (at[1] >= 0.1) return distance(at, goal);
+      if (at[1] > -0.1) return distance(at, [gapX, 0.1]) + beyond;
+      return distance(at, [gapX, -0.1]) + 0.2 + beyond;
+    };
+    const rewards = stepWith(sim, [0, 0, 0, 0, 0]);
+    const straight = stepWith(vmas, [0, 0, 0, 0, 0]);
+    for (let i = 0; i < 5; i++) {
+      const goal = position(sim, `goal_${i}`);
+      expect(rewards[i]).toBeCloseTo(100 * (path(start[`agent_${i}`], goal) - path(position(sim, `agent_${i}`), goal)), 4);
+    }
+    // Walking along the wall towards the gap: the straight distance grows, the path shrinks.
+    expect(straight[0]).toBeLessThan(0);
+    expect(rewards[0]).toBeGreaterThan(1);
+    // Past the wall both pay the same.
+    expect(rewards[3]).toBeCloseTo(straight[3], 4);
+  });
+
   it('observes goal − position (the sign differs from navigation) and gap − position', () => {
     const sim = robotWorld('passage', init);
     const obs = observation(sim, 2);

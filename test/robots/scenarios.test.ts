@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { loadScenarioFile, resolveScenario } from '../../server/scenarios/registry.ts';
 import { ACT, distance, observation, position, robotWorld, stepWith } from './helpers.ts';
 
 // Hand-computed VMAS step (ROBOTS-REFERENCE 1.2): drag 0.25 once per env step at substep 0, then per
@@ -201,6 +202,13 @@ describe('passage reward (VMAS passage.py)', () => {
     expect(rewards[0]).toBeGreaterThan(1);
     // Past the wall both pay the same.
     expect(rewards[3]).toBeCloseTo(straight[3], 4);
+  });
+
+  it("the passage teacher's training file is the built-in passage but for pos_shaping 'path'", () => {
+    const { description: _a, params: trainParams, ...train } = loadScenarioFile('models/passage/train-scenario.json').file as Record<string, unknown> & { params: Record<string, unknown> };
+    const { description: _b, params: builtinParams, ...builtin } = resolveScenario('passage').file as Record<string, unknown> & { params: Record<string, unknown> };
+    expect(train).toEqual(builtin);
+    expect(trainParams).toEqual({ ...builtinParams, pos_shaping: 'path' });
   });
 
   it('observes goal − position (the sign differs from navigation) and gap − position', () => {

@@ -205,8 +205,9 @@ describe('passage reward (VMAS passage.py)', () => {
   });
 
   it("the passage teacher's training file is the built-in passage but for pos_shaping 'path'", () => {
-    const { description: _a, params: trainParams, ...train } = loadScenarioFile('models/passage/train-scenario.json').file as Record<string, unknown> & { params: Record<string, unknown> };
-    const { description: _b, params: builtinParams, ...builtin } = resolveScenario('passage').file as Record<string, unknown> & { params: Record<string, unknown> };
+    type Fields = { description: string; params: Record<string, unknown> };
+    const { description: _a, params: trainParams, ...train } = loadScenarioFile('models/passage/train-scenario.json').file as unknown as Fields;
+    const { description: _b, params: builtinParams, ...builtin } = resolveScenario('passage').file as unknown as Fields;
     expect(train).toEqual(builtin);
     expect(trainParams).toEqual({ ...builtinParams, pos_shaping: 'path' });
   });

@@ -204,9 +204,9 @@ describe('passage reward (VMAS passage.py)', () => {
     expect(rewards[3]).toBeCloseTo(straight[3], 4);
   });
 
-  it("the passage teacher's training file is the built-in passage but for pos_shaping 'path'", () => {
+  it("passage's training file (scripts/passage) is the built-in passage but for pos_shaping 'path'", () => {
     type Fields = { description: string; params: Record<string, unknown> };
-    const { description: _a, params: trainParams, ...train } = loadScenarioFile('models/passage/train-scenario.json').file as unknown as Fields;
+    const { description: _a, params: trainParams, ...train } = loadScenarioFile('scripts/passage/train-scenario.json').file as unknown as Fields;
     const { description: _b, params: builtinParams, ...builtin } = resolveScenario('passage').file as unknown as Fields;
     expect(train).toEqual(builtin);
     expect(trainParams).toEqual({ ...builtinParams, pos_shaping: 'path' });

@@ -115,7 +115,8 @@ export class PassageSimulation extends RobotSimulation {
 
   /**
    * The distance the shaping pays for: straight (VMAS), or, while the wall stands between the robot
-   * and its goal, through the nearest gap: to the gap's near opening, across the wall, then straight.
+   * and its goal, through the gap that makes it shortest: to the gap's near opening, across the
+   * wall, then straight.
    */
   private shapingDistance(i: number): number {
     const straight = this.centreDistance(i, this.goals[i]);

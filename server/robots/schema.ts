@@ -163,9 +163,10 @@ const passageParams = z
     /**
      * Not a VMAS kwarg: the distance the shaping pays for. 'euclidean' is VMAS's straight distance
      * to the goal, which on the far side of the wall pays for walking into it; 'path' runs through
-     * the nearest gap (to the gap's centre on this side, across the wall, then straight to the
-     * goal), so the way through a gap is paid for. Both are potentials, so the shaping changes no
-     * optimal policy; success still uses the straight distance.
+     * the gap that makes it shortest (to the gap's opening on this side, across the wall, then
+     * straight to the goal), so the way through a gap is paid for. The reward is the decrease of
+     * either distance, a potential, so the choice changes no optimal policy of the undiscounted
+     * task; success still uses the straight distance.
      */
     pos_shaping: z.enum(['euclidean', 'path'], { error: "pos_shaping must be 'euclidean' (VMAS) or 'path'" }).default('euclidean'),
   })

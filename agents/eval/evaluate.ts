@@ -4,6 +4,7 @@ import type { DecisionPolicy } from '../baselines/decision-policy.ts';
 import { AgentIO } from '../../server/env/agent-io.ts';
 import { EnvCore } from '../../server/env/env-core.ts';
 import { createSimulation, type LoadedScenario } from '../../server/scenarios/registry.ts';
+import type { Simulation } from '../../server/env/simulation.ts';
 import { summarizeEpisodes, type EpisodeOutcome, type EvalSummary } from './metrics.ts';
 
 /** What plays one agent in an evaluation: a decision policy and the view it observes through. */
@@ -14,8 +15,8 @@ export type EvaluateOptions = {
   seed: number;
   /** Pick the argmax of stochastic policies (they ignore `u`): callers build greedy policies. */
   physics?: string;
-  /** Called after each episode (progress output). */
-  onEpisode?: (index: number, outcome: EpisodeOutcome) => void;
+  /** Called after each episode (progress output), with the simulation as the episode left it. */
+  onEpisode?: (index: number, outcome: EpisodeOutcome, sim: Simulation) => void;
   /** A second set of agents deciding on every step beside the evaluated ones (kdmarl handover). */
   overseer?: Overseer;
 };
@@ -82,7 +83,7 @@ export function evaluate(scenario: string | LoadedScenario, agents: readonly Eva
     const end = core.episodeEnd();
     const outcome: EpisodeOutcome = { teamReturn: end.teamReturn, length: end.length, won: end.won, ...end.metrics };
     outcomes.push(outcome);
-    options.onEpisode?.(episode, outcome);
+    options.onEpisode?.(episode, outcome, sim);
   }
   return { ...summarizeEpisodes(outcomes), outcomes };
 }

@@ -110,16 +110,15 @@ export class PassageSimulation extends RobotSimulation {
   }
 
   protected resetMemories(): void {
-    for (let i = 0; i < this.agentCount; i++) this.shaping[i] = this.shapingDistance(i) * SHAPING_FACTOR;
+    for (let i = 0; i < this.agentCount; i++) this.shaping[i] = this.shapingDistance(i, this.centreDistance(i, this.goals[i])) * SHAPING_FACTOR;
   }
 
   /**
    * The distance the shaping pays for: straight (VMAS), or, while the wall stands between the robot
    * and its goal, through the gap that makes it shortest: to the gap's near opening, across the
-   * wall, then straight.
+   * wall, then straight. `straight` is the robot's centre distance to its goal.
    */
-  private shapingDistance(i: number): number {
-    const straight = this.centreDistance(i, this.goals[i]);
+  private shapingDistance(i: number, straight: number): number {
     if (!this.pathShaping) return straight;
     const p = this.physics;
     const x = p.posX[i];
@@ -148,7 +147,7 @@ export class PassageSimulation extends RobotSimulation {
     let allHome = true;
     for (let i = 0; i < n; i++) {
       const d = this.centreDistance(i, this.goals[i]);
-      const shaped = (this.pathShaping ? this.shapingDistance(i) : d) * SHAPING_FACTOR;
+      const shaped = this.shapingDistance(i, d) * SHAPING_FACTOR;
       rewards[i] = this.shaping[i] - shaped;
       sharedShaping += rewards[i];
       this.shaping[i] = shaped;

@@ -67,8 +67,8 @@ export async function runFlopsSweep(o: FlopsSweepOptions): Promise<FlopsSweep> {
   // Every ratio is sized before the first run, so that one no student fits stops the sweep at once.
   const sizings = o.ratios.map((ratio) => {
     const budgets = teacherFlopsPerAgent.map((flops) => flops / ratio);
-    // One team shares one LayerNorm setting: kept only where it fits every agent's budget.
-    const layerNorm = basePlans.every((p) => layerNormFits(p.observationSize, budgets[p.index]));
+    // One team shares one LayerNorm setting: kept only where the config allows it and it fits every agent's budget.
+    const layerNorm = baseConfig.layerNorm && basePlans.every((p) => layerNormFits(p.observationSize, budgets[p.index]));
     try {
       const sized = basePlans.map((p) => sizeForBudget(p.observationSize, p.actionCount, budgets[p.index], p.hidden.length, layerNorm));
       return { ratio, budgets, layerNorm, sized };

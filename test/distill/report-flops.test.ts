@@ -44,6 +44,17 @@ describe('kdmarl report --ratios', () => {
     expect(md).toMatch(/^\| teacher \| MAPPO \| 40,088 \| 1\.0x \|/m);
   }, 240_000);
 
+  it('keeps the input LayerNorm out at every ratio when the config turns it off', async () => {
+    const outDir = join(mkdtempSync(join(tmpdir(), 'kdmarl-flops-')), 'sweep');
+    const sweep = await runFlopsSweep({
+      scenario: 'spread', teacher: fromRoot('models', 'spread'), students: 'default', ratios: [10], variant: 'full', seeds: 1, steps: 20,
+      evalEpisodes: 2, evalSeed: 7, outDir, config: { numEnvs: 2, rolloutLength: 10, epochs: 1, backend: 'cpu', layerNorm: false }, command: 'test', log: () => {},
+    });
+    // At 10x the LayerNorm fits (98 of 4,009 FLOPs), so only the config keeps it out; the width takes its FLOPs.
+    expect(sweep.points[0].layerNorm).toBe(false);
+    expect(sweep.points[0].hiddenByAgent.agent_0).toEqual(sizeForBudget(14, 5, sweep.teacherRow.flopsPerDecision / 10, 2, false).hidden);
+  }, 240_000);
+
   it('refuses a ratio no student fits before it evaluates or distils anything', async () => {
     const outDir = join(mkdtempSync(join(tmpdir(), 'kdmarl-flops-')), 'sweep');
     const said: string[] = [];
@@ -64,10 +75,10 @@ describe('kdmarl report --ratios', () => {
     };
     const first = await runFlopsSweep(options);
     expect(first.points[0].hiddenByAgent.agent_0).toEqual([7, 7]);
-    // Reused as it is, the run is accepted; holding the 30x students (2 x 16, LayerNorm) it is not.
+    // Reused as it is, the run is accepted; holding the shipped 2 x 16 students it is not.
     await expect(runFlopsSweep(options)).resolves.toBeDefined();
     copyFileSync(fromRoot('models', 'spread', 'student.policy'), join(outDir, 'runs', '100x__seed1', 'student.policy'));
-    await expect(runFlopsSweep(options)).rejects.toThrow(/100x__seed1: agent_0's student has hidden \[16, 16\] with LayerNorm, this sizing asks for \[7, 7\]: give another --out/);
+    await expect(runFlopsSweep(options)).rejects.toThrow(/100x__seed1: agent_0's student has hidden \[16, 16\], this sizing asks for \[7, 7\]: give another --out/);
   }, 240_000);
 
   it('sizes the shipped 2 x 16 student at 30x, drops LayerNorm past it, and depth only under the action count', () => {

@@ -2,20 +2,16 @@
 // end past the wall, how many on their goals, and where the others stall (offset from the gap, height).
 // Usage: node crossings.mjs ROOT POLICY [EPISODES] [SEED]
 import { resolve } from 'node:path';
+import { greedyEpisodes } from '../greedy-episodes.mjs';
 
 const root = resolve(process.argv[2] ?? '.');
 const [policyPath, episodes = '100', seed = '4242'] = process.argv.slice(3);
-const { createSimulation } = await import(`${root}/dist/server/scenarios/registry.js`);
-const { evaluate } = await import(`${root}/dist/agents/eval/evaluate.js`);
-const { loadEvalPolicy } = await import(`${root}/dist/agents/eval/load-eval-policy.js`);
-
-const loaded = await loadEvalPolicy(policyPath, 'passage', createSimulation('passage', {}));
 /** The wall's far face: its boxes are 0.2 thick around y = 0. */
 const wallFace = 0.1;
 const E = Number(episodes);
 let crossed = 0, onGoal = 0, robots = 0;
 const stalled = [];
-const { outcomes } = evaluate('passage', loaded.agents, {
+const { outcomes } = await greedyEpisodes(root, 'passage', policyPath, {
   episodes: E,
   seed: Number(seed),
   onEpisode: (_i, _outcome, sim) => {

@@ -4,16 +4,12 @@
 // assignment failures (a landmark nobody goes to).
 // Usage: node cover-distances.mjs ROOT POLICY [EPISODES] [SEED]
 import { resolve } from 'node:path';
+import { greedyEpisodes } from '../greedy-episodes.mjs';
 
 const root = resolve(process.argv[2] ?? '.');
 const [policyPath, episodes = '500', seed = '4242'] = process.argv.slice(3);
-const { createSimulation } = await import(`${root}/dist/server/scenarios/registry.js`);
-const { evaluate } = await import(`${root}/dist/agents/eval/evaluate.js`);
-const { loadEvalPolicy } = await import(`${root}/dist/agents/eval/load-eval-policy.js`);
-
-const loaded = await loadEvalPolicy(policyPath, 'spread', createSimulation('spread', {}));
 const distances = [];
-evaluate('spread', loaded.agents, {
+await greedyEpisodes(root, 'spread', policyPath, {
   episodes: Number(episodes),
   seed: Number(seed),
   onEpisode: (_i, _outcome, sim) => {

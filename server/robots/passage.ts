@@ -5,7 +5,6 @@ import { RobotSimulation } from './robot-simulation.ts';
 import type { PassageFile, RobotPhysicsMode } from './schema.ts';
 
 const SHAPING_FACTOR = 100;
-const COLLISION_PENALTY = -10;
 const SPACING = 0.1;
 const PASSAGE_LENGTH = 0.103;
 const PASSAGE_WIDTH = 0.2;
@@ -24,8 +23,8 @@ const SLOTS = [
  * boxes through its gap(s) (the first n_passages boxes created, collide off, shuffled into random
  * slots) to the same formation on the other side. Observation (8 with one gap): position, velocity,
  * goal − position, gap − position per gap. Reward: 100 × the decrease of the distance to goal (own,
- * or summed over robots with shared_reward), −10 per robot overlapping this one and per wall box
- * it overlaps. Done (and success) when every robot is within half its radius of its goal.
+ * or summed over robots with shared_reward), −10 (collision_penalty) per robot overlapping this one
+ * and per wall box it overlaps. Done (and success) when every robot is within half its radius of its goal.
  *
  * VMAS subtracts each robot's penalty in place from the one shared reward tensor, so with
  * shared_reward robot k receives the shared shaping minus the penalties of robots 0..k. The
@@ -44,6 +43,7 @@ export class PassageSimulation extends RobotSimulation {
   private readonly solid: Int32Array;
   private readonly shaping: Float64Array;
   private readonly penalty: Float64Array;
+  private readonly collisionPenalty: number;
   private readonly pathShaping: boolean;
 
   constructor(file: PassageFile, mode: RobotPhysicsMode) {
@@ -83,6 +83,7 @@ export class PassageSimulation extends RobotSimulation {
     this.solid = this.walls.slice(gapCount);
     this.shaping = new Float64Array(n);
     this.penalty = new Float64Array(n);
+    this.collisionPenalty = file.params.collision_penalty;
     this.pathShaping = file.params.pos_shaping === 'path';
   }
 
@@ -155,7 +156,7 @@ export class PassageSimulation extends RobotSimulation {
       let count = 0;
       for (let j = 0; j < n; j++) if (j !== i && this.physics.overlapping(j, i)) count++;
       for (const w of this.solid) if (this.physics.overlapping(i, w)) count++;
-      this.penalty[i] = COLLISION_PENALTY * count;
+      this.penalty[i] = this.collisionPenalty * count;
     }
     let penaltySoFar = 0;
     for (let i = 0; i < n; i++) {

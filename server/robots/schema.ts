@@ -145,6 +145,14 @@ const transportParams = z
     package_width: positive('package_width').default(0.15),
     package_length: positive('package_length').default(0.15),
     package_mass: massOf('package_mass').default(50),
+    /**
+     * Not a VMAS kwarg: each robot is also paid this weight × the decrease of its distance to the
+     * push point of the nearest package not on the goal (the point just behind it, on the side away
+     * from the goal, where a robot touching it pushes it goalwards). VMAS pays nothing for reaching
+     * the package, so a random policy almost never touches it and learns to keep away (docs/robots.md);
+     * a potential, so it changes no optimal policy of the undiscounted task. 0 is VMAS's reward.
+     */
+    approach_shaping: weight('approach_shaping').default(0),
   })
   .prefault({});
 
@@ -169,6 +177,12 @@ const passageParams = z
      * task; success still uses the straight distance.
      */
     pos_shaping: z.enum(['euclidean', 'path'], { error: "pos_shaping must be 'euclidean' (VMAS) or 'path'" }).default('euclidean'),
+    /**
+     * Not a VMAS kwarg: the reward per step for each robot or wall box a robot overlaps. VMAS's is
+     * −10, which the gap's 0.0515 clearance makes hard to avoid while going through it; a smaller
+     * charge while learning lets the way through be found. Success does not depend on it.
+     */
+    collision_penalty: weight('collision_penalty').max(0, 'collision_penalty must be ≤ 0').default(-10),
   })
   .prefault({});
 

@@ -13,8 +13,9 @@ const SPAWN_HALF_WIDTH = 1;
  * VMAS transport (`vmas/scenarios/transport.py`): the robots push heavy boxes (mass 50, never
  * rotating) onto one goal. Observation (11 with one package): position, velocity, then per package
  * package − goal, package − robot, package velocity, on_goal. Shared reward: 100 × the decrease of
- * each package's distance to the goal, for packages not yet on it. The episode ends when every
- * package overlaps the goal, which is also its success.
+ * each package's distance to the goal, for packages not yet on it; with `approach_shaping` each robot
+ * also gets that weight × its approach to the nearest package's push point. The episode ends when
+ * every package overlaps the goal, which is also its success.
  */
 export class TransportSimulation extends RobotSimulation {
   readonly successMeasure = 'every package on the goal before the limit';
@@ -23,6 +24,10 @@ export class TransportSimulation extends RobotSimulation {
   private readonly shaping: Float64Array;
   private readonly onGoal: Uint8Array;
   private readonly spawnDistance: number;
+  private readonly approachWeight: number;
+  /** Per robot: its distance to the push point at the last step (approach_shaping's memory). */
+  private readonly approach: Float64Array;
+  private readonly packageHalfExtent: number;
 
   constructor(file: TransportFile, mode: RobotPhysicsMode) {
     const { n_packages, package_length, package_width, package_mass } = file.params;
@@ -52,6 +57,9 @@ export class TransportSimulation extends RobotSimulation {
     this.onGoal = new Uint8Array(n_packages);
     // VMAS: the package's circumradius + the goal's radius + 0.01 between the goal and each package.
     this.spawnDistance = Math.hypot(package_length, package_width) / 2 + GOAL_RADIUS + 0.01;
+    this.approachWeight = file.params.approach_shaping;
+    this.approach = new Float64Array(this.agentCount);
+    this.packageHalfExtent = Math.max(package_length, package_width) / 2;
   }
 
   protected resetBodies(rng: Rng): void {
@@ -75,6 +83,28 @@ export class TransportSimulation extends RobotSimulation {
       this.onGoal[k] = this.physics.overlapping(p, this.goal) ? 1 : 0;
       this.shaping[k] = this.centreDistance(p, this.goal) * SHAPING_FACTOR;
     });
+    for (let i = 0; i < this.agentCount; i++) this.approach[i] = this.pushPointDistance(i);
+  }
+
+  /**
+   * Distance from robot i to the push point of the nearest package not on the goal: the package's
+   * centre moved half its longer side plus the robot's radius away from the goal. NaN when every
+   * package is on the goal.
+   */
+  private pushPointDistance(i: number): number {
+    const ph = this.physics;
+    const g = this.goal;
+    const reach = this.packageHalfExtent + this.robots[i].spec.radius;
+    let best = Number.NaN;
+    this.packages.forEach((p, k) => {
+      if (this.onGoal[k]) return;
+      const ux = ph.posX[p] - ph.posX[g];
+      const uy = ph.posY[p] - ph.posY[g];
+      const norm = Math.hypot(ux, uy) || 1;
+      const d = Math.hypot(ph.posX[p] + (ux / norm) * reach - ph.posX[i], ph.posY[p] + (uy / norm) * reach - ph.posY[i]);
+      if (!(d >= best)) best = d;
+    });
+    return best;
   }
 
   protected computeRewards(rewards: Float32Array): void {
@@ -90,6 +120,15 @@ export class TransportSimulation extends RobotSimulation {
       this.shaping[k] = shaped;
     });
     rewards.fill(reward, 0, this.agentCount);
+    if (this.approachWeight !== 0) {
+      for (let i = 0; i < this.agentCount; i++) {
+        const d = this.pushPointDistance(i);
+        // Once every package is on the goal there is no push point: the memory stays and pays nothing.
+        if (Number.isNaN(d)) continue;
+        if (!Number.isNaN(this.approach[i])) rewards[i] += this.approachWeight * (this.approach[i] - d);
+        this.approach[i] = d;
+      }
+    }
     this.terminated = all;
     this.succeeded = all;
   }

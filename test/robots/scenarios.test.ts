@@ -104,6 +104,18 @@ describe('transport reward (VMAS transport.py)', () => {
     expect(sim.episodeMetrics().success).toBe(1);
     expect(observation(sim, 2)[10]).toBe(1);
   });
+
+  it("approach_shaping pays each robot its own approach to the package's push point", () => {
+    const init = { entities: { ...agentsFar, agent_0: { pos: [-0.5, 0], vel: [0.1, 0] }, package_0: { pos: [0, 0] }, goal: { pos: [0.6, 0] } } } as const;
+    const sim = robotWorld('transport', init, { kwargs: { approach_shaping: 2 } });
+    const rewards = stepWith(sim, [0, 0, 0, 0]);
+    // The push point is 0.075 + 0.03 behind the package, at (−0.105, 0); agent_0 moves 0.0075
+    // towards it (as the package above), the others stand still and the package does not move.
+    expect(rewards[0]).toBeCloseTo(2 * 0.0075, 5);
+    expect(rewards.slice(1)).toEqual([0, 0, 0]);
+    // Without the parameter the same step pays VMAS's reward, which is 0 here.
+    expect(stepWith(robotWorld('transport', init), [0, 0, 0, 0])).toEqual([0, 0, 0, 0]);
+  });
 });
 
 describe('passage reward (VMAS passage.py)', () => {
@@ -171,6 +183,15 @@ describe('passage reward (VMAS passage.py)', () => {
     const shared = shapingAfter(matter, before).reduce((a, b) => a + b, 0);
     // Rigid contacts leave the same overlaps after one step as the penalty springs: counts [0, 1, 0, 1, 1].
     [shared, shared - 10, shared - 10, shared - 20, shared - 30].forEach((want, i) => expect(rewards[i]).toBeCloseTo(want, 3));
+  });
+
+  it('collision_penalty sets the charge per overlap; a positive one is refused', () => {
+    const light = robotWorld('passage', init, { kwargs: { shared_reward: false, collision_penalty: -1 } });
+    const before = Array.from({ length: 5 }, (_, i) => position(light, `agent_${i}`));
+    const rewards = stepWith(light, [0, 0, 0, 0, 0]);
+    const shaping = shapingAfter(light, before);
+    [0, -1, 0, -1, -1].forEach((pen, i) => expect(rewards[i]).toBeCloseTo(shaping[i] + pen, 3));
+    expect(() => robotWorld('passage', undefined, { kwargs: { collision_penalty: 2 } })).toThrow(/^scenario_kwargs: params\.collision_penalty: collision_penalty must be ≤ 0/);
   });
 
   it('shared_penalty is validated by name', () => {

@@ -105,6 +105,15 @@ describe('transport reward (VMAS transport.py)', () => {
     expect(observation(sim, 2)[10]).toBe(1);
   });
 
+  it("transport's training file (scripts/transport) is the built-in transport but for approach_shaping and a 500-step cut", () => {
+    type Fields = { description: string; maxSteps: number; params: Record<string, unknown> };
+    const { description: _a, params: trainParams, maxSteps: trainSteps, ...train } = loadScenarioFile('scripts/transport/train-scenario.json').file as unknown as Fields;
+    const { description: _b, params: builtinParams, maxSteps: builtinSteps, ...builtin } = resolveScenario('transport').file as unknown as Fields;
+    expect(train).toEqual(builtin);
+    expect(trainParams).toEqual({ ...builtinParams, approach_shaping: 2 });
+    expect([trainSteps, builtinSteps]).toEqual([500, 1500]);
+  });
+
   it("approach_shaping pays each robot its own approach to the package's push point", () => {
     const init = { entities: { ...agentsFar, agent_0: { pos: [-0.5, 0], vel: [0.1, 0] }, package_0: { pos: [0, 0] }, goal: { pos: [0.6, 0] } } } as const;
     const sim = robotWorld('transport', init, { kwargs: { approach_shaping: 2 } });

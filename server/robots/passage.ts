@@ -24,7 +24,8 @@ const SLOTS = [
  * slots) to the same formation on the other side. Observation (8 with one gap): position, velocity,
  * goal − position, gap − position per gap. Reward: 100 × the decrease of the distance to goal (own,
  * or summed over robots with shared_reward), −10 (collision_penalty) per robot overlapping this one
- * and per wall box it overlaps. Done (and success) when every robot is within half its radius of its goal.
+ * and per wall box it overlaps; final_reward (0 in VMAS) to every robot when all are home. Done
+ * (and success) when every robot is within half its radius of its goal.
  *
  * VMAS subtracts each robot's penalty in place from the one shared reward tensor, so with
  * shared_reward robot k receives the shared shaping minus the penalties of robots 0..k. The
@@ -44,6 +45,7 @@ export class PassageSimulation extends RobotSimulation {
   private readonly shaping: Float64Array;
   private readonly penalty: Float64Array;
   private readonly collisionPenalty: number;
+  private readonly finalReward: number;
   private readonly pathShaping: boolean;
 
   constructor(file: PassageFile, mode: RobotPhysicsMode) {
@@ -84,6 +86,7 @@ export class PassageSimulation extends RobotSimulation {
     this.shaping = new Float64Array(n);
     this.penalty = new Float64Array(n);
     this.collisionPenalty = file.params.collision_penalty;
+    this.finalReward = file.params.final_reward;
     this.pathShaping = file.params.pos_shaping === 'path';
   }
 
@@ -164,6 +167,7 @@ export class PassageSimulation extends RobotSimulation {
       const own = this.shared ? sharedShaping : rewards[i];
       rewards[i] = own + (this.cumulativePenalty ? penaltySoFar : this.penalty[i]);
     }
+    if (allHome) for (let i = 0; i < n; i++) rewards[i] += this.finalReward;
     this.terminated = allHome;
     this.succeeded = allHome;
   }

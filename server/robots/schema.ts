@@ -183,6 +183,12 @@ const passageParams = z
      * charge while learning lets the way through be found. Success does not depend on it.
      */
     collision_penalty: weight('collision_penalty').max(0, 'collision_penalty must be ≤ 0').default(-10),
+    /**
+     * Not a VMAS kwarg: paid to every robot on the step all robots are home (the success). VMAS pays
+     * none: its shaping is a potential, so once home a robot gains nothing from the episode ending
+     * and nothing teaches the five to be within half a radius of their goals at once. 0 is VMAS's.
+     */
+    final_reward: weight('final_reward').min(0, 'final_reward must be ≥ 0').default(0),
   })
   .prefault({});
 

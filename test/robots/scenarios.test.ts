@@ -203,6 +203,21 @@ describe('passage reward (VMAS passage.py)', () => {
     expect(() => robotWorld('passage', undefined, { kwargs: { collision_penalty: 2 } })).toThrow(/^scenario_kwargs: params\.collision_penalty: collision_penalty must be ≤ 0/);
   });
 
+  it('final_reward is paid to every robot on the step all five are home, and only then', () => {
+    const home = { entities: { ...walls, ...goals, ...Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`agent_${i}`, { pos: [-0.4 + 0.2 * i, 0.61] as [number, number] }])) } };
+    const paid = robotWorld('passage', home, { kwargs: { final_reward: 50 } });
+    const plain = robotWorld('passage', home);
+    const withBonus = stepWith(paid, [0, 0, 0, 0, 0]);
+    const without = stepWith(plain, [0, 0, 0, 0, 0]);
+    expect(paid.terminated).toBe(true);
+    withBonus.forEach((r, i) => expect(r).toBeCloseTo(without[i] + 50, 4));
+    // One robot 0.02 from its goal (more than half its radius): nobody is paid.
+    const almost = robotWorld('passage', { entities: { ...home.entities, agent_2: { pos: [0, 0.62] } } }, { kwargs: { final_reward: 50 } });
+    const rewards = stepWith(almost, [0, 0, 0, 0, 0]);
+    expect(almost.terminated).toBe(false);
+    for (const r of rewards) expect(Math.abs(r)).toBeLessThan(1);
+  });
+
   it('shared_penalty is validated by name', () => {
     expect(() => robotWorld('passage', undefined, { kwargs: { shared_penalty: 'each' } })).toThrow(/^scenario_kwargs: params\.shared_penalty: shared_penalty must be 'cumulative' \(VMAS\) or 'own'/);
   });

@@ -249,12 +249,15 @@ describe('passage reward (VMAS passage.py)', () => {
     expect(rewards[3]).toBeCloseTo(straight[3], 4);
   });
 
-  it("passage's training file (scripts/passage) is the built-in passage but for pos_shaping 'path'", () => {
+  it("passage's training files (scripts/passage) are the built-in passage but for their reward parameters", () => {
     type Fields = { description: string; params: Record<string, unknown> };
-    const { description: _a, params: trainParams, ...train } = loadScenarioFile('scripts/passage/train-scenario.json').file as unknown as Fields;
     const { description: _b, params: builtinParams, ...builtin } = resolveScenario('passage').file as unknown as Fields;
-    expect(train).toEqual(builtin);
-    expect(trainParams).toEqual({ ...builtinParams, pos_shaping: 'path' });
+    const trained = { pos_shaping: 'path', collision_penalty: -1 };
+    for (const [file, params] of [['train-scenario.json', trained], ['finetune-scenario.json', { ...trained, final_reward: 100 }]] as const) {
+      const { description: _a, params: trainParams, ...train } = loadScenarioFile(`scripts/passage/${file}`).file as unknown as Fields;
+      expect(train).toEqual(builtin);
+      expect(trainParams).toEqual({ ...builtinParams, ...params });
+    }
   });
 
   it('observes goal − position (the sign differs from navigation) and gap − position', () => {

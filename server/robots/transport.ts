@@ -83,7 +83,7 @@ export class TransportSimulation extends RobotSimulation {
       this.onGoal[k] = this.physics.overlapping(p, this.goal) ? 1 : 0;
       this.shaping[k] = this.centreDistance(p, this.goal) * SHAPING_FACTOR;
     });
-    for (let i = 0; i < this.agentCount; i++) this.approach[i] = this.pushPointDistance(i);
+    if (this.approachWeight !== 0) for (let i = 0; i < this.agentCount; i++) this.approach[i] = this.pushPointDistance(i);
   }
 
   /**

@@ -81,6 +81,16 @@ describe('navigation reward (VMAS navigation.py)', () => {
   });
 });
 
+/** A training copy of a built-in scenario and the built-in, each split into its params and the rest, descriptions left out. */
+function trainingFile(path: string, builtinName: string) {
+  type Fields = { description: string; params: Record<string, unknown> } & Record<string, unknown>;
+  const split = (file: unknown) => {
+    const { description: _, params, ...rest } = file as Fields;
+    return { params, rest };
+  };
+  return { train: split(loadScenarioFile(path).file), builtin: split(resolveScenario(builtinName).file) };
+}
+
 describe('transport reward (VMAS transport.py)', () => {
   const agentsFar = { agent_0: { pos: [-0.9, 0.9] }, agent_1: { pos: [-0.8, 0.9] }, agent_2: { pos: [-0.7, 0.9] }, agent_3: { pos: [-0.6, 0.9] } } as const;
 
@@ -106,11 +116,11 @@ describe('transport reward (VMAS transport.py)', () => {
   });
 
   it("transport's training file (scripts/transport) is the built-in transport but for approach_shaping and a 500-step cut", () => {
-    type Fields = { description: string; maxSteps: number; params: Record<string, unknown> };
-    const { description: _a, params: trainParams, maxSteps: trainSteps, ...train } = loadScenarioFile('scripts/transport/train-scenario.json').file as unknown as Fields;
-    const { description: _b, params: builtinParams, maxSteps: builtinSteps, ...builtin } = resolveScenario('transport').file as unknown as Fields;
-    expect(train).toEqual(builtin);
-    expect(trainParams).toEqual({ ...builtinParams, approach_shaping: 2 });
+    const { train, builtin } = trainingFile('scripts/transport/train-scenario.json', 'transport');
+    const { maxSteps: trainSteps, ...trainRest } = train.rest;
+    const { maxSteps: builtinSteps, ...builtinRest } = builtin.rest;
+    expect(trainRest).toEqual(builtinRest);
+    expect(train.params).toEqual({ ...builtin.params, approach_shaping: 2 });
     expect([trainSteps, builtinSteps]).toEqual([500, 1500]);
   });
 
@@ -250,13 +260,11 @@ describe('passage reward (VMAS passage.py)', () => {
   });
 
   it("passage's training files (scripts/passage) are the built-in passage but for their reward parameters", () => {
-    type Fields = { description: string; params: Record<string, unknown> };
-    const { description: _b, params: builtinParams, ...builtin } = resolveScenario('passage').file as unknown as Fields;
     const trained = { pos_shaping: 'path', collision_penalty: -1 };
     for (const [file, params] of [['train-scenario.json', trained], ['finetune-scenario.json', { ...trained, final_reward: 100 }]] as const) {
-      const { description: _a, params: trainParams, ...train } = loadScenarioFile(`scripts/passage/${file}`).file as unknown as Fields;
-      expect(train).toEqual(builtin);
-      expect(trainParams).toEqual({ ...builtinParams, ...params });
+      const { train, builtin } = trainingFile(`scripts/passage/${file}`, 'passage');
+      expect(train.rest).toEqual(builtin.rest);
+      expect(train.params).toEqual({ ...builtin.params, ...params });
     }
   });
 
